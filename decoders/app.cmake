@@ -1,0 +1,1 @@
+list(APPEND TAPWATCH_DECODER_SOURCES app_state.cc)
