@@ -1,0 +1,58 @@
+#pragma once
+// Command-line options of tapwatch-sensor. Parsing is the only place that may fail loudly: one
+// clear line naming the bad option, and a non-zero exit, never a core dump.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tapwatch::sensor {
+
+struct IdleTimeouts {
+  uint32_t tcp_new_s = 30;
+  uint32_t tcp_established_s = 300;
+  uint32_t tcp_closed_s = 10;
+  uint32_t udp_s = 60;
+  uint32_t icmp_s = 60;
+  uint32_t other_s = 60;
+};
+
+struct SensorOptions {
+  std::vector<std::string> read_files;  // -r FILE (repeatable: read in sequence)
+  std::string interface;                // -i IFACE
+  std::vector<std::string> log_files;   // --log FILE (repeatable; "-" = stdin)
+  std::string log_format = "auto";      // auto | netfilter | ipchains
+  int log_year = 0;                     // 0 = infer from the file's date
+  std::string log_timezone = "UTC";
+  std::string write_pcap;               // --write-pcap FILE (log source)
+  std::string bpf;                      // remaining positional words, joined
+  std::string publish;                  // --publish ENDPOINT
+  bool publish_given = false;
+  std::string jsonl;                    // --jsonl FILE|-
+  std::string sensor_id;
+  IdleTimeouts idle;
+  uint32_t active_timeout_s = 300;
+  uint64_t max_flows = 1u << 19;        // rounded up to a power of two
+  uint32_t stats_interval_s = 60;
+  int wait_subscribers = 1;
+  uint32_t wait_timeout_s = 10;
+  uint32_t first_bytes = 64;
+  bool app_decoders = true;
+  uint64_t hash_seed = 0;               // 0 = random at start
+  std::string signatures_file;          // payload signature table (default: built in)
+  std::string icmp_fingerprints_file;   // ICMP fingerprint table (default: built in)
+  uint32_t snaplen = 65535;
+  uint32_t buffer_mb = 64;
+  bool quiet = false;
+};
+
+/// Parses argv. On error returns nullopt and sets `error` to one line naming the problem.
+/// `help` is set when -h/--help was given (the caller prints Usage() and exits 0).
+std::optional<SensorOptions> ParseSensorOptions(int argc, char** argv, std::string& error,
+                                                bool& help);
+
+/// The usage text.
+const char* SensorUsage();
+
+}  // namespace tapwatch::sensor

@@ -1,0 +1,117 @@
+#include "sensor/pcap_source.h"
+
+#include <cstdio>
+
+namespace tapwatch::sensor {
+
+std::unique_ptr<PcapSource> PcapSource::OpenFile(const std::string& path, const std::string& bpf,
+                                                 std::string& error) {
+  std::unique_ptr<PcapSource> s(new PcapSource());
+  char errbuf[PCAP_ERRBUF_SIZE] = {};
+  s->handle_ =
+      pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, errbuf);
+  if (s->handle_ == nullptr) {
+    error = path + ": " + errbuf;
+    return nullptr;
+  }
+  s->name_ = path;
+  s->is_file_ = true;
+  s->nano_ = pcap_get_tstamp_precision(s->handle_) == PCAP_TSTAMP_PRECISION_NANO;
+  s->link_type_ = pcap_datalink(s->handle_);
+  if (!s->ApplyFilter(bpf, error)) return nullptr;
+  return s;
+}
+
+std::unique_ptr<PcapSource> PcapSource::OpenLive(const std::string& iface, const std::string& bpf,
+                                                 const LiveOptions& options, std::string& error) {
+  std::unique_ptr<PcapSource> s(new PcapSource());
+  char errbuf[PCAP_ERRBUF_SIZE] = {};
+  s->handle_ = pcap_create(iface.c_str(), errbuf);
+  if (s->handle_ == nullptr) {
+    error = "-i " + iface + ": " + errbuf;
+    return nullptr;
+  }
+  s->name_ = iface;
+  pcap_set_snaplen(s->handle_, static_cast<int>(options.snaplen));
+  pcap_set_promisc(s->handle_, 1);
+  pcap_set_timeout(s->handle_, options.timeout_ms);
+  pcap_set_buffer_size(s->handle_, static_cast<int>(options.buffer_mb) * 1024 * 1024);
+  // Immediate mode: packets are delivered as they arrive, not when a buffer block fills.
+  pcap_set_immediate_mode(s->handle_, 1);
+  s->nano_ = pcap_set_tstamp_precision(s->handle_, PCAP_TSTAMP_PRECISION_NANO) == 0;
+  const int rc = pcap_activate(s->handle_);
+  if (rc < 0) {
+    std::string why = pcap_geterr(s->handle_);
+    if (rc == PCAP_ERROR_NO_SUCH_DEVICE) why = "no such interface";
+    if (rc == PCAP_ERROR_PERM_DENIED) why = "permission denied (run as root or grant CAP_NET_RAW)";
+    error = "-i " + iface + ": " + why;
+    return nullptr;
+  }
+  s->link_type_ = pcap_datalink(s->handle_);
+  if (!s->ApplyFilter(bpf, error)) return nullptr;
+  return s;
+}
+
+bool PcapSource::ApplyFilter(const std::string& bpf, std::string& error) {
+  if (bpf.empty()) return true;
+  bpf_program program{};
+  if (pcap_compile(handle_, &program, bpf.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
+    error = "invalid BPF expression '" + bpf + "': " + pcap_geterr(handle_);
+    return false;
+  }
+  const int rc = pcap_setfilter(handle_, &program);
+  pcap_freecode(&program);
+  if (rc != 0) {
+    error = "cannot apply BPF expression '" + bpf + "': " + pcap_geterr(handle_);
+    return false;
+  }
+  return true;
+}
+
+PcapSource::~PcapSource() {
+  if (handle_ != nullptr) pcap_close(handle_);
+}
+
+PcapSource::Result PcapSource::Next(RawPacket& out) {
+  long offset = -1;
+  if (is_file_) {
+    FILE* f = pcap_file(handle_);
+    if (f != nullptr) offset = std::ftell(f);
+  }
+  pcap_pkthdr* header = nullptr;
+  const u_char* data = nullptr;
+  const int rc = pcap_next_ex(handle_, &header, &data);
+  if (rc == 1) {
+    const uint64_t frac = static_cast<uint64_t>(header->ts.tv_usec);
+    out.ts_ns = static_cast<uint64_t>(header->ts.tv_sec) * 1000000000ull +
+                (nano_ ? frac : frac * 1000ull);
+    out.wire_len = header->len;
+    out.cap_len = header->caplen;
+    out.data = data;
+    ++packets_;
+    return Result::kPacket;
+  }
+  if (rc == 0) return Result::kTimeout;
+  if (rc == PCAP_ERROR_BREAK) return Result::kEnd;
+  error_ = name_ + ": damaged input";
+  if (offset >= 0) error_ += " at byte offset " + std::to_string(offset);
+  error_ += " after " + std::to_string(packets_) + " complete packets: " + pcap_geterr(handle_);
+  return Result::kError;
+}
+
+void PcapSource::KernelDrops(uint64_t& dropped, uint64_t& if_dropped) const {
+  dropped = 0;
+  if_dropped = 0;
+  if (is_file_ || handle_ == nullptr) return;
+  pcap_stat st{};
+  if (pcap_stats(handle_, &st) == 0) {
+    dropped = st.ps_drop;
+    if_dropped = st.ps_ifdrop;
+  }
+}
+
+void PcapSource::BreakLoop() {
+  if (handle_ != nullptr) pcap_breakloop(handle_);
+}
+
+}  // namespace tapwatch::sensor

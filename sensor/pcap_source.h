@@ -1,0 +1,61 @@
+#pragma once
+// Packets from libpcap: a capture file (pcap or pcapng) or a live interface, with a BPF filter.
+
+#include <pcap/pcap.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace tapwatch::sensor {
+
+struct RawPacket {
+  uint64_t ts_ns = 0;
+  uint32_t wire_len = 0;
+  uint32_t cap_len = 0;
+  const uint8_t* data = nullptr;  // valid until the next call to Next()
+};
+
+struct LiveOptions {
+  uint32_t snaplen = 65535;
+  uint32_t buffer_mb = 64;
+  int timeout_ms = 100;  // how often an idle link wakes us to advance flow-table time
+};
+
+class PcapSource {
+ public:
+  enum class Result { kPacket, kTimeout, kEnd, kError };
+
+  /// Opens a capture file. nullptr and a one-line `error` naming the file on failure.
+  static std::unique_ptr<PcapSource> OpenFile(const std::string& path, const std::string& bpf,
+                                              std::string& error);
+  /// Opens a live interface (promiscuous, immediate mode, large ring buffer).
+  static std::unique_ptr<PcapSource> OpenLive(const std::string& iface, const std::string& bpf,
+                                              const LiveOptions& options, std::string& error);
+  ~PcapSource();
+
+  /// Next packet. kError means the input is damaged: error() says where (byte offset).
+  Result Next(RawPacket& out);
+  int link_type() const { return link_type_; }
+  const std::string& error() const { return error_; }
+  const std::string& name() const { return name_; }
+  uint64_t packets_read() const { return packets_; }
+  /// Kernel drop counters of a live capture (cumulative; zero for files).
+  void KernelDrops(uint64_t& dropped, uint64_t& if_dropped) const;
+  /// Makes a blocked Next() return kEnd soon (signal-safe).
+  void BreakLoop();
+
+ private:
+  PcapSource() = default;
+  bool ApplyFilter(const std::string& bpf, std::string& error);
+
+  pcap_t* handle_ = nullptr;
+  std::string name_;
+  std::string error_;
+  int link_type_ = 0;
+  bool is_file_ = false;
+  bool nano_ = false;
+  uint64_t packets_ = 0;
+};
+
+}  // namespace tapwatch::sensor

@@ -1,0 +1,146 @@
+#include "sensor/publisher.h"
+
+#include <google/protobuf/util/json_util.h>
+#include <zmq.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+namespace tapwatch::sensor {
+
+std::unique_ptr<Publisher> Publisher::Create(const PublisherOptions& options, std::string& error) {
+  std::unique_ptr<Publisher> p(new Publisher());
+  p->options_ = options;
+  p->envelope_.set_sensor_id(options.sensor_id);
+  p->envelope_.set_sensor_start_ns(options.sensor_start_ns);
+  if (!options.jsonl_path.empty()) {
+    if (options.jsonl_path == "-") {
+      p->jsonl_ = stdout;
+      p->jsonl_is_stdout_ = true;
+    } else {
+      p->jsonl_ = std::fopen(options.jsonl_path.c_str(), "w");
+      if (p->jsonl_ == nullptr) {
+        error = "--jsonl " + options.jsonl_path + ": " + std::strerror(errno);
+        return nullptr;
+      }
+    }
+  }
+  if (!options.endpoint.empty()) {
+    p->context_ = zmq_ctx_new();
+    p->socket_ = zmq_socket(p->context_, ZMQ_XPUB);
+    // XPUB_VERBOSE: every subscription reaches us, so we can count subscribers.
+    // XPUB_NODROP: at the high-water mark send fails (EAGAIN) instead of dropping silently;
+    // file replay then blocks (lossless), live capture counts the drop.
+    const int one = 1;
+    const int hwm = 200000;
+    const int linger_ms = 30000;
+    zmq_setsockopt(p->socket_, ZMQ_XPUB_VERBOSE, &one, sizeof(one));
+    zmq_setsockopt(p->socket_, ZMQ_XPUB_NODROP, &one, sizeof(one));
+    zmq_setsockopt(p->socket_, ZMQ_SNDHWM, &hwm, sizeof(hwm));
+    zmq_setsockopt(p->socket_, ZMQ_LINGER, &linger_ms, sizeof(linger_ms));
+    if (zmq_bind(p->socket_, options.endpoint.c_str()) != 0) {
+      error = "--publish " + options.endpoint + ": cannot bind: " + zmq_strerror(zmq_errno());
+      return nullptr;
+    }
+  }
+  return p;
+}
+
+Publisher::~Publisher() { Close(); }
+
+int Publisher::WaitForSubscribers(int count, int timeout_ms) {
+  if (socket_ == nullptr || count <= 0) return subscribers_;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (subscribers_ < count) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          deadline - std::chrono::steady_clock::now())
+                          .count();
+    if (left <= 0) break;
+    zmq_pollitem_t item{socket_, 0, ZMQ_POLLIN, 0};
+    if (zmq_poll(&item, 1, static_cast<long>(left)) <= 0) continue;
+    char buf[64];
+    const int n = zmq_recv(socket_, buf, sizeof(buf), ZMQ_DONTWAIT);
+    // A subscription message is 0x01 followed by the topic; count subscribers by their "flow"
+    // subscription (or an empty prefix, which subscribes to everything).
+    if (n >= 1 && buf[0] == 1) {
+      const std::string_view topic(buf + 1, static_cast<size_t>(std::min(n, 64) - 1));
+      if (topic.empty() || topic == "flow") ++subscribers_;
+    }
+  }
+  return subscribers_;
+}
+
+proto::FlowRecord& Publisher::NextFlow() {
+  proto::FlowRecord* r = envelope_.mutable_flow();
+  r->Clear();
+  return *r;
+}
+
+proto::StatsRecord& Publisher::NextStats() {
+  proto::StatsRecord* r = envelope_.mutable_stats();
+  r->Clear();
+  return *r;
+}
+
+void Publisher::SendFlow() { Send("flow"); }
+void Publisher::SendStats() { Send("stats"); }
+
+void Publisher::Send(const char* topic) {
+  envelope_.set_seq(++seq_);
+  if (jsonl_ != nullptr) {
+    json_.clear();
+    google::protobuf::util::JsonPrintOptions json_options;
+    json_options.preserve_proto_field_names = true;
+    (void)google::protobuf::util::MessageToJsonString(envelope_, &json_, json_options);
+    json_.push_back('\n');
+    std::fwrite(json_.data(), 1, json_.size(), jsonl_);
+  }
+  if (socket_ != nullptr) {
+    wire_.clear();
+    envelope_.SerializeToString(&wire_);
+    const int flags = options_.lossless ? 0 : ZMQ_DONTWAIT;
+    // With NODROP the first frame is the one refused at the high-water mark; once it is
+    // accepted the second frame of the message always follows.
+    int rc;
+    do {
+      rc = zmq_send(socket_, topic, std::strlen(topic), flags | ZMQ_SNDMORE);
+    } while (rc < 0 && zmq_errno() == EINTR);
+    if (rc < 0) {
+      ++send_drops_;
+      return;
+    }
+    do {
+      rc = zmq_send(socket_, wire_.data(), wire_.size(), flags);
+    } while (rc < 0 && zmq_errno() == EINTR);
+    if (rc < 0) {
+      ++send_drops_;
+      return;
+    }
+    // Drain subscription messages now and then so the XPUB inbound queue never fills.
+    if ((seq_ & 1023) == 0) {
+      char buf[64];
+      while (zmq_recv(socket_, buf, sizeof(buf), ZMQ_DONTWAIT) >= 0) {
+      }
+    }
+  }
+  ++sent_;
+}
+
+void Publisher::Close() {
+  if (jsonl_ != nullptr) {
+    std::fflush(jsonl_);
+    if (!jsonl_is_stdout_) std::fclose(jsonl_);
+    jsonl_ = nullptr;
+  }
+  if (socket_ != nullptr) {
+    zmq_close(socket_);  // blocks up to ZMQ_LINGER while queued messages are delivered
+    socket_ = nullptr;
+  }
+  if (context_ != nullptr) {
+    zmq_ctx_term(context_);
+    context_ = nullptr;
+  }
+}
+
+}  // namespace tapwatch::sensor
