@@ -1,6 +1,11 @@
 -- tapwatch collector store (SQLite, WAL). One row per flow record received; interim records
 -- (active timeout) are rows too, with interim = 1. Scalar FlowRecord fields keep their proto
 -- names; maps and sub-messages are stored as JSON text (Protobuf JSON mapping, proto names).
+-- NULL conventions (written by collector/store.cc): an empty proto string or bytes field is NULL
+-- in a nullable column; an empty map, list or absent sub-message is NULL; src_initial_tcp_flags /
+-- dst_initial_tcp_flags are NULL unless ip_proto = 6; icmp_type / icmp_code are NULL unless
+-- ip_proto is 1 or 58; a side's ttl_min / ttl_max are NULL when that side sent no packets.
+-- Map JSON ({"name": count}) has numeric values; sub-message JSON follows the Protobuf mapping.
 PRAGMA journal_mode = WAL;
 
 CREATE TABLE IF NOT EXISTS meta (
@@ -14,7 +19,10 @@ CREATE TABLE IF NOT EXISTS sensors (
   received INTEGER NOT NULL DEFAULT 0,    -- records received
   gaps INTEGER NOT NULL DEFAULT 0,        -- records missed (sequence gaps)
   duplicates INTEGER NOT NULL DEFAULT 0,  -- records seen twice
-  last_seq INTEGER NOT NULL DEFAULT 0
+  last_seq INTEGER NOT NULL DEFAULT 0,
+  restarts INTEGER NOT NULL DEFAULT 0,    -- new sensor_start_ns seen (sequence restarted at 1)
+  final_records INTEGER NOT NULL DEFAULT 0,  -- StatsRecord with final = true received
+  last_seen_ns INTEGER                    -- collector wall clock of the last record
 );
 
 CREATE TABLE IF NOT EXISTS flows (
@@ -108,6 +116,7 @@ CREATE TABLE IF NOT EXISTS stats (
   log_lines_other INTEGER NOT NULL DEFAULT 0,
   log_lines_malformed INTEGER NOT NULL DEFAULT 0,
   is_final INTEGER NOT NULL DEFAULT 0,
-  anomalies_json TEXT
+  anomalies_json TEXT,
+  non_ip_ethertypes_json TEXT        -- {"0x0806": 12} or NULL
 );
 CREATE INDEX IF NOT EXISTS stats_time ON stats (interval_start_ns);

@@ -1,0 +1,308 @@
+#include "collector/ingest_command.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "collector/cli_util.h"
+#include "collector/store.h"
+#include "collector/subscriber.h"
+#include "tapwatch.pb.h"
+
+namespace tapwatch::collector {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Envelopes parsed by the receiver, handed to the writer in batches (one lock per batch).
+struct Batch {
+  std::vector<proto::Envelope> items;
+  size_t count = 0;
+};
+
+// Bounded hand-off queue. When the writer falls behind the receiver blocks, and messages wait
+// in ZeroMQ's pipe in their compact wire form (RCVHWM 0: nothing is dropped).
+class BatchQueue {
+ public:
+  static constexpr size_t kMaxBatches = 64;
+
+  // False when the writer has failed and nothing more will be consumed.
+  bool Push(std::unique_ptr<Batch> batch) {
+    std::unique_lock lock(mutex_);
+    not_full_.wait(lock, [&] { return queue_.size() < kMaxBatches || failed_; });
+    if (failed_) return false;
+    queue_.push_back(std::move(batch));
+    not_empty_.notify_one();
+    return true;
+  }
+
+  // Waits until `deadline` for a batch; nullptr on timeout or when closed and empty.
+  std::unique_ptr<Batch> Pop(Clock::time_point deadline, bool& closed_and_empty) {
+    std::unique_lock lock(mutex_);
+    not_empty_.wait_until(lock, deadline, [&] { return !queue_.empty() || closed_; });
+    closed_and_empty = queue_.empty() && closed_;
+    if (queue_.empty()) return nullptr;
+    auto batch = std::move(queue_.front());
+    queue_.pop_front();
+    not_full_.notify_one();
+    return batch;
+  }
+
+  // A used batch goes back for reuse (keeps the vector's capacity).
+  void Recycle(std::unique_ptr<Batch> batch) {
+    std::lock_guard lock(mutex_);
+    if (free_.size() < kMaxBatches) free_.push_back(std::move(batch));
+  }
+
+  std::unique_ptr<Batch> Fresh() {
+    std::lock_guard lock(mutex_);
+    if (free_.empty()) return std::make_unique<Batch>();
+    auto batch = std::move(free_.back());
+    free_.pop_back();
+    batch->count = 0;
+    return batch;
+  }
+
+  void Close() {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    not_empty_.notify_all();
+  }
+
+  void Fail() {
+    std::lock_guard lock(mutex_);
+    failed_ = true;
+    not_full_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable not_empty_;
+  std::condition_variable not_full_;
+  std::deque<std::unique_ptr<Batch>> queue_;
+  std::vector<std::unique_ptr<Batch>> free_;
+  bool closed_ = false;
+  bool failed_ = false;
+};
+
+constexpr size_t kBatchSize = 1024;
+constexpr int kPollMs = 100;
+// After the last final record (or a stop request), keep reading until this long passes without
+// a message, but never longer than kMaxDrain.
+constexpr int kDrainQuietMs = 50;
+constexpr auto kMaxDrain = std::chrono::seconds(2);
+
+void WriterLoop(Store& store, BatchQueue& queue, const IngestOptions& options, bool& ok) {
+  const auto commit_after = std::chrono::milliseconds(options.commit_ms);
+  Clock::time_point first_pending{};
+  while (true) {
+    const Clock::time_point deadline =
+        store.pending_rows() > 0 ? first_pending + commit_after : Clock::now() + commit_after;
+    bool done = false;
+    std::unique_ptr<Batch> batch = queue.Pop(deadline, done);
+    if (batch) {
+      if (store.pending_rows() == 0) first_pending = Clock::now();
+      for (size_t i = 0; i < batch->count && ok; ++i) {
+        if (!store.Add(batch->items[i])) ok = false;
+        if (ok && store.pending_rows() >= options.commit_rows) {
+          ok = store.Commit();
+          first_pending = Clock::now();
+        }
+      }
+      queue.Recycle(std::move(batch));
+    }
+    if (ok && store.pending_rows() > 0 && Clock::now() >= first_pending + commit_after) {
+      ok = store.Commit();
+    }
+    if (!ok) {
+      std::fprintf(stderr, "tapwatch-collector: store error: %s\n", store.error().c_str());
+      queue.Fail();
+      return;
+    }
+    if (done) break;
+  }
+  // Also commits sensor counters updated by records that stored no row (duplicates).
+  ok = store.Commit();
+  if (!ok) std::fprintf(stderr, "tapwatch-collector: store error: %s\n", store.error().c_str());
+}
+
+std::atomic<bool> g_signal_stop{false};
+
+extern "C" void OnStopSignal(int) { g_signal_stop.store(true); }
+
+}  // namespace
+
+IngestOptions ParseIngestOptions(int argc, char** argv, int first) {
+  IngestOptions o;
+  ArgScanner args(argc, argv, first);
+  while (!args.Done()) {
+    const std::string_view opt = args.Next();
+    if (opt == "--connect") {
+      o.endpoints.push_back(args.Value());
+    } else if (opt == "--db") {
+      o.db_path = args.Value();
+    } else if (opt == "--exit-after-final") {
+      o.exit_after_final = ParseUint(opt, args.Value(), 1000000);
+      if (o.exit_after_final == 0) throw UsageError("--exit-after-final: must be at least 1");
+    } else if (opt == "--idle-exit") {
+      o.idle_exit_s = ParseSeconds(opt, args.Value());
+      if (o.idle_exit_s <= 0) throw UsageError("--idle-exit: must be more than 0 seconds");
+    } else if (opt == "--quiet") {
+      o.quiet = true;
+    } else if (opt == "--commit-rows") {
+      o.commit_rows = ParseUint(opt, args.Value(), 100000000);
+      if (o.commit_rows == 0) throw UsageError("--commit-rows: must be at least 1");
+    } else if (opt == "--commit-ms") {
+      o.commit_ms = ParseUint(opt, args.Value(), 86400000);
+    } else if (opt.starts_with("-")) {
+      throw UsageError("unknown option '" + std::string(opt) + "'");
+    } else {
+      throw UsageError("unknown command '" + std::string(opt) + "' (try --help)");
+    }
+  }
+  if (o.endpoints.empty()) throw UsageError("missing --connect ENDPOINT");
+  if (o.db_path.empty()) throw UsageError("missing --db FILE");
+  return o;
+}
+
+IngestResult RunIngest(const IngestOptions& options, const std::atomic<bool>& stop, FILE* out) {
+  IngestResult result;
+  std::string error;
+  std::unique_ptr<Store> store = Store::Open(options.db_path, error);
+  if (!store) {
+    std::fprintf(stderr, "tapwatch-collector: %s\n", error.c_str());
+    result.exit_code = kExitUsage;
+    return result;
+  }
+  std::unique_ptr<Subscriber> subscriber = Subscriber::Create(options.endpoints, error);
+  if (!subscriber) {
+    std::fprintf(stderr, "tapwatch-collector: %s\n", error.c_str());
+    result.exit_code = kExitUsage;
+    return result;
+  }
+
+  BatchQueue queue;
+  bool writer_ok = true;
+  // Signals go to the receiving thread (whose zmq_poll they interrupt), never to the writer.
+  sigset_t block;
+  sigset_t previous;
+  sigemptyset(&block);
+  sigaddset(&block, SIGINT);
+  sigaddset(&block, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &block, &previous);
+  std::thread writer([&] { WriterLoop(*store, queue, options, writer_ok); });
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+
+  RawMessage message;
+  std::unique_ptr<Batch> batch = queue.Fresh();
+  std::set<std::string, std::less<>> finals;
+  bool draining = false;
+  bool receive_error = false;
+  Clock::time_point drain_until{};
+  Clock::time_point last_message = Clock::now();
+  const auto idle_limit = std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(options.idle_exit_s));
+  bool queue_ok = true;
+
+  auto flush = [&] {
+    if (batch->count == 0) return;
+    queue_ok = queue.Push(std::move(batch)) && queue_ok;
+    batch = queue.Fresh();
+  };
+
+  while (queue_ok) {
+    if (!draining && stop.load(std::memory_order_relaxed)) {
+      draining = true;
+      drain_until = Clock::now() + kMaxDrain;
+    }
+    if (draining && Clock::now() >= drain_until) break;
+    // With a partial batch in hand, do not wait: hand it over first so it gets committed.
+    const int timeout_ms = batch->count > 0 ? 0 : (draining ? kDrainQuietMs : kPollMs);
+    const Subscriber::Result r = subscriber->Receive(timeout_ms, message);
+    if (r == Subscriber::Result::kMessage) {
+      ++result.messages;
+      last_message = Clock::now();
+      if (message.frames() != 2) {
+        ++result.malformed;
+        continue;
+      }
+      if (batch->count == batch->items.size()) batch->items.emplace_back();
+      proto::Envelope& envelope = batch->items[batch->count];
+      const std::string_view body = message.body();
+      if (!envelope.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+        ++result.malformed;
+        continue;
+      }
+      ++batch->count;
+      if (options.exit_after_final > 0 && envelope.has_stats() && envelope.stats().final()) {
+        std::string_view id = envelope.sensor_id();
+        if (id.empty()) id = envelope.stats().sensor_id();
+        if (finals.find(id) == finals.end()) finals.emplace(id);
+        if (!draining && finals.size() >= options.exit_after_final) {
+          draining = true;
+          drain_until = Clock::now() + kMaxDrain;
+        }
+      }
+      if (batch->count >= kBatchSize) flush();
+    } else if (r == Subscriber::Result::kTimeout) {
+      if (batch->count > 0) {
+        flush();
+        continue;
+      }
+      if (draining) break;
+      if (options.idle_exit_s > 0 && Clock::now() - last_message >= idle_limit) break;
+    } else if (r == Subscriber::Result::kError) {
+      std::fprintf(stderr, "tapwatch-collector: receive error: %s\n",
+                   subscriber->error().c_str());
+      receive_error = true;
+      break;
+    }
+    // kInterrupted: loop around and look at the stop flag.
+  }
+  flush();
+  queue.Close();
+  writer.join();
+  subscriber.reset();
+
+  result.flows_stored = store->flows_stored();
+  result.stats_stored = store->stats_stored();
+  if (!writer_ok || receive_error) result.exit_code = 1;
+  if (!options.quiet) {
+    for (const auto& [id, c] : store->tracker().sensors()) {
+      std::fprintf(out, "sensor %s: received %llu, lost %llu, duplicates %llu", id.c_str(),
+                   static_cast<unsigned long long>(c.received),
+                   static_cast<unsigned long long>(c.gaps),
+                   static_cast<unsigned long long>(c.duplicates));
+      if (c.restarts > 0) {
+        std::fprintf(out, ", restarts %llu", static_cast<unsigned long long>(c.restarts));
+      }
+      std::fputc('\n', out);
+    }
+    std::fprintf(out, "stored %llu flows, %llu stats; %llu malformed messages\n",
+                 static_cast<unsigned long long>(result.flows_stored),
+                 static_cast<unsigned long long>(result.stats_stored),
+                 static_cast<unsigned long long>(result.malformed));
+    std::fflush(out);
+  }
+  return result;
+}
+
+int RunIngestCommand(int argc, char** argv, int first) {
+  const IngestOptions options = ParseIngestOptions(argc, argv, first);
+  struct sigaction action {};
+  action.sa_handler = OnStopSignal;
+  sigemptyset(&action.sa_mask);
+  // No SA_RESTART: the receiver's zmq_poll must return EINTR so the stop is seen at once.
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  return RunIngest(options, g_signal_stop, stdout).exit_code;
+}
+
+}  // namespace tapwatch::collector

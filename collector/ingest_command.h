@@ -1,0 +1,46 @@
+#pragma once
+// `tapwatch-collector --connect ENDPOINT... --db FILE [...]`: subscribe to sensors and store
+// every record. Two threads: the caller's thread receives and parses (and decides when to stop),
+// a writer thread owns the SQLite store and commits every `commit_rows` rows or `commit_ms`.
+
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace tapwatch::collector {
+
+struct IngestOptions {
+  std::vector<std::string> endpoints;  // --connect, at least one
+  std::string db_path;                 // --db
+  uint64_t exit_after_final = 0;       // --exit-after-final N: stop after N sensors' final stats
+  double idle_exit_s = 0;              // --idle-exit S: stop after S seconds without a message
+  bool quiet = false;                  // --quiet: no summary on stdout
+  uint64_t commit_rows = 10000;        // --commit-rows: commit after this many rows...
+  uint64_t commit_ms = 200;            // --commit-ms: ...or this long after the first pending row
+};
+
+/// What one ingest run did (also printed as the summary).
+struct IngestResult {
+  int exit_code = 0;
+  uint64_t messages = 0;   // ZeroMQ messages received
+  uint64_t malformed = 0;  // messages that were not a 2-frame topic + Envelope
+  uint64_t flows_stored = 0;
+  uint64_t stats_stored = 0;
+};
+
+/// Parses the ingest options from argv[first..argc). Throws UsageError (one line) on bad input.
+IngestOptions ParseIngestOptions(int argc, char** argv, int first);
+
+/// Runs until `stop` becomes true (then drains what is already queued), until the final stats of
+/// `exit_after_final` sensors arrived, or until idle. Everything received is committed before it
+/// returns. Writes the per-sensor summary to `out` unless options.quiet, errors to stderr.
+/// exit_code: 0 on success, 2 when the store or an endpoint cannot be opened, 1 on a later error.
+IngestResult RunIngest(const IngestOptions& options, const std::atomic<bool>& stop, FILE* out);
+
+/// Entry point for the ingest command line: parses, installs SIGINT/SIGTERM handlers that
+/// request a clean stop, and runs. Returns the process exit status.
+int RunIngestCommand(int argc, char** argv, int first);
+
+}  // namespace tapwatch::collector

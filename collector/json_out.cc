@@ -1,0 +1,115 @@
+#include "collector/json_out.h"
+
+#include <algorithm>
+#include <utility>
+
+#include <google/protobuf/util/json_util.h>
+
+namespace tapwatch::collector {
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        if (u < 0x20) {
+          out += "\\u00";
+          out.push_back(kHex[u >> 4]);
+          out.push_back(kHex[u & 0xf]);
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+void AppendBase64(std::string& out, std::string_view bytes) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  size_t i = 0;
+  for (; i + 3 <= bytes.size(); i += 3) {
+    const uint32_t v = (static_cast<uint8_t>(bytes[i]) << 16) |
+                       (static_cast<uint8_t>(bytes[i + 1]) << 8) | static_cast<uint8_t>(bytes[i + 2]);
+    out.push_back(kAlphabet[(v >> 18) & 63]);
+    out.push_back(kAlphabet[(v >> 12) & 63]);
+    out.push_back(kAlphabet[(v >> 6) & 63]);
+    out.push_back(kAlphabet[v & 63]);
+  }
+  const size_t rest = bytes.size() - i;
+  if (rest == 1) {
+    const uint32_t v = static_cast<uint8_t>(bytes[i]) << 16;
+    out.push_back(kAlphabet[(v >> 18) & 63]);
+    out.push_back(kAlphabet[(v >> 12) & 63]);
+    out += "==";
+  } else if (rest == 2) {
+    const uint32_t v =
+        (static_cast<uint8_t>(bytes[i]) << 16) | (static_cast<uint8_t>(bytes[i + 1]) << 8);
+    out.push_back(kAlphabet[(v >> 18) & 63]);
+    out.push_back(kAlphabet[(v >> 12) & 63]);
+    out.push_back(kAlphabet[(v >> 6) & 63]);
+    out.push_back('=');
+  }
+}
+
+namespace {
+
+template <typename Value>
+std::string SortedMapToJson(const google::protobuf::Map<std::string, Value>& map) {
+  if (map.empty()) return {};
+  // Map iteration order is unspecified; sorted keys make the stored text deterministic.
+  std::vector<std::pair<std::string_view, Value>> entries;
+  entries.reserve(map.size());
+  for (const auto& [key, value] : map) entries.emplace_back(key, value);
+  std::sort(entries.begin(), entries.end());
+  std::string out = "{";
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (i > 0) out += ", ";
+    AppendJsonString(out, entries[i].first);
+    out += ": ";
+    out += std::to_string(entries[i].second);
+  }
+  out += "}";
+  return out;
+}
+
+}  // namespace
+
+std::string MapToJson(const google::protobuf::Map<std::string, uint32_t>& map) {
+  return SortedMapToJson(map);
+}
+
+std::string MapToJson(const google::protobuf::Map<std::string, uint64_t>& map) {
+  return SortedMapToJson(map);
+}
+
+std::string ListToJson(const google::protobuf::RepeatedPtrField<std::string>& list) {
+  if (list.empty()) return {};
+  std::string out = "[";
+  for (int i = 0; i < list.size(); ++i) {
+    if (i > 0) out += ", ";
+    AppendJsonString(out, list.Get(i));
+  }
+  out += "]";
+  return out;
+}
+
+std::string MessageToJson(const google::protobuf::Message& message) {
+  if (message.ByteSizeLong() == 0) return {};
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  std::string out;
+  if (!google::protobuf::util::MessageToJsonString(message, &out, options).ok()) return {};
+  return out;
+}
+
+}  // namespace tapwatch::collector

@@ -1,0 +1,341 @@
+#include "collector/store.h"
+
+#include <arpa/inet.h>
+#include <sqlite3.h>
+
+#include <chrono>
+#include <cstring>
+
+#include "collector/json_out.h"
+#include "collector/schema_sql.h"
+
+namespace tapwatch::collector {
+namespace {
+
+constexpr char kInsertFlowSql[] =
+    "INSERT INTO flows (sensor_id, seq, flow_id, src_addr, dst_addr, src_v4, dst_v4, src_port, "
+    "dst_port, ip_proto, vlan, vlan_inner, src_mac, dst_mac, start_ns, end_ns, src_pkts, "
+    "dst_pkts, src_ip_bytes, dst_ip_bytes, src_wire_bytes, dst_wire_bytes, src_payload_bytes, "
+    "dst_payload_bytes, src_tcp_flags, dst_tcp_flags, src_initial_tcp_flags, "
+    "dst_initial_tcp_flags, src_ttl_min, src_ttl_max, dst_ttl_min, dst_ttl_max, icmp_type, "
+    "icmp_code, direction, conn_state, history, argus_state, argus_flags, end_reason, interim, "
+    "record_seq, src_fragments, dst_fragments, anomalies_json, bare_ack, src_bare_ack_pkts, "
+    "dst_bare_ack_pkts, src_first_bytes, dst_first_bytes, payload_labels_json, http_method, "
+    "http_uri, smb_json, netbios_json, icmp_json, log_labels_json, in_iface, out_iface) VALUES ("
+    "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+    "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+
+constexpr char kInsertStatsSql[] =
+    "INSERT INTO stats (sensor_id, seq, interval_start_ns, interval_end_ns, packets, wire_bytes, "
+    "decoded, unsupported, malformed, non_ip, flows_created, flows_exported, flows_evicted, "
+    "flows_active, kernel_drops, kernel_if_drops, zmq_send_drops, total_packets, "
+    "log_lines_packet, log_lines_other, log_lines_malformed, is_final, anomalies_json, "
+    "non_ip_ethertypes_json) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+
+constexpr char kUpsertSensorSql[] =
+    "INSERT INTO sensors (sensor_id, sensor_start_ns, received, gaps, duplicates, last_seq, "
+    "restarts, final_records, last_seen_ns) VALUES (?,?,?,?,?,?,?,?,?) "
+    "ON CONFLICT(sensor_id) DO UPDATE SET sensor_start_ns = excluded.sensor_start_ns, "
+    "received = excluded.received, gaps = excluded.gaps, duplicates = excluded.duplicates, "
+    "last_seq = excluded.last_seq, restarts = excluded.restarts, "
+    "final_records = excluded.final_records, last_seen_ns = excluded.last_seen_ns";
+
+// Binds columns left to right; strings and blobs are SQLITE_STATIC, so everything bound must
+// outlive the sqlite3_step() that follows.
+class Binder {
+ public:
+  explicit Binder(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  // SQLite integers are signed 64-bit; a uint64 above INT64_MAX is stored as its two's
+  // complement (no field we store gets near it: nanoseconds since 1970 are ~2^61).
+  void U64(uint64_t v) { sqlite3_bind_int64(stmt_, ++i_, static_cast<sqlite3_int64>(v)); }
+  void Null() { sqlite3_bind_null(stmt_, ++i_); }
+  void U64OrNull(bool present, uint64_t v) { present ? U64(v) : Null(); }
+  void Text(std::string_view s) {
+    sqlite3_bind_text(stmt_, ++i_, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
+  }
+  void TextOrNull(std::string_view s) { s.empty() ? Null() : Text(s); }
+  void BlobOrNull(std::string_view s) {
+    if (s.empty()) return Null();
+    sqlite3_bind_blob(stmt_, ++i_, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
+  }
+  int count() const { return i_; }
+
+ private:
+  sqlite3_stmt* stmt_;
+  int i_ = 0;
+};
+
+// IPv4 dotted quad -> host-order integer (for range queries); nullopt-equivalent false for IPv6.
+bool ParseIpv4(const std::string& text, uint32_t& out) {
+  in_addr addr{};
+  if (text.empty() || inet_pton(AF_INET, text.c_str(), &addr) != 1) return false;
+  out = ntohl(addr.s_addr);
+  return true;
+}
+
+uint64_t WallClockNs() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
+}  // namespace
+
+std::unique_ptr<Store> Store::Open(const std::string& path, std::string& error) {
+  std::unique_ptr<Store> store(new Store());
+  const int rc = sqlite3_open_v2(path.c_str(), &store->db_,
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                 nullptr);
+  if (rc != SQLITE_OK) {
+    error = "--db " + path + ": cannot open: " +
+            (store->db_ ? sqlite3_errmsg(store->db_) : sqlite3_errstr(rc));
+    return nullptr;
+  }
+  sqlite3_busy_timeout(store->db_, 5000);
+  // synchronous = NORMAL is durable across application crashes in WAL mode (only an OS crash can
+  // lose the last commits), and avoids an fsync per transaction. A larger autocheckpoint keeps
+  // checkpoints from interrupting the ingest every 1000 pages.
+  if (!store->Exec(kSchemaSql) || !store->Exec("PRAGMA synchronous = NORMAL") ||
+      !store->Exec("PRAGMA cache_size = -65536") || !store->Exec("PRAGMA temp_store = MEMORY") ||
+      !store->Exec("PRAGMA wal_autocheckpoint = 16384") ||
+      !store->Exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', 'tapwatch-1')") ||
+      !store->Prepare(kInsertFlowSql, &store->insert_flow_) ||
+      !store->Prepare(kInsertStatsSql, &store->insert_stats_) ||
+      !store->Prepare(kUpsertSensorSql, &store->upsert_sensor_) || !store->RestoreSensors()) {
+    error = "--db " + path + ": " + store->error_;
+    return nullptr;
+  }
+  return store;
+}
+
+Store::~Store() {
+  if (db_ == nullptr) return;
+  Commit();
+  sqlite3_finalize(insert_flow_);
+  sqlite3_finalize(insert_stats_);
+  sqlite3_finalize(upsert_sensor_);
+  sqlite3_close(db_);
+}
+
+bool Store::Fail(const char* what) {
+  error_ = std::string(what) + ": " + sqlite3_errmsg(db_);
+  return false;
+}
+
+bool Store::Exec(const char* sql) {
+  char* message = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) == SQLITE_OK) return true;
+  error_ = message ? message : sqlite3_errmsg(db_);
+  sqlite3_free(message);
+  return false;
+}
+
+bool Store::Prepare(const char* sql, sqlite3_stmt** stmt) {
+  if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, nullptr) == SQLITE_OK) {
+    return true;
+  }
+  return Fail("prepare");
+}
+
+bool Store::Step(sqlite3_stmt* stmt, const char* what) {
+  const int rc = sqlite3_step(stmt);
+  sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);
+  if (rc == SQLITE_DONE) return true;
+  return Fail(what);
+}
+
+bool Store::RestoreSensors() {
+  sqlite3_stmt* stmt = nullptr;
+  if (!Prepare("SELECT sensor_id, sensor_start_ns, received, gaps, duplicates, last_seq, "
+               "restarts, final_records FROM sensors",
+               &stmt)) {
+    return false;
+  }
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    const auto* id = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+    SensorCounters c;
+    c.sensor_start_ns = static_cast<uint64_t>(sqlite3_column_int64(stmt, 1));
+    c.received = static_cast<uint64_t>(sqlite3_column_int64(stmt, 2));
+    c.gaps = static_cast<uint64_t>(sqlite3_column_int64(stmt, 3));
+    c.duplicates = static_cast<uint64_t>(sqlite3_column_int64(stmt, 4));
+    c.last_seq = static_cast<uint64_t>(sqlite3_column_int64(stmt, 5));
+    c.restarts = static_cast<uint64_t>(sqlite3_column_int64(stmt, 6));
+    c.final_records = static_cast<uint64_t>(sqlite3_column_int64(stmt, 7));
+    tracker_.Restore(id ? id : "", c);
+  }
+  sqlite3_finalize(stmt);
+  if (rc != SQLITE_DONE) return Fail("reading sensors");
+  return true;
+}
+
+bool Store::Add(const proto::Envelope& envelope) {
+  if (!in_transaction_) {
+    if (!Exec("BEGIN")) return false;
+    in_transaction_ = true;
+  }
+  std::string_view sensor_id = envelope.sensor_id();
+  if (sensor_id.empty() && envelope.has_flow()) sensor_id = envelope.flow().sensor_id();
+  if (sensor_id.empty() && envelope.has_stats()) sensor_id = envelope.stats().sensor_id();
+
+  const SeqVerdict verdict =
+      tracker_.Observe(sensor_id, envelope.sensor_start_ns(), envelope.seq());
+  if (dirty_sensors_.find(sensor_id) == dirty_sensors_.end()) dirty_sensors_.emplace(sensor_id);
+  if (envelope.has_stats() && envelope.stats().final()) {
+    ++tracker_.MutableCounters(sensor_id).final_records;
+  }
+  // A duplicate is a record already stored: storing it again would double-count traffic.
+  if (verdict == SeqVerdict::kDuplicate) return true;
+  ++pending_rows_;
+  switch (envelope.body_case()) {
+    case proto::Envelope::kFlow:
+      return InsertFlow(envelope, sensor_id);
+    case proto::Envelope::kStats:
+      return InsertStats(envelope, sensor_id);
+    case proto::Envelope::BODY_NOT_SET:
+      break;
+  }
+  ++empty_records_;
+  return true;
+}
+
+bool Store::InsertFlow(const proto::Envelope& envelope, std::string_view sensor_id) {
+  const proto::FlowRecord& f = envelope.flow();
+  const bool tcp = f.ip_proto() == 6;
+  const bool icmp = f.ip_proto() == 1 || f.ip_proto() == 58;
+  uint32_t src_v4 = 0;
+  uint32_t dst_v4 = 0;
+  const bool src_is_v4 = ParseIpv4(f.src_addr(), src_v4);
+  const bool dst_is_v4 = ParseIpv4(f.dst_addr(), dst_v4);
+  const std::string anomalies = MapToJson(f.anomalies());
+  const std::string payload_labels = ListToJson(f.payload_labels());
+  const std::string smb = f.has_smb() ? MessageToJson(f.smb()) : std::string();
+  const std::string netbios = f.has_netbios() ? MessageToJson(f.netbios()) : std::string();
+  const std::string icmp_json = f.has_icmp() ? MessageToJson(f.icmp()) : std::string();
+  const std::string log_labels = MapToJson(f.log_labels());
+
+  Binder b(insert_flow_);
+  b.Text(sensor_id);
+  b.U64(envelope.seq());
+  b.U64(f.flow_id());
+  b.Text(f.src_addr());
+  b.Text(f.dst_addr());
+  b.U64OrNull(src_is_v4, src_v4);
+  b.U64OrNull(dst_is_v4, dst_v4);
+  b.U64(f.src_port());
+  b.U64(f.dst_port());
+  b.U64(f.ip_proto());
+  b.U64(f.vlan());
+  b.U64(f.vlan_inner());
+  b.TextOrNull(f.src_mac());
+  b.TextOrNull(f.dst_mac());
+  b.U64(f.start_ns());
+  b.U64(f.end_ns());
+  b.U64(f.src_pkts());
+  b.U64(f.dst_pkts());
+  b.U64(f.src_ip_bytes());
+  b.U64(f.dst_ip_bytes());
+  b.U64(f.src_wire_bytes());
+  b.U64(f.dst_wire_bytes());
+  b.U64(f.src_payload_bytes());
+  b.U64(f.dst_payload_bytes());
+  b.U64(f.src_tcp_flags());
+  b.U64(f.dst_tcp_flags());
+  b.U64OrNull(tcp, f.src_initial_tcp_flags());
+  b.U64OrNull(tcp, f.dst_initial_tcp_flags());
+  b.U64OrNull(f.src_pkts() > 0, f.src_ttl_min());
+  b.U64OrNull(f.src_pkts() > 0, f.src_ttl_max());
+  b.U64OrNull(f.dst_pkts() > 0, f.dst_ttl_min());
+  b.U64OrNull(f.dst_pkts() > 0, f.dst_ttl_max());
+  b.U64OrNull(icmp, f.icmp_type());
+  b.U64OrNull(icmp, f.icmp_code());
+  b.TextOrNull(f.direction());
+  b.TextOrNull(f.conn_state());
+  b.TextOrNull(f.history());
+  b.TextOrNull(f.argus_state());
+  b.TextOrNull(f.argus_flags());
+  b.TextOrNull(f.end_reason());
+  b.U64(f.interim() ? 1 : 0);
+  b.U64(f.record_seq());
+  b.U64(f.src_fragments());
+  b.U64(f.dst_fragments());
+  b.TextOrNull(anomalies);
+  b.U64(f.bare_ack() ? 1 : 0);
+  b.U64(f.src_bare_ack_pkts());
+  b.U64(f.dst_bare_ack_pkts());
+  b.BlobOrNull(f.src_first_bytes());
+  b.BlobOrNull(f.dst_first_bytes());
+  b.TextOrNull(payload_labels);
+  b.TextOrNull(f.http_method());
+  b.TextOrNull(f.http_uri());
+  b.TextOrNull(smb);
+  b.TextOrNull(netbios);
+  b.TextOrNull(icmp_json);
+  b.TextOrNull(log_labels);
+  b.TextOrNull(f.in_iface());
+  b.TextOrNull(f.out_iface());
+  if (!Step(insert_flow_, "insert flow")) return false;
+  ++flows_stored_;
+  return true;
+}
+
+bool Store::InsertStats(const proto::Envelope& envelope, std::string_view sensor_id) {
+  const proto::StatsRecord& s = envelope.stats();
+  const std::string anomalies = MapToJson(s.anomalies());
+  const std::string ethertypes = MapToJson(s.non_ip_ethertypes());
+  Binder b(insert_stats_);
+  b.Text(sensor_id);
+  b.U64(envelope.seq());
+  b.U64(s.interval_start_ns());
+  b.U64(s.interval_end_ns());
+  b.U64(s.packets());
+  b.U64(s.wire_bytes());
+  b.U64(s.decoded());
+  b.U64(s.unsupported());
+  b.U64(s.malformed());
+  b.U64(s.non_ip());
+  b.U64(s.flows_created());
+  b.U64(s.flows_exported());
+  b.U64(s.flows_evicted());
+  b.U64(s.flows_active());
+  b.U64(s.kernel_drops());
+  b.U64(s.kernel_if_drops());
+  b.U64(s.zmq_send_drops());
+  b.U64(s.total_packets());
+  b.U64(s.log_lines_packet());
+  b.U64(s.log_lines_other());
+  b.U64(s.log_lines_malformed());
+  b.U64(s.final() ? 1 : 0);
+  b.TextOrNull(anomalies);
+  b.TextOrNull(ethertypes);
+  if (!Step(insert_stats_, "insert stats")) return false;
+  ++stats_stored_;
+  return true;
+}
+
+bool Store::Commit() {
+  if (!in_transaction_) return true;
+  const uint64_t now_ns = WallClockNs();
+  for (const std::string& id : dirty_sensors_) {
+    const SensorCounters& c = tracker_.sensors().find(id)->second;
+    Binder b(upsert_sensor_);
+    b.Text(id);
+    b.U64(c.sensor_start_ns);
+    b.U64(c.received);
+    b.U64(c.gaps);
+    b.U64(c.duplicates);
+    b.U64(c.last_seq);
+    b.U64(c.restarts);
+    b.U64(c.final_records);
+    b.U64(now_ns);
+    if (!Step(upsert_sensor_, "update sensors")) return false;
+  }
+  dirty_sensors_.clear();
+  if (!Exec("COMMIT")) return false;
+  in_transaction_ = false;
+  pending_rows_ = 0;
+  return true;
+}
+
+}  // namespace tapwatch::collector

@@ -1,0 +1,74 @@
+#pragma once
+// The collector's SQLite store: one row per FlowRecord / StatsRecord received (schema:
+// collector/schema.sql, embedded at build time), plus per-sensor sequence accounting in the
+// `sensors` table. WAL journal, prepared statements, explicit transactions: the caller decides
+// when to Commit() (the ingest loop commits every ~10k rows or 200 ms).
+
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "collector/sequence_tracker.h"
+#include "tapwatch.pb.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace tapwatch::collector {
+
+class Store {
+ public:
+  /// Opens (creating if needed) the database at `path` and applies the schema; ":memory:" works.
+  /// Restores sensor counters already in the file. nullptr and a one-line `error` on failure
+  /// (unwritable path, not a database, ...).
+  static std::unique_ptr<Store> Open(const std::string& path, std::string& error);
+
+  /// Commits an open transaction and closes the database.
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  /// Accounts one envelope's sequence number and, unless it is a duplicate, stores its flow or
+  /// stats row (an envelope without a body is accounted but stores nothing). Opens a
+  /// transaction if none is open. Returns false on a SQLite error (see error()).
+  bool Add(const proto::Envelope& envelope);
+
+  /// Writes the sensors table and commits the open transaction; true when nothing was open.
+  bool Commit();
+
+  /// Rows added since the last Commit().
+  size_t pending_rows() const { return pending_rows_; }
+
+  const SequenceTracker& tracker() const { return tracker_; }
+  const std::string& error() const { return error_; }
+  uint64_t flows_stored() const { return flows_stored_; }
+  uint64_t stats_stored() const { return stats_stored_; }
+  uint64_t empty_records() const { return empty_records_; }
+
+ private:
+  Store() = default;
+  bool Exec(const char* sql);
+  bool Prepare(const char* sql, sqlite3_stmt** stmt);
+  bool RestoreSensors();
+  bool InsertFlow(const proto::Envelope& envelope, std::string_view sensor_id);
+  bool InsertStats(const proto::Envelope& envelope, std::string_view sensor_id);
+  bool Step(sqlite3_stmt* stmt, const char* what);
+  bool Fail(const char* what);
+
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* insert_flow_ = nullptr;
+  sqlite3_stmt* insert_stats_ = nullptr;
+  sqlite3_stmt* upsert_sensor_ = nullptr;
+  bool in_transaction_ = false;
+  size_t pending_rows_ = 0;
+  SequenceTracker tracker_;
+  std::set<std::string, std::less<>> dirty_sensors_;
+  std::string error_;
+  uint64_t flows_stored_ = 0;
+  uint64_t stats_stored_ = 0;
+  uint64_t empty_records_ = 0;
+};
+
+}  // namespace tapwatch::collector
