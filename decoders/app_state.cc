@@ -1,7 +1,142 @@
 #include "decoders/app_state.h"
 
-namespace tapwatch::decoders {
+#include <algorithm>
+#include <limits>
 
-void UpdateAppState(const DecodedPacket&, bool, const AppConfig&, AppState&) noexcept {}
+#include "decoders/nbds.h"
+#include "decoders/nbns.h"
+#include "decoders/nbss.h"
+
+namespace tapwatch::decoders {
+namespace {
+
+constexpr uint8_t kIcmpEchoReply = 0;
+constexpr uint8_t kIcmpEchoRequest = 8;
+
+template <typename T>
+T SatInc(T v) {
+  return v < std::numeric_limits<T>::max() ? static_cast<T>(v + 1) : v;
+}
+
+// The detail slot of kind `kind` / type T for this flow, taking one from the pool on first use.
+template <typename T>
+T* Detail(AppKind kind, AppState& state, AppScratch& scratch) {
+  if (state.kind == AppKind::kNone) state.kind = kind;
+  if (state.kind != kind || scratch.pool == nullptr) return nullptr;
+  if (state.detail == kNoDetail) {
+    if (state.flags & AppState::kNoDetailSlot) return nullptr;  // asked once, pool was empty
+    state.detail = scratch.pool->Acquire<T>();
+    if (state.detail == kNoDetail) {
+      state.flags |= AppState::kNoDetailSlot;
+      return nullptr;
+    }
+  }
+  return scratch.pool->Get<T>(state.detail);
+}
+
+void KeepFirstBytes(const DecodedPacket& pkt, int dir, uint16_t first_bytes, AppState& state,
+                    AppScratch& scratch) {
+  if (first_bytes == 0 || scratch.first_bytes.size() < size_t{2} * first_bytes) return;
+  const uint16_t have = state.first_len[dir];
+  if (have >= first_bytes || pkt.l4_payload.empty()) return;
+  const size_t n = std::min<size_t>(first_bytes - have, pkt.l4_payload.size());
+  std::copy_n(pkt.l4_payload.begin(), n,
+              scratch.first_bytes.begin() + static_cast<size_t>(dir) * first_bytes + have);
+  state.first_len[dir] = static_cast<uint16_t>(have + n);
+}
+
+void UpdateIcmp(const DecodedPacket& pkt, AppState& state, AppScratch& scratch) {
+  if (IcmpDetail* d = Detail<IcmpDetail>(AppKind::kIcmp, state, scratch)) {
+    d->ip_lengths.Add(pkt.ip_total_len);
+  }
+  if (!pkt.has_l4) return;
+  if (pkt.ttl <= 1) state.ttl1_probes = SatInc(state.ttl1_probes);
+  const bool request = pkt.icmp_type == kIcmpEchoRequest;
+  const bool reply = pkt.icmp_type == kIcmpEchoReply;
+  if (!request && !reply) return;
+  if (request) state.echo_requests = SatInc(state.echo_requests);
+  if (reply) state.echo_replies = SatInc(state.echo_replies);
+  if (scratch.icmp_fingerprints != nullptr) {
+    const int rule = scratch.icmp_fingerprints->Match(pkt.ip_total_len, pkt.ttl, pkt.l4_payload,
+                                                      pkt.l4_payload_wire_len);
+    // Rows are in priority order: the flow keeps the best row any of its echoes matched.
+    if (rule >= 0 && rule < state.icmp_rule) state.icmp_rule = static_cast<uint8_t>(rule);
+  }
+}
+
+}  // namespace
+
+void UpdateAppState(DecodedPacket& pkt, bool from_src, const AppConfig& config, AppState& state,
+                    AppScratch& scratch) noexcept {
+  if (!config.enabled || !pkt.is_ip()) return;
+  const int dir = from_src ? 0 : 1;
+  const bool first_of_flow = (state.flags & (AppState::kSeenSrc | AppState::kSeenDst)) == 0;
+  state.flags |= from_src ? AppState::kSeenSrc : AppState::kSeenDst;
+  const bool has_payload = pkt.has_l4 && pkt.l4_payload_wire_len > 0;
+
+  if (pkt.ip_proto == kIpProtoIcmp) {
+    UpdateIcmp(pkt, state, scratch);
+    return;
+  }
+  if (!pkt.has_l4 || pkt.is_later_fragment) return;
+
+  if (pkt.ip_proto == kIpProtoTcp) {
+    const uint8_t syn_bit = from_src ? AppState::kSynSrc : AppState::kSynDst;
+    if (pkt.tcp_flags & kTcpSyn) state.flags |= syn_bit;
+    // Zeek's "D without S": payload from a side whose SYN we never saw (seed 003's bare ACKs).
+    if (has_payload && !(state.flags & syn_bit)) {
+      state.bare_ack_pkts[dir] = SatInc(state.bare_ack_pkts[dir]);
+      if (first_of_flow) state.flags |= AppState::kBareAck;
+    }
+  }
+  if (!has_payload) return;
+
+  KeepFirstBytes(pkt, dir, config.first_bytes, state, scratch);
+  if (scratch.signatures != nullptr && state.scanned_pkts[dir] < config.signature_packets) {
+    ++state.scanned_pkts[dir];
+    state.label_mask |= scratch.signatures->Match(pkt.ip_proto, pkt.dst_port, pkt.l4_payload,
+                                                  pkt.l4_payload_wire_len);
+  }
+
+  const auto on_port = [&](uint16_t port) {
+    return pkt.src_port == port || pkt.dst_port == port;
+  };
+  if (pkt.ip_proto == kIpProtoTcp && (on_port(kPortNbss) || on_port(kPortSmb))) {
+    if (SmbDetail* d = Detail<SmbDetail>(AppKind::kSmb, state, scratch)) {
+      DecodeNbssSegment(pkt.l4_payload, pkt.l4_payload_wire_len, pkt.tcp_seq, d->stream[dir], *d,
+                        pkt);
+    }
+  } else if (pkt.ip_proto == kIpProtoUdp && on_port(kPortNbns)) {
+    if (NetbiosDetail* d = Detail<NetbiosDetail>(AppKind::kNbns, state, scratch)) {
+      DecodeNbns(pkt.l4_payload, *d, pkt);
+    }
+  } else if (pkt.ip_proto == kIpProtoUdp && on_port(kPortNbds)) {
+    if (NetbiosDetail* d = Detail<NetbiosDetail>(AppKind::kNbds, state, scratch)) {
+      DecodeNbds(pkt.l4_payload, *d, pkt);
+    }
+  }
+}
+
+void NoteIcmpError(const DecodedPacket& pkt, AppState& quoted) noexcept {
+  quoted.errors_quoted = SatInc(quoted.errors_quoted);
+  const uint16_t key = static_cast<uint16_t>((pkt.icmp_type << 8) | pkt.icmp_code);
+  for (size_t i = 0; i < quoted.error_type_codes.size(); ++i) {
+    if (quoted.error_type_counts[i] == 0) {
+      quoted.error_type_codes[i] = key;
+      quoted.error_type_counts[i] = 1;
+      return;
+    }
+    if (quoted.error_type_codes[i] == key) {
+      quoted.error_type_counts[i] = SatInc(quoted.error_type_counts[i]);
+      return;
+    }
+  }
+  quoted.error_other = SatInc(quoted.error_other);
+}
+
+void ReleaseAppState(AppState& state, AppDetailPool* pool) noexcept {
+  if (pool != nullptr) pool->Release(state.detail);
+  state = AppState{};
+}
 
 }  // namespace tapwatch::decoders

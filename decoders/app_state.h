@@ -1,26 +1,113 @@
 #pragma once
-// Per-flow application-layer state (SMB, NetBIOS, ICMP fingerprints, first payload bytes,
-// payload labels). Fixed size: it lives inside every flow-table slot, so it never allocates.
-// OWNED BY the application-decoder work (issue 3); this is the interface the sensor calls.
+// Per-flow application-layer state (SMB, NetBIOS, ICMP fingerprints, bare-ACK payloads, first
+// payload bytes, payload labels). AppState lives inside every flow-table slot, so it is small and
+// fixed-size (<= 48 bytes); the bulky parts live outside it, allocated once at start-up:
+//   - the first payload bytes of each direction: a FirstBytesArena (capacity x 2 x first_bytes),
+//     of which the sensor passes the flow slot's part in AppScratch::first_bytes; AppState keeps
+//     only the lengths;
+//   - SMB / NetBIOS / ICMP-histogram details: an AppDetailPool slot referenced by index, taken on
+//     the first packet that needs it and given back by ReleaseAppState at export. When the pool is
+//     empty the flow keeps only its inline counters (the pool counts it).
+// Nothing here allocates, throws or logs on the per-packet path.
 
+#include <array>
 #include <cstdint>
+#include <span>
+#include <vector>
 
+#include "decoders/app_detail.h"
+#include "decoders/icmp_fingerprint.h"
 #include "decoders/packet.h"
+#include "decoders/payload_signature.h"
 
 namespace tapwatch::decoders {
 
 struct AppConfig {
-  uint16_t first_bytes = 64;  // payload bytes kept per direction; 0 disables
-  bool enabled = true;        // false: skip all application decoding (benchmarks)
+  uint16_t first_bytes = 64;      // payload bytes kept per direction; 0 disables
+  bool enabled = true;            // false: skip all application decoding (benchmarks)
+  uint8_t signature_packets = 4;  // payload packets per direction checked against signatures
 };
 
+/// Which application decoder owns a flow's detail slot (decided by its first packet).
+enum class AppKind : uint8_t { kNone, kSmb, kNbns, kNbds, kIcmp };
+
+/// Well-known ports (IANA): NetBIOS name / datagram / session service, direct-hosted SMB.
+inline constexpr uint16_t kPortNbns = 137;
+inline constexpr uint16_t kPortNbds = 138;
+inline constexpr uint16_t kPortNbss = 139;
+inline constexpr uint16_t kPortSmb = 445;
+
 struct AppState {
-  // Filled in by the application decoders.
+  // Flag bits.
+  static constexpr uint8_t kSeenSrc = 0x01;      // a packet from the initiator was seen
+  static constexpr uint8_t kSeenDst = 0x02;
+  static constexpr uint8_t kSynSrc = 0x04;       // a SYN from the initiator was seen
+  static constexpr uint8_t kSynDst = 0x08;
+  static constexpr uint8_t kBareAck = 0x10;      // first packet: TCP payload without SYN seen
+  static constexpr uint8_t kNoDetailSlot = 0x20; // the pool was empty when this flow asked
+
+  uint32_t detail = kNoDetail;             // AppDetailPool slot, kNoDetail when none
+  uint32_t label_mask = 0;                 // bit i: payload rule i matched (PayloadSignatureTable)
+  std::array<uint16_t, 2> first_len{};     // first payload bytes kept, [0] from src, [1] from dst
+  std::array<uint16_t, 2> bare_ack_pkts{}; // payload packets with no SYN seen from that side
+  std::array<uint8_t, 2> scanned_pkts{};   // payload packets checked against signatures
+  AppKind kind = AppKind::kNone;
+  uint8_t flags = 0;
+  uint32_t echo_requests = 0;              // ICMP echo requests (type 8) in this flow
+  uint32_t echo_replies = 0;               // ICMP echo replies (type 0)
+  uint16_t ttl1_probes = 0;                // ICMP packets with TTL <= 1 (traceroute)
+  uint8_t icmp_rule = 0xFF;                // best (lowest-index) ICMP fingerprint rule, 0xFF none
+  uint8_t reserved = 0;
+  uint16_t errors_quoted = 0;              // ICMP errors that quoted a packet of this flow
+  std::array<uint16_t, 2> error_type_codes{};  // first two distinct type<<8|code
+  std::array<uint16_t, 2> error_type_counts{};
+  uint16_t error_other = 0;                    // errors of further types
+
+  bool bare_ack() const { return (flags & kBareAck) != 0; }
+};
+static_assert(sizeof(AppState) <= 48, "AppState lives in every flow slot: keep it <= 48 bytes");
+
+/// The first-payload-bytes store for all flow slots, allocated once: 2 x first_bytes per slot
+/// ([0, first_bytes) from the initiator, [first_bytes, 2 x first_bytes) from the responder).
+class FirstBytesArena {
+ public:
+  FirstBytesArena(uint32_t slots, uint16_t first_bytes)
+      : first_bytes_(first_bytes), bytes_(size_t{slots} * 2 * first_bytes) {}
+  /// The part of the arena for flow slot `slot` (empty when first_bytes is 0 or out of range).
+  std::span<uint8_t> ForSlot(uint32_t slot) noexcept {
+    const size_t per = size_t{2} * first_bytes_;
+    if (per == 0 || (size_t{slot} + 1) * per > bytes_.size()) return {};
+    return std::span<uint8_t>(bytes_).subspan(size_t{slot} * per, per);
+  }
+  uint16_t first_bytes() const { return first_bytes_; }
+  size_t memory_bytes() const { return bytes_.size(); }
+
+ private:
+  uint16_t first_bytes_;
+  std::vector<uint8_t> bytes_;
+};
+
+/// What UpdateAppState needs besides the flow: the capture thread's tables and pool (set once at
+/// start) and the current flow slot's arena part (set by the caller before each call).
+struct AppScratch {
+  AppDetailPool* pool = nullptr;                       // nullptr: inline counters only
+  const PayloadSignatureTable* signatures = nullptr;   // nullptr: no payload labels
+  const IcmpFingerprintTable* icmp_fingerprints = nullptr;
+  std::span<uint8_t> first_bytes;  // FirstBytesArena::ForSlot(flow slot); empty: keep none
 };
 
 /// Updates `state` with one packet of its flow. `from_src` is true when the packet was sent by
-/// the flow's initiator side. Never allocates, never throws.
-void UpdateAppState(const DecodedPacket& pkt, bool from_src, const AppConfig& config,
-                    AppState& state) noexcept;
+/// the flow's initiator side. A new flow must start from `AppState{}` (that also resets the kept
+/// first-bytes lengths). Malformed application payloads add their anomaly to `pkt` (the packet's
+/// status is not changed). Never allocates, never throws.
+void UpdateAppState(DecodedPacket& pkt, bool from_src, const AppConfig& config, AppState& state,
+                    AppScratch& scratch) noexcept;
+
+/// Attributes the ICMP error `pkt` (unreachable, time exceeded, ...) to the flow whose packet it
+/// quotes (`quoted` is that flow's state).
+void NoteIcmpError(const DecodedPacket& pkt, AppState& quoted) noexcept;
+
+/// Gives the flow's detail slot back to `pool` and resets `state`. Call after export.
+void ReleaseAppState(AppState& state, AppDetailPool* pool) noexcept;
 
 }  // namespace tapwatch::decoders

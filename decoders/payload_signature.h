@@ -1,0 +1,48 @@
+#pragma once
+// Payload signatures (seed 003 and friends): a table parsed at start-up from a data file
+// (data/payload_signatures.tsv; the default contents are embedded at build time). Each row has a
+// rule name, a match (substring anywhere / prefix / none), optional IP protocol, destination port
+// and payload length conditions, and a hint text. A match is a HINT with its rule name, never a
+// verdict. Text matches are ASCII case-insensitive ("cmd.exe" also finds "CMD.EXE").
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tapwatch::decoders {
+
+enum class PayloadMatch : uint8_t { kSubstring, kPrefix, kNone };
+
+struct PayloadRule {
+  std::string name;
+  PayloadMatch match = PayloadMatch::kNone;
+  std::string pattern;         // lower-cased for the case-insensitive compare
+  uint8_t ip_proto = 0;        // 0: any; 6 tcp; 17 udp
+  uint16_t dst_port = 0;       // 0: any
+  uint32_t min_len = 0;        // payload length on the wire (from headers)
+  uint32_t max_len = UINT32_MAX;
+  std::string hint;
+};
+
+inline constexpr size_t kMaxPayloadRules = 32;  // matches are kept as a 32-bit mask per flow
+
+struct PayloadSignatureTable {
+  std::vector<PayloadRule> rules;
+
+  /// Bit i set when rule i matches this payload (captured bytes `payload`, wire length
+  /// `wire_len`) sent to `dst_port` over `ip_proto`. Never allocates.
+  uint32_t Match(uint8_t ip_proto, uint16_t dst_port, std::span<const uint8_t> payload,
+                 uint32_t wire_len) const noexcept;
+};
+
+/// Parses the TSV text: name, match (substring|prefix|-), pattern (escapes \xHH \s \t \\),
+/// proto (tcp|udp|*), dst_port|*, length (N | N-M | *), hint. Start-up only.
+bool ParsePayloadSignatures(std::string_view text, PayloadSignatureTable& out,
+                            std::string& error);
+
+/// The contents of data/payload_signatures.tsv at build time.
+std::string_view DefaultPayloadSignaturesTsv() noexcept;
+
+}  // namespace tapwatch::decoders
