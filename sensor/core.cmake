@@ -1,5 +1,7 @@
 list(APPEND TAPWATCH_SENSOR_SOURCES
   options.cc
   pcap_source.cc
+  pipeline.cc
   publisher.cc
+  record_builder.cc
 )

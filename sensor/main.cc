@@ -1,0 +1,333 @@
+// tapwatch-sensor: capture (-i), replay (-r) or read firewall logs (--log), keep flows, publish
+// flow and stats records over ZeroMQ and/or JSON lines.
+//
+// Exit status: 0 all input processed; 1 input damaged (everything before the damage processed,
+// the place reported); 2 bad command line or configuration; 3 start-up failure (missing file,
+// interface, privilege, bind).
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <string>
+
+#include "decoders/decode_frame.h"
+#include "decoders/icmp_fingerprint.h"
+#include "decoders/payload_signature.h"
+#include "sensor/log_pcap_writer.h"
+#include "sensor/log_source.h"
+#include "sensor/options.h"
+#include "sensor/pcap_source.h"
+#include "sensor/pipeline.h"
+#include "sensor/publisher.h"
+
+namespace {
+
+using namespace tapwatch;
+using namespace tapwatch::sensor;
+
+std::atomic<bool> g_stop{false};
+std::atomic<PcapSource*> g_live_source{nullptr};
+
+void OnSignal(int) {
+  g_stop.store(true);
+  if (PcapSource* s = g_live_source.load()) s->BreakLoop();
+}
+
+int Fail(int code, const std::string& message) {
+  std::fprintf(stderr, "tapwatch-sensor: %s\n", message.c_str());
+  return code;
+}
+
+uint64_t WallNowNs() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
+bool ReadFile(const std::string& path, std::string& out, std::string& error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = path + ": cannot open";
+    return false;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  out = ss.str();
+  return true;
+}
+
+uint32_t Log2Ceil(uint64_t n) {
+  uint32_t k = 0;
+  while ((uint64_t{1} << k) < n) ++k;
+  return k;
+}
+
+class LiveDrops : public DropSource {
+ public:
+  explicit LiveDrops(const PcapSource& s) : source_(s) {}
+  void KernelDrops(uint64_t& dropped, uint64_t& if_dropped) const override {
+    source_.KernelDrops(dropped, if_dropped);
+  }
+
+ private:
+  const PcapSource& source_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string error;
+  bool help = false;
+  const auto parsed = ParseSensorOptions(argc, argv, error, help);
+  if (help) {
+    std::fputs(SensorUsage(), stdout);
+    return 0;
+  }
+  if (!parsed) return Fail(2, error);
+  const SensorOptions& opt = *parsed;
+
+  // Tables are data files; without one given, the copies built into the binary are used.
+  decoders::PayloadSignatureTable signatures;
+  decoders::IcmpFingerprintTable fingerprints;
+  {
+    std::string text(decoders::DefaultPayloadSignaturesTsv());
+    if (!opt.signatures_file.empty() && !ReadFile(opt.signatures_file, text, error)) {
+      return Fail(2, "--signatures " + error);
+    }
+    if (!decoders::ParsePayloadSignatures(text, signatures, error)) {
+      return Fail(2, "payload signatures: " + error);
+    }
+    text = std::string(decoders::DefaultIcmpFingerprintsTsv());
+    if (!opt.icmp_fingerprints_file.empty() && !ReadFile(opt.icmp_fingerprints_file, text, error)) {
+      return Fail(2, "--icmp-fingerprints " + error);
+    }
+    if (!decoders::ParseIcmpFingerprints(text, fingerprints, error)) {
+      return Fail(2, "ICMP fingerprints: " + error);
+    }
+  }
+
+  // Open the input before binding anything, so a missing file or interface fails fast.
+  std::unique_ptr<PcapSource> pcap;
+  std::unique_ptr<LogSource> log;
+  size_t next_file = 0;
+  const bool live = !opt.interface.empty();
+  auto open_file = [&](const std::string& path) -> bool {
+    pcap = PcapSource::OpenFile(path, opt.bpf, error);
+    if (!pcap) return false;
+    if (!decoders::IsSupportedLinkType(pcap->link_type())) {
+      error = path + ": unsupported link type " + std::to_string(pcap->link_type()) + " (" +
+              (pcap_datalink_val_to_name(pcap->link_type())
+                   ? pcap_datalink_val_to_name(pcap->link_type())
+                   : "unknown") +
+              ")";
+      pcap.reset();
+      return false;
+    }
+    return true;
+  };
+  for (const std::string& path : opt.read_files) {
+    struct stat st{};
+    if (::stat(path.c_str(), &st) != 0) return Fail(3, path + ": no such file");
+  }
+  if (!opt.read_files.empty()) {
+    if (!open_file(opt.read_files[next_file++])) return Fail(3, error);
+  } else if (live) {
+    LiveOptions lo;
+    lo.snaplen = opt.snaplen;
+    lo.buffer_mb = opt.buffer_mb;
+    pcap = PcapSource::OpenLive(opt.interface, opt.bpf, lo, error);
+    if (!pcap) return Fail(3, error);
+    if (!decoders::IsSupportedLinkType(pcap->link_type())) {
+      return Fail(3, "-i " + opt.interface + ": unsupported link type " +
+                         std::to_string(pcap->link_type()));
+    }
+  }
+  size_t next_log = 0;
+  LogSourceOptions log_options;
+  std::unique_ptr<PcapWriter> pcap_out;
+  if (!opt.log_files.empty()) {
+    if (!ParseLogFormat(opt.log_format, &log_options.format)) {
+      return Fail(2, "--log-format: bad value " + opt.log_format);
+    }
+    log_options.year = opt.log_year;
+    log_options.timezone = opt.log_timezone == "UTC" ? "" : opt.log_timezone;
+    log_options.path = opt.log_files[next_log++];
+    log = LogSource::Open(log_options, &error);
+    if (!log) return Fail(3, error);
+    if (!opt.write_pcap.empty()) {
+      pcap_out = PcapWriter::Open(opt.write_pcap, &error);
+      if (!pcap_out) return Fail(3, "--write-pcap " + error);
+    }
+  }
+
+  PublisherOptions po;
+  po.endpoint = opt.publish;
+  po.jsonl_path = opt.jsonl;
+  po.sensor_id = opt.sensor_id;
+  po.sensor_start_ns = WallNowNs();
+  po.lossless = !live;
+  auto publisher = Publisher::Create(po, error);
+  if (!publisher) return Fail(3, error);
+
+  PipelineConfig pc;
+  pc.sensor_id = opt.sensor_id;
+  pc.stats_interval_ns = uint64_t{opt.stats_interval_s} * 1'000'000'000ull;
+  pc.table.capacity_log2 = Log2Ceil(opt.max_flows);
+  if (pc.table.capacity_log2 < 3) pc.table.capacity_log2 = 3;
+  pc.table.hash_seed = opt.hash_seed ? opt.hash_seed : std::random_device{}() * 0x9e3779b97f4a7c15ull;
+  const uint64_t s = 1'000'000'000ull;
+  pc.table.timeouts.tcp_new_ns = opt.idle.tcp_new_s * s;
+  pc.table.timeouts.tcp_established_ns = opt.idle.tcp_established_s * s;
+  pc.table.timeouts.tcp_closed_ns = opt.idle.tcp_closed_s * s;
+  pc.table.timeouts.udp_ns = opt.idle.udp_s * s;
+  pc.table.timeouts.icmp_ns = opt.idle.icmp_s * s;
+  pc.table.timeouts.other_ns = opt.idle.other_s * s;
+  pc.table.timeouts.active_ns = opt.active_timeout_s * s;
+  pc.app.enabled = opt.app_decoders;
+  pc.app.first_bytes = static_cast<uint16_t>(opt.first_bytes);
+  pc.signatures = &signatures;
+  pc.icmp_fingerprints = &fingerprints;
+  std::unique_ptr<Pipeline> pipeline;
+  try {
+    pipeline = std::make_unique<Pipeline>(pc, *publisher);
+  } catch (const std::exception& e) {
+    return Fail(2, std::string("flow table: ") + e.what());
+  }
+  if (!opt.quiet) {
+    std::fprintf(stderr,
+                 "tapwatch-sensor: flow table %u slots x %zu bytes; memory cap %.1f MiB "
+                 "(with application state)\n",
+                 pipeline->table().capacity(), sizeof(flowtable::Flow),
+                 static_cast<double>(pipeline->memory_bytes()) / (1024.0 * 1024.0));
+  }
+
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  // File replay waits (bounded) for its subscribers so the first records are not lost to the
+  // ZeroMQ slow-joiner problem; live capture cannot wait.
+  if (!opt.publish.empty() && !live && opt.wait_subscribers > 0) {
+    const int seen = publisher->WaitForSubscribers(opt.wait_subscribers,
+                                                   static_cast<int>(opt.wait_timeout_s) * 1000);
+    if (seen < opt.wait_subscribers && !opt.quiet) {
+      std::fprintf(stderr, "tapwatch-sensor: %d of %d subscribers after %u s; going on\n", seen,
+                   opt.wait_subscribers, opt.wait_timeout_s);
+    }
+  }
+
+  int exit_code = 0;
+  std::unique_ptr<LiveDrops> drops;
+  if (live) {
+    drops = std::make_unique<LiveDrops>(*pcap);
+    pipeline->set_drop_source(drops.get());
+    g_live_source.store(pcap.get());
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  if (pcap) {
+    RawPacket raw;
+    while (!g_stop.load(std::memory_order_relaxed)) {
+      const auto link = static_cast<decoders::LinkType>(pcap->link_type());
+      const PcapSource::Result r = pcap->Next(raw);
+      if (r == PcapSource::Result::kPacket) {
+        pipeline->OnFrame(link, raw.ts_ns, raw.wire_len, raw.data, raw.cap_len);
+        continue;
+      }
+      if (r == PcapSource::Result::kTimeout) {
+        pipeline->OnIdle(WallNowNs());
+        continue;
+      }
+      if (r == PcapSource::Result::kError) {
+        std::fprintf(stderr, "tapwatch-sensor: %s\n", pcap->error().c_str());
+        exit_code = 1;
+      }
+      if (live) break;
+      // End of this file (or damage): go on with the next one.
+      g_live_source.store(nullptr);
+      pcap.reset();
+      if (next_file >= opt.read_files.size()) break;
+      if (!open_file(opt.read_files[next_file++])) {
+        std::fprintf(stderr, "tapwatch-sensor: %s\n", error.c_str());
+        exit_code = 1;
+        break;
+      }
+    }
+    g_live_source.store(nullptr);
+  } else if (log) {
+    LogFrame frame;
+    while (!g_stop.load(std::memory_order_relaxed)) {
+      if (!log->Next(frame)) {
+        if (!log->read_error().empty()) {
+          std::fprintf(stderr, "tapwatch-sensor: %s\n", log->read_error().c_str());
+          exit_code = 1;
+        }
+        const LogCounters& c = log->counters();
+        if (!opt.quiet) {
+          std::fprintf(stderr,
+                       "tapwatch-sensor: %s: %llu lines: %llu packets, %llu other, %llu "
+                       "malformed, %llu continuation\n",
+                       log_options.path.c_str(), (unsigned long long)c.lines,
+                       (unsigned long long)c.packet, (unsigned long long)c.non_packet,
+                       (unsigned long long)c.malformed, (unsigned long long)c.continuation);
+          for (const std::string& e : c.first_errors) {
+            std::fprintf(stderr, "tapwatch-sensor: %s: %s\n", log_options.path.c_str(), e.c_str());
+          }
+        }
+        if (next_log >= opt.log_files.size()) break;
+        log_options.path = opt.log_files[next_log++];
+        log = LogSource::Open(log_options, &error);
+        if (!log) {
+          std::fprintf(stderr, "tapwatch-sensor: %s\n", error.c_str());
+          exit_code = 1;
+          break;
+        }
+        continue;
+      }
+      const LogCounters& c = log->counters();
+      pipeline->SetLogLineCounts(c.packet, c.non_packet + c.continuation, c.malformed);
+      if (pcap_out) pcap_out->Write(frame);
+      pipeline->OnFrame(decoders::LinkType::kEthernet, frame.ts_ns, frame.wire_len,
+                        frame.bytes.data(), frame.cap_len, frame.label);
+    }
+    if (log) {
+      const LogCounters& c = log->counters();
+      pipeline->SetLogLineCounts(c.packet, c.non_packet + c.continuation, c.malformed);
+    }
+    if (pcap_out && !pcap_out->Close(&error)) {
+      std::fprintf(stderr, "tapwatch-sensor: --write-pcap %s\n", error.c_str());
+      exit_code = 1;
+    }
+  }
+  pipeline->Finish();
+  publisher->Close();
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!opt.quiet) {
+    const PacketCounters& t = pipeline->totals();
+    const auto& fs = pipeline->table().stats();
+    std::fprintf(stderr,
+                 "tapwatch-sensor: %llu packets (%llu decoded, %llu unsupported incl. %llu "
+                 "non-IP, %llu malformed) in %.2f s; %llu flows, %llu records (%llu evicted), "
+                 "%llu records sent, %llu send drops\n",
+                 (unsigned long long)t.packets, (unsigned long long)t.decoded,
+                 (unsigned long long)t.unsupported, (unsigned long long)t.non_ip,
+                 (unsigned long long)t.malformed, secs, (unsigned long long)fs.created,
+                 (unsigned long long)pipeline->records_exported(), (unsigned long long)fs.evicted,
+                 (unsigned long long)publisher->sent(), (unsigned long long)publisher->send_drops());
+    for (size_t i = 1; i < t.anomalies.size(); ++i) {
+      if (t.anomalies[i] == 0) continue;
+      std::fprintf(stderr, "tapwatch-sensor:   anomaly %s: %llu\n",
+                   std::string(decoders::AnomalyName(static_cast<decoders::Anomaly>(i))).c_str(),
+                   (unsigned long long)t.anomalies[i]);
+    }
+  }
+  return exit_code;
+}

@@ -1,0 +1,168 @@
+#include "sensor/pipeline.h"
+
+#include <cstdio>
+
+#include "decoders/decode_frame.h"
+#include "sensor/app_record.h"
+#include "sensor/record_builder.h"
+
+namespace tapwatch::sensor {
+
+Pipeline::Pipeline(const PipelineConfig& config, Publisher& publisher)
+    : config_(config), publisher_(publisher), table_(config.table) {
+  if (config_.app.enabled) {
+    const uint32_t slots = table_.capacity();
+    const uint32_t divisor = config_.app_detail_divisor ? config_.app_detail_divisor : 1;
+    app_pool_ = std::make_unique<decoders::AppDetailPool>(slots / divisor + 1);
+    first_bytes_ = std::make_unique<decoders::FirstBytesArena>(slots, config_.app.first_bytes);
+    scratch_.pool = app_pool_.get();
+    scratch_.signatures = config_.signatures;
+    scratch_.icmp_fingerprints = config_.icmp_fingerprints;
+  }
+}
+
+Pipeline::~Pipeline() = default;
+
+uint64_t Pipeline::memory_bytes() const {
+  uint64_t total = table_.memory_bytes();
+  if (app_pool_) total += app_pool_->memory_bytes();
+  if (first_bytes_) total += first_bytes_->memory_bytes();
+  return total;
+}
+
+uint16_t Pipeline::LabelId(std::string_view label) {
+  if (label.empty()) return 0;
+  // Consecutive lines usually share their prefix: skip the map lookup then.
+  if (label == last_label_) return last_label_id_;
+  std::string key(label);
+  auto it = label_ids_.find(key);
+  uint16_t id;
+  if (it != label_ids_.end()) {
+    id = it->second;
+  } else if (labels_.size() < 0xFFFF) {
+    id = static_cast<uint16_t>(labels_.size());
+    labels_.push_back(key);
+    label_ids_.emplace(key, id);
+  } else {
+    id = 0;  // more than 65534 distinct prefixes: count the packet without a label
+  }
+  last_label_ = std::move(key);
+  last_label_id_ = id;
+  return id;
+}
+
+void Pipeline::OnFrame(decoders::LinkType link, uint64_t ts_ns, uint32_t wire_len,
+                       const uint8_t* data, uint32_t cap_len, std::string_view label) {
+  decoders::DecodedPacket& pkt = pkt_;
+  pkt.ts_ns = ts_ns;
+  pkt.wire_len = wire_len;
+  pkt.cap_len = cap_len;
+  const decoders::DecodeStatus status =
+      decoders::DecodeFrame(link, std::span<const uint8_t>(data, cap_len), pkt);
+  pkt.source_label = LabelId(label);
+  MaybeEmitStats(ts_ns);
+  interval_.Count(status, pkt);
+  totals_.Count(status, pkt);
+  if (!pkt.is_ip()) return;
+  const flowtable::UpdateResult r = table_.Update(pkt, *this);
+  if (r.flow == nullptr || !config_.app.enabled) return;
+  scratch_.first_bytes = first_bytes_->ForSlot(table_.SlotIndex(*r.flow));
+  decoders::UpdateAppState(pkt, r.from_src, config_.app, r.flow->app, scratch_);
+  if (r.quoted_flow != nullptr) decoders::NoteIcmpError(pkt, r.quoted_flow->app);
+}
+
+void Pipeline::OnIdle(uint64_t now_ns) {
+  if (!have_time_) return;
+  if (now_ns <= last_ts_ns_) return;
+  MaybeEmitStats(now_ns);
+  table_.Advance(now_ns, *this);
+}
+
+void Pipeline::Finish() {
+  table_.FlushAll(*this);
+  EmitStats(have_time_ ? last_ts_ns_ : 0, /*final=*/true);
+}
+
+void Pipeline::SetLogLineCounts(uint64_t packet, uint64_t other, uint64_t malformed) {
+  log_packet_ = packet;
+  log_other_ = other;
+  log_malformed_ = malformed;
+}
+
+void Pipeline::Export(const flowtable::Flow& flow, flowtable::EndReason why, bool interim) {
+  proto::FlowRecord& rec = publisher_.NextFlow();
+  BuildFlowRecord(flow, why, interim, config_.sensor_id, labels_, rec);
+  if (config_.app.enabled) {
+    scratch_.first_bytes = first_bytes_->ForSlot(table_.SlotIndex(flow));
+    FillAppRecord(flow.app, scratch_, rec);
+    // The slot is about to be reused: give its pooled details back. Interim records keep them.
+    if (!interim) {
+      decoders::ReleaseAppState(const_cast<flowtable::Flow&>(flow).app, app_pool_.get());
+    }
+  }
+  publisher_.SendFlow();
+  ++records_exported_;
+  ++interval_flows_exported_;
+}
+
+void Pipeline::MaybeEmitStats(uint64_t ts_ns) {
+  if (!have_time_) {
+    have_time_ = true;
+    interval_start_ns_ = ts_ns - ts_ns % config_.stats_interval_ns;
+  }
+  if (ts_ns > last_ts_ns_) last_ts_ns_ = ts_ns;
+  if (ts_ns < interval_start_ns_ + config_.stats_interval_ns) return;
+  EmitStats(interval_start_ns_ + config_.stats_interval_ns, /*final=*/false);
+  // Intervals with no packets are skipped: a capture gap shows as missing intervals.
+  interval_start_ns_ = ts_ns - ts_ns % config_.stats_interval_ns;
+}
+
+void Pipeline::EmitStats(uint64_t end_ns, bool final) {
+  proto::StatsRecord& st = publisher_.NextStats();
+  st.set_sensor_id(config_.sensor_id);
+  st.set_interval_start_ns(interval_start_ns_);
+  st.set_interval_end_ns(end_ns < interval_start_ns_ ? interval_start_ns_ : end_ns);
+  st.set_packets(interval_.packets);
+  st.set_wire_bytes(interval_.wire_bytes);
+  st.set_decoded(interval_.decoded);
+  st.set_unsupported(interval_.unsupported);
+  st.set_malformed(interval_.malformed);
+  st.set_non_ip(interval_.non_ip);
+  auto& anomalies = *st.mutable_anomalies();
+  for (size_t i = 1; i < interval_.anomalies.size(); ++i) {
+    if (interval_.anomalies[i] == 0) continue;
+    anomalies[std::string(decoders::AnomalyName(static_cast<decoders::Anomaly>(i)))] =
+        interval_.anomalies[i];
+  }
+  if (app_pool_ && app_pool_->exhausted()) {
+    anomalies["app_detail_pool_exhausted_total"] = app_pool_->exhausted();
+  }
+  auto& ethertypes = *st.mutable_non_ip_ethertypes();
+  for (const auto& [type, count] : interval_.non_ip_ethertypes) {
+    char key[8];
+    std::snprintf(key, sizeof(key), "0x%04x", type);
+    ethertypes[key] = count;
+  }
+  const auto& ts = table_.stats();
+  st.set_flows_created(ts.created - interval_flows_created_base_);
+  st.set_flows_exported(interval_flows_exported_);
+  st.set_flows_evicted(ts.evicted - interval_flows_evicted_base_);
+  st.set_flows_active(ts.active);
+  uint64_t dropped = 0, if_dropped = 0;
+  if (drop_source_ != nullptr) drop_source_->KernelDrops(dropped, if_dropped);
+  st.set_kernel_drops(dropped);
+  st.set_kernel_if_drops(if_dropped);
+  st.set_zmq_send_drops(publisher_.send_drops());
+  st.set_final(final);
+  st.set_total_packets(totals_.packets);
+  st.set_log_lines_packet(log_packet_);
+  st.set_log_lines_other(log_other_);
+  st.set_log_lines_malformed(log_malformed_);
+  publisher_.SendStats();
+  interval_ = PacketCounters{};
+  interval_flows_created_base_ = ts.created;
+  interval_flows_evicted_base_ = ts.evicted;
+  interval_flows_exported_ = 0;
+}
+
+}  // namespace tapwatch::sensor
