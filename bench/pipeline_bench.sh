@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Pipeline benchmark (issue 2 and 3). One run measures, on the same generated capture:
+#   - libpcap's bare read loop (the floor),
+#   - tapwatch-sensor: decode + flow table + app decoders + publish to a counting subscriber,
+#   - tapwatch-sensor --no-app (what the application decoders cost),
+#   - argus -r and nfpcapd -r (the baselines users know),
+# wall time (median of RUNS) and peak RSS of each, and prints the ratios.
+# Usage: bench/pipeline_bench.sh [BUILD_DIR] [PACKETS] [FLOWS] [APP_SHARE]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+packets=${2:-2000000}
+flows=${3:-250000}
+app_share=${4:-0.33}
+runs=${RUNS:-3}
+work=$(mktemp -d /tmp/tapwatch-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+sensor=$build/sensor/tapwatch-sensor
+gen=$build/tools/tapwatch-gen
+for tool in /usr/bin/time argus nfpcapd; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool missing (run scripts/setup.sh)"; exit 2; }
+done
+
+capture=$work/bench.pcap
+"$gen" bench --out "$capture" --packets "$packets" --flows "$flows" --app-share "$app_share" >/dev/null
+echo "capture: $packets packets, $flows flows, app share $app_share, $(du -h "$capture" | cut -f1)"
+
+# measure NAME CMD... -> prints "NAME wall_s peak_kb" (median wall, max rss over runs)
+declare -A wall rss
+measure() {
+  local name=$1; shift
+  local times=() peak=0
+  for ((i = 0; i < runs; i++)); do
+    /usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || {
+      echo "bench: $name failed:"; cat "$work/stderr"; exit 1; }
+    read -r t m <"$work/time"
+    times+=("$t")
+    [ "$m" -gt "$peak" ] && peak=$m
+  done
+  wall[$name]=$(printf '%s\n' "${times[@]}" | sort -g | sed -n "$(( (runs + 1) / 2 ))p")
+  rss[$name]=$peak
+  printf '%-22s %8.2f s  %8.1f MiB peak RSS\n' "$name" "${wall[$name]}" "$(echo "${rss[$name]} / 1024" | bc -l)"
+}
+
+sensor_with_sub() {  # the sensor publishing to a real subscriber on loopback
+  local port
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  "$build/bench/zmq_count_sub" "tcp://127.0.0.1:$port" >"$work/sub.out" &
+  local sub=$!
+  "$sensor" -r "$capture" --publish "tcp://127.0.0.1:$port" --wait-subscribers 1 \
+    --idle-timeout 100000 --active-timeout 0 --hash-seed 1 -q "$@"
+  wait "$sub"
+}
+export -f sensor_with_sub 2>/dev/null || true
+
+measure pcap_read_loop "$build/bench/pcap_read_loop" "$capture"
+measure sensor bash -c "$(declare -f sensor_with_sub); build=$build sensor=$sensor capture=$capture work=$work sensor_with_sub"
+measure sensor_no_app bash -c "$(declare -f sensor_with_sub); build=$build sensor=$sensor capture=$capture work=$work sensor_with_sub --no-app"
+measure sensor_jsonl_none "$sensor" -r "$capture" --jsonl /dev/null --idle-timeout 100000 --active-timeout 0 --hash-seed 1 -q
+measure argus argus -r "$capture" -w "$work/out.argus"
+rm -rf "$work/nfp"; mkdir -p "$work/nfp"
+measure nfpcapd nfpcapd -r "$capture" -w "$work/nfp"
+cat "$work/sub.out"
+
+ratio() { echo "scale=2; $1 / $2" | bc -l; }
+echo
+echo "sensor / pcap_read_loop wall:      $(ratio "${wall[sensor]}" "${wall[pcap_read_loop]}")x   (target <= 2)"
+echo "argus / sensor wall:               $(ratio "${wall[argus]}" "${wall[sensor]}")x   (target >= 5)"
+echo "nfpcapd / sensor wall:             $(ratio "${wall[nfpcapd]}" "${wall[sensor]}")x"
+echo "sensor / argus peak RSS:           $(ratio "${rss[sensor]}" "${rss[argus]}")   (target <= 0.25)"
+echo "sensor / nfpcapd peak RSS:         $(ratio "${rss[sensor]}" "${rss[nfpcapd]}")"
+echo "app decoders cost (sensor / --no-app wall): $(ratio "${wall[sensor]}" "${wall[sensor_no_app]}")x   (target <= 1.15)"

@@ -1,0 +1,44 @@
+// A minimal subscriber for the pipeline benchmark: counts flow and stats messages until the
+// sensor's final stats record arrives, so the sensor's publish cost is measured with a real
+// consumer on the other end of the socket.
+#include <zmq.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "tapwatch.pb.h"
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: zmq_count_sub ENDPOINT\n");
+    return 2;
+  }
+  void* ctx = zmq_ctx_new();
+  void* sub = zmq_socket(ctx, ZMQ_SUB);
+  const int zero = 0;
+  zmq_setsockopt(sub, ZMQ_RCVHWM, &zero, sizeof(zero));
+  zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "flow", 4);
+  zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "stats", 5);
+  zmq_connect(sub, argv[1]);
+  unsigned long long flows = 0, stats = 0;
+  zmq_msg_t topic, body;
+  zmq_msg_init(&topic);
+  zmq_msg_init(&body);
+  tapwatch::proto::Envelope env;
+  for (;;) {
+    if (zmq_msg_recv(&topic, sub, 0) < 0) break;
+    if (zmq_msg_recv(&body, sub, 0) < 0) break;
+    if (zmq_msg_size(&topic) == 4) {
+      ++flows;
+      continue;
+    }
+    ++stats;
+    env.ParseFromArray(zmq_msg_data(&body), static_cast<int>(zmq_msg_size(&body)));
+    if (env.has_stats() && env.stats().final()) break;
+  }
+  std::printf("received %llu flow records, %llu stats records\n", flows, stats);
+  zmq_close(sub);
+  zmq_ctx_term(ctx);
+  return 0;
+}
