@@ -1,0 +1,154 @@
+#pragma once
+// A hashed, memory-bounded, bidirectional flow table (house style "Flow table"; ipfixprobe's
+// fixed rows and end reasons, SwissTable/DPDK tag bytes). All memory is allocated by the
+// constructor; Update() never allocates, never throws, and makes no virtual call except
+// ExportSink::Export when a record leaves the table.
+//
+// Keying (FlowKey, canonical: lower endpoint first):
+// - TCP/UDP: addresses, ports, protocol, outer and inner VLAN.
+// - Other IP protocols, packets whose L4 header failed to decode, and later fragments whose
+//   first fragment was not seen: addresses + protocol, ports 0.
+// - ICMP/ICMPv6 echo request/reply: addresses + echo id: the request's sender holds the id in its
+//   port slot, so request and reply meet in one flow and the record shows src_port = id.
+// - Other ICMP (errors included): addresses + type (sender's slot) and code (receiver's slot).
+// - ICMP errors also look up (never create) the flow of the packet they quote: `quoted_flow`.
+// - Later fragments find their ports in a small fixed fragment cache filled by first fragments.
+//
+// Time comes only from packet timestamps (and Advance()). Expiry is checked for a flow whenever
+// one of its packets arrives, for a full bucket before eviction, and by an incremental sweep of
+// `sweep_buckets_per_packet` buckets per Update(). Active-timeout periods are aligned to the
+// flow's first packet (first_ns + k * active), so which records a flow produces does not depend
+// on when the sweep reaches it.
+
+#include <cstdint>
+#include <memory>
+
+#include "decoders/packet.h"
+#include "flowtable/flow.h"
+
+namespace tapwatch::flowtable {
+
+/// Idle timeouts per protocol/state, and the active timeout, in nanoseconds.
+struct Timeouts {
+  uint64_t tcp_new_ns = 30'000'000'000;           // handshake not complete / one-sided
+  uint64_t tcp_established_ns = 300'000'000'000;  // both sides established
+  uint64_t tcp_closed_ns = 10'000'000'000;        // FIN both ways, or RST: ends as kTcpClose
+  uint64_t udp_ns = 60'000'000'000;
+  uint64_t icmp_ns = 60'000'000'000;
+  uint64_t other_ns = 60'000'000'000;
+  uint64_t active_ns = 300'000'000'000;  // 0 disables interim records
+};
+
+struct FlowTableConfig {
+  uint32_t capacity_log2 = 19;               // slots = 2^capacity_log2, 3..30
+  uint64_t hash_seed = 0x5eed'1234'abcd'9876;  // set from a random source at start-up
+  Timeouts timeouts;
+  uint32_t sweep_buckets_per_packet = 2;  // expiry work per Update()
+  uint32_t fragment_cache_log2 = 10;      // fragment-cache entries = 2^n (0..20)
+  uint64_t fragment_timeout_ns = 30'000'000'000;  // cache entries older than this are ignored
+};
+
+/// Receives every record leaving the table. `flow` is valid only during the call; its slot may
+/// be reused right after. `interim` is true for active-timeout records (why == kActive).
+class ExportSink {
+ public:
+  virtual ~ExportSink() = default;
+  virtual void Export(const Flow& flow, EndReason why, bool interim) = 0;
+};
+
+struct UpdateResult {
+  Flow* flow = nullptr;         // nullptr for non-IP packets
+  bool from_src = false;        // the packet was sent by the flow's initiator
+  Flow* quoted_flow = nullptr;  // ICMP errors: the flow of the quoted packet, if present
+  bool created = false;         // this packet created `flow`
+};
+
+struct FlowTableStats {
+  uint64_t packets = 0;          // Update() calls with an IP packet
+  uint64_t non_ip = 0;           // Update() calls ignored (ip_version == 0)
+  uint64_t created = 0;          // flows created
+  uint64_t exported = 0;         // final records (one per flow that left the table)
+  uint64_t interim_records = 0;  // interim (active) records
+  uint64_t evicted = 0;          // final records with kEvicted
+  uint64_t idle = 0;             // final records with kIdle
+  uint64_t tcp_close = 0;        // final records with kTcpClose
+  uint64_t shutdown = 0;         // final records with kShutdown
+  uint64_t active = 0;           // flows currently in the table
+  uint64_t fragment_cache_hits = 0;    // later fragments whose ports were found
+  uint64_t fragment_cache_misses = 0;  // later fragments counted against the L3 flow
+  uint64_t quoted_found = 0;           // ICMP errors whose quoted flow was present
+  uint64_t quoted_missing = 0;
+};
+
+class FlowTable {
+ public:
+  static constexpr uint32_t kWays = 8;
+
+  /// Allocates every slot. Throws std::invalid_argument for an out-of-range config (start-up
+  /// only).
+  explicit FlowTable(const FlowTableConfig& config);
+  ~FlowTable();
+  FlowTable(const FlowTable&) = delete;
+  FlowTable& operator=(const FlowTable&) = delete;
+
+  /// Counts `pkt` in its flow (creating it, evicting the bucket's least recently seen flow if
+  /// the bucket is full), after exporting whatever expired by pkt.ts_ns. Non-IP: flow nullptr.
+  UpdateResult Update(const decoders::DecodedPacket& pkt, ExportSink& sink) noexcept;
+
+  /// Time passes with no packet (live capture idle): moves the clock to `now_ns` (never back)
+  /// and sweeps every bucket, so everything expired by then is exported.
+  void Advance(uint64_t now_ns, ExportSink& sink);
+
+  /// End of input: exports what expired by the current time with its reason, then every
+  /// remaining flow with kShutdown. The table is empty afterwards.
+  void FlushAll(ExportSink& sink);
+
+  /// Bytes allocated by the constructor: slots, tag bytes and the fragment cache.
+  uint64_t memory_bytes() const;
+  uint32_t capacity() const { return capacity_; }
+  uint32_t SlotIndex(const Flow& flow) const;
+  const FlowTableStats& stats() const { return stats_; }
+  uint64_t now_ns() const { return now_ns_; }
+
+  /// The bucket `pkt` maps to (tests use it to fill one bucket deliberately).
+  uint32_t BucketOf(const decoders::DecodedPacket& pkt) const;
+  /// Looks up the flow of `pkt` without changing anything; nullptr when absent.
+  const Flow* Find(const decoders::DecodedPacket& pkt) const;
+
+  /// Seeded hash of a canonical key (symmetric because the key is canonical).
+  static uint64_t HashKey(const FlowKey& key, uint64_t seed) noexcept;
+
+  struct KeyedPacket {
+    FlowKey key;
+    bool sender_is_lo = true;
+  };
+  /// The canonical key of `pkt` (without the fragment cache: later fragments get ports 0).
+  static KeyedPacket KeyOf(const decoders::DecodedPacket& pkt) noexcept;
+
+ private:
+  struct FragEntry;
+
+  uint32_t FindSlot(const FlowKey& key, uint64_t hash) const;
+  // Exports what is due for slot `i` at `now`; returns true if the flow left the table.
+  bool CheckTimers(uint32_t i, uint64_t now, ExportSink& sink);
+  void ExportInterim(Flow& f, ExportSink& sink);
+  void ExportFinal(uint32_t i, EndReason why, ExportSink& sink);
+  void Sweep(uint32_t buckets, uint64_t now, ExportSink& sink);
+  void CountPacket(Flow& f, int side, const decoders::DecodedPacket& pkt, ExportSink& sink);
+  uint64_t IdleTimeout(const Flow& f, EndReason* why) const;
+  KeyedPacket KeyWithFragments(const decoders::DecodedPacket& pkt) noexcept;
+
+  FlowTableConfig config_;
+  uint32_t capacity_ = 0;
+  uint32_t bucket_mask_ = 0;
+  uint32_t frag_mask_ = 0;
+  uint32_t sweep_cursor_ = 0;
+  uint64_t now_ns_ = 0;
+  uint64_t next_flow_id_ = 1;
+  std::unique_ptr<uint8_t[]> tags_;  // 0 = empty slot; scanned before the wide Flow entries
+  std::unique_ptr<Flow[]> flows_;
+  std::unique_ptr<FragEntry[]> frags_;
+  FlowTableStats stats_;
+};
+
+}  // namespace tapwatch::flowtable
