@@ -1,0 +1,108 @@
+// Value parsers of log lines, checked against inet_pton / strtoul (the C library).
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "sensor/log_text.h"
+
+namespace tapwatch::sensor {
+namespace {
+
+TEST(LogText, Ipv6AgreesWithInetPton) {
+  const char* cases[] = {"::",          "::1",           "2001:db8::1",      "fe80::2:3",
+                         "1:2:3:4:5:6:7:8", "::ffff:1.2.3.4", "2001:db8:0:0:1::", "1::",
+                         "1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8", "1::1.2.3.4",     "a:b:c:d:e:f:0:1",
+                         ":",           ":::",           "1:2:3:4:5:6:7:8:9", "1::2::3",
+                         "12345::",     "g::",           "1:2:3:4:5:6:7",    "::1.2.3",
+                         "1.2.3.4",     "1:",            ":1",               "::ffff:1.2.3.4:5",
+                         "1:2:3:4:5:6:7:8::", "0x1::"};
+  for (const char* c : cases) {
+    std::array<uint8_t, 16> ours{};
+    unsigned char ref[16];
+    const bool ok_ref = inet_pton(AF_INET6, c, ref) == 1;
+    const bool ok = ParseIpv6(c, &ours);
+    EXPECT_EQ(ok, ok_ref) << c;
+    if (ok && ok_ref) {
+      EXPECT_EQ(std::memcmp(ours.data(), ref, 16), 0) << c;
+    }
+  }
+}
+
+TEST(LogText, Ipv4AgreesWithInetPton) {
+  const char* cases[] = {"0.0.0.0", "255.255.255.255", "11.11.11.84", "256.1.1.1", "1.2.3",
+                         "1.2.3.4.5", "1..2.3", "01.2.3.4", "1.2.3.4 ", "", "a.b.c.d", "1.2.3.1000"};
+  for (const char* c : cases) {
+    uint8_t ours[4];
+    unsigned char ref[4];
+    const bool ok_ref = inet_pton(AF_INET, c, ref) == 1;
+    const bool ok = ParseIpv4(c, ours);
+    // inet_pton rejects leading zeros ("01"); syslog never prints them, we accept them.
+    if (std::string(c) == "01.2.3.4") {
+      EXPECT_TRUE(ok);
+      continue;
+    }
+    EXPECT_EQ(ok, ok_ref) << c;
+    if (ok) {
+      EXPECT_EQ(std::memcmp(ours, ref, 4), 0) << c;
+    }
+  }
+}
+
+TEST(LogText, NumbersAgreeWithStrtoul) {
+  for (const char* c : {"0", "65535", "65536", "4294967295", "4294967296", "18446744073709551615",
+                        "18446744073709551616", "", "12a", "-1", "+1", " 1"}) {
+    uint64_t v = 0;
+    const bool ok = ParseDec(c, 0xFFFFFFFFu, &v);
+    char* end = nullptr;
+    errno = 0;
+    const unsigned long long ref = std::strtoull(c, &end, 10);
+    const bool ok_ref = *c >= '0' && *c <= '9' && *end == '\0' && errno == 0 && ref <= 0xFFFFFFFFu;
+    EXPECT_EQ(ok, ok_ref) << c;
+    if (ok) {
+      EXPECT_EQ(v, ref) << c;
+    }
+  }
+  for (const char* c : {"0x00", "0xFF", "0x100", "0X1a", "ff", "0x", "0xg1"}) {
+    uint64_t v = 0;
+    const bool ok = ParseHex(c, 0xFF, &v);
+    char* end = nullptr;
+    const unsigned long ref = std::strtoul(c, &end, 16);
+    const bool ok_ref = *end == '\0' && ref <= 0xFF && std::strlen(c) > 0 && std::string(c) != "0x";
+    EXPECT_EQ(ok, ok_ref) << c;
+    if (ok) {
+      EXPECT_EQ(v, ref) << c;
+    }
+  }
+}
+
+TEST(LogText, MacBytes) {
+  uint8_t b[14];
+  ASSERT_TRUE(ParseMacBytes("56:00:03:85:82:df:fe:00:03:85:82:df:08:00", 14, b));
+  EXPECT_EQ(b[0], 0x56);
+  EXPECT_EQ(b[5], 0xdf);
+  EXPECT_EQ(b[12], 0x08);
+  EXPECT_FALSE(ParseMacBytes("56:00:03:85:82:d", 6, b));
+  EXPECT_FALSE(ParseMacBytes("56-00-03-85-82-df", 6, b));
+  EXPECT_FALSE(ParseMacBytes("zz:00:03:85:82:df", 6, b));
+}
+
+TEST(LogText, TokenizerSplitsOnRunsOfBlanks) {
+  Tokenizer tk("  a  bb\tc \r");
+  std::string_view t;
+  ASSERT_TRUE(tk.Next(&t));
+  EXPECT_EQ(t, "a");
+  ASSERT_TRUE(tk.Next(&t));
+  EXPECT_EQ(t, "bb");
+  ASSERT_TRUE(tk.Next(&t));
+  EXPECT_EQ(t, "c");
+  EXPECT_FALSE(tk.Next(&t));
+}
+
+}  // namespace
+}  // namespace tapwatch::sensor
