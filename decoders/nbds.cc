@@ -16,8 +16,10 @@ void DecodeBrowser(std::span<const uint8_t> smb, NetbiosDetail& d) {
   ByteReader in(smb);
   if (in.U32Be() != 0xFF534D42u || in.U8() != kSmbTrans || !in.Skip(kSmbHeaderLen - 5)) return;
   const auto wc = in.U8();
-  // Trans request words (MS-CIFS 2.2.4.33.1): DataOffset is word 11 (byte 22 of the words).
-  if (!wc || *wc < 14 || !in.Skip(22)) return;
+  // Trans request words (MS-CIFS 2.2.4.33.1): TotalParameterCount TotalDataCount
+  // MaxParameterCount MaxDataCount (2 each) MaxSetupCount Reserved (1 each) Flags(2) Timeout(4)
+  // Reserved2 ParameterCount ParameterOffset DataCount (2 each), then DataOffset at byte 24.
+  if (!wc || *wc < 14 || !in.Skip(24)) return;
   const auto data_offset = in.U16Le();
   if (!data_offset || *data_offset >= smb.size()) return;
   ByteReader data(smb.subspan(*data_offset));

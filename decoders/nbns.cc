@@ -63,32 +63,35 @@ DecodeStatus DecodeNbns(std::span<const uint8_t> msg, NetbiosDetail& d,
     if (rcode != 0) d.error_responses = Inc(d.error_responses);
   }
   if (uint32_t{*qd} + *an + *ns + *ar > kMaxRecords) return pkt.Flag(Anomaly::kNbnsBadCount);
+  DecodeStatus result = DecodeStatus::kOk;
   for (uint16_t i = 0; i < *qd; ++i) {
     NetbiosNameString name;
-    if (const NameStatus ns_ok = DecodeNetbiosName(in, msg, name); ns_ok != NameStatus::kOk) {
-      return pkt.Flag(ns_ok == NameStatus::kTruncated ? Anomaly::kNbnsTruncated
-                                                      : Anomaly::kNbnsBadName);
-    }
+    const NameStatus name_status = DecodeNetbiosName(in, msg, name);
+    if (name_status == NameStatus::kTruncated) return pkt.Flag(Anomaly::kNbnsTruncated);
+    if (name_status == NameStatus::kBad) return pkt.Flag(Anomaly::kNbnsBadName);
+    // An illegal (non-NetBIOS) name is flagged, but the record after it is still read.
+    if (name_status == NameStatus::kIllegal) result = pkt.Flag(Anomaly::kNbnsBadName);
     const auto type = in.U16Be();
     const auto cls = in.U16Be();
     if (!type || !cls) return pkt.Flag(Anomaly::kNbnsTruncated);
-    d.nbns_names.Add(name.view());
+    if (name_status == NameStatus::kOk) d.nbns_names.Add(name.view());
     CountType(*type, true, d);
   }
   const uint32_t records = uint32_t{*an} + *ns + *ar;
   for (uint32_t i = 0; i < records; ++i) {
     NetbiosNameString name;
-    if (const NameStatus ns_ok = DecodeNetbiosName(in, msg, name); ns_ok != NameStatus::kOk) {
-      return pkt.Flag(ns_ok == NameStatus::kTruncated ? Anomaly::kNbnsTruncated
-                                                      : Anomaly::kNbnsBadName);
-    }
+    const NameStatus name_status = DecodeNetbiosName(in, msg, name);
+    if (name_status == NameStatus::kTruncated) return pkt.Flag(Anomaly::kNbnsTruncated);
+    if (name_status == NameStatus::kBad) return pkt.Flag(Anomaly::kNbnsBadName);
+    // An illegal (non-NetBIOS) name is flagged, but the record after it is still read.
+    if (name_status == NameStatus::kIllegal) result = pkt.Flag(Anomaly::kNbnsBadName);
     // RR: TYPE(2) CLASS(2) TTL(4) RDLENGTH(2) RDATA.
     const auto type = in.U16Be();
     const auto cls = in.U16Be();
     const auto ttl = in.U32Be();
     const auto rdlen = in.U16Be();
     if (!type || !cls || !ttl || !rdlen) return pkt.Flag(Anomaly::kNbnsTruncated);
-    d.nbns_names.Add(name.view());
+    if (name_status == NameStatus::kOk) d.nbns_names.Add(name.view());
     CountType(*type, false, d);
     // A short capture may cut RDATA: decode what is there (snaplen is not an anomaly).
     const bool whole = in.remaining() >= *rdlen;
@@ -96,7 +99,7 @@ DecodeStatus DecodeNbns(std::span<const uint8_t> msg, NetbiosDetail& d,
     if (*type == kNbnsTypeNbstat && response && i < *an) DecodeNodeStatus(rdata, d);
     if (!whole && i + 1 < records) return pkt.Flag(Anomaly::kNbnsTruncated);
   }
-  return DecodeStatus::kOk;
+  return result;
 }
 
 }  // namespace tapwatch::decoders

@@ -41,6 +41,7 @@ NameStatus DecodeNetbiosName(ByteReader& in, std::span<const uint8_t> message,
   bool jumped = false;
   int pointers = 0;
   bool have_first = false;
+  bool illegal = false;
   bool terminated = false;
   for (int labels = 0; labels < kMaxLabels + kMaxPointers; ++labels) {
     const auto len = cur.U8();
@@ -66,7 +67,13 @@ NameStatus DecodeNetbiosName(ByteReader& in, std::span<const uint8_t> message,
     }
     if (!have_first) {
       // RFC 1001 14.1: the first label is the 32-byte first-level encoding of 16 bytes.
-      if (*len != 32) return NameStatus::kBad;
+      if (*len != 32) {
+        // Not a NetBIOS encoding, but still a DNS label: skip it so the caller can go on.
+        if (!cur.Skip(*len)) return NameStatus::kTruncated;
+        illegal = true;
+        have_first = true;
+        continue;
+      }
       std::array<uint8_t, 16> raw{};
       for (size_t i = 0; i < 16; ++i) {
         const auto hi = cur.U8();
@@ -80,6 +87,10 @@ NameStatus DecodeNetbiosName(ByteReader& in, std::span<const uint8_t> message,
       continue;
     }
     // Scope label: appended as ".label" (printable bytes only; others shown as <xx>).
+    if (illegal) {
+      if (!cur.Skip(*len)) return NameStatus::kTruncated;
+      continue;
+    }
     out.Push('.');
     for (uint8_t i = 0; i < *len; ++i) {
       const auto c = cur.U8();
@@ -94,7 +105,7 @@ NameStatus DecodeNetbiosName(ByteReader& in, std::span<const uint8_t> message,
   if (!have_first) return NameStatus::kBad;
   if (!terminated) return NameStatus::kBad;
   if (!jumped) in = cur;
-  return NameStatus::kOk;
+  return illegal ? NameStatus::kIllegal : NameStatus::kOk;
 }
 
 }  // namespace tapwatch::decoders

@@ -22,8 +22,11 @@ void RenderNetbiosName(std::span<const uint8_t, 16> raw, NetbiosNameString& out)
 /// Decodes one encoded name at the cursor of `in`. `message` is the whole NBNS message, for
 /// compression pointers (nullptr-sized span: pointers not allowed). On success the cursor is after
 /// the name (after the pointer, if one was followed). kTruncated when the bytes end inside the
-/// name; kBad on a bad label, bad first-level encoding or pointer loop (cursor then unspecified).
-enum class NameStatus : uint8_t { kOk, kTruncated, kBad };
+/// name; kBad on a bad label, bad first-level encoding or pointer loop (cursor then unspecified);
+/// kIllegal when the labels are well-formed DNS labels but the first is not a 32-byte NetBIOS
+/// encoding (Wireshark's "Illegal NetBIOS name"): the cursor is then after the name, so the
+/// record can still be read.
+enum class NameStatus : uint8_t { kOk, kTruncated, kBad, kIllegal };
 NameStatus DecodeNetbiosName(ByteReader& in, std::span<const uint8_t> message,
                        NetbiosNameString& out) noexcept;
 
