@@ -138,13 +138,16 @@ int main(int argc, char** argv) {
     if (::stat(path.c_str(), &st) != 0) return Fail(3, path + ": no such file");
   }
   if (!opt.read_files.empty()) {
-    if (!open_file(opt.read_files[next_file++])) return Fail(3, error);
+    // An invalid BPF expression is a bad command line (2), not a start-up failure (3).
+    if (!open_file(opt.read_files[next_file++])) {
+      return Fail(error.starts_with("invalid BPF") ? 2 : 3, error);
+    }
   } else if (live) {
     LiveOptions lo;
     lo.snaplen = opt.snaplen;
     lo.buffer_mb = opt.buffer_mb;
     pcap = PcapSource::OpenLive(opt.interface, opt.bpf, lo, error);
-    if (!pcap) return Fail(3, error);
+    if (!pcap) return Fail(error.starts_with("invalid BPF") ? 2 : 3, error);
     if (!decoders::IsSupportedLinkType(pcap->link_type())) {
       return Fail(3, "-i " + opt.interface + ": unsupported link type " +
                          std::to_string(pcap->link_type()));
@@ -291,11 +294,13 @@ int main(int argc, char** argv) {
         }
         continue;
       }
-      const LogCounters& c = log->counters();
-      pipeline->SetLogLineCounts(c.packet, c.non_packet + c.continuation, c.malformed);
       if (pcap_out) pcap_out->Write(frame);
       pipeline->OnFrame(decoders::LinkType::kEthernet, frame.ts_ns, frame.wire_len,
                         frame.bytes.data(), frame.cap_len, frame.label);
+      // After OnFrame: a stats record it emitted closes the previous interval, which must not
+      // count this line yet.
+      const LogCounters& c = log->counters();
+      pipeline->SetLogLineCounts(c.packet, c.non_packet + c.continuation, c.malformed);
     }
     if (log) {
       const LogCounters& c = log->counters();
