@@ -48,7 +48,7 @@ sensor_with_sub() {  # the sensor publishing to a real subscriber on loopback
   "$build/bench/zmq_count_sub" "tcp://127.0.0.1:$port" >"$work/sub.out" &
   local sub=$!
   "$sensor" -r "$capture" --publish "tcp://127.0.0.1:$port" --wait-subscribers 1 \
-    --idle-timeout 100000 --active-timeout 0 --hash-seed 1 -q "$@"
+    --hash-seed 1 -q "$@"
   wait "$sub"
 }
 export -f sensor_with_sub 2>/dev/null || true
@@ -56,7 +56,7 @@ export -f sensor_with_sub 2>/dev/null || true
 measure pcap_read_loop "$build/bench/pcap_read_loop" "$capture"
 measure sensor bash -c "$(declare -f sensor_with_sub); build=$build sensor=$sensor capture=$capture work=$work sensor_with_sub"
 measure sensor_no_app bash -c "$(declare -f sensor_with_sub); build=$build sensor=$sensor capture=$capture work=$work sensor_with_sub --no-app"
-measure sensor_jsonl_none "$sensor" -r "$capture" --jsonl /dev/null --idle-timeout 100000 --active-timeout 0 --hash-seed 1 -q
+measure sensor_jsonl_none "$sensor" -r "$capture" --jsonl /dev/null --hash-seed 1 -q
 measure argus argus -r "$capture" -w "$work/out.argus"
 rm -rf "$work/nfp"; mkdir -p "$work/nfp"
 measure nfpcapd nfpcapd -r "$capture" -w "$work/nfp"

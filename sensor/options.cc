@@ -20,7 +20,7 @@ bool ParseUint(std::string_view text, uint64_t max, uint64_t& out) {
 // "--idle-timeout tcp=300,udp=60" or a single number applied to every protocol.
 bool ParseIdleTimeouts(std::string_view text, IdleTimeouts& t, std::string& error) {
   uint64_t all = 0;
-  if (ParseUint(text, 86400 * 7, all)) {
+  if (ParseUint(text, UINT32_MAX, all)) {
     t = IdleTimeouts{static_cast<uint32_t>(all), static_cast<uint32_t>(all),
                      static_cast<uint32_t>(all), static_cast<uint32_t>(all),
                      static_cast<uint32_t>(all), static_cast<uint32_t>(all)};
@@ -32,7 +32,7 @@ bool ParseIdleTimeouts(std::string_view text, IdleTimeouts& t, std::string& erro
     text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
     const size_t eq = item.find('=');
     uint64_t v = 0;
-    if (eq == std::string_view::npos || !ParseUint(item.substr(eq + 1), 86400 * 7, v)) {
+    if (eq == std::string_view::npos || !ParseUint(item.substr(eq + 1), UINT32_MAX, v)) {
       error = "--idle-timeout: expected SECONDS or NAME=SECONDS[,...], got '" + std::string(item) +
               "'";
       return false;
@@ -76,7 +76,7 @@ const char* SensorUsage() {
          "  --sensor-id NAME        sensor name in every record (default: host name)\n"
          "  --idle-timeout T        SECONDS, or tcp=S,tcp-new=S,tcp-closed=S,udp=S,icmp=S,other=S\n"
          "  --active-timeout S      interim records for flows longer than S seconds (default 300)\n"
-         "  --max-flows N           flow table capacity, rounded up to a power of two (default 524288)\n"
+         "  --max-flows N           flow table capacity, rounded up to a power of two (default 262144)\n"
          "  --stats-interval S      stats record every S seconds of packet time (default 60)\n"
          "  --wait-subscribers N    file replay: wait (bounded) for N subscribers (default 1; 0 = no wait)\n"
          "  --wait-timeout S        how long to wait for subscribers (default 10)\n"

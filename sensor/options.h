@@ -33,7 +33,7 @@ struct SensorOptions {
   std::string sensor_id;
   IdleTimeouts idle;
   uint32_t active_timeout_s = 300;
-  uint64_t max_flows = 1u << 19;        // rounded up to a power of two
+  uint64_t max_flows = 1u << 18;        // rounded up to a power of two
   uint32_t stats_interval_s = 60;
   int wait_subscribers = 1;
   uint32_t wait_timeout_s = 10;
