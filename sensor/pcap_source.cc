@@ -18,6 +18,8 @@ std::unique_ptr<PcapSource> PcapSource::OpenFile(const std::string& path, const 
   s->is_file_ = true;
   s->nano_ = pcap_get_tstamp_precision(s->handle_) == PCAP_TSTAMP_PRECISION_NANO;
   s->link_type_ = pcap_datalink(s->handle_);
+  // libpcap reports LINKTYPE_RAW (101) as DLT_RAW (12 on Linux); the decoders use LINKTYPE_*.
+  if (s->link_type_ == DLT_RAW) s->link_type_ = 101;
   if (!s->ApplyFilter(bpf, error)) return nullptr;
   return s;
 }
@@ -48,6 +50,8 @@ std::unique_ptr<PcapSource> PcapSource::OpenLive(const std::string& iface, const
     return nullptr;
   }
   s->link_type_ = pcap_datalink(s->handle_);
+  // libpcap reports LINKTYPE_RAW (101) as DLT_RAW (12 on Linux); the decoders use LINKTYPE_*.
+  if (s->link_type_ == DLT_RAW) s->link_type_ = 101;
   if (!s->ApplyFilter(bpf, error)) return nullptr;
   return s;
 }
