@@ -1,0 +1,166 @@
+// The real tapwatch-collector binary as a child process: SIGTERM/SIGINT commit everything
+// received, --exit-after-final with two sensors, --idle-exit, and one-line exit-2 errors for
+// bad command lines and unreadable databases.
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "collector_test_util.h"
+
+namespace tapwatch::collector {
+namespace {
+
+using testing::Child;
+using testing::FinalStats;
+using testing::FlowEnvelope;
+using testing::Lines;
+using testing::Query;
+using testing::RunCollector;
+using testing::SimpleFlow;
+using testing::TempDbPath;
+using testing::TestPublisher;
+
+constexpr uint64_t kStart = 1092114948000000000ull;
+
+void ExpectStopSignalCommitsEverything(int sig) {
+  const std::string db = TempDbPath("sig" + std::to_string(sig));
+  TestPublisher pub;
+  // Commit thresholds far out of reach: rows can only reach the file through the exit path.
+  Child child({"--connect", pub.endpoint(), "--db", db, "--commit-rows", "100000000",
+               "--commit-ms", "600000"});
+  ASSERT_TRUE(pub.WaitForSubscriptions());
+  constexpr uint64_t kRecords = 3000;
+  for (uint64_t seq = 1; seq <= kRecords; ++seq) {
+    pub.Send(FlowEnvelope("s", kStart, seq, SimpleFlow(seq)));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(Query(db, "SELECT count(*) FROM flows")[0][0], "0") << "nothing committed yet";
+  child.Signal(sig);
+  const int status = child.Wait();
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status);
+  EXPECT_EQ(WEXITSTATUS(status), 0) << child.err();
+  EXPECT_EQ(Query(db, "SELECT count(*), min(seq), max(seq) FROM flows")[0],
+            (std::vector<std::string>{"3000", "1", "3000"}));
+  EXPECT_EQ(Query(db, "SELECT received, gaps, duplicates FROM sensors")[0],
+            (std::vector<std::string>{"3000", "0", "0"}));
+  EXPECT_NE(child.out().find("sensor s: received 3000, lost 0, duplicates 0"), std::string::npos)
+      << child.out();
+}
+
+TEST(CollectorBinary, SigtermCommitsEverythingReceived) { ExpectStopSignalCommitsEverything(SIGTERM); }
+
+TEST(CollectorBinary, SigintCommitsEverythingReceived) { ExpectStopSignalCommitsEverything(SIGINT); }
+
+TEST(CollectorBinary, ExitsAfterFinalStatsFromTwoSensors) {
+  const std::string db = TempDbPath("final2");
+  TestPublisher a;
+  TestPublisher b;
+  Child child({"--connect", a.endpoint(), "--connect", b.endpoint(), "--db", db,
+               "--exit-after-final", "2"});
+  ASSERT_TRUE(a.WaitForSubscriptions());
+  ASSERT_TRUE(b.WaitForSubscriptions());
+  for (uint64_t seq = 1; seq <= 2000; ++seq) {
+    a.Send(FlowEnvelope("sensor-a", kStart, seq, SimpleFlow(seq)));
+    if (seq % 2 == 0) b.Send(FlowEnvelope("sensor-b", kStart, seq / 2, SimpleFlow(seq)));
+  }
+  a.Send(FinalStats("sensor-a", kStart, 2001));
+  // One final is not enough: the collector must still be running.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_TRUE(child.Running()) << "exited after one final record";
+  b.Send(FinalStats("sensor-b", kStart, 1001));
+  const int status = child.Wait();
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << child.err();
+  EXPECT_EQ(Query(db, "SELECT sensor_id, count(*) FROM flows GROUP BY 1 ORDER BY 1"),
+            (std::vector<std::vector<std::string>>{{"sensor-a", "2000"}, {"sensor-b", "1000"}}));
+  const std::string out = child.out();
+  EXPECT_NE(out.find("sensor sensor-a: received 2001, lost 0, duplicates 0\n"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("sensor sensor-b: received 1001, lost 0, duplicates 0\n"), std::string::npos)
+      << out;
+}
+
+TEST(CollectorBinary, IdleExit) {
+  const std::string db = TempDbPath("idle");
+  TestPublisher pub;  // nobody publishes
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto r = RunCollector({"--connect", pub.endpoint(), "--db", db, "--idle-exit", "0.3", "--quiet"});
+  const double elapsed_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ(r.code(), 0) << r.err;
+  EXPECT_GE(elapsed_s, 0.3);
+  EXPECT_LT(elapsed_s, 10);
+  EXPECT_EQ(r.out, "") << "--quiet prints nothing";
+  EXPECT_EQ(Query(db, "SELECT count(*) FROM flows")[0][0], "0");
+}
+
+// Bad input: exit status 2 (not a crash), one stderr line that names the problem.
+void ExpectUsageError(const std::vector<std::string>& args, const std::string& needle) {
+  const auto r = RunCollector(args);
+  std::string joined;
+  for (const auto& a : args) joined += a + " ";
+  ASSERT_TRUE(r.exited()) << joined << ": died by signal " << WTERMSIG(r.status);
+  EXPECT_EQ(r.code(), 2) << joined;
+  EXPECT_NE(r.err.find(needle), std::string::npos) << joined << ": stderr was: " << r.err;
+  EXPECT_EQ(r.out, "") << joined;
+}
+
+TEST(CollectorBinary, BadCommandLinesExitTwoNamingTheProblem) {
+  const std::string db = TempDbPath("cli");
+  const std::string ep = "tcp://127.0.0.1:1";
+  ExpectUsageError({"bogus"}, "unknown command 'bogus'");
+  ExpectUsageError({"--connect", ep}, "missing --db");
+  ExpectUsageError({"--db", db}, "missing --connect");
+  ExpectUsageError({"--connect", ep, "--db", db, "--frobnicate"}, "unknown option '--frobnicate'");
+  ExpectUsageError({"--connect", ep, "--db", db, "--exit-after-final", "two"},
+                   "--exit-after-final");
+  ExpectUsageError({"--connect", ep, "--db", db, "--idle-exit", "-1"}, "--idle-exit");
+  ExpectUsageError({"--connect", ep, "--db"}, "--db: missing value");
+  ExpectUsageError({"--connect", "nonsense://x", "--db", db}, "--connect nonsense://x");
+  ExpectUsageError({"--connect", ep, "--db", "/nonexistent-dir/x.db"}, "/nonexistent-dir/x.db");
+  ExpectUsageError({"flows"}, "missing --db");
+  ExpectUsageError({"flows", "--db", "/nonexistent-dir/x.db"}, "/nonexistent-dir/x.db");
+  ExpectUsageError({"flows", "--db", db, "--bogus"}, "unknown option '--bogus'");
+  ExpectUsageError({"flows", "--db", db, "--proto", "xyz"}, "--proto");
+  ExpectUsageError({"flows", "--db", db, "--src", "1.2.3"}, "--src");
+  ExpectUsageError({"flows", "--db", db, "--dst", "10.0.0.0/33"}, "--dst");
+  ExpectUsageError({"flows", "--db", db, "--port", "65536"}, "--port");
+  ExpectUsageError({"flows", "--db", db, "--from", "yesterday"}, "--from");
+  ExpectUsageError({"flows", "--db", db, "--limit", "-5"}, "--limit");
+  ExpectUsageError({"flows", "--db", db, "--format", "xml"}, "--format");
+#if !__has_include("collector/report/report_command.h")
+  ExpectUsageError({"report"}, "report not available");
+#endif
+}
+
+TEST(CollectorBinary, NoArgumentsPrintsUsageAndExitsTwo) {
+  const auto r = RunCollector({});
+  EXPECT_EQ(r.code(), 2);
+  EXPECT_NE(r.err.find("usage:"), std::string::npos) << r.err;
+}
+
+TEST(CollectorBinary, UnreadableDatabasesExitTwo) {
+  const std::string garbage = TempDbPath("garbage");
+  {
+    std::ofstream out(garbage);
+    out << std::string(4096, 'x');
+  }
+  ExpectUsageError({"flows", "--db", garbage}, garbage);
+  ExpectUsageError({"--connect", "tcp://127.0.0.1:1", "--db", garbage}, garbage);
+  // A valid SQLite file that is not a tapwatch store.
+  const std::string other = TempDbPath("other");
+  sqlite3* handle = nullptr;
+  ASSERT_EQ(sqlite3_open(other.c_str(), &handle), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(handle, "CREATE TABLE x (a)", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(handle);
+  ExpectUsageError({"flows", "--db", other}, "no such table: flows");
+  // A directory.
+  ExpectUsageError({"flows", "--db", ::testing::TempDir()}, ::testing::TempDir());
+}
+
+}  // namespace
+}  // namespace tapwatch::collector

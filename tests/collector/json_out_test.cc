@@ -1,0 +1,59 @@
+// JSON helpers: base64 against the RFC 4648 section 10 test vectors, escaping per RFC 8259.
+#include "collector/json_out.h"
+
+#include <gtest/gtest.h>
+
+#include "tapwatch.pb.h"
+
+namespace tapwatch::collector {
+namespace {
+
+std::string Base64(std::string_view s) {
+  std::string out;
+  AppendBase64(out, s);
+  return out;
+}
+
+TEST(JsonOut, Base64Rfc4648Vectors) {
+  EXPECT_EQ(Base64(""), "");
+  EXPECT_EQ(Base64("f"), "Zg==");
+  EXPECT_EQ(Base64("fo"), "Zm8=");
+  EXPECT_EQ(Base64("foo"), "Zm9v");
+  EXPECT_EQ(Base64("foob"), "Zm9vYg==");
+  EXPECT_EQ(Base64("fooba"), "Zm9vYmE=");
+  EXPECT_EQ(Base64("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(Base64(std::string("\xff\xfe\x00", 3)), "//4A");
+}
+
+TEST(JsonOut, StringEscaping) {
+  std::string out;
+  AppendJsonString(out, std::string("a\"b\\c\nd\x01\te", 10));
+  EXPECT_EQ(out, R"("a\"b\\c\nd\u0001\te")");
+}
+
+TEST(JsonOut, MapsAreSortedWithNumericValues) {
+  proto::FlowRecord f;
+  (*f.mutable_anomalies())["tcp_bad_checksum"] = 1;
+  (*f.mutable_anomalies())["ipv4_bad_header_length"] = 2;
+  EXPECT_EQ(MapToJson(f.anomalies()), R"({"ipv4_bad_header_length": 2, "tcp_bad_checksum": 1})");
+  EXPECT_EQ(MapToJson(proto::FlowRecord().anomalies()), "");
+  proto::StatsRecord s;
+  (*s.mutable_anomalies())["x"] = 12345678901234ull;
+  EXPECT_EQ(MapToJson(s.anomalies()), R"({"x": 12345678901234})");
+}
+
+TEST(JsonOut, ListsAndMessages) {
+  proto::FlowRecord f;
+  f.add_payload_labels("code_red: GET /default.ida?NNNN");
+  f.add_payload_labels("q\"uote");
+  EXPECT_EQ(ListToJson(f.payload_labels()), R"(["code_red: GET /default.ida?NNNN", "q\"uote"])");
+  EXPECT_EQ(ListToJson(proto::FlowRecord().payload_labels()), "");
+  proto::IcmpSummary icmp;
+  EXPECT_EQ(MessageToJson(icmp), "");
+  icmp.set_echo_requests(3);
+  icmp.set_fingerprint("welchia");
+  EXPECT_EQ(MessageToJson(icmp), R"({"echo_requests":3,"fingerprint":"welchia"})");
+}
+
+}  // namespace
+}  // namespace tapwatch::collector
