@@ -115,9 +115,19 @@ bool PcapFlows::Run(const std::string& path, std::string& error) {
       if (q.ip_proto == decoders::kIpProtoIcmp) qsp = qdp = 0;  // quoted echo id not kept
       const std::string qkey =
           CanonicalKey(q.ip_proto, AddrText(q.src), qsp, AddrText(q.dst), qdp);
-      if (auto qf = flows_.find(qkey); qf != flows_.end()) {
-        decoders::NoteIcmpError(pkt, qf->second.state);
+      auto qf = flows_.find(qkey);
+      if (qf == flows_.end() && q.ip_proto == decoders::kIpProtoIcmp) {
+        // The quote keeps no echo identifier: take the ICMP flow between the same addresses.
+        const std::string a = AddrText(q.src), b = AddrText(q.dst);
+        for (auto f = flows_.begin(); f != flows_.end(); ++f) {
+          if (f->first.rfind("1 ", 0) == 0 && f->first.find(a + ":") != std::string::npos &&
+              f->first.find(b + ":") != std::string::npos) {
+            qf = f;
+            break;
+          }
+        }
       }
+      if (qf != flows_.end()) decoders::NoteIcmpError(pkt, qf->second.state);
     }
   }
   pcap_close(p);

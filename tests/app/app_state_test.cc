@@ -1,0 +1,227 @@
+#include "decoders/app_state.h"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "sensor/app_record.h"
+
+namespace tapwatch::apptest {
+namespace {
+
+using decoders::AppConfig;
+using decoders::AppDetailPool;
+using decoders::AppScratch;
+using decoders::AppState;
+using decoders::DecodedPacket;
+
+struct Env {
+  AppConfig config;
+  AppDetailPool pool{4};
+  decoders::PayloadSignatureTable sigs;
+  decoders::IcmpFingerprintTable icmp;
+  std::vector<uint8_t> arena = std::vector<uint8_t>(2 * 64);
+  Env() {
+    std::string e;
+    decoders::ParsePayloadSignatures(decoders::DefaultPayloadSignaturesTsv(), sigs, e);
+    decoders::ParseIcmpFingerprints(decoders::DefaultIcmpFingerprintsTsv(), icmp, e);
+  }
+  AppScratch Scratch() {
+    AppScratch s;
+    s.pool = &pool;
+    s.signatures = &sigs;
+    s.icmp_fingerprints = &icmp;
+    s.first_bytes = arena;
+    return s;
+  }
+};
+
+DecodedPacket Tcp(uint8_t flags, const std::string& payload, uint16_t sport = 1450,
+                  uint16_t dport = 80) {
+  static std::deque<std::string> keep;  // spans must outlive the packet (stable addresses)
+  keep.push_back(payload);
+  DecodedPacket p;
+  p.ip_version = 4;
+  p.ip_proto = decoders::kIpProtoTcp;
+  p.has_l4 = true;
+  p.tcp_flags = flags;
+  p.src_port = sport;
+  p.dst_port = dport;
+  p.l4_payload = {reinterpret_cast<const uint8_t*>(keep.back().data()), keep.back().size()};
+  p.l4_payload_wire_len = static_cast<uint32_t>(payload.size());
+  return p;
+}
+
+TEST(AppState, FitsInAFlowSlot) { EXPECT_LE(sizeof(AppState), 48u); }
+
+TEST(AppState, BareAckOnlyWithoutSyn) {
+  Env env;
+  AppScratch s = env.Scratch();
+  {
+    // Handshake seen: no bare-ACK anywhere.
+    AppState st;
+    auto syn = Tcp(decoders::kTcpSyn, "");
+    decoders::UpdateAppState(syn, true, env.config, st, s);
+    auto synack = Tcp(decoders::kTcpSyn | decoders::kTcpAck, "", 80, 1450);
+    decoders::UpdateAppState(synack, false, env.config, st, s);
+    auto req = Tcp(decoders::kTcpAck | decoders::kTcpPsh, "GET / HTTP/1.0\r\n");
+    decoders::UpdateAppState(req, true, env.config, st, s);
+    auto resp = Tcp(decoders::kTcpAck, "HTTP/1.0 200 OK\r\n", 80, 1450);
+    decoders::UpdateAppState(resp, false, env.config, st, s);
+    EXPECT_FALSE(st.bare_ack());
+    EXPECT_EQ(st.bare_ack_pkts[0], 0);
+    EXPECT_EQ(st.bare_ack_pkts[1], 0);
+  }
+  {
+    // Seed 003: an ACK with payload and no SYN, twice, no answer.
+    AppState st;
+    for (int i = 0; i < 2; ++i) {
+      auto p = Tcp(decoders::kTcpAck, std::string("\x00\xff\x75\xfc", 4));
+      decoders::UpdateAppState(p, true, env.config, st, s);
+    }
+    EXPECT_TRUE(st.bare_ack());
+    EXPECT_EQ(st.bare_ack_pkts[0], 2);
+  }
+  {
+    // First packet a pure ACK (no payload): the flow is not flagged, later data still counted.
+    AppState st;
+    auto ack = Tcp(decoders::kTcpAck, "");
+    decoders::UpdateAppState(ack, true, env.config, st, s);
+    auto data = Tcp(decoders::kTcpAck, "x");
+    decoders::UpdateAppState(data, true, env.config, st, s);
+    EXPECT_FALSE(st.bare_ack());
+    EXPECT_EQ(st.bare_ack_pkts[0], 1);
+  }
+}
+
+TEST(AppState, FirstBytesPerDirectionAndLimits) {
+  Env env;
+  AppScratch s = env.Scratch();
+  AppState st;
+  const std::string a(40, 'a'), b(40, 'b'), c(10, 'c');
+  auto p1 = Tcp(decoders::kTcpAck, a);
+  auto p2 = Tcp(decoders::kTcpAck, b);
+  auto p3 = Tcp(decoders::kTcpAck, c, 80, 1450);
+  decoders::UpdateAppState(p1, true, env.config, st, s);
+  decoders::UpdateAppState(p2, true, env.config, st, s);
+  decoders::UpdateAppState(p3, false, env.config, st, s);
+  EXPECT_EQ(st.first_len[0], 64);
+  EXPECT_EQ(st.first_len[1], 10);
+  EXPECT_EQ(std::string(env.arena.begin(), env.arena.begin() + 64), a + b.substr(0, 24));
+  EXPECT_EQ(std::string(env.arena.begin() + 64, env.arena.begin() + 74), c);
+  // first_bytes 0 disables; an arena part smaller than 2 x first_bytes keeps nothing.
+  AppConfig off = env.config;
+  off.first_bytes = 0;
+  AppState st2;
+  decoders::UpdateAppState(p1, true, off, st2, s);
+  EXPECT_EQ(st2.first_len[0], 0);
+  AppScratch small = s;
+  small.first_bytes = std::span<uint8_t>(env.arena).first(10);
+  AppState st3;
+  decoders::UpdateAppState(p1, true, env.config, st3, small);
+  EXPECT_EQ(st3.first_len[0], 0);
+}
+
+TEST(AppState, SignaturesOnlyOnFirstPayloadPackets) {
+  Env env;
+  AppScratch s = env.Scratch();
+  AppState st;
+  for (int i = 0; i < 4; ++i) {
+    auto p = Tcp(decoders::kTcpAck, "filler");
+    decoders::UpdateAppState(p, true, env.config, st, s);
+  }
+  auto late = Tcp(decoders::kTcpAck, "GET /scripts/root.exe?/c+dir");
+  decoders::UpdateAppState(late, true, env.config, st, s);
+  EXPECT_EQ(st.label_mask, 0u);  // the 5th payload packet of a direction is not scanned
+  auto other_dir = Tcp(decoders::kTcpAck, "cmd.exe", 80, 1450);
+  decoders::UpdateAppState(other_dir, false, env.config, st, s);
+  EXPECT_NE(st.label_mask, 0u);
+}
+
+TEST(AppState, PoolExhaustionKeepsInlineCountersAndIsCounted) {
+  Env env;
+  AppDetailPool pool(1);
+  AppScratch s = env.Scratch();
+  s.pool = &pool;
+  DecodedPacket echo;
+  echo.ip_version = 4;
+  echo.ip_proto = decoders::kIpProtoIcmp;
+  echo.has_l4 = true;
+  echo.icmp_type = 8;
+  echo.ip_total_len = 28;
+  echo.ttl = 64;
+  AppState a, b;
+  decoders::UpdateAppState(echo, true, env.config, a, s);
+  decoders::UpdateAppState(echo, true, env.config, b, s);
+  decoders::UpdateAppState(echo, true, env.config, b, s);
+  EXPECT_NE(a.detail, decoders::kNoDetail);
+  EXPECT_EQ(b.detail, decoders::kNoDetail);
+  EXPECT_EQ(pool.exhausted(), 1u);  // asked once per flow, not once per packet
+  EXPECT_EQ(b.echo_requests, 2u);
+  EXPECT_EQ(env.icmp.rules[b.icmp_rule].name, "nmap");
+  EXPECT_EQ(pool.in_use(), 1u);
+  decoders::ReleaseAppState(a, &pool);
+  EXPECT_EQ(pool.in_use(), 0u);
+  EXPECT_EQ(a.detail, decoders::kNoDetail);
+  EXPECT_EQ(a.echo_requests, 0u);
+  // The freed slot goes to the next flow, reset.
+  AppState c;
+  decoders::UpdateAppState(echo, true, env.config, c, s);
+  ASSERT_NE(c.detail, decoders::kNoDetail);
+  EXPECT_EQ(pool.Get<decoders::IcmpDetail>(c.detail)->ip_lengths.Get(28), 1u);
+}
+
+TEST(AppState, IcmpErrorsAttributedAndBounded) {
+  AppState st;
+  DecodedPacket err;
+  err.icmp_type = 3;
+  err.icmp_code = 1;
+  decoders::NoteIcmpError(err, st);
+  decoders::NoteIcmpError(err, st);
+  err.icmp_type = 11;
+  err.icmp_code = 0;
+  decoders::NoteIcmpError(err, st);
+  err.icmp_type = 3;
+  err.icmp_code = 3;
+  decoders::NoteIcmpError(err, st);
+  EXPECT_EQ(st.errors_quoted, 4);
+  EXPECT_EQ(st.error_type_codes[0], 0x0301);
+  EXPECT_EQ(st.error_type_counts[0], 2);
+  EXPECT_EQ(st.error_type_codes[1], 0x0B00);
+  EXPECT_EQ(st.error_other, 1);
+  proto::FlowRecord rec;
+  Env env;
+  sensor::FillAppRecord(st, env.Scratch(), rec);
+  ASSERT_TRUE(rec.has_icmp());
+  EXPECT_EQ(rec.icmp().errors_quoted(), 4u);
+  EXPECT_EQ(rec.icmp().error_types().at(0x0301), 2u);
+  EXPECT_EQ(rec.icmp().error_types().at(0x0B00), 1u);
+}
+
+TEST(AppState, DisabledDoesNothing) {
+  Env env;
+  AppScratch s = env.Scratch();
+  AppConfig off;
+  off.enabled = false;
+  AppState st;
+  auto p = Tcp(decoders::kTcpAck, "GET /default.ida?NNNN");
+  decoders::UpdateAppState(p, true, off, st, s);
+  EXPECT_EQ(st.flags, 0);
+  EXPECT_EQ(st.label_mask, 0u);
+  EXPECT_EQ(env.pool.in_use(), 0u);
+}
+
+TEST(AppState, FirstBytesArenaSlots) {
+  decoders::FirstBytesArena arena(3, 64);
+  EXPECT_EQ(arena.memory_bytes(), 3u * 2 * 64);
+  EXPECT_EQ(arena.ForSlot(2).size(), 128u);
+  EXPECT_EQ(arena.ForSlot(2).data() - arena.ForSlot(0).data(), 256);
+  EXPECT_TRUE(arena.ForSlot(3).empty());
+  decoders::FirstBytesArena none(3, 0);
+  EXPECT_TRUE(none.ForSlot(0).empty());
+}
+
+}  // namespace
+}  // namespace tapwatch::apptest
