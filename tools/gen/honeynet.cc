@@ -697,10 +697,10 @@ void Honeynet::BareAck() {
   std::string nimda =
       "GET /scripts/..%255c../winnt/system32/cmd.exe?/c+dir HTTP/1.0\r\nHost: www\r\n"
       "Connnection: close\r\n\r\n";
-  int k = 0;
+  int k = 0, src_index = 0;
   for (const char* s : srcs) {
     bare_ack_sources_.push_back(s);
-    const int n = 1 + (k % 3);  // 1, 2 or 3 segments per source: 16 in all
+    const int n = 1 + (src_index++ % 3);  // 1, 2 or 3 segments per source: 15 in all
     for (int i = 0; i < n; ++i, ++k) {
       const int dark = 140 + static_cast<int>(rng_.Below(111));  // .140 - .250: unused
       const std::string target = Ip4(H(dark));
