@@ -1,0 +1,76 @@
+// A small ordered JSON document model for the report: built by the analyses, written as JSON and
+// walked by the text / Markdown / HTML renderers. Also parses the JSON text columns of the store
+// (smb_json, netbios_json, payload_labels_json) so the one-pass scan needs no second query.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace tapwatch::collector::report {
+
+/// A JSON value. Objects keep insertion order so the output keys are stable.
+class JsonValue {
+ public:
+  enum class Kind { kNull, kBool, kInt, kDouble, kString, kArray, kObject };
+
+  JsonValue() = default;
+  JsonValue(bool b) : kind_(Kind::kBool), bool_(b) {}                  // NOLINT
+  JsonValue(int v) : kind_(Kind::kInt), int_(v) {}                     // NOLINT
+  JsonValue(int64_t v) : kind_(Kind::kInt), int_(v) {}                 // NOLINT
+  JsonValue(uint64_t v) : kind_(Kind::kInt), int_(static_cast<int64_t>(v)) {}  // NOLINT
+  JsonValue(uint32_t v) : kind_(Kind::kInt), int_(v) {}                // NOLINT
+  JsonValue(double v) : kind_(Kind::kDouble), double_(v) {}            // NOLINT
+  JsonValue(const char* s) : kind_(Kind::kString), string_(s) {}       // NOLINT
+  JsonValue(std::string s) : kind_(Kind::kString), string_(std::move(s)) {}  // NOLINT
+  JsonValue(std::string_view s) : kind_(Kind::kString), string_(s) {}  // NOLINT
+
+  /// An empty array / object.
+  static JsonValue Array() { JsonValue v; v.kind_ = Kind::kArray; return v; }
+  static JsonValue Object() { JsonValue v; v.kind_ = Kind::kObject; return v; }
+
+  Kind kind() const { return kind_; }
+  bool is_null() const { return kind_ == Kind::kNull; }
+  bool is_object() const { return kind_ == Kind::kObject; }
+  bool is_array() const { return kind_ == Kind::kArray; }
+  bool is_string() const { return kind_ == Kind::kString; }
+  bool is_number() const { return kind_ == Kind::kInt || kind_ == Kind::kDouble; }
+  bool as_bool() const { return bool_; }
+  int64_t as_int() const { return kind_ == Kind::kDouble ? static_cast<int64_t>(double_) : int_; }
+  double as_double() const { return kind_ == Kind::kInt ? static_cast<double>(int_) : double_; }
+  const std::string& as_string() const { return string_; }
+  const std::vector<JsonValue>& items() const { return items_; }
+  const std::vector<std::pair<std::string, JsonValue>>& members() const { return members_; }
+
+  /// Object: sets key (replacing an existing one). Returns *this for chaining.
+  JsonValue& Set(std::string_view key, JsonValue value);
+  /// Object: the member or nullptr.
+  const JsonValue* Find(std::string_view key) const;
+  /// Array: appends.
+  JsonValue& Push(JsonValue value);
+  size_t size() const { return kind_ == Kind::kArray ? items_.size() : members_.size(); }
+
+  /// Serialises; indent < 0 writes compact JSON, else pretty with that many spaces per level.
+  std::string Dump(int indent = -1) const;
+  void DumpTo(std::string& out, int indent, int level) const;
+
+  /// Parses JSON text; std::nullopt on any syntax error (never throws).
+  static std::optional<JsonValue> Parse(std::string_view text);
+
+ private:
+  Kind kind_ = Kind::kNull;
+  bool bool_ = false;
+  int64_t int_ = 0;
+  double double_ = 0;
+  std::string string_;
+  std::vector<JsonValue> items_;
+  std::vector<std::pair<std::string, JsonValue>> members_;
+};
+
+/// Appends s as a quoted JSON string.
+void AppendJsonString(std::string& out, std::string_view s);
+
+}  // namespace tapwatch::collector::report

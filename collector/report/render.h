@@ -1,0 +1,19 @@
+// Renders the report document (see report_builder.h) as text, Markdown, JSON or one
+// self-contained HTML page with inline SVG charts (no scripts, no external resources).
+#pragma once
+
+#include <string>
+
+#include "collector/report/json_value.h"
+
+namespace tapwatch::collector::report {
+
+/// Section keys in output order; each is a member of the report object.
+extern const char* const kSectionKeys[14];
+
+std::string RenderText(const JsonValue& report);
+std::string RenderMarkdown(const JsonValue& report);
+std::string RenderJson(const JsonValue& report);
+std::string RenderHtml(const JsonValue& report);
+
+}  // namespace tapwatch::collector::report

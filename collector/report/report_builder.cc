@@ -1,0 +1,1978 @@
+#include "collector/report/report_builder.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <map>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+
+namespace tapwatch::collector::report {
+
+std::string FormatTimeNs(int64_t ns) {
+  int64_t secs = ns >= 0 ? ns / 1000000000LL : (ns - 999999999LL) / 1000000000LL;
+  int64_t frac = ns - secs * 1000000000LL;
+  std::time_t t = static_cast<std::time_t>(secs);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[48];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::string out(buf);
+  if (frac != 0) {
+    char f[16];
+    std::snprintf(f, sizeof f, ".%09lld", static_cast<long long>(frac));
+    std::string fs(f);
+    while (fs.back() == '0') fs.pop_back();
+    out += fs;
+  }
+  return out + "Z";
+}
+
+std::optional<int64_t> ParseTimeArg(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  bool numeric = std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (numeric) {
+    if (text.size() > 19) return std::nullopt;
+    long long v = std::stoll(text);
+    return v > 1000000000000LL ? v : v * 1000000000LL;
+  }
+  std::tm tm{};
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  char sep = 0;
+  int n = std::sscanf(text.c_str(), "%4d-%2d-%2d%c%2d:%2d:%2d", &year, &month, &day, &sep, &hour,
+                      &minute, &second);
+  if (n != 3 && n != 6 && n != 7) return std::nullopt;
+  if (n >= 6 && sep != 'T' && sep != ' ') return std::nullopt;
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
+    return std::nullopt;
+  }
+  // Accept an optional trailing "Z" only.
+  size_t expected = n == 3 ? 10 : (n == 6 ? 16 : 19);
+  if (text.size() != expected && !(text.size() == expected + 1 && text.back() == 'Z')) {
+    return std::nullopt;
+  }
+  tm.tm_year = year - 1900;
+  tm.tm_mon = month - 1;
+  tm.tm_mday = day;
+  tm.tm_hour = hour;
+  tm.tm_min = minute;
+  tm.tm_sec = second;
+  return static_cast<int64_t>(timegm(&tm)) * 1000000000LL;
+}
+
+namespace {
+
+constexpr int64_t kSecondNs = 1000000000LL;
+constexpr int64_t kHourNs = 3600 * kSecondNs;
+constexpr int64_t kDayNs = 24 * kHourNs;
+
+// RAII statement.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const std::string& sql) {
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt_, nullptr) != SQLITE_OK) stmt_ = nullptr;
+  }
+  ~Stmt() { sqlite3_finalize(stmt_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  bool ok() const { return stmt_ != nullptr; }
+  sqlite3_stmt* get() { return stmt_; }
+  bool Step() { return sqlite3_step(stmt_) == SQLITE_ROW; }
+  void Bind(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
+  int64_t Int(int i) { return sqlite3_column_int64(stmt_, i); }
+  bool Null(int i) { return sqlite3_column_type(stmt_, i) == SQLITE_NULL; }
+  std::string_view Text(int i) {
+    const unsigned char* p = sqlite3_column_text(stmt_, i);
+    return p ? std::string_view(reinterpret_cast<const char*>(p),
+                                static_cast<size_t>(sqlite3_column_bytes(stmt_, i)))
+             : std::string_view();
+  }
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+bool IsMulticast(uint32_t a) { return (a >> 28) == 0xE; }
+
+std::string ProtoName(int p) {
+  switch (p) {
+    case 1: return "icmp";
+    case 6: return "tcp";
+    case 17: return "udp";
+    default: return "ip" + std::to_string(p);
+  }
+}
+
+std::string FlagNames(int flags) {
+  static const char* kNames[] = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"};
+  std::string out;
+  for (int i = 0; i < 8; ++i) {
+    if (flags & (1 << i)) {
+      if (!out.empty()) out += "|";
+      out += kNames[i];
+    }
+  }
+  return out.empty() ? "none" : out;
+}
+
+// Least-squares slope of y over x = 0..n-1.
+double Slope(const std::vector<double>& y) {
+  size_t n = y.size();
+  if (n < 2) return 0;
+  double mx = (n - 1) / 2.0, my = 0;
+  for (double v : y) my += v;
+  my /= n;
+  double num = 0, den = 0;
+  for (size_t i = 0; i < n; ++i) {
+    num += (i - mx) * (y[i] - my);
+    den += (i - mx) * (i - mx);
+  }
+  return den == 0 ? 0 : num / den;
+}
+
+// Direction of a series: the fitted change across the whole window relative to its mean, and
+// only when the slope is clearly non-zero (|t| >= 2 for the least-squares slope), so a handful of
+// packets on two days is not a "trend".
+std::string Direction(const std::vector<double>& y, double* slope_out, double* change_out) {
+  double slope = Slope(y);
+  const size_t n = y.size();
+  double mean = 0;
+  for (double v : y) mean += v;
+  mean = n == 0 ? 0 : mean / n;
+  double change = mean > 0 && n > 1 ? slope * (n - 1) / mean : 0;
+  *slope_out = slope;
+  *change_out = change;
+  if (n < 3) return "insufficient-data";
+  double mx = (n - 1) / 2.0, sxx = 0, ssr = 0;
+  for (size_t i = 0; i < n; ++i) {
+    sxx += (i - mx) * (i - mx);
+    double fit = mean + slope * (i - mx);
+    ssr += (y[i] - fit) * (y[i] - fit);
+  }
+  double se = std::sqrt(ssr / (n - 2) / sxx);
+  bool significant = se == 0 ? slope != 0 : std::fabs(slope / se) >= 2.0;
+  if (significant && change > 0.25) return "growing";
+  if (significant && change < -0.25) return "shrinking";
+  return "stable";
+}
+
+std::string SmbCommandName(int code) {
+  switch (code) {
+    case 0x04: return "Close";
+    case 0x25: return "Trans";
+    case 0x2b: return "Echo";
+    case 0x2d: return "Open AndX";
+    case 0x2e: return "Read AndX";
+    case 0x2f: return "Write AndX";
+    case 0x32: return "Trans2";
+    case 0x71: return "Tree Disconnect";
+    case 0x72: return "Negotiate";
+    case 0x73: return "Session Setup AndX";
+    case 0x74: return "Logoff AndX";
+    case 0x75: return "Tree Connect AndX";
+    case 0xa2: return "NT Create AndX";
+    default: {
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "0x%02x", code);
+      return buf;
+    }
+  }
+}
+
+// Sorted-vector distinct counting: pushes keys, then sorts and dedupes once.
+void SortUnique(std::vector<uint64_t>& v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+}
+
+struct Counter {
+  int64_t flows = 0;
+  int64_t packets = 0;
+};
+
+const char* const kCategories[] = {"inbound_tcp",  "inbound_udp",    "inbound_icmp", "inbound_other",
+                                   "outbound_tcp", "outbound_udp",   "outbound_other",
+                                   "broadcast",    "dns",            "internal",     "transit"};
+constexpr int kNumCategories = 11;
+enum Category {
+  kInTcp, kInUdp, kInIcmp, kInOther, kOutTcp, kOutUdp, kOutOther, kBroadcast, kDns, kInternal,
+  kTransit
+};
+
+// A compact probe record for scan analysis (inbound flows from non-home sources).
+struct ScanEv {
+  uint32_t src;
+  uint32_t dst;
+  uint32_t t_s;     // seconds since period start
+  uint16_t port;    // 0 for ICMP
+  uint8_t proto;
+  uint8_t bits;     // kEv*
+};
+constexpr uint8_t kEvSuccess = 1, kEvEcho = 2, kEvNmap28 = 4, kEvOddFlags = 8, kEvWelchia = 16;
+
+struct HostAgg {
+  std::array<Counter, kNumCategories> cat{};
+};
+
+struct OpenPortAgg {
+  int64_t flows = 0;
+  std::set<uint32_t> clients;  // bounded below
+  int64_t first_ns = 0;
+};
+
+struct MacAgg {
+  std::set<uint32_t> home_ips;
+  std::set<uint32_t> external_ips;  // capped
+  int64_t flows = 0;
+};
+constexpr size_t kMacExternalCap = 256;
+
+struct SpoofAgg {
+  std::string category;
+  std::string note;
+  int64_t flows = 0, packets = 0;
+  int flags = 0;
+  std::set<uint32_t> targets;
+  std::map<uint32_t, int64_t> ports;
+  int64_t first_ns = INT64_MAX, last_ns = 0;
+};
+
+struct BackscatterAgg {
+  int64_t flows = 0, packets = 0, synack = 0, rst = 0;
+  std::set<uint32_t> victims;  // the home hosts it answered (capped)
+  std::map<uint32_t, int64_t> src_ports;
+  int64_t first_ns = INT64_MAX, last_ns = 0;
+};
+
+struct OutboundAgg {
+  int64_t flows = 0, bytes = 0, payload_bytes = 0, established = 0;
+  int64_t first_ns = INT64_MAX, last_ns = 0;
+};
+
+struct ReservedAgg {
+  std::string range, category, note;
+  std::set<uint32_t> hosts;
+  int64_t flows = 0, packets = 0, answered_flows = 0, payload_bytes_sent = 0,
+          payload_bytes_received = 0;
+  std::map<std::string, int64_t> services;
+  std::map<int, int64_t> smb_commands;
+  int64_t smb_failed = 0, smb_messages = 0, nbstat_queries = 0, nb_queries = 0;
+  std::set<std::string> nbns_names;
+  std::set<uint32_t> dsts;
+  int64_t first_ns = INT64_MAX, last_ns = 0;
+};
+
+struct BareAckAgg {
+  int64_t flows = 0, packets = 0, payload_bytes = 0;
+  std::set<uint32_t> sources, targets;
+  std::map<std::string, int64_t> labels;
+  int64_t cmd_exe = 0, ida = 0;
+};
+
+struct ProbeAgg {
+  int64_t nmap28_packets = 0, odd_flag_flows = 0;
+  std::map<std::string, int64_t> combos;
+  std::set<uint32_t> targets;
+};
+
+struct TraceAgg {
+  int64_t flows = 0, packets = 0;
+  std::set<uint32_t> dsts;
+  std::string tool;
+  int64_t first_ns = INT64_MAX;
+};
+
+// Everything accumulated during the one pass.
+struct Accumulators {
+  int64_t rows = 0, flows = 0, interim_rows = 0, ipv6_rows = 0, packets = 0;
+  int64_t min_start = INT64_MAX, max_end = 0;
+  std::map<uint32_t, HostAgg> hosts;
+  std::map<std::tuple<uint32_t, int, uint32_t>, OpenPortAgg> open_ports;
+  std::unordered_map<std::string, MacAgg> macs;
+  std::map<uint32_t, std::map<uint32_t, int64_t>> syslog;  // receiver -> sender -> packets
+  // ports: key = proto_bit<<63 | port<<47 | addr<<15 | bucket
+  std::vector<uint64_t> port_src_keys, port_dst_keys;
+  std::map<std::pair<int, uint32_t>, Counter> port_counts;
+  std::vector<std::array<Counter, kNumCategories>> trend;  // per bucket
+  std::vector<ScanEv> scan;
+  std::map<uint32_t, ProbeAgg> probes;
+  std::map<uint32_t, TraceAgg> traces;
+  int64_t multicast_ttl1_flows = 0;
+  std::map<uint32_t, SpoofAgg> spoofed;
+  std::map<uint32_t, BackscatterAgg> backscatter;
+  std::map<std::tuple<uint32_t, uint32_t, int, uint32_t>, OutboundAgg> outbound;
+  std::map<std::string, ReservedAgg> reserved;
+  std::vector<uint64_t> reserved_week_hosts;  // week_day<<32 | host
+  std::map<uint32_t, BareAckAgg> bare_ack;    // by /16
+  std::set<uint32_t> bare_ack_sources;
+  int64_t labels_cmd_exe_handshake = 0, labels_ida_handshake = 0;
+  int64_t labels_cmd_exe_bare = 0, labels_ida_bare = 0;
+  std::vector<uint32_t> responders;  // addresses that sent at least one packet in some flow
+  // gaps: per bin
+  std::vector<int32_t> cover_diff;
+  std::vector<int64_t> bin_max_end, bin_min_start;
+};
+
+struct Period {
+  int64_t first_ns = 0, last_ns = 0;  // flow start times
+  int64_t bucket_ns = kDayNs;
+  size_t buckets = 1;
+  int64_t bin_ns = 60 * kSecondNs;
+  size_t bins = 1;
+  // Buckets are aligned to the end of the period so the last one is exactly the last 24 h
+  // (or hour), as the ISC trend compares "the last 24 hours" with the days before.
+  size_t Bucket(int64_t t) const {
+    if (t > last_ns) t = last_ns;
+    if (t < first_ns) t = first_ns;
+    int64_t back = (last_ns - t) / bucket_ns;
+    return buckets - 1 - static_cast<size_t>(std::min<int64_t>(back, buckets - 1));
+  }
+  int64_t BucketStart(size_t b) const {
+    return last_ns - static_cast<int64_t>(buckets - 1 - b) * bucket_ns - bucket_ns + 1;
+  }
+  size_t Bin(int64_t t) const {
+    if (t < first_ns) return 0;
+    return std::min<size_t>(static_cast<size_t>((t - first_ns) / bin_ns), bins - 1);
+  }
+};
+
+class Builder {
+ public:
+  Builder(sqlite3* db, const ReportOptions& opt, const ReferenceData& ref)
+      : db_(db), opt_(opt), ref_(ref) {}
+
+  bool Run(JsonValue* out, std::string* error);
+
+ private:
+  bool IsHome(uint32_t a) const {
+    for (const auto& c : home_) {
+      if (c.Contains(a)) return true;
+    }
+    return false;
+  }
+  bool IsBroadcastDst(uint32_t a) const {
+    if (a == 0xFFFFFFFFu || IsMulticast(a)) return true;
+    for (const auto& c : home_) {
+      if (c.prefix_len <= 30 && c.Contains(a) && (a | c.mask) == 0xFFFFFFFFu) return true;
+      // Subnet-directed broadcast of a /24 inside a larger home network.
+      if (c.Contains(a) && (a & 0xFF) == 0xFF) return true;
+    }
+    return false;
+  }
+  bool Allowed(int proto, uint32_t port) const {
+    for (const auto& a : opt_.allowed) {
+      if (a.ip_proto == proto && a.port == port) return true;
+    }
+    return false;
+  }
+  std::string TimeClause() const;
+  bool LoadPeriod(std::string* error);
+  void InferHome();
+  bool ScanFlows(std::string* error);
+  void Progress(double f, const char* stage) {
+    if (opt_.progress) opt_.progress(f, stage);
+  }
+
+  JsonValue Meta();
+  JsonValue Hosts();
+  JsonValue OpenPorts();
+  JsonValue MacAliases();
+  JsonValue IcmpLengths();
+  JsonValue Ports();
+  JsonValue Trends();
+  JsonValue Recon();
+  JsonValue SlowScans();
+  JsonValue Spoofed();
+  JsonValue Compromise();
+  JsonValue Gaps();
+  JsonValue ReservedDestinations();
+  JsonValue BareAck();
+  JsonValue Threats();
+
+  std::string Service(int proto, uint32_t port) const {
+    const PortInfo* p = ref_.FindPort(proto, port);
+    return p ? p->service : "";
+  }
+  bool Dark(uint32_t a) const {
+    return !std::binary_search(acc_.responders.begin(), acc_.responders.end(), a);
+  }
+  void AddThreat(uint32_t addr, bool home, int score, const std::string& section,
+                 const std::string& reason) {
+    auto& t = threats_[addr];
+    t.home = home;
+    t.score += score;
+    t.sections.insert(section);
+    if (t.reasons.size() < 6) t.reasons.push_back(reason);
+  }
+
+  sqlite3* db_;
+  const ReportOptions& opt_;
+  const ReferenceData& ref_;
+  std::vector<Cidr> home_;
+  bool home_inferred_ = false;
+  std::string home_how_;
+  Period period_;
+  Accumulators acc_;
+  int64_t max_id_ = 0;
+  struct ThreatAgg {
+    bool home = false;
+    int score = 0;
+    std::set<std::string> sections;
+    std::vector<std::string> reasons;
+  };
+  std::map<uint32_t, ThreatAgg> threats_;
+  std::set<uint32_t> compromised_;
+};
+
+std::string Builder::TimeClause() const {
+  std::string w;
+  if (opt_.from_ns) w += " AND start_ns >= " + std::to_string(*opt_.from_ns);
+  if (opt_.to_ns) w += " AND start_ns < " + std::to_string(*opt_.to_ns);
+  return w;
+}
+
+bool Builder::LoadPeriod(std::string* error) {
+  {
+    Stmt check(db_, "SELECT 1 FROM sqlite_master WHERE type='table' AND name='flows'");
+    if (!check.ok() || !check.Step()) {
+      *error = "no flows table: not a tapwatch store";
+      return false;
+    }
+  }
+  // min/max over the flows_start index: no scan.
+  Stmt st(db_, "SELECT min(start_ns), max(start_ns), (SELECT max(id) FROM flows) FROM flows "
+               "WHERE 1" + TimeClause());
+  if (!st.ok() || !st.Step() || st.Null(0)) {
+    *error = "no flows in the store" + std::string(opt_.from_ns || opt_.to_ns ? " for the period" : "");
+    return false;
+  }
+  period_.first_ns = st.Int(0);
+  period_.last_ns = st.Int(1);
+  max_id_ = st.Int(2);
+  int64_t span = period_.last_ns - period_.first_ns;
+  period_.bucket_ns = span >= 3 * kDayNs ? kDayNs : kHourNs;
+  period_.buckets = static_cast<size_t>(span / period_.bucket_ns) + 1;
+  if (period_.buckets > 32767) {
+    period_.bucket_ns = span / 32000 + 1;
+    period_.buckets = static_cast<size_t>(span / period_.bucket_ns) + 1;
+  }
+  period_.bin_ns = 60 * kSecondNs;
+  if (span / period_.bin_ns > 2000000) period_.bin_ns = span / 2000000 + 1;
+  period_.bins = static_cast<size_t>(span / period_.bin_ns) + 2;
+  return true;
+}
+
+void Builder::InferHome() {
+  // Sample up to ~100 evenly spaced id windows (primary-key range lookups, no scan) and take
+  // the /24 that appears in most flows; widen to its /16 when several sibling /24s are busy.
+  std::unordered_map<uint32_t, int64_t> by24;
+  int64_t step = std::max<int64_t>(1, max_id_ / 100);
+  Stmt st(db_, "SELECT src_v4, dst_v4, start_ns FROM flows WHERE id >= ? AND id < ? AND "
+               "src_v4 IS NOT NULL" + TimeClause());
+  int64_t sampled = 0;
+  for (int64_t lo = 0; lo <= max_id_; lo += step) {
+    sqlite3_reset(st.get());
+    st.Bind(1, lo);
+    st.Bind(2, lo + std::min<int64_t>(step, 1000));
+    while (st.Step()) {
+      ++sampled;
+      uint32_t prev = 0xFFFFFFFFu;
+      for (int i = 0; i < 2; ++i) {
+        uint32_t a = static_cast<uint32_t>(st.Int(i));
+        if (IsMulticast(a) || a == 0xFFFFFFFFu || (a >> 24) == 0 || (a >> 24) == 127) continue;
+        if ((a >> 8) == prev) continue;  // count a flow once per /24
+        prev = a >> 8;
+        ++by24[a >> 8];
+      }
+    }
+  }
+  if (by24.empty()) return;
+  auto best = std::max_element(by24.begin(), by24.end(),
+                               [](auto& a, auto& b) { return a.second < b.second; });
+  uint32_t net24 = best->first;
+  int busy_siblings = 0;
+  for (auto& [n, c] : by24) {
+    if (n != net24 && (n >> 8) == (net24 >> 8) && c * 20 >= best->second) ++busy_siblings;
+  }
+  Cidr c;
+  if (busy_siblings >= 2) {
+    c = *ParseCidr(FormatIpv4((net24 >> 8) << 16) + "/16");
+  } else {
+    c = *ParseCidr(FormatIpv4(net24 << 8) + "/24");
+  }
+  home_.push_back(c);
+  home_inferred_ = true;
+  char buf[256];
+  std::snprintf(buf, sizeof buf,
+                "inferred: the /24 seen in most flows (%lld of %lld sampled flows)%s",
+                static_cast<long long>(best->second), static_cast<long long>(sampled),
+                busy_siblings >= 2 ? ", widened to its /16 (busy sibling /24s)" : "");
+  home_how_ = buf;
+}
+
+bool Builder::ScanFlows(std::string* error) {
+  const std::string sql =
+      "SELECT id, src_v4, dst_v4, src_port, dst_port, ip_proto, start_ns, end_ns, src_pkts, "
+      "dst_pkts, src_ip_bytes, dst_ip_bytes, src_payload_bytes, dst_payload_bytes, "
+      "src_tcp_flags, dst_tcp_flags, src_initial_tcp_flags, src_ttl_min, icmp_type, direction, "
+      "bare_ack, src_mac, dst_mac, payload_labels_json, smb_json, netbios_json, "
+      "CASE WHEN icmp_json IS NULL THEN NULL ELSE "
+      "json_extract(icmp_json, '$.ip_length_histogram.\"28\"') END, "
+      "CASE WHEN icmp_json IS NULL THEN NULL ELSE json_extract(icmp_json, '$.ttl1_probes') END, "
+      "CASE WHEN icmp_json IS NULL THEN NULL ELSE json_extract(icmp_json, '$.fingerprint') END, "
+      "record_seq, interim "
+      "FROM flows WHERE 1" + TimeClause();
+  Stmt st(db_, sql);
+  if (!st.ok()) {
+    *error = std::string("flows table does not match collector/schema.sql: ") + sqlite3_errmsg(db_);
+    return false;
+  }
+  acc_.trend.resize(period_.buckets);
+  acc_.cover_diff.assign(period_.bins + 1, 0);
+  acc_.bin_max_end.assign(period_.bins, INT64_MIN);
+  acc_.bin_min_start.assign(period_.bins, INT64_MAX);
+  const int64_t week_origin_day = 0;
+  (void)week_origin_day;
+
+  while (st.Step()) {
+    ++acc_.rows;
+    if ((acc_.rows & 0xFFFF) == 0 && max_id_ > 0) {
+      Progress(0.05 + 0.85 * std::min(1.0, static_cast<double>(st.Int(0)) / max_id_), "scanning flows");
+    }
+    const int64_t start = st.Int(6), end = std::max(st.Int(7), st.Int(6));
+    const int64_t spk = st.Int(8), dpk = st.Int(9);
+    const bool first_record = st.Int(29) == 0;
+    if (st.Int(30)) ++acc_.interim_rows;
+    if (first_record) ++acc_.flows;
+    acc_.packets += spk + dpk;
+    acc_.min_start = std::min(acc_.min_start, start);
+    acc_.max_end = std::max(acc_.max_end, end);
+    // Gap coverage (all flows, IPv6 too).
+    {
+      size_t b0 = period_.Bin(start), b1 = period_.Bin(end);
+      acc_.cover_diff[b0] += 1;
+      acc_.cover_diff[b1 + 1] -= 1;
+      acc_.bin_max_end[b1] = std::max(acc_.bin_max_end[b1], end);
+      acc_.bin_min_start[b0] = std::min(acc_.bin_min_start[b0], start);
+    }
+    if (st.Null(1) || st.Null(2)) {
+      ++acc_.ipv6_rows;
+      continue;
+    }
+    const uint32_t src = static_cast<uint32_t>(st.Int(1)), dst = static_cast<uint32_t>(st.Int(2));
+    const uint32_t sport = static_cast<uint32_t>(st.Int(3)), dport = static_cast<uint32_t>(st.Int(4));
+    const int proto = static_cast<int>(st.Int(5));
+    const int64_t sbytes = st.Int(10), dbytes = st.Int(11);
+    const int64_t spay = st.Int(12), dpay = st.Int(13);
+    const int sflags = static_cast<int>(st.Int(14)), dflags = static_cast<int>(st.Int(15));
+    const bool has_sinit = !st.Null(16);
+    const int sinit = static_cast<int>(st.Int(16));
+    const int64_t ttl_min = st.Null(17) ? 255 : st.Int(17);
+    const int icmp_type = st.Null(18) ? -1 : static_cast<int>(st.Int(18));
+    const std::string_view direction = st.Text(19);
+    const bool bare = st.Int(20) != 0;
+    const bool src_home = IsHome(src), dst_home = IsHome(dst);
+    const bool dst_bcast = IsBroadcastDst(dst);
+    const int64_t pk = spk + dpk;
+    const int flows_inc = first_record ? 1 : 0;
+
+    if (spk > 0) acc_.responders.push_back(src);
+    if (dpk > 0) acc_.responders.push_back(dst);
+    if (acc_.responders.size() > (1u << 22)) {
+      std::sort(acc_.responders.begin(), acc_.responders.end());
+      acc_.responders.erase(std::unique(acc_.responders.begin(), acc_.responders.end()),
+                            acc_.responders.end());
+      acc_.responders.reserve(acc_.responders.size() * 2 + (1u << 22));
+    }
+
+    // --- category (hosts, trends) -------------------------------------------------------
+    // A flow whose initiator sent nothing (the sensor inferred the initiator from a lone
+    // SYN-ACK) is traffic *to* the initiator: count it as inbound to it.
+    const bool reversed = spk == 0 && dpk > 0;
+    const uint32_t a = reversed ? dst : src, b = reversed ? src : dst;
+    const bool a_home = reversed ? dst_home : src_home, b_home = reversed ? src_home : dst_home;
+    Category cat;
+    uint32_t host = 0;
+    bool has_host = true;
+    if (a_home && (reversed ? false : dst_bcast)) {
+      cat = kBroadcast;
+      host = a;
+    } else if (a_home && !b_home) {
+      host = a;
+      if (dport == 53 && !reversed) cat = kDns;
+      else cat = proto == 6 ? kOutTcp : proto == 17 ? kOutUdp : kOutOther;
+    } else if (!a_home && b_home) {
+      host = b;
+      cat = proto == 6 ? kInTcp : proto == 17 ? kInUdp : proto == 1 ? kInIcmp : kInOther;
+    } else if (a_home && b_home) {
+      cat = kInternal;
+      host = a;
+    } else {
+      cat = kTransit;
+      has_host = false;
+    }
+    if (has_host) {
+      auto& h = acc_.hosts[host].cat[cat];
+      h.flows += flows_inc;
+      h.packets += pk;
+      if (cat == kInternal) {
+        auto& h2 = acc_.hosts[b].cat[cat];
+        h2.flows += flows_inc;
+        h2.packets += pk;
+      }
+    }
+    {
+      auto& t = acc_.trend[period_.Bucket(start)][cat];
+      t.flows += flows_inc;
+      t.packets += pk;
+    }
+
+    // --- open ports ----------------------------------------------------------------------
+    if (dst_home && dpk > 0) {
+      bool answered = proto == 6 ? ((dflags & 0x12) == 0x12 || dpay > 0) : proto == 17;
+      if (answered && (proto == 6 || proto == 17)) {
+        auto& o = acc_.open_ports[{dst, proto, dport}];
+        o.flows += flows_inc;
+        if (o.clients.size() < 1000) o.clients.insert(src);
+        if (o.first_ns == 0 || start < o.first_ns) o.first_ns = start;
+      }
+    }
+    if (src_home && proto == 6 && direction == "guess" && spk > 0 && !(sflags & 0x06) &&
+        (sflags & 0x10) && sport < dport && sport < 49152) {
+      // Mid-stream flow first seen from the home side: the home host is the server (the
+      // seed's "outgoing logs without SYN nor RST").
+      auto& o = acc_.open_ports[{src, proto, sport}];
+      o.flows += flows_inc;
+      if (o.clients.size() < 1000) o.clients.insert(dst);
+      if (o.first_ns == 0 || start < o.first_ns) o.first_ns = start;
+    }
+    if (proto == 17 && dport == 514 && src_home && dst_home) acc_.syslog[dst][src] += spk;
+
+    // --- MACs ----------------------------------------------------------------------------
+    for (int side = 0; side < 2; ++side) {
+      std::string_view mac = st.Text(side == 0 ? 21 : 22);
+      if (mac.empty() || mac == "ff:ff:ff:ff:ff:ff" || mac == "00:00:00:00:00:00") continue;
+      uint32_t ip = side == 0 ? src : dst;
+      if ((side == 0 ? spk : dpk) == 0 && side == 0) continue;
+      if (IsMulticast(ip) || ip == 0xFFFFFFFFu) continue;
+      auto& m = acc_.macs[std::string(mac)];
+      m.flows += flows_inc;
+      if (IsHome(ip)) {
+        if (!(dst_bcast && side == 1)) m.home_ips.insert(ip);
+      } else if (m.external_ips.size() < kMacExternalCap) {
+        m.external_ips.insert(ip);
+      }
+    }
+
+    // --- ports (inbound) -------------------------------------------------------------------
+    if (!src_home && dst_home && (proto == 6 || proto == 17) && !reversed) {
+      uint64_t pbit = proto == 6 ? 0 : 1;
+      uint64_t bucket = period_.Bucket(start);
+      acc_.port_src_keys.push_back(pbit << 63 | uint64_t{dport} << 47 | uint64_t{src} << 15 | bucket);
+      acc_.port_dst_keys.push_back(pbit << 63 | uint64_t{dport} << 47 | uint64_t{dst} << 15 | bucket);
+      auto& c = acc_.port_counts[{proto, dport}];
+      c.flows += flows_inc;
+      c.packets += spk;
+    }
+
+    // --- spoofed sources and backscatter ---------------------------------------------------
+    if (!src_home && spk > 0) {
+      if (const ReservedRange* r = ref_.FindReserved(src, start)) {
+        auto& s = acc_.spoofed[src];
+        s.category = r->category;
+        s.note = r->note;
+        s.flows += flows_inc;
+        s.packets += spk;
+        s.flags |= sflags;
+        if (s.targets.size() < 1000) s.targets.insert(dst);
+        if (proto == 6 || proto == 17) s.ports[sport] += 1;
+        s.first_ns = std::min(s.first_ns, start);
+        s.last_ns = std::max(s.last_ns, end);
+      }
+    }
+    if (proto == 6) {
+      // The side that sent packets is external, the home side sent nothing, and what it sent
+      // is an answer (SYN-ACK or RST without SYN, no payload): a reply to a SYN the home host
+      // never sent, i.e. backscatter of a spoofed flood.
+      uint32_t reflector = 0, victim = 0;
+      int flags = 0, init = 0;
+      bool candidate = false;
+      if (src_home && !dst_home && spk == 0 && dpk > 0 && dpay == 0) {
+        reflector = dst, victim = src, flags = dflags, init = dflags, candidate = true;
+      } else if (!src_home && dst_home && dpk == 0 && spk > 0 && spay == 0 && direction != "syn") {
+        reflector = src, victim = dst, flags = sflags, init = has_sinit ? sinit : sflags;
+        candidate = true;
+      }
+      if (candidate) {
+        bool synack = (init & 0x12) == 0x12;
+        bool rst = (flags & 0x04) && !(flags & 0x02);
+        if (synack || rst) {
+          auto& bs = acc_.backscatter[reflector];
+          bs.flows += flows_inc;
+          bs.packets += std::max(spk, dpk);
+          (synack ? bs.synack : bs.rst) += flows_inc;
+          if (bs.victims.size() < 1000) bs.victims.insert(victim);
+          bs.src_ports[reflector == src ? sport : dport] += 1;
+          bs.first_ns = std::min(bs.first_ns, start);
+          bs.last_ns = std::max(bs.last_ns, end);
+        }
+      }
+    }
+
+    // --- recon probes (non-home sources) ------------------------------------------------
+    if (!src_home && spk > 0 && first_record && !IsMulticast(dst)) {
+      ScanEv ev{};
+      ev.src = src;
+      ev.dst = dst;
+      ev.t_s = static_cast<uint32_t>(std::max<int64_t>(0, start - period_.first_ns) / kSecondNs);
+      ev.proto = static_cast<uint8_t>(proto);
+      ev.port = proto == 6 || proto == 17 ? static_cast<uint16_t>(dport) : 0;
+      bool success = proto == 6 ? ((dflags & 0x12) == 0x12 || dpay > 0) : dpk > 0;
+      if (success) ev.bits |= kEvSuccess;
+      if (proto == 1 && icmp_type == 8) ev.bits |= kEvEcho;
+      int64_t n28 = st.Null(26) ? 0 : st.Int(26);
+      if (n28 > 0) ev.bits |= kEvNmap28;
+      std::string_view fp = st.Text(28);
+      if (fp.find("welchia") != std::string_view::npos || fp.find("nachi") != std::string_view::npos) {
+        ev.bits |= kEvWelchia;
+      }
+      std::string combo;
+      if (proto == 6) {
+        int f = has_sinit ? sinit : sflags;
+        if ((f & 0x3F) == 0x01) combo = "FIN";
+        else if ((f & 0x29) == 0x29 && !(f & 0x02)) combo = "XMAS";
+        else if ((f & 0x3F) == 0 && has_sinit) combo = "NULL";
+        else if ((f & 0x03) == 0x03) combo = "SYN|FIN";
+      }
+      if (!combo.empty()) ev.bits |= kEvOddFlags;
+      acc_.scan.push_back(ev);
+      if (n28 > 0 || !combo.empty()) {
+        auto& p = acc_.probes[src];
+        p.nmap28_packets += n28;
+        if (!combo.empty()) {
+          ++p.odd_flag_flows;
+          ++p.combos[combo];
+        }
+        if (p.targets.size() < 1000) p.targets.insert(dst);
+      }
+    }
+    // Traceroutes: TTL <= 1 probes.
+    int64_t ttl1 = st.Null(27) ? 0 : st.Int(27);
+    if (spk > 0 && (ttl_min <= 1 || ttl1 > 0)) {
+      if (IsMulticast(dst)) {
+        acc_.multicast_ttl1_flows += flows_inc;
+      } else {
+        auto& tr = acc_.traces[src];
+        tr.flows += flows_inc;
+        tr.packets += ttl1 > 0 ? ttl1 : spk;
+        if (tr.dsts.size() < 100) tr.dsts.insert(dst);
+        tr.first_ns = std::min(tr.first_ns, start);
+        if (proto == 1) tr.tool = "ICMP echo with TTL 1 (Windows tracert or traceroute -I)";
+        else if (proto == 17 && dport >= 33434 && dport <= 33534) tr.tool = "UDP traceroute (Unix)";
+        else if (tr.tool.empty()) tr.tool = "TTL-limited " + ProtoName(proto) + " probe (tcptraceroute or similar)";
+      }
+    }
+
+    // --- compromise: outbound from home -------------------------------------------------
+    if (src_home && !dst_home && spk > 0 && !dst_bcast) {
+      bool initiated = true;
+      if (proto == 6) initiated = (sflags & 0x02) && !((has_sinit ? sinit : sflags) & 0x10 && (has_sinit ? (sinit & 0x12) == 0x12 : false));
+      else if (proto == 17) initiated = !(sport < 1024 && dport >= 1024);
+      else if (proto == 1) initiated = icmp_type == 8;
+      const ReservedRange* rr = ref_.FindReserved(dst, start);
+      if (initiated && !rr && !Allowed(proto, proto == 6 || proto == 17 ? dport : 0)) {
+        auto& o = acc_.outbound[{src, dst, proto, proto == 6 || proto == 17 ? dport : 0}];
+        o.flows += flows_inc;
+        o.bytes += sbytes + dbytes;
+        o.payload_bytes += spay + dpay;
+        bool est = proto == 6 ? (dflags & 0x12) == 0x12 || dpay > 0 : dpk > 0;
+        if (est) o.established += flows_inc;
+        o.first_ns = std::min(o.first_ns, start);
+        o.last_ns = std::max(o.last_ns, end);
+      }
+    }
+
+    // --- reserved destinations ----------------------------------------------------------
+    if (src_home && !dst_bcast) {
+      if (const ReservedRange* r = ref_.FindReserved(dst, start)) {
+        const std::string& c = r->category;
+        if (c != "private" && c != "multicast" && c != "broadcast" && c != "link-local" &&
+            c != "shared" && c != "loopback") {
+          std::string key = FormatIpv4(dst & 0xFFFF0000u) + "/16";
+          auto& ra = acc_.reserved[key];
+          ra.range = r->cidr.ToString();
+          ra.category = c;
+          ra.note = r->note;
+          ra.hosts.insert(src);
+          if (ra.dsts.size() < 1000) ra.dsts.insert(dst);
+          ra.flows += flows_inc;
+          ra.packets += pk;
+          if (dpk > 0) ra.answered_flows += flows_inc;
+          ra.payload_bytes_sent += spay;
+          ra.payload_bytes_received += dpay;
+          ra.services[ProtoName(proto) + "/" + std::to_string(proto == 6 || proto == 17 ? dport : 0)] += flows_inc;
+          ra.first_ns = std::min(ra.first_ns, start);
+          ra.last_ns = std::max(ra.last_ns, end);
+          int64_t day = start >= 0 ? start / kDayNs : (start - kDayNs + 1) / kDayNs;
+          int64_t monday = day - ((day + 3) % 7 + 7) % 7;  // 1970-01-01 was a Thursday
+          acc_.reserved_week_hosts.push_back(static_cast<uint64_t>(monday) << 32 | src);
+          if (!st.Null(24)) {
+            if (auto smb = JsonValue::Parse(st.Text(24))) {
+              if (const JsonValue* cmds = smb->Find("smb1_commands")) {
+                for (const auto& [k, v] : cmds->members()) {
+                  int code = static_cast<int>(std::strtol(k.c_str(), nullptr, 0));
+                  ra.smb_commands[code] += v.as_int();
+                }
+              }
+              if (const JsonValue* f = smb->Find("failed_responses")) ra.smb_failed += f->as_int();
+              if (const JsonValue* m = smb->Find("messages")) ra.smb_messages += m->as_int();
+            }
+          }
+          if (!st.Null(25)) {
+            if (auto nb = JsonValue::Parse(st.Text(25))) {
+              if (const JsonValue* q = nb->Find("nbns_nbstat_queries")) ra.nbstat_queries += q->as_int();
+              if (const JsonValue* q = nb->Find("nbns_nb_queries")) ra.nb_queries += q->as_int();
+              if (const JsonValue* names = nb->Find("nbns_names")) {
+                for (const auto& n : names->items()) {
+                  if (ra.nbns_names.size() < 20) ra.nbns_names.insert(n.as_string());
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+
+    // --- bare ACK and payload labels ----------------------------------------------------
+    int64_t cmd = 0, ida = 0;
+    std::vector<std::string> labels;
+    if (!st.Null(23)) {
+      if (auto arr = JsonValue::Parse(st.Text(23))) {
+        for (const auto& l : arr->items()) {
+          const std::string& s = l.as_string();
+          if (s.find("cmd.exe") != std::string::npos) ++cmd;
+          if (s.find(".ida") != std::string::npos) ++ida;
+          labels.push_back(s);
+        }
+      }
+    }
+    if (bare) {
+      auto& ba = acc_.bare_ack[src & 0xFFFF0000u];
+      ba.flows += flows_inc;
+      ba.packets += spk;
+      ba.payload_bytes += spay;
+      if (ba.sources.size() < 10000) ba.sources.insert(src);
+      if (ba.targets.size() < 10000) ba.targets.insert(dst);
+      for (const auto& l : labels) ++ba.labels[l];
+      ba.cmd_exe += cmd;
+      ba.ida += ida;
+      acc_.labels_cmd_exe_bare += cmd;
+      acc_.labels_ida_bare += ida;
+      acc_.bare_ack_sources.insert(src);
+    } else {
+      acc_.labels_cmd_exe_handshake += cmd;
+      acc_.labels_ida_handshake += ida;
+    }
+  }
+  std::sort(acc_.responders.begin(), acc_.responders.end());
+  acc_.responders.erase(std::unique(acc_.responders.begin(), acc_.responders.end()),
+                        acc_.responders.end());
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------
+JsonValue Builder::Meta() {
+  JsonValue m = JsonValue::Object();
+  m.Set("schema_version", 1);
+  m.Set("db", opt_.db_path);
+  JsonValue home = JsonValue::Array();
+  for (const auto& c : home_) home.Push(c.ToString());
+  m.Set("home", home);
+  m.Set("home_inferred", home_inferred_);
+  m.Set("home_how", home_inferred_ ? home_how_ : "given with --home");
+  m.Set("first", FormatTimeNs(acc_.min_start));
+  m.Set("last", FormatTimeNs(acc_.max_end));
+  m.Set("first_ns", acc_.min_start);
+  m.Set("last_ns", acc_.max_end);
+  m.Set("bucket", period_.bucket_ns == kDayNs ? "day" : period_.bucket_ns == kHourNs ? "hour" : "custom");
+  m.Set("rows", acc_.rows);
+  m.Set("flows", acc_.flows);
+  m.Set("interim_rows", acc_.interim_rows);
+  m.Set("ipv6_rows", acc_.ipv6_rows);
+  m.Set("packets", acc_.packets);
+  JsonValue allowed = JsonValue::Array();
+  for (const auto& a : opt_.allowed) allowed.Push(ProtoName(a.ip_proto) + "/" + std::to_string(a.port));
+  m.Set("allowed_outbound", allowed);
+  return m;
+}
+
+JsonValue Builder::Hosts() {
+  struct Row {
+    uint32_t host;
+    int64_t inbound, outbound, total;
+  };
+  std::vector<Row> rows;
+  for (const auto& [h, agg] : acc_.hosts) {
+    Row r{h, 0, 0, 0};
+    for (int c = 0; c < kNumCategories; ++c) {
+      r.total += agg.cat[c].packets;
+      if (c <= kInOther) r.inbound += agg.cat[c].packets;
+      if (c >= kOutTcp && c <= kDns) r.outbound += agg.cat[c].packets;
+    }
+    rows.push_back(r);
+  }
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+    return a.inbound != b.inbound ? a.inbound > b.inbound : a.total > b.total;
+  });
+  JsonValue s = JsonValue::Object();
+  s.Set("title", "Most attacked / most active home hosts");
+  s.Set("question", "What home systems were attacked the most?");
+  JsonValue arr = JsonValue::Array();
+  size_t rank = 0;
+  for (const auto& r : rows) {
+    if (rank >= std::max<size_t>(opt_.top, 256)) break;
+    const auto& agg = acc_.hosts[r.host];
+    JsonValue row = JsonValue::Object();
+    row.Set("rank", static_cast<int64_t>(++rank));
+    row.Set("host", FormatIpv4(r.host));
+    row.Set("inbound_packets", r.inbound);
+    row.Set("outbound_packets", r.outbound);
+    row.Set("total_packets", r.total);
+    JsonValue pk = JsonValue::Object(), fl = JsonValue::Object();
+    for (int c = 0; c < kNumCategories - 1; ++c) {
+      pk.Set(kCategories[c], agg.cat[c].packets);
+      fl.Set(kCategories[c], agg.cat[c].flows);
+    }
+    row.Set("packets", pk);
+    row.Set("flows", fl);
+    arr.Push(row);
+  }
+  std::string answer = rows.empty() ? "no home hosts seen" : "most attacked: ";
+  for (size_t i = 0; i < rows.size() && i < 3; ++i) {
+    answer += (i ? ", " : "") + FormatIpv4(rows[i].host) + " (" + std::to_string(rows[i].inbound) +
+              " inbound packets)";
+  }
+  s.Set("answer", answer);
+  s.Set("hosts", arr);
+  return s;
+}
+
+JsonValue Builder::OpenPorts() {
+  JsonValue s = JsonValue::Object();
+  s.Set("title", "Open ports per home host");
+  s.Set("question", "What ports were open on each of them?");
+  std::map<uint32_t, std::vector<std::pair<std::pair<int, uint32_t>, const OpenPortAgg*>>> by_host;
+  for (const auto& [k, v] : acc_.open_ports) {
+    by_host[std::get<0>(k)].push_back({{std::get<1>(k), std::get<2>(k)}, &v});
+  }
+  JsonValue arr = JsonValue::Array();
+  for (const auto& [host, ports] : by_host) {
+    JsonValue row = JsonValue::Object();
+    row.Set("host", FormatIpv4(host));
+    JsonValue tcp = JsonValue::Array(), udp = JsonValue::Array();
+    JsonValue detail = JsonValue::Array();
+    for (const auto& [pp, agg] : ports) {
+      (pp.first == 6 ? tcp : udp).Push(static_cast<int64_t>(pp.second));
+      JsonValue d = JsonValue::Object();
+      d.Set("proto", ProtoName(pp.first));
+      d.Set("port", static_cast<int64_t>(pp.second));
+      d.Set("service", Service(pp.first, pp.second));
+      d.Set("flows", agg->flows);
+      d.Set("clients", static_cast<int64_t>(agg->clients.size()));
+      d.Set("first", FormatTimeNs(agg->first_ns));
+      detail.Push(d);
+    }
+    row.Set("tcp", tcp);
+    row.Set("udp", udp);
+    row.Set("ports", detail);
+    arr.Push(row);
+  }
+  s.Set("answer", std::to_string(by_host.size()) + " home hosts answered on at least one port");
+  s.Set("hosts", arr);
+  return s;
+}
+
+JsonValue Builder::MacAliases() {
+  JsonValue s = JsonValue::Object();
+  s.Set("title", "MAC to IP mapping");
+  s.Set("question", "Which addresses share a network card (IP aliasing), which is the bridge / "
+                    "logging host?");
+  JsonValue macs = JsonValue::Array(), aliases = JsonValue::Array();
+  std::vector<std::string> keys;
+  for (const auto& [mac, agg] : acc_.macs) keys.push_back(mac);
+  std::sort(keys.begin(), keys.end());
+  for (const auto& mac : keys) {
+    const MacAgg& m = acc_.macs[mac];
+    if (m.home_ips.empty()) continue;
+    JsonValue row = JsonValue::Object();
+    row.Set("mac", mac);
+    JsonValue ips = JsonValue::Array();
+    for (uint32_t ip : m.home_ips) ips.Push(FormatIpv4(ip));
+    row.Set("home_ips", ips);
+    row.Set("external_ips", static_cast<int64_t>(m.external_ips.size()));
+    std::string role = m.external_ips.size() >= 16 ? "gateway/router (many external addresses)"
+                       : m.home_ips.size() > 1     ? "IP aliasing (several home addresses)"
+                                                   : "host";
+    row.Set("role", role);
+    macs.Push(row);
+    if (m.home_ips.size() > 1 && m.external_ips.size() < 16) aliases.Push(row);
+  }
+  JsonValue logging = JsonValue::Array();
+  for (const auto& [recv, senders] : acc_.syslog) {
+    JsonValue row = JsonValue::Object();
+    row.Set("host", FormatIpv4(recv));
+    JsonValue ss = JsonValue::Array();
+    int64_t packets = 0;
+    for (const auto& [snd, p] : senders) {
+      ss.Push(FormatIpv4(snd));
+      packets += p;
+    }
+    row.Set("senders", ss);
+    row.Set("packets", packets);
+    row.Set("why", "receives syslog (udp/514) from home hosts: the logging host / bridge");
+    logging.Push(row);
+  }
+  s.Set("answer", std::to_string(aliases.size()) + " MAC(s) carry several home addresses; " +
+                      std::to_string(logging.size()) + " logging host(s)");
+  s.Set("aliases", aliases);
+  s.Set("logging_hosts", logging);
+  s.Set("macs", macs);
+  return s;
+}
+
+JsonValue Builder::IcmpLengths() {
+  JsonValue s = JsonValue::Object();
+  s.Set("title", "ICMP packets by IP length, with fingerprints");
+  s.Set("question", "What ICMP is this (Welchia, Windows tracert, nmap, ping)?");
+  struct LenAgg {
+    int64_t packets = 0, flows = 0;
+    std::set<uint32_t> sources;
+    std::map<std::string, int64_t> fingerprints;
+  };
+  std::map<int64_t, LenAgg> lens;
+  // Index-driven (flows_proto_port) pass over the ICMP rows only, JSON1 for the histogram.
+  Stmt st(db_,
+          "SELECT f.src_v4, je.key, je.value, coalesce(json_extract(f.icmp_json,'$.fingerprint'),''), "
+          "f.record_seq FROM flows f, json_each(f.icmp_json, '$.ip_length_histogram') je "
+          "WHERE f.ip_proto = 1 AND f.icmp_json IS NOT NULL" + TimeClause());
+  while (st.ok() && st.Step()) {
+    int64_t len = std::strtoll(std::string(st.Text(1)).c_str(), nullptr, 10);
+    auto& l = lens[len];
+    l.packets += st.Int(2);
+    if (st.Int(4) == 0) ++l.flows;
+    if (!st.Null(0) && l.sources.size() < 100000) l.sources.insert(static_cast<uint32_t>(st.Int(0)));
+    std::string fp(st.Text(3));
+    l.fingerprints[fp.empty() ? "unlabelled" : fp] += st.Int(2);
+  }
+  auto known = [](int64_t len) -> std::string {
+    switch (len) {
+      case 28: return "nmap ping (no data)";
+      case 60: return "Windows ping (32 bytes abcdefghi...)";
+      case 84: return "Linux/BSD ping (56 bytes)";
+      case 92: return "Welchia/Nachi (0xAA x64) or Windows tracert (zeros)";
+      case 100: return "Cisco IOS ping (100 bytes)";
+      case 128: return "Cisco IOS ping (alternate size)";
+      default: return "";
+    }
+  };
+  JsonValue arr = JsonValue::Array();
+  int64_t total = 0;
+  for (const auto& [len, l] : lens) {
+    JsonValue row = JsonValue::Object();
+    row.Set("ip_length", len);
+    row.Set("packets", l.packets);
+    row.Set("flows", l.flows);
+    row.Set("sources", static_cast<int64_t>(l.sources.size()));
+    JsonValue fps = JsonValue::Object();
+    for (const auto& [k, v] : l.fingerprints) fps.Set(k, v);
+    row.Set("fingerprints", fps);
+    row.Set("known_as", known(len));
+    arr.Push(row);
+    total += l.packets;
+  }
+  std::string answer = std::to_string(total) + " ICMP packets in " + std::to_string(lens.size()) +
+                       " lengths";
+  if (!lens.empty()) {
+    auto top = std::max_element(lens.begin(), lens.end(), [](auto& a, auto& b) {
+      return a.second.packets < b.second.packets;
+    });
+    answer += "; most common IP length " + std::to_string(top->first);
+    std::string best_fp;
+    int64_t best = -1;
+    for (const auto& [k, v] : top->second.fingerprints) {
+      if (v > best) best = v, best_fp = k;
+    }
+    answer += " (" + best_fp + ")";
+  }
+  s.Set("answer", answer);
+  s.Set("lengths", arr);
+  return s;
+}
+
+JsonValue Builder::Ports() {
+  JsonValue s = JsonValue::Object();
+  s.Set("title", "Inbound destination ports");
+  s.Set("question", "Which ports are attacked, is it growing (ISC trend), what malware?");
+  struct PortAgg {
+    int64_t sources = 0, targets = 0;
+    std::vector<int64_t> src_per_bucket, dst_per_bucket;
+  };
+  std::map<std::pair<int, uint32_t>, PortAgg> agg;
+  auto count = [&](std::vector<uint64_t>& keys, bool is_src) {
+    // Sorted by (proto, port, addr, bucket): a run of equal (proto, port, addr) is one distinct
+    // address; a run of equal full keys is one distinct (address, bucket).
+    SortUnique(keys);
+    uint64_t prev_addr_key = ~uint64_t{0};
+    for (uint64_t k : keys) {
+      int proto = (k >> 63) ? 17 : 6;
+      uint32_t port = static_cast<uint32_t>((k >> 47) & 0xFFFF);
+      size_t bucket = static_cast<size_t>(k & 0x7FFF);
+      auto& p = agg[{proto, port}];
+      auto& series = is_src ? p.src_per_bucket : p.dst_per_bucket;
+      if (series.empty()) series.assign(period_.buckets, 0);
+      ++series[std::min(bucket, period_.buckets - 1)];
+      if ((k >> 15) != prev_addr_key) {
+        ++(is_src ? p.sources : p.targets);
+        prev_addr_key = k >> 15;
+      }
+    }
+    keys.clear();
+    keys.shrink_to_fit();
+  };
+  count(acc_.port_src_keys, true);
+  count(acc_.port_dst_keys, false);
+  auto avg_before_last = [&](const std::vector<int64_t>& v) {
+    if (v.size() < 2) return 0.0;
+    size_t n = std::min<size_t>(30, v.size() - 1);
+    double sum = 0;
+    for (size_t i = v.size() - 1 - n; i < v.size() - 1; ++i) sum += v[i];
+    return sum / n;
+  };
+  JsonValue tcp = JsonValue::Array(), udp = JsonValue::Array();
+  for (int proto : {6, 17}) {
+    std::vector<std::pair<std::pair<int, uint32_t>, Counter>> rows;
+    for (const auto& [k, c] : acc_.port_counts) {
+      if (k.first == proto) rows.push_back({k, c});
+    }
+    std::sort(rows.begin(), rows.end(), [](auto& a, auto& b) {
+      return a.second.packets != b.second.packets ? a.second.packets > b.second.packets
+                                                  : a.first.second < b.first.second;
+    });
+    int64_t other_packets = 0;
+    JsonValue& out = proto == 6 ? tcp : udp;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (i >= opt_.top) {
+        other_packets += rows[i].second.packets;
+        continue;
+      }
+      const auto& [key, c] = rows[i];
+      PortAgg& p = agg[key];
+      JsonValue row = JsonValue::Object();
+      row.Set("port", static_cast<int64_t>(key.second));
+      row.Set("service", Service(proto, key.second));
+      row.Set("packets", c.packets);
+      row.Set("flows", c.flows);
+      row.Set("sources", p.sources);
+      row.Set("targets", p.targets);
+      if (period_.buckets >= 2 && !p.src_per_bucket.empty()) {
+        double S = static_cast<double>(p.src_per_bucket.back()), sa = avg_before_last(p.src_per_bucket);
+        double T = static_cast<double>(p.dst_per_bucket.back()), ta = avg_before_last(p.dst_per_bucket);
+        double ss = std::max(sa, 1.0), tt = std::max(ta, 1.0);
+        double mag = std::sqrt((S - sa) * (S - sa) / ss + (T - ta) * (T - ta) / tt);
+        double sign = ((S - sa) / ss + (T - ta) / tt) < 0 ? -1 : 1;
+        row.Set("trend", mag == 0 ? 0.0 : sign * mag);
+        row.Set("last_bucket_sources", static_cast<int64_t>(S));
+        row.Set("avg_sources", sa);
+      } else {
+        row.Set("trend", JsonValue());
+      }
+      const PortInfo* info = ref_.FindPort(proto, key.second);
+      row.Set("annotation", info ? info->note : "");
+      out.Push(row);
+    }
+    if (other_packets > 0) {
+      JsonValue row = JsonValue::Object();
+      row.Set("port", "other");
+      row.Set("packets", other_packets);
+      out.Push(row);
+    }
+  }
+  s.Set("trend_formula",
+        "sign * sqrt((S-s)^2/max(s,1) + (T-t)^2/max(t,1)); S,T = distinct sources/targets in "
+        "the last " + std::string(period_.bucket_ns == kDayNs ? "24 h" : "hour") +
+            ", s,t = their average over up to 30 earlier buckets (ISC trends.html)");
+  std::string answer = "top TCP port: ";
+  answer += tcp.size() ? std::to_string(tcp.items()[0].Find("port")->as_int()) : "none";
+  answer += ", top UDP port: ";
+  answer += udp.size() && udp.items()[0].Find("port")->is_number()
+                ? std::to_string(udp.items()[0].Find("port")->as_int())
+                : "none";
+  s.Set("answer", answer);
+  s.Set("tcp", tcp);
+  s.Set("udp", udp);
+  return s;
+}
+
+JsonValue Builder::Trends() {
+  JsonValue s = JsonValue::Object();
+  s.Set("title", "Trends per traffic category");
+  s.Set("question", "What are the high-level trends? What was growing / decreasing?");
+  s.Set("bucket", period_.bucket_ns == kDayNs ? "day" : period_.bucket_ns == kHourNs ? "hour" : "custom");
+  JsonValue starts = JsonValue::Array();
+  for (size_t b = 0; b < period_.buckets; ++b) {
+    starts.Push(FormatTimeNs((period_.BucketStart(b) - 1) / kSecondNs * kSecondNs));
+  }
+  s.Set("bucket_starts", starts);
+  JsonValue cats = JsonValue::Array();
+  std::string answer;
+  for (int c = 0; c < kNumCategories; ++c) {
+    std::vector<double> y(period_.buckets);
+    int64_t total = 0;
+    for (size_t b = 0; b < period_.buckets; ++b) {
+      y[b] = static_cast<double>(acc_.trend[b][c].packets);
+      total += acc_.trend[b][c].packets;
+    }
+    if (total == 0) continue;
+    // Bursts first: buckets far above the typical level (3x the median and mean + 3 sd). The
+    // direction is fitted with those buckets replaced by the median, so one burst does not
+    // decide whether a category grows.
+    std::vector<double> sorted = y;
+    std::sort(sorted.begin(), sorted.end());
+    double median = sorted[sorted.size() / 2];
+    double mean = static_cast<double>(total) / y.size(), var = 0;
+    for (double v : y) var += (v - mean) * (v - mean);
+    double sd = std::sqrt(var / y.size());
+    JsonValue bursts = JsonValue::Array();
+    std::vector<double> fitted = y;
+    for (size_t b = 0; b < y.size(); ++b) {
+      if (y[b] >= 10 && y[b] > 3 * median && y[b] > mean + 3 * sd) {
+        JsonValue burst = JsonValue::Object();
+        burst.Set("start", FormatTimeNs((period_.BucketStart(b) - 1) / kSecondNs * kSecondNs));
+        burst.Set("packets", static_cast<int64_t>(y[b]));
+        bursts.Push(burst);
+        fitted[b] = median;
+      }
+    }
+    double slope = 0, change = 0;
+    std::string dir = Direction(fitted, &slope, &change);
+    JsonValue row = JsonValue::Object();
+    row.Set("category", kCategories[c]);
+    row.Set("packets", total);
+    row.Set("direction", dir);
+    row.Set("slope_per_bucket", slope);
+    row.Set("relative_change", change);
+    JsonValue series = JsonValue::Array();
+    for (double v : y) series.Push(static_cast<int64_t>(v));
+    row.Set("series", series);
+    row.Set("bursts", bursts);
+    cats.Push(row);
+    if (dir == "growing" || dir == "shrinking") {
+      answer += (answer.empty() ? "" : "; ") + std::string(kCategories[c]) + " " + dir;
+    }
+  }
+  s.Set("answer", answer.empty() ? "no category grows or shrinks clearly" : answer);
+  s.Set("categories", cats);
+  return s;
+}
+
+std::string SuggestHorizontalTool(int proto, uint32_t port, bool sequential, bool welchia,
+                                  bool nmap28) {
+  if (proto == 1) {
+    if (welchia) return "Welchia/Nachi worm ping sweep";
+    if (nmap28) return "nmap ping sweep (-sn / -PE)";
+    return "ICMP ping sweep";
+  }
+  std::string base = sequential ? "sequential sweep" : "random-order sweep";
+  if (proto == 6 && (port == 135 || port == 445 || port == 139)) return base + ": RPC/SMB worm (Blaster/Welchia/Sasser-style)";
+  if (proto == 17 && port == 1434) return base + ": SQL Slammer";
+  if (proto == 6 && (port == 80 || port == 443)) return base + ": web worm or vulnerability scanner";
+  if (proto == 6 && (port == 3127 || port == 1080 || port == 3128 || port == 8080)) return base + ": MyDoom backdoor / open-proxy scanner";
+  return base + (sequential ? " (worm or scanner walking the address space)" : " (worm with random targets)");
+}
+
+JsonValue Builder::Recon() {
+  JsonValue s = JsonValue::Object();
+  s.Set("title", "Reconnaissance");
+  s.Set("question", "What types of reconnaissance and scan patterns (sequential, ...) are there?");
+  constexpr uint32_t kEpisodeGapS = 3600;
+  constexpr size_t kHorizontalMin = 5, kVerticalMin = 10;
+  auto& ev = acc_.scan;
+  JsonValue horizontal = JsonValue::Array(), vertical = JsonValue::Array(),
+            sweeps = JsonValue::Array();
+  // Horizontal scans and ping sweeps: (src, proto, port) episodes.
+  std::sort(ev.begin(), ev.end(), [](const ScanEv& a, const ScanEv& b) {
+    if (a.src != b.src) return a.src < b.src;
+    if (a.proto != b.proto) return a.proto < b.proto;
+    if (a.port != b.port) return a.port < b.port;
+    return a.t_s < b.t_s;
+  });
+  struct Found {
+    int64_t targets;
+    JsonValue row;
+  };
+  std::vector<Found> hz, sw;
+  for (size_t i = 0; i < ev.size();) {
+    size_t j = i + 1;
+    while (j < ev.size() && ev[j].src == ev[i].src && ev[j].proto == ev[i].proto &&
+           ev[j].port == ev[i].port && ev[j].t_s - ev[j - 1].t_s <= kEpisodeGapS) {
+      ++j;
+    }
+    if (ev[i].proto == 1 && !(ev[i].bits & kEvEcho)) {
+      i = j;
+      continue;
+    }
+    // First-contact order of the targets.
+    std::vector<uint32_t> order;
+    std::unordered_set<uint32_t> seen;
+    bool welchia = false, nmap28 = false;
+    int64_t answered = 0;
+    for (size_t k = i; k < j; ++k) {
+      if (seen.insert(ev[k].dst).second) order.push_back(ev[k].dst);
+      welchia |= (ev[k].bits & kEvWelchia) != 0;
+      nmap28 |= (ev[k].bits & kEvNmap28) != 0;
+      if (ev[k].bits & kEvSuccess) ++answered;
+    }
+    if (order.size() >= kHorizontalMin) {
+      size_t up = 0, down = 0;
+      for (size_t k = 1; k < order.size(); ++k) {
+        if (order[k] > order[k - 1]) ++up;
+        else ++down;
+      }
+      size_t pairs = order.size() - 1;
+      std::string pattern = up * 10 >= pairs * 8   ? "sequential-ascending"
+                            : down * 10 >= pairs * 8 ? "sequential-descending"
+                                                      : "random";
+      bool sequential = pattern != "random";
+      auto [mn, mx] = std::minmax_element(order.begin(), order.end());
+      JsonValue row = JsonValue::Object();
+      row.Set("source", FormatIpv4(ev[i].src));
+      row.Set("proto", ProtoName(ev[i].proto));
+      if (ev[i].proto != 1) row.Set("port", static_cast<int64_t>(ev[i].port));
+      row.Set("targets", static_cast<int64_t>(order.size()));
+      row.Set("pattern", pattern);
+      row.Set("sequential", sequential);
+      row.Set("first_target", FormatIpv4(order.front()));
+      row.Set("last_target", FormatIpv4(order.back()));
+      row.Set("range", FormatIpv4(*mn) + "-" + FormatIpv4(*mx));
+      row.Set("answered", answered);
+      int64_t t0 = period_.first_ns + int64_t{ev[i].t_s} * kSecondNs;
+      row.Set("start", FormatTimeNs(t0));
+      row.Set("duration_s", static_cast<int64_t>(ev[j - 1].t_s - ev[i].t_s));
+      row.Set("tool", SuggestHorizontalTool(ev[i].proto, ev[i].port, sequential, welchia, nmap28));
+      (ev[i].proto == 1 ? sw : hz).push_back({static_cast<int64_t>(order.size()), row});
+      AddThreat(ev[i].src, false, 10 + static_cast<int>(std::min<size_t>(order.size(), 50) / 5),
+                "recon", std::string(ev[i].proto == 1 ? "ping sweep of " : "horizontal scan of ") +
+                             std::to_string(order.size()) + " hosts" +
+                             (ev[i].proto == 1 ? "" : " on port " + std::to_string(ev[i].port)));
+    }
+    i = j;
+  }
+  // Vertical scans: (src, dst) episodes with many ports.
+  std::sort(ev.begin(), ev.end(), [](const ScanEv& a, const ScanEv& b) {
+    if (a.src != b.src) return a.src < b.src;
+    if (a.dst != b.dst) return a.dst < b.dst;
+    return a.t_s < b.t_s;
+  });
+  std::vector<Found> vt;
+  for (size_t i = 0; i < ev.size();) {
+    size_t j = i + 1;
+    while (j < ev.size() && ev[j].src == ev[i].src && ev[j].dst == ev[i].dst &&
+           ev[j].t_s - ev[j - 1].t_s <= kEpisodeGapS) {
+      ++j;
+    }
+    std::set<std::pair<int, int>> ports;
+    std::set<int> open;
+    int odd = 0, udp = 0;
+    for (size_t k = i; k < j; ++k) {
+      if (ev[k].proto != 6 && ev[k].proto != 17) continue;
+      ports.insert({ev[k].proto, ev[k].port});
+      if (ev[k].bits & kEvSuccess) open.insert(ev[k].port);
+      if (ev[k].bits & kEvOddFlags) ++odd;
+      if (ev[k].proto == 17) ++udp;
+    }
+    if (ports.size() >= kVerticalMin) {
+      JsonValue row = JsonValue::Object();
+      row.Set("source", FormatIpv4(ev[i].src));
+      row.Set("target", FormatIpv4(ev[i].dst));
+      row.Set("ports", static_cast<int64_t>(ports.size()));
+      row.Set("lowest_port", static_cast<int64_t>(ports.begin()->second));
+      row.Set("highest_port", static_cast<int64_t>(ports.rbegin()->second));
+      JsonValue op = JsonValue::Array();
+      for (int p : open) op.Push(static_cast<int64_t>(p));
+      row.Set("answered_ports", op);
+      row.Set("start", FormatTimeNs(period_.first_ns + int64_t{ev[i].t_s} * kSecondNs));
+      row.Set("duration_s", static_cast<int64_t>(ev[j - 1].t_s - ev[i].t_s));
+      std::string tool = odd * 2 > static_cast<int>(j - i) ? "nmap -sF/-sX/-sN (odd TCP flags)"
+                         : udp * 2 > static_cast<int>(j - i) ? "UDP port scan (nmap -sU)"
+                                                             : "TCP port scan (nmap -sS/-sT or similar)";
+      row.Set("tool", tool);
+      vt.push_back({static_cast<int64_t>(ports.size()), row});
+      AddThreat(ev[i].src, false, 10 + static_cast<int>(std::min<size_t>(ports.size(), 100) / 10),
+                "recon", "vertical scan of " + std::to_string(ports.size()) + " ports on " +
+                             FormatIpv4(ev[i].dst));
+    }
+    i = j;
+  }
+  auto emit = [&](std::vector<Found>& v, JsonValue& out) {
+    std::stable_sort(v.begin(), v.end(), [](const Found& a, const Found& b) { return a.targets > b.targets; });
+    for (size_t i = 0; i < v.size() && i < std::max<size_t>(opt_.top, 50); ++i) out.Push(v[i].row);
+  };
+  emit(hz, horizontal);
+  emit(vt, vertical);
+  emit(sw, sweeps);
+  JsonValue probes = JsonValue::Array();
+  for (const auto& [src, p] : acc_.probes) {
+    JsonValue row = JsonValue::Object();
+    row.Set("source", FormatIpv4(src));
+    row.Set("icmp_length28_packets", p.nmap28_packets);
+    row.Set("odd_flag_flows", p.odd_flag_flows);
+    JsonValue combos = JsonValue::Object();
+    for (const auto& [k, v] : p.combos) combos.Set(k, v);
+    row.Set("flag_combinations", combos);
+    row.Set("targets", static_cast<int64_t>(p.targets.size()));
+    row.Set("tool", p.odd_flag_flows ? "nmap (-sF/-sX/-sN or OS detection)" : "nmap ping (ICMP echo without data)");
+    probes.Push(row);
+    AddThreat(src, false, 5, "recon", "nmap-style probes");
+  }
+  JsonValue traces = JsonValue::Array();
+  for (const auto& [src, t] : acc_.traces) {
+    JsonValue row = JsonValue::Object();
+    row.Set("source", FormatIpv4(src));
+    JsonValue d = JsonValue::Array();
+    for (uint32_t a : t.dsts) d.Push(FormatIpv4(a));
+    row.Set("targets", d);
+    row.Set("packets", t.packets);
+    row.Set("first", FormatTimeNs(t.first_ns));
+    row.Set("tool", t.tool);
+    traces.Push(row);
+    AddThreat(src, IsHome(src), 2, "recon", "traceroute (TTL 1 probes)");
+  }
+  s.Set("answer", std::to_string(horizontal.size()) + " horizontal scans, " +
+                      std::to_string(vertical.size()) + " vertical scans, " +
+                      std::to_string(sweeps.size()) + " ping sweeps, " +
+                      std::to_string(probes.size()) + " nmap-style probers, " +
+                      std::to_string(traces.size()) + " traceroutes");
+  s.Set("horizontal", horizontal);
+  s.Set("vertical", vertical);
+  s.Set("ping_sweeps", sweeps);
+  s.Set("nmap_probes", probes);
+  s.Set("traceroutes", traces);
+  s.Set("multicast_ttl1_flows", acc_.multicast_ttl1_flows);
+  s.Set("method", "episodes: probes from one source separated by at most 1 h; horizontal = >= 5 "
+                  "hosts on one port, sequential when >= 80% of consecutive first contacts move "
+                  "the same way through the address space; vertical = >= 10 ports on one host");
+  return s;
+}
+
+JsonValue Builder::SlowScans() {
+  JsonValue s = JsonValue::Object();
+  s.Set("title", "Low-and-slow scanners");
+  s.Set("question", "Any long-term (low and slow) scanning activity?");
+  const int64_t unit_s = period_.bucket_ns / kSecondNs;  // day, or hour for short captures
+  const std::string unit = period_.bucket_ns == kDayNs ? "day" : "hour";
+  constexpr int kMinActiveUnits = 3;
+  constexpr int64_t kMaxFlowsPerUnit = 50;
+  const double kStep = std::log(0.8 / 0.2);  // TRW, theta0 = 0.8, theta1 = 0.2
+  const double kEta1 = std::log(0.99 / 0.01), kEta0 = std::log(0.01 / 0.99);
+  auto& ev = acc_.scan;
+  std::sort(ev.begin(), ev.end(), [](const ScanEv& a, const ScanEv& b) {
+    return a.src != b.src ? a.src < b.src : a.t_s < b.t_s;
+  });
+  struct Found {
+    double score;
+    JsonValue row;
+  };
+  std::vector<Found> found;
+  for (size_t i = 0; i < ev.size();) {
+    size_t j = i;
+    while (j < ev.size() && ev[j].src == ev[i].src) ++j;
+    std::map<int64_t, int64_t> per_unit;
+    std::map<uint32_t, std::set<int64_t>> target_units;
+    double lambda = 0, lambda_max = 0;
+    std::unordered_set<uint32_t> contacted;
+    int64_t answered = 0;
+    for (size_t k = i; k < j; ++k) {
+      if (ev[k].bits & kEvSuccess) ++answered;
+      int64_t u = ev[k].t_s / unit_s;
+      ++per_unit[u];
+      target_units[ev[k].dst].insert(u);
+      if (contacted.insert(ev[k].dst).second) {
+        lambda += (ev[k].bits & kEvSuccess) ? -kStep : kStep;
+        lambda_max = std::max(lambda_max, lambda);
+      }
+    }
+    int64_t active = static_cast<int64_t>(per_unit.size());
+    int64_t max_per_unit = 0;
+    for (auto& [u, c] : per_unit) max_per_unit = std::max(max_per_unit, c);
+    int64_t span_units = per_unit.rbegin()->first - per_unit.begin()->first + 1;
+    int64_t returning = 0;
+    std::string returning_example;
+    for (auto& [t, units] : target_units) {
+      if (units.size() >= 2) {
+        ++returning;
+        if (returning_example.empty()) returning_example = FormatIpv4(t);
+      }
+    }
+    // A regular client (a web user coming back every day) is answered; a prober mostly is not.
+    const bool mostly_unanswered = answered * 2 <= static_cast<int64_t>(j - i);
+    if (active >= kMinActiveUnits && max_per_unit <= kMaxFlowsPerUnit && returning >= 1 &&
+        span_units >= kMinActiveUnits && (mostly_unanswered || lambda_max >= kEta1)) {
+      JsonValue row = JsonValue::Object();
+      row.Set("source", FormatIpv4(ev[i].src));
+      row.Set("flows", static_cast<int64_t>(j - i));
+      row.Set("active_" + unit + "s", active);
+      row.Set("span_" + unit + "s", span_units);
+      row.Set("max_flows_per_" + unit, max_per_unit);
+      row.Set("targets", static_cast<int64_t>(target_units.size()));
+      row.Set("answered_flows", answered);
+      row.Set("returning_targets", returning);
+      row.Set("example_target", returning_example);
+      JsonValue visits = JsonValue::Array();
+      for (auto& [u, c] : per_unit) {
+        if (visits.size() >= 40) break;
+        visits.Push(FormatTimeNs(period_.first_ns + u * unit_s * kSecondNs).substr(0, unit == "day" ? 10 : 13));
+      }
+      row.Set("active_" + unit + "_list", visits);
+      row.Set("trw_lambda", lambda);
+      row.Set("trw_max_lambda", lambda_max);
+      row.Set("trw_decision", lambda_max >= kEta1 ? "scanner" : lambda <= kEta0 ? "benign" : "pending");
+      char why[320];
+      std::snprintf(why, sizeof why,
+                    "active on %lld of %lld %ss, never more than %lld flows in one %s, returned to "
+                    "%lld target(s) (e.g. %s) on different %ss; TRW log-likelihood %.2f (scanner "
+                    "threshold %.2f)",
+                    static_cast<long long>(active), static_cast<long long>(span_units), unit.c_str(),
+                    static_cast<long long>(max_per_unit), unit.c_str(),
+                    static_cast<long long>(returning), returning_example.c_str(), unit.c_str(),
+                    lambda_max, kEta1);
+      row.Set("why", why);
+      found.push_back({static_cast<double>(active) * static_cast<double>(target_units.size()), row});
+      AddThreat(ev[i].src, false, 25, "slow_scans",
+                "low-and-slow: active on " + std::to_string(active) + " " + unit + "s");
+    }
+    i = j;
+  }
+  std::stable_sort(found.begin(), found.end(), [](const Found& a, const Found& b) { return a.score > b.score; });
+  JsonValue arr = JsonValue::Array();
+  for (size_t i = 0; i < found.size() && i < std::max<size_t>(opt_.top, 50); ++i) arr.Push(found[i].row);
+  s.Set("unit", unit);
+  s.Set("method",
+        "a source is low-and-slow when it is active on >= 3 distinct " + unit + "s spread over >= 3 " +
+            unit + "s, never exceeds 50 new flows in one " + unit +
+            ", returns to at least one target on a different " + unit +
+            ", and at most half of its flows were answered (or the random walk says scanner): a "
+            "regular client coming back every day is answered. The threshold random walk (Jung et al. 2004: theta0 0.8, theta1 0.2, alpha = beta = 0.01) "
+            "adds +1.386 per unanswered first contact and -1.386 per answered one; >= 4.595 means scanner.");
+  s.Set("answer", std::to_string(arr.size()) + " low-and-slow source(s)");
+  s.Set("sources", arr);
+  return s;
+}
+
+JsonValue Builder::Spoofed() {
+  JsonValue s = JsonValue::Object();
+  s.Set("title", "Spoofed sources and backscatter");
+  s.Set("question", "Any traffic that cannot be genuine (RFC 1918, 127.0.0.1, reserved, backscatter)?");
+  JsonValue arr = JsonValue::Array();
+  for (const auto& [src, a] : acc_.spoofed) {
+    JsonValue row = JsonValue::Object();
+    row.Set("source", FormatIpv4(src));
+    row.Set("category", a.category);
+    row.Set("flows", a.flows);
+    row.Set("packets", a.packets);
+    row.Set("targets", static_cast<int64_t>(a.targets.size()));
+    row.Set("tcp_flags", FlagNames(a.flags));
+    std::vector<std::pair<int64_t, uint32_t>> ports;
+    for (auto& [p, c] : a.ports) ports.push_back({c, p});
+    std::sort(ports.rbegin(), ports.rend());
+    JsonValue sp = JsonValue::Array();
+    for (size_t i = 0; i < ports.size() && i < 5; ++i) sp.Push(static_cast<int64_t>(ports[i].second));
+    row.Set("source_ports", sp);
+    row.Set("first", FormatTimeNs(a.first_ns));
+    row.Set("last", FormatTimeNs(a.last_ns));
+    row.Set("note", a.note);
+    arr.Push(row);
+    AddThreat(src, false, 3, "spoofed", a.category + " source address (spoofed)");
+  }
+  JsonValue bs = JsonValue::Array();
+  for (const auto& [src, a] : acc_.backscatter) {
+    JsonValue row = JsonValue::Object();
+    row.Set("source", FormatIpv4(src));
+    row.Set("flows", a.flows);
+    row.Set("packets", a.packets);
+    row.Set("synack_flows", a.synack);
+    row.Set("rst_flows", a.rst);
+    row.Set("home_hosts", static_cast<int64_t>(a.victims.size()));
+    std::vector<std::pair<int64_t, uint32_t>> ports;
+    for (auto& [p, c] : a.src_ports) ports.push_back({c, p});
+    std::sort(ports.rbegin(), ports.rend());
+    JsonValue sp = JsonValue::Array();
+    for (size_t i = 0; i < ports.size() && i < 5; ++i) sp.Push(static_cast<int64_t>(ports[i].second));
+    row.Set("service_ports", sp);
+    row.Set("first", FormatTimeNs(a.first_ns));
+    row.Set("why", "answers (SYN-ACK / RST) to connections no home host opened: someone spoofed "
+                   "home addresses in a flood against this host");
+    bs.Push(row);
+  }
+  s.Set("answer", std::to_string(arr.size()) + " spoofed source(s), " + std::to_string(bs.size()) +
+                      " backscatter source(s)");
+  s.Set("sources", arr);
+  s.Set("backscatter", bs);
+  return s;
+}
+
+JsonValue Builder::Compromise() {
+  JsonValue s = JsonValue::Object();
+  s.Set("title", "Outbound connections and compromised home hosts");
+  s.Set("question", "Was a home host compromised? How do you know?");
+  std::map<uint32_t, std::vector<std::pair<std::tuple<uint32_t, int, uint32_t>, const OutboundAgg*>>> by_host;
+  for (const auto& [k, v] : acc_.outbound) {
+    by_host[std::get<0>(k)].push_back({{std::get<1>(k), std::get<2>(k), std::get<3>(k)}, &v});
+  }
+  static const std::set<uint32_t> kIrc = {6660, 6661, 6662, 6663, 6664, 6665, 6666, 6667, 6668, 6669, 7000};
+  JsonValue arr = JsonValue::Array(), judged = JsonValue::Array();
+  for (auto& [host, entries] : by_host) {
+    std::sort(entries.begin(), entries.end(), [](auto& a, auto& b) { return a.second->first_ns < b.second->first_ns; });
+    JsonValue row = JsonValue::Object();
+    row.Set("host", FormatIpv4(host));
+    JsonValue reasons = JsonValue::Array();
+    std::set<uint32_t> dsts;
+    int64_t established = 0, first_ns = INT64_MAX;
+    JsonValue timeline = JsonValue::Array();
+    for (const auto& [k, o] : entries) {
+      auto [dst, proto, port] = k;
+      dsts.insert(dst);
+      first_ns = std::min(first_ns, o->first_ns);
+      std::string svc = Service(proto, port);
+      std::string what = ProtoName(proto) + (proto == 1 ? "" : "/" + std::to_string(port)) +
+                         (svc.empty() ? "" : " (" + svc + ")");
+      if (o->established > 0) {
+        ++established;
+        if (reasons.size() < 8) {
+          reasons.Push("established outbound " + what + " to " + FormatIpv4(dst) + " at " +
+                       FormatTimeNs(o->first_ns));
+        }
+      } else if (proto == 6 && kIrc.count(port) && reasons.size() < 8) {
+        reasons.Push("outbound IRC attempt " + what + " to " + FormatIpv4(dst));
+      }
+      if (timeline.size() < 200) {
+        JsonValue t = JsonValue::Object();
+        t.Set("first", FormatTimeNs(o->first_ns));
+        t.Set("destination", FormatIpv4(dst));
+        t.Set("proto", ProtoName(proto));
+        t.Set("port", static_cast<int64_t>(port));
+        t.Set("service", svc);
+        t.Set("flows", o->flows);
+        t.Set("bytes", o->bytes);
+        t.Set("payload_bytes", o->payload_bytes);
+        t.Set("established", o->established > 0);
+        timeline.Push(t);
+      }
+    }
+    bool scanning = dsts.size() >= 20;
+    if (scanning) reasons.Push("outbound connections to " + std::to_string(dsts.size()) + " external hosts (scanning)");
+    bool compromised = established > 0 || scanning ||
+                       std::any_of(entries.begin(), entries.end(), [&](auto& e) {
+                         return std::get<1>(e.first) == 6 && kIrc.count(std::get<2>(e.first));
+                       });
+    row.Set("verdict", compromised ? "compromised" : "suspicious");
+    if (!compromised) reasons.Push("outbound attempts to non-allowed services, none answered");
+    row.Set("reasons", reasons);
+    row.Set("first_outbound", FormatTimeNs(first_ns));
+    row.Set("destinations", static_cast<int64_t>(dsts.size()));
+    row.Set("established_destinations", established);
+    row.Set("timeline", timeline);
+    arr.Push(row);
+    if (compromised) {
+      judged.Push(FormatIpv4(host));
+      compromised_.insert(host);
+      AddThreat(host, true, 100, "compromise", reasons.size() ? reasons.items()[0].as_string() : "compromised");
+    } else {
+      AddThreat(host, true, 20, "compromise", "unanswered outbound attempts");
+    }
+  }
+  s.Set("answer", judged.size() ? std::to_string(judged.size()) + " home host(s) judged compromised"
+                                : "no home host judged compromised");
+  s.Set("compromised", judged);
+  s.Set("hosts", arr);
+  s.Set("method",
+        "outbound flows initiated by home hosts (TCP with the host's SYN, UDP not from a service "
+        "port, ICMP echo) to external, non-reserved destinations, excluding the allowed services; "
+        "compromised = an answered (established) connection, IRC, or >= 20 external destinations");
+  return s;
+}
+
+JsonValue Builder::Gaps() {
+  JsonValue s = JsonValue::Object();
+  s.Set("title", "Capture gaps");
+  s.Set("question", "When was nothing captured or logged?");
+  int64_t span = period_.last_ns - period_.first_ns;
+  int64_t min_gap = opt_.min_gap_ns > 0 ? opt_.min_gap_ns : (span >= 2 * kDayNs ? kHourNs : 5 * 60 * kSecondNs);
+  s.Set("min_gap_s", min_gap / kSecondNs);
+  JsonValue arr = JsonValue::Array();
+  // Stats intervals lying wholly inside the gap tell a sensor that was up and saw nothing
+  // from one that was down (stats_time index).
+  Stmt stats(db_, "SELECT count(*), coalesce(sum(packets),0) FROM stats WHERE "
+                  "interval_start_ns >= ? AND interval_start_ns < ? AND interval_end_ns <= ?");
+  int64_t cover = 0, last_end = INT64_MIN;
+  bool prev_active = false;
+  for (size_t b = 0; b < period_.bins; ++b) {
+    cover += acc_.cover_diff[b];
+    const bool active = cover > 0;
+    if (active && !prev_active && last_end != INT64_MIN && acc_.bin_min_start[b] != INT64_MAX) {
+      // The first flow after the empty run starts in this bin; the last activity before it is
+      // the latest flow end seen so far.
+      const int64_t gap_end = acc_.bin_min_start[b];
+      if (gap_end - last_end >= min_gap) {
+        JsonValue row = JsonValue::Object();
+        row.Set("start", FormatTimeNs(last_end));
+        row.Set("end", FormatTimeNs(gap_end));
+        row.Set("start_ns", last_end);
+        row.Set("end_ns", gap_end);
+        row.Set("duration_s", (gap_end - last_end) / kSecondNs);
+        int64_t rows = 0, packets = 0;
+        if (stats.ok()) {
+          sqlite3_reset(stats.get());
+          stats.Bind(1, last_end);
+          stats.Bind(2, gap_end);
+          stats.Bind(3, gap_end);
+          if (stats.Step()) rows = stats.Int(0), packets = stats.Int(1);
+        }
+        row.Set("stats_records", rows);
+        row.Set("stats_packets", packets);
+        row.Set("sensor", rows == 0      ? "no stats records inside: sensor or logger not running"
+                          : packets == 0 ? "sensor running, zero packets"
+                                         : "packets seen but no IP flows");
+        arr.Push(row);
+      }
+    }
+    if (active && acc_.bin_max_end[b] != INT64_MIN) last_end = std::max(last_end, acc_.bin_max_end[b]);
+    prev_active = active;
+  }
+  s.Set("answer", arr.size() ? std::to_string(arr.size()) + " gap(s); longest starts " +
+                                   arr.items()[0].Find("start")->as_string()
+                             : "no gap longer than " + std::to_string(min_gap / kSecondNs) + " s");
+  if (arr.size() > 1) {
+    size_t best = 0;
+    for (size_t i = 1; i < arr.size(); ++i) {
+      if (arr.items()[i].Find("duration_s")->as_int() > arr.items()[best].Find("duration_s")->as_int()) best = i;
+    }
+    s.Set("answer", std::to_string(arr.size()) + " gap(s); longest from " +
+                        arr.items()[best].Find("start")->as_string() + " to " +
+                        arr.items()[best].Find("end")->as_string());
+  } else if (arr.size() == 1) {
+    s.Set("answer", "nothing captured between " + arr.items()[0].Find("start")->as_string() + " and " +
+                        arr.items()[0].Find("end")->as_string());
+  }
+  s.Set("gaps", arr);
+  return s;
+}
+
+JsonValue Builder::ReservedDestinations() {
+  JsonValue s = JsonValue::Object();
+  s.Set("title", "Home hosts sending to reserved / unallocated networks");
+  s.Set("question", "Which internal hosts send to reserved networks (1.11.0.0/16), is it growing, "
+                    "what do they send, does anything get through?");
+  SortUnique(acc_.reserved_week_hosts);
+  std::map<int64_t, int64_t> per_week;
+  for (uint64_t k : acc_.reserved_week_hosts) ++per_week[static_cast<int64_t>(k >> 32)];
+  JsonValue weeks = JsonValue::Array();
+  std::vector<double> y;
+  if (!per_week.empty()) {
+    for (int64_t w = per_week.begin()->first; w <= per_week.rbegin()->first; w += 7) {
+      JsonValue row = JsonValue::Object();
+      row.Set("week_start", FormatTimeNs(w * kDayNs).substr(0, 10));
+      int64_t n = per_week.count(w) ? per_week[w] : 0;
+      row.Set("hosts", n);
+      weeks.Push(row);
+      y.push_back(static_cast<double>(n));
+    }
+  }
+  double slope = 0, change = 0;
+  std::string dir = Direction(y, &slope, &change);
+  if (y.size() == 2) dir = y[1] > y[0] ? "growing" : y[1] < y[0] ? "shrinking" : "stable";
+  JsonValue nets = JsonValue::Array();
+  std::set<uint32_t> all_hosts;
+  int64_t answered = 0;
+  for (const auto& [key, r] : acc_.reserved) {
+    JsonValue row = JsonValue::Object();
+    row.Set("network", key);
+    row.Set("range", r.range);
+    row.Set("category", r.category);
+    row.Set("hosts", static_cast<int64_t>(r.hosts.size()));
+    JsonValue hl = JsonValue::Array();
+    for (uint32_t h : r.hosts) {
+      if (hl.size() < 100) hl.Push(FormatIpv4(h));
+      all_hosts.insert(h);
+      AddThreat(h, true, 10, "reserved_destinations", "sends to reserved network " + key);
+    }
+    row.Set("host_list", hl);
+    row.Set("destinations", static_cast<int64_t>(r.dsts.size()));
+    row.Set("flows", r.flows);
+    row.Set("packets", r.packets);
+    JsonValue svc = JsonValue::Object();
+    for (const auto& [k, v] : r.services) svc.Set(k, v);
+    row.Set("services", svc);
+    JsonValue smb = JsonValue::Object();
+    for (const auto& [code, n] : r.smb_commands) smb.Set(SmbCommandName(code), n);
+    row.Set("smb_commands", smb);
+    row.Set("smb_failed_responses", r.smb_failed);
+    row.Set("nbns_nbstat_queries", r.nbstat_queries);
+    row.Set("nbns_nb_queries", r.nb_queries);
+    JsonValue names = JsonValue::Array();
+    for (const auto& n : r.nbns_names) names.Push(n);
+    row.Set("nbns_names", names);
+    row.Set("answered_flows", r.answered_flows);
+    row.Set("payload_bytes_sent", r.payload_bytes_sent);
+    row.Set("payload_bytes_received", r.payload_bytes_received);
+    row.Set("data_got_through", r.answered_flows > 0 && r.payload_bytes_received > 0);
+    row.Set("first", FormatTimeNs(r.first_ns));
+    row.Set("last", FormatTimeNs(r.last_ns));
+    row.Set("note", r.note);
+    nets.Push(row);
+    answered += r.answered_flows;
+  }
+  s.Set("answer", all_hosts.empty() ? "no home host sends to reserved networks"
+                                    : std::to_string(all_hosts.size()) +
+                                          " home host(s) send to reserved networks; weekly host "
+                                          "count " + dir + "; " +
+                                          (answered ? "some flows were answered"
+                                                    : "nothing was ever answered"));
+  s.Set("hosts_total", static_cast<int64_t>(all_hosts.size()));
+  s.Set("weekly_direction", dir);
+  s.Set("weekly_slope", slope);
+  s.Set("weeks", weeks);
+  s.Set("networks", nets);
+  return s;
+}
+
+JsonValue Builder::BareAck() {
+  JsonValue s = JsonValue::Object();
+  s.Set("title", "Payload without a handshake (bare ACK)");
+  s.Set("question", "Why is the cmd.exe count higher than the .ida count; are the targets dark?");
+  JsonValue arr = JsonValue::Array();
+  int64_t flows = 0;
+  for (const auto& [net, b] : acc_.bare_ack) {
+    JsonValue row = JsonValue::Object();
+    row.Set("source_network", FormatIpv4(net) + "/16");
+    row.Set("flows", b.flows);
+    row.Set("packets", b.packets);
+    row.Set("payload_bytes", b.payload_bytes);
+    row.Set("sources", static_cast<int64_t>(b.sources.size()));
+    row.Set("targets", static_cast<int64_t>(b.targets.size()));
+    int64_t dark = 0;
+    for (uint32_t t : b.targets) dark += Dark(t) ? 1 : 0;
+    row.Set("dark_targets", dark);
+    row.Set("targets_all_dark", dark == static_cast<int64_t>(b.targets.size()));
+    JsonValue labels = JsonValue::Object();
+    for (const auto& [k, v] : b.labels) labels.Set(k, v);
+    row.Set("payload_labels", labels);
+    row.Set("cmd_exe_labels", b.cmd_exe);
+    row.Set("ida_labels", b.ida);
+    arr.Push(row);
+    flows += b.flows;
+  }
+  for (uint32_t src : acc_.bare_ack_sources) AddThreat(src, false, 10, "bare_ack", "sends payload without a handshake");
+  JsonValue labels = JsonValue::Object();
+  labels.Set("cmd_exe_with_handshake", acc_.labels_cmd_exe_handshake);
+  labels.Set("ida_with_handshake", acc_.labels_ida_handshake);
+  labels.Set("cmd_exe_bare_ack", acc_.labels_cmd_exe_bare);
+  labels.Set("ida_bare_ack", acc_.labels_ida_bare);
+  int64_t cmd = acc_.labels_cmd_exe_handshake + acc_.labels_cmd_exe_bare;
+  int64_t ida = acc_.labels_ida_handshake + acc_.labels_ida_bare;
+  labels.Set("cmd_exe_total", cmd);
+  labels.Set("ida_total", ida);
+  s.Set("label_counts", labels);
+  std::string answer = std::to_string(flows) + " bare-ACK flow(s) from " + std::to_string(arr.size()) + " /16(s)";
+  if (cmd > ida) {
+    answer += "; cmd.exe exceeds .ida by " + std::to_string(cmd - ida) + ", of which " +
+              std::to_string(std::max<int64_t>(0, acc_.labels_cmd_exe_bare - acc_.labels_ida_bare)) +
+              " come from bare-ACK flows (payload fired without a handshake)";
+  }
+  s.Set("answer", answer);
+  s.Set("networks", arr);
+  return s;
+}
+
+JsonValue Builder::Threats() {
+  JsonValue s = JsonValue::Object();
+  s.Set("title", "Highest threats");
+  s.Set("question", "Which source IPs or home hosts should be focused on as the highest threat?");
+  std::vector<std::pair<uint32_t, const ThreatAgg*>> v;
+  for (const auto& [a, t] : threats_) v.push_back({a, &t});
+  std::stable_sort(v.begin(), v.end(), [](auto& a, auto& b) {
+    return a.second->score != b.second->score ? a.second->score > b.second->score : a.first < b.first;
+  });
+  JsonValue arr = JsonValue::Array();
+  for (size_t i = 0; i < v.size() && i < opt_.top; ++i) {
+    JsonValue row = JsonValue::Object();
+    row.Set("rank", static_cast<int64_t>(i + 1));
+    row.Set("address", FormatIpv4(v[i].first));
+    row.Set("kind", v[i].second->home ? "home host" : "external source");
+    row.Set("score", static_cast<int64_t>(v[i].second->score));
+    JsonValue secs = JsonValue::Array();
+    for (const auto& sec : v[i].second->sections) secs.Push(sec);
+    row.Set("sections", secs);
+    JsonValue rs = JsonValue::Array();
+    for (const auto& r : v[i].second->reasons) rs.Push(r);
+    row.Set("reasons", rs);
+    arr.Push(row);
+  }
+  s.Set("scoring", "compromised home host 100, unanswered outbound 20, low-and-slow 25, scan "
+                   "10 + size, bare ACK 10, reserved destinations 10, nmap probes 5, spoofed 3, "
+                   "traceroute 2; summed over sections");
+  s.Set("answer", arr.size() ? "highest threat: " + arr.items()[0].Find("address")->as_string() : "none");
+  s.Set("ranked", arr);
+  return s;
+}
+
+bool Builder::Run(JsonValue* out, std::string* error) {
+  Progress(0, "reading period");
+  if (!LoadPeriod(error)) return false;
+  home_ = opt_.home;
+  if (home_.empty()) InferHome();
+  if (home_.empty()) {
+    *error = "cannot infer the home network (no IPv4 flows); give --home CIDR";
+    return false;
+  }
+  if (!ScanFlows(error)) return false;
+  if (acc_.rows == 0) {
+    *error = "no flows in the store";
+    return false;
+  }
+  Progress(0.9, "analysing");
+  JsonValue r = JsonValue::Object();
+  r.Set("meta", Meta());
+  r.Set("hosts", Hosts());
+  r.Set("open_ports", OpenPorts());
+  r.Set("mac_aliases", MacAliases());
+  r.Set("icmp_lengths", IcmpLengths());
+  r.Set("ports", Ports());
+  r.Set("trends", Trends());
+  Progress(0.93, "recon");
+  r.Set("recon", Recon());
+  r.Set("slow_scans", SlowScans());
+  r.Set("spoofed", Spoofed());
+  r.Set("compromise", Compromise());
+  Progress(0.97, "gaps");
+  r.Set("gaps", Gaps());
+  r.Set("reserved_destinations", ReservedDestinations());
+  r.Set("bare_ack", BareAck());
+  r.Set("threats", Threats());
+  Progress(1.0, "done");
+  *out = std::move(r);
+  return true;
+}
+
+}  // namespace
+
+bool BuildReport(sqlite3* db, const ReportOptions& options, const ReferenceData& reference,
+                 JsonValue* report, std::string* error) {
+  Builder b(db, options, reference);
+  return b.Run(report, error);
+}
+
+}  // namespace tapwatch::collector::report

@@ -1,0 +1,49 @@
+// Builds the report document (JSON model) from a tapwatch store: one sequential pass over the
+// flows table plus a few index-driven queries (ICMP rows via flows_proto_port, stats via
+// stats_time). Sections and their keys are documented in docs/report.md.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "collector/report/json_value.h"
+#include "collector/report/reference_data.h"
+
+namespace tapwatch::collector::report {
+
+/// A service home hosts may use outbound without being judged compromised.
+struct AllowedService {
+  int ip_proto;   // 6 or 17
+  uint32_t port;
+};
+
+/// Everything the command line controls.
+struct ReportOptions {
+  std::string db_path;
+  std::vector<Cidr> home;                 // empty: infer
+  std::optional<int64_t> from_ns;         // flows with start_ns >= from
+  std::optional<int64_t> to_ns;           // flows with start_ns < to
+  std::vector<AllowedService> allowed = {{6, 113}, {17, 53}, {6, 53}};
+  int64_t min_gap_ns = 0;                 // 0: 1 h for spans >= 2 days, else 5 min
+  size_t top = 30;                        // rows per ranked table
+  /// Called with a fraction in [0, 1] and a stage name while computing (may be empty).
+  std::function<void(double, const char*)> progress;
+};
+
+/// Runs every analysis. Returns false and sets *error (one line) when the store is unusable
+/// (no flows table, no flows in the period).
+bool BuildReport(sqlite3* db, const ReportOptions& options, const ReferenceData& reference,
+                 JsonValue* report, std::string* error);
+
+/// "2004-02-10T14:47:18Z" (fractional seconds appended only when not whole).
+std::string FormatTimeNs(int64_t ns);
+/// Parses "2004-02-10", "2004-02-10T14:47:18[Z]", "2004-02-10 14:47:18" (UTC) or a number
+/// (seconds since the epoch, or ns when > 1e12). std::nullopt when malformed.
+std::optional<int64_t> ParseTimeArg(const std::string& text);
+
+}  // namespace tapwatch::collector::report

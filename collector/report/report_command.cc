@@ -1,0 +1,191 @@
+#include "collector/report/report_command.h"
+
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "collector/report/reference_data.h"
+#include "collector/report/render.h"
+#include "collector/report/report_builder.h"
+
+namespace tapwatch::collector {
+
+namespace {
+
+using report::ReportOptions;
+
+constexpr const char* kUsage =
+    "usage: tapwatch-collector report --db FILE [--home CIDR]... [--from T] [--to T]\n"
+    "         [--format text|md|json|html] [--out FILE] [--data-dir DIR] [--allow LIST]\n"
+    "         [--min-gap SECONDS] [--top N] [--progress]\n"
+    "  --home CIDR     the protected network (repeatable or comma-separated); inferred if absent\n"
+    "  --from/--to T   2004-02-01, 2004-02-01T10:00:00Z, epoch seconds or ns (start_ns filter)\n"
+    "  --allow LIST    outbound services that do not count as compromise, e.g.\n"
+    "                  tcp/113,udp/53,tcp/53 (the default); 'none' allows nothing\n"
+    "  --min-gap S     shortest capture gap reported (default 3600 s for spans >= 2 days, else 300)\n"
+    "  --data-dir DIR  where ports.tsv and reserved_networks.tsv live\n";
+
+int Fail(const std::string& msg) {
+  std::fprintf(stderr, "tapwatch-collector report: %s\n", msg.c_str());
+  return 2;
+}
+
+std::vector<std::string> SplitCommas(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+}  // namespace
+
+int RunReport(int argc, char** argv) {
+  ReportOptions opt;
+  std::string format = "text", out_path, data_dir;
+  bool progress = isatty(STDERR_FILENO) != 0;
+  // collector/main.cc passes argv[0] = "report" (getopt style); accept argv starting at the
+  // first option as well.
+  int first = argc > 0 && argv[0][0] != '-' ? 1 : 0;
+  for (int i = first; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&](std::string* dst) {
+      if (i + 1 >= argc) return false;
+      *dst = argv[++i];
+      return true;
+    };
+    std::string v;
+    if (a == "--help" || a == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else if (a == "--progress") {
+      progress = true;
+    } else if (a == "--no-progress") {
+      progress = false;
+    } else if (!value(&v)) {
+      return Fail(a.rfind("--", 0) == 0 ? "option " + a + " needs a value (see --help)"
+                                         : "unexpected argument '" + a + "' (see --help)");
+    } else if (a == "--db") {
+      opt.db_path = v;
+    } else if (a == "--home") {
+      for (const auto& c : SplitCommas(v)) {
+        auto cidr = report::ParseCidr(c);
+        if (!cidr) return Fail("bad CIDR '" + c + "' for --home (expected a.b.c.d/n)");
+        opt.home.push_back(*cidr);
+      }
+    } else if (a == "--from" || a == "--to") {
+      auto t = report::ParseTimeArg(v);
+      if (!t) return Fail("bad time '" + v + "' for " + a + " (expected 2004-02-01[T10:00:00Z] or epoch)");
+      (a == "--from" ? opt.from_ns : opt.to_ns) = *t;
+    } else if (a == "--format") {
+      if (v != "text" && v != "md" && v != "json" && v != "html") {
+        return Fail("bad --format '" + v + "' (expected text, md, json or html)");
+      }
+      format = v;
+    } else if (a == "--out") {
+      out_path = v;
+    } else if (a == "--data-dir") {
+      data_dir = v;
+    } else if (a == "--allow") {
+      opt.allowed.clear();
+      if (v != "none") {
+        for (const auto& item : SplitCommas(v)) {
+          size_t slash = item.find('/');
+          std::string proto = item.substr(0, slash);
+          char* end = nullptr;
+          long port = slash == std::string::npos ? -1 : std::strtol(item.c_str() + slash + 1, &end, 10);
+          if ((proto != "tcp" && proto != "udp") || port < 0 || port > 65535 || (end && *end)) {
+            return Fail("bad --allow entry '" + item + "' (expected tcp/PORT or udp/PORT)");
+          }
+          opt.allowed.push_back({proto == "tcp" ? 6 : 17, static_cast<uint32_t>(port)});
+        }
+      }
+    } else if (a == "--min-gap") {
+      char* end = nullptr;
+      long long s = std::strtoll(v.c_str(), &end, 10);
+      if (*end || s <= 0) return Fail("bad --min-gap '" + v + "' (expected seconds > 0)");
+      opt.min_gap_ns = s * 1000000000LL;
+    } else if (a == "--top") {
+      char* end = nullptr;
+      long n = std::strtol(v.c_str(), &end, 10);
+      if (*end || n <= 0) return Fail("bad --top '" + v + "'");
+      opt.top = static_cast<size_t>(n);
+    } else {
+      return Fail("unknown option '" + a + "' (see --help)");
+    }
+  }
+  if (opt.db_path.empty()) return Fail("--db FILE is required (see --help)");
+  if (opt.from_ns && opt.to_ns && *opt.from_ns >= *opt.to_ns) return Fail("--from must be before --to");
+  struct stat sb {};
+  if (stat(opt.db_path.c_str(), &sb) != 0) return Fail("cannot open database '" + opt.db_path + "': no such file");
+  if (sb.st_size == 0) return Fail("database '" + opt.db_path + "' is empty");
+
+  report::ReferenceData ref;
+  std::string error;
+  if (!data_dir.empty()) {
+    if (!ref.Load(data_dir, &error)) return Fail(error);
+  } else {
+    bool loaded = false;
+    std::string first_error;
+    for (const auto& dir : report::DefaultDataDirs()) {
+      if (ref.Load(dir, &error)) {
+        loaded = true;
+        break;
+      }
+      if (first_error.empty()) first_error = error;
+    }
+    if (!loaded) return Fail(first_error.empty() ? "no data directory (use --data-dir)" : first_error);
+  }
+
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(opt.db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return Fail("cannot open database '" + opt.db_path + "': " + msg);
+  }
+  sqlite3_busy_timeout(db, 5000);
+  if (progress) {
+    auto last = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+    opt.progress = [last](double f, const char* stage) mutable {
+      auto now = std::chrono::steady_clock::now();
+      if (f < 1.0 && now - last < std::chrono::milliseconds(200)) return;
+      last = now;
+      std::fprintf(stderr, "\rreport: %-16s %3d%%", stage, static_cast<int>(f * 100));
+      if (f >= 1.0) std::fputs("\r\033[K", stderr);
+      std::fflush(stderr);
+    };
+  }
+  report::JsonValue doc;
+  bool ok = report::BuildReport(db, opt, ref, &doc, &error);
+  sqlite3_close(db);
+  if (!ok) {
+    if (progress) std::fputs("\n", stderr);
+    return Fail(error);
+  }
+  std::string text = format == "json"   ? report::RenderJson(doc)
+                     : format == "md"   ? report::RenderMarkdown(doc)
+                     : format == "html" ? report::RenderHtml(doc)
+                                        : report::RenderText(doc);
+  if (out_path.empty()) {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+  } else {
+    std::ofstream out(out_path, std::ios::binary);
+    out << text;
+    if (!out) return Fail("cannot write '" + out_path + "'");
+  }
+  return 0;
+}
+
+}  // namespace tapwatch::collector
