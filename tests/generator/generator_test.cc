@@ -125,7 +125,7 @@ struct TempDir {
 struct Row {
   uint64_t ts_ns = 0;
   std::string eth_src, src, dst, payload, data, smb_cmd, protocols;
-  int proto = 0, ip_len = 0, sport = 0, dport = 0, flags = -1, stream = -1, icmp_type = -1;
+  int proto = 0, ip_len = 0, ttl = -1, sport = 0, dport = 0, flags = -1, stream = -1, icmp_type = -1;
   uint64_t frame_len = 0;
 };
 
@@ -135,7 +135,7 @@ std::vector<Row> Tshark(const std::string& pcap, int* status) {
       "' -T fields -E separator=/t -E occurrence=f -e frame.time_epoch -e frame.len -e eth.src "
       "-e ip.src -e ip.dst -e ip.proto -e ip.len -e tcp.srcport -e tcp.dstport -e udp.srcport "
       "-e udp.dstport -e tcp.flags -e tcp.stream -e tcp.payload -e icmp.type -e data.data "
-      "-e smb.cmd -e frame.protocols 2>/dev/null";
+      "-e smb.cmd -e frame.protocols -e ip.ttl 2>/dev/null";
   std::vector<Row> rows;
   std::istringstream in(Shell(cmd, status));
   std::string line;
@@ -144,7 +144,7 @@ std::vector<Row> Tshark(const std::string& pcap, int* status) {
   };
   while (std::getline(in, line)) {
     const auto f = Split(line, '\t');
-    if (f.size() < 18) continue;
+    if (f.size() < 19) continue;
     Row r;
     const auto dot = f[0].find('.');
     r.ts_ns = std::stoull(f[0].substr(0, dot)) * 1000000000ULL +
@@ -164,6 +164,7 @@ std::vector<Row> Tshark(const std::string& pcap, int* status) {
     r.data = f[15];
     r.smb_cmd = f[16];
     r.protocols = f[17];
+    r.ttl = num(f[18]);
     rows.push_back(r);
   }
   return rows;
@@ -388,15 +389,21 @@ TEST_F(HoneynetTshark, IcmpEchoLengthsAndWelchiaVersusTracert) {
   EXPECT_EQ(std::to_string(welchia), Truth(".icmp_lengths[\"92\"].by_fingerprint.welchia"));
   EXPECT_EQ(std::to_string(tracert),
             Truth(".icmp_lengths[\"92\"].by_fingerprint.windows_tracert"));
-  // The tracert: TTL-limited echoes from one home host draw time-exceeded messages.
+  // The tracert: zero-filled echoes with TTLs 1, 2, 3, ... from one source; the routers' time-
+  // exceeded messages go back to it.
   uint64_t time_exceeded = 0;
+  std::set<int> ttls;
   const std::string tracer = Truth(".traceroutes[0].src");
   for (const Row& r : rows()) {
-    if (r.proto == 1 && r.icmp_type == 11 && r.dst == tracer) {
-      ++time_exceeded;
+    if (r.proto == 1 && r.icmp_type == 11 && r.dst == tracer) ++time_exceeded;
+    if (r.proto == 1 && r.icmp_type == 8 && r.src == tracer && r.data.rfind("00000000", 0) == 0) {
+      ttls.insert(r.ttl);
     }
   }
-  EXPECT_EQ(time_exceeded, 3 * (JqNum(truth_, ".traceroutes[0].hops") - 1));
+  EXPECT_EQ(std::to_string(time_exceeded), Truth(".traceroutes[0].time_exceeded"));
+  std::vector<std::string> ttl_list;
+  for (int t : ttls) ttl_list.push_back(std::to_string(t));
+  EXPECT_EQ(Join(ttl_list, ","), Truth(".traceroutes[0].ttls_seen | map(tostring) | join(\",\")"));
 }
 
 TEST_F(HoneynetTshark, ScansSweepsAndOddFlags) {
@@ -591,12 +598,13 @@ TEST_F(HoneynetTshark, BareAckSegmentsHitDarkAddresses) {
 }
 
 TEST_F(HoneynetTshark, PortTrendsDailySources) {
-  const uint64_t t0 = JqNum(truth_, ".reserved_destinations.week_start_ns[0]");
+  const uint64_t day_ns = 86400ull * 1000000000;
+  const uint64_t first = JqNum(truth_, ".capture.first_ns"), t0 = first - first % day_ns;
   for (const std::string port : {"6129", "17300"}) {
     std::vector<std::set<std::string>> days(27);
     for (const Row& r : rows()) {
       if (r.proto == 6 && r.flags == 0x02 && std::to_string(r.dport) == port) {
-        days[(r.ts_ns - t0) / (86400ull * 1000000000)].insert(r.src);
+        days[(r.ts_ns - t0) / day_ns].insert(r.src);
       }
     }
     std::vector<std::string> counts;

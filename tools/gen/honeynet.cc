@@ -85,7 +85,7 @@ class Honeynet {
           "83.30.20.8", "217.81.50.100", "203.69.14.162", "80.184.152.4", "200.203.174.67",
           "200.203.174.125", "209.63.57.10", "195.36.244.104", "61.48.11.170", "22.22.22.22",
           "216.239.39.99", "66.35.250.150", "216.109.118.66", "207.46.130.14",
-          "68.237.49.113"}) {
+          "68.237.49.113", "161.58.176.160"}) {
       used_.insert(Ip4(s));
     }
   }
@@ -117,15 +117,17 @@ class Honeynet {
   }
   // A fresh public address never used before (so noise sources stay one-off).
   uint32_t NewOutside() {
+    // /8s that were allocated and routed in February 2004 (201/8 only came in 2005).
     static const uint8_t kFirst[] = {24,  61,  62,  65,  66,  67,  68,  69,  80,  81,  82,
-                                     83,  194, 195, 200, 201, 202, 203, 209, 210, 211, 212,
-                                     213, 217, 218, 219, 220, 221};
+                                     83,  194, 195, 200, 202, 203, 209, 210, 211, 212, 213,
+                                     217, 218, 219, 220, 221};
     for (;;) {
       uint32_t ip = (uint32_t{kFirst[rng_.Below(sizeof kFirst)]} << 24) |
                     static_cast<uint32_t>(rng_.Range(1, 254) << 16) |
                     static_cast<uint32_t>(rng_.Range(0, 255) << 8) |
                     static_cast<uint32_t>(rng_.Range(1, 254));
-      if ((ip >> 16) == 0x8243) continue;  // 130.67/16 is reserved for the bare-ACK sources
+      if ((ip >> 16) == 0x8243) continue;    // 130.67/16 is reserved for the bare-ACK sources
+      if ((ip >> 8) == 0xcb0071) continue;   // 203.0.113/24: RFC 5737 documentation
       if (used_.insert(ip).second) return ip;
     }
   }
@@ -367,26 +369,24 @@ void Honeynet::IcmpPhenomena() {
                  "nmap_ping");
     }
   }
-  // Windows tracert from the production host .64 to 216.239.39.99: 3 echoes (IP length 92,
-  // zero-filled) per TTL 1..8, time-exceeded from hops 1..7, echo replies from the target.
+  // Windows tracert from outside (161.58.176.160) to .75. The sensor sits upstream of the two
+  // honeynet routers, so it sees the probes arrive with TTL 1, 2, 3, 4 (3 each, IP length 92,
+  // zero-filled): TTL 1 expires at 11.11.11.1, TTL 2 at 11.11.11.254 (time-exceeded back to
+  // the source), TTL 3 and 4 reach .75, which (like every honeypot) does not answer echoes.
   {
-    const uint32_t src = H(64), dst = Ip4("216.239.39.99");
-    const char* routers[] = {"12.118.20.1", "12.123.13.62", "12.122.2.149", "12.122.1.6",
-                             "12.122.10.2", "12.123.9.82", "64.233.174.42"};
-    uint64_t t = kT0 + 2 * kDay + (13 * 3600 + 43 * 60 + 51) * kSec;
+    const uint32_t src = Ip4("161.58.176.160"), dst = H(75);
+    const uint32_t routers[] = {H(1), H(254)};
+    uint64_t t = kT0 + 7 * kDay + (11 * 3600 + 2 * 60 + 10) * kSec;
     const Bytes zeros(64, 0);
-    uint16_t seq = 0x0a00;
-    for (int ttl = 1; ttl <= 8; ++ttl) {
+    uint16_t seq = 0x4b00;
+    for (int ttl = 1; ttl <= 4; ++ttl) {
       for (int p = 0; p < 3; ++p, ++seq) {
         Bytes ip = f_.AddEcho(t, src, dst, true, 0x0200, seq, zeros, static_cast<uint8_t>(ttl),
                               "windows_tracert");
-        t += 20000 + ttl * 9000;
-        if (ttl < 8) {
-          f_.AddTimeExceeded(t, Ip4(routers[ttl - 1]), src, ip, static_cast<uint8_t>(255 - ttl));
-        } else {
-          f_.AddEcho(t, dst, src, false, 0x0200, seq, zeros, 56, "tracert_reply");
+        if (ttl <= 2) {
+          f_.AddTimeExceeded(t + 900, routers[ttl - 1], src, ip, 255);
         }
-        t += 500000;
+        t += ttl <= 2 ? 1200000 : 4000000;  // unanswered probes wait for the 4 s timeout
       }
     }
   }
@@ -660,7 +660,9 @@ void Honeynet::ReservedLeak() {
     for (int week = first_week; week < 4; ++week) {
       hosts_by_week_[week].push_back(ip);
       for (int s = 0; s < 2; ++s) {
-        const int day = week * 7 + static_cast<int>(rng_.Below(week == 3 ? 6 : 7));
+        // ISO weeks: Monday Feb 2, 9, 16, 23 (Feb 1 2004 is a Sunday); the last week ends with
+        // the capture on Friday Feb 27.
+        const int day = 1 + week * 7 + static_cast<int>(rng_.Below(week == 3 ? 5 : 7));
         uint64_t t = Place(TimeOnDay(day), 60 * kSec);
         const uint32_t dst = 0x010b0000u | static_cast<uint32_t>(rng_.Range(1, 120) << 8) |
                              static_cast<uint32_t>(rng_.Range(1, 254));
@@ -793,7 +795,8 @@ void Honeynet::WriteTruth(const std::string& path) {
   j << "  \"capture\": {\"first_ns\": " << frames.front().meta.ts_us * 1000
     << ", \"last_ns\": " << frames.back().meta.ts_us * 1000 << ", \"days\": " << kDays
     << ", \"max_other_gap_s\": " << max_other_gap / kSec << "},\n";
-  j << "  \"home\": \"11.11.11.0/24\",\n";
+  j << "  \"home\": [\"11.11.11.0/24\", \"172.30.0.0/16\"],\n";
+  j << "  \"honeynet\": \"11.11.11.0/24\",\n";
   j << "  \"internal_lan\": \"172.30.0.0/16\",\n";
   j << "  \"hosts_top3\": " << JsonStrList({Ip4(rank[0].second), Ip4(rank[1].second),
                                              Ip4(rank[2].second)})
@@ -849,8 +852,9 @@ void Honeynet::WriteTruth(const std::string& path) {
        "    {\"src\": \"200.203.174.125\", \"kind\": \"NULL\", \"dst\": \"11.11.11.85\", "
        "\"ports\": 6}\n"
        "  ],\n";
-  j << "  \"traceroutes\": [{\"src\": \"11.11.11.64\", \"dst\": \"216.239.39.99\", \"hops\": 8, "
-       "\"tool\": \"windows_tracert\"}],\n";
+  j << "  \"traceroutes\": [{\"src\": \"161.58.176.160\", \"dst\": \"11.11.11.75\", "
+       "\"ttls_seen\": [1, 2, 3, 4], \"time_exceeded\": 6, \"routers\": [\"11.11.11.1\", "
+       "\"11.11.11.254\"], \"tool\": \"windows_tracert\"}],\n";
   j << "  \"slow_scanners\": [\"63.126.133.117\", \"64.156.39.12\"],\n";
   j << "  \"not_slow\": [\"66.60.166.84\", \"63.204.248.182\", \"218.103.70.82\", "
        "\"83.30.20.8\"],\n";
@@ -878,7 +882,7 @@ void Honeynet::WriteTruth(const std::string& path) {
   j << JsonStrList(sorted_hosts) << ", \"hosts_per_week\": [";
   for (int w = 0; w < 4; ++w) j << (w ? ", " : "") << hosts_by_week_[w].size();
   j << "], \"week_start_ns\": [";
-  for (int w = 0; w < 4; ++w) j << (w ? ", " : "") << (kT0 + w * 7 * kDay) * 1000;
+  for (int w = 0; w < 4; ++w) j << (w ? ", " : "") << (kT0 + (1 + w * 7) * kDay) * 1000;
   j << "], \"smb1_commands\": {\"0x71\": " << smb_tree_disconnect_ << ", \"0x2b\": " << smb_echo_
     << "}, \"nbns_nbstat_queries\": " << nbstat_to_reserved_ << ", \"answered\": false},\n";
   j << "  \"bare_ack\": {\"sources\": " << JsonStrList(bare_ack_sources_)
