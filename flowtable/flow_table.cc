@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
+#include <new>
 #include <limits>
 #include <stdexcept>
 
@@ -11,6 +13,9 @@ namespace {
 using decoders::DecodedPacket;
 
 constexpr uint32_t kNoSlot = std::numeric_limits<uint32_t>::max();
+constexpr uint32_t kNeverDue = std::numeric_limits<uint32_t>::max();
+constexpr uint64_t kNsPerSec = 1'000'000'000;
+constexpr size_t kSlotAlignment = size_t{2} << 20;  // a transparent huge page
 
 uint64_t Mix64(uint64_t h) {
   // MurmurHash3 fmix64 finaliser.
@@ -146,15 +151,38 @@ FlowTable::FlowTable(const FlowTableConfig& config) : config_(config) {
   capacity_ = 1u << config.capacity_log2;
   bucket_mask_ = capacity_ / kWays - 1;
   frag_mask_ = (1u << config.fragment_cache_log2) - 1;
-  tags_ = std::make_unique<uint8_t[]>(capacity_);
-  flows_ = std::make_unique<Flow[]>(capacity_);
+  meta_ = std::make_unique<BucketMeta[]>(bucket_mask_ + 1);
+  for (uint32_t b = 0; b <= bucket_mask_; ++b) meta_[b].due_s = kNeverDue;
+  const size_t bytes = size_t{capacity_} * sizeof(Flow);
+  void* raw = ::operator new[](bytes, std::align_val_t{kSlotAlignment});
+  if (config.advise_memory != nullptr) config.advise_memory(raw, bytes);
+  flows_ = std::unique_ptr<Flow[], FlowArrayDeleter>(
+      std::uninitialized_value_construct_n(static_cast<Flow*>(raw), capacity_) - capacity_,
+      FlowArrayDeleter{capacity_});
   frags_ = std::make_unique<FragEntry[]>(frag_mask_ + 1);
 }
 
 FlowTable::~FlowTable() = default;
 
+void FlowTable::FlowArrayDeleter::operator()(Flow* p) const {
+  std::destroy_n(p, count);
+  ::operator delete[](p, std::align_val_t{kSlotAlignment});
+}
+
+void FlowTable::NoteDue(uint32_t slot, const Flow& f) {
+  EndReason why;
+  uint64_t due_ns = f.last_ns + IdleTimeout(f, &why);
+  if (config_.timeouts.active_ns != 0) {
+    due_ns = std::min(due_ns, f.record_start_ns + config_.timeouts.active_ns);
+  }
+  const uint64_t due_s = std::min<uint64_t>(due_ns / kNsPerSec, kNeverDue - 1);
+  uint32_t& bucket = meta_[slot / kWays].due_s;
+  bucket = std::min(bucket, static_cast<uint32_t>(due_s));
+}
+
 uint64_t FlowTable::memory_bytes() const {
-  return uint64_t{capacity_} * (sizeof(Flow) + 1) + uint64_t{frag_mask_ + 1} * sizeof(FragEntry);
+  return uint64_t{capacity_} * sizeof(Flow) + uint64_t{bucket_mask_ + 1} * sizeof(BucketMeta) +
+         uint64_t{frag_mask_ + 1} * sizeof(FragEntry);
 }
 
 uint32_t FlowTable::SlotIndex(const Flow& flow) const {
@@ -162,7 +190,23 @@ uint32_t FlowTable::SlotIndex(const Flow& flow) const {
 }
 
 uint64_t FlowTable::HashKey(const FlowKey& key, uint64_t seed) noexcept {
-  return HashBytes(&key, sizeof(key), seed);
+  // Same construction as HashBytes, without the staging buffer: five 8-byte words + 2 bytes.
+  static_assert(sizeof(FlowKey) == 42);
+  const auto* bytes = reinterpret_cast<const uint8_t*>(&key);
+  uint64_t h = seed ^ 0x9e3779b97f4a7c15ULL;
+  for (size_t off = 0; off < 40; off += 8) {
+    uint64_t w;
+    std::memcpy(&w, bytes + off, 8);
+    h ^= w;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 31;
+  }
+  uint16_t tail;
+  std::memcpy(&tail, bytes + 40, 2);
+  h ^= tail;
+  h *= 0xbf58476d1ce4e5b9ULL;
+  h ^= h >> 31;
+  return Mix64(h ^ sizeof(FlowKey));
 }
 
 FlowTable::KeyedPacket FlowTable::KeyOf(const DecodedPacket& pkt) noexcept {
@@ -204,11 +248,12 @@ FlowTable::KeyedPacket FlowTable::KeyWithFragments(const DecodedPacket& pkt) noe
 }
 
 uint32_t FlowTable::FindSlot(const FlowKey& key, uint64_t hash) const {
-  const uint32_t base = static_cast<uint32_t>(hash & bucket_mask_) * kWays;
+  const uint32_t bucket = static_cast<uint32_t>(hash & bucket_mask_);
   uint8_t tag = static_cast<uint8_t>(hash >> 56);
   if (tag == 0) tag = 1;
-  for (uint32_t i = base; i < base + kWays; ++i) {
-    if (tags_[i] == tag && flows_[i].key == key) return i;
+  const auto& tags = meta_[bucket].tags;
+  for (uint32_t w = 0; w < kWays; ++w) {
+    if (tags[w] == tag && flows_[bucket * kWays + w].key == key) return bucket * kWays + w;
   }
   return kNoSlot;
 }
@@ -273,7 +318,7 @@ void FlowTable::ExportFinal(uint32_t i, EndReason why, ExportSink& sink) {
     case EndReason::kShutdown: ++stats_.shutdown; break;
     case EndReason::kActive: break;
   }
-  tags_[i] = 0;
+  Tag(i) = 0;
   flows_[i].bits = 0;
 }
 
@@ -297,12 +342,17 @@ bool FlowTable::CheckTimers(uint32_t i, uint64_t now, ExportSink& sink) {
 }
 
 void FlowTable::Sweep(uint32_t buckets, uint64_t now, ExportSink& sink) {
+  const uint64_t now_s = now / kNsPerSec;
   for (uint32_t b = 0; b < buckets; ++b) {
-    const uint32_t base = sweep_cursor_ * kWays;
-    for (uint32_t i = base; i < base + kWays; ++i) {
-      if (tags_[i] != 0) CheckTimers(i, now, sink);
-    }
+    const uint32_t bucket = sweep_cursor_;
     sweep_cursor_ = (sweep_cursor_ + 1) & bucket_mask_;
+    // Only touch the flows once something in the bucket may be due; then recompute the bound.
+    if (now_s < meta_[bucket].due_s) continue;
+    meta_[bucket].due_s = kNeverDue;
+    const uint32_t base = bucket * kWays;
+    for (uint32_t i = base; i < base + kWays; ++i) {
+      if (Tag(i) != 0 && !CheckTimers(i, now, sink)) NoteDue(i, flows_[i]);
+    }
   }
 }
 
@@ -313,7 +363,7 @@ void FlowTable::Advance(uint64_t now_ns, ExportSink& sink) {
 
 void FlowTable::FlushAll(ExportSink& sink) {
   for (uint32_t i = 0; i < capacity_; ++i) {
-    if (tags_[i] == 0) continue;
+    if (Tag(i) == 0) continue;
     if (!CheckTimers(i, now_ns_, sink)) ExportFinal(i, EndReason::kShutdown, sink);
   }
 }
@@ -432,7 +482,7 @@ UpdateResult FlowTable::Update(const DecodedPacket& pkt, ExportSink& sink) noexc
     const uint32_t base = static_cast<uint32_t>(hash & bucket_mask_) * kWays;
     auto find_empty = [&] {
       for (uint32_t i = base; i < base + kWays; ++i) {
-        if (tags_[i] == 0) return i;
+        if (Tag(i) == 0) return i;
       }
       return kNoSlot;
     };
@@ -480,7 +530,7 @@ UpdateResult FlowTable::Update(const DecodedPacket& pkt, ExportSink& sink) noexc
       f.icmp_code = pkt.icmp_code;
     }
     uint8_t tag = static_cast<uint8_t>(hash >> 56);
-    tags_[slot] = tag == 0 ? 1 : tag;
+    Tag(slot) = tag == 0 ? 1 : tag;
     ++stats_.created;
     ++stats_.active;
     result.created = true;
@@ -489,6 +539,7 @@ UpdateResult FlowTable::Update(const DecodedPacket& pkt, ExportSink& sink) noexc
   Flow& f = flows_[slot];
   const int side = kp.sender_is_lo == f.initiator_is_lo() ? 0 : 1;
   CountPacket(f, side, pkt, sink);
+  NoteDue(slot, f);
   result.flow = &f;
   result.from_src = side == 0;
 

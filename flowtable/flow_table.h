@@ -20,6 +20,8 @@
 // flow's first packet (first_ns + k * active), so which records a flow produces does not depend
 // on when the sweep reaches it.
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 
@@ -46,6 +48,10 @@ struct FlowTableConfig {
   uint32_t sweep_buckets_per_packet = 2;  // expiry work per Update()
   uint32_t fragment_cache_log2 = 10;      // fragment-cache entries = 2^n (0..20)
   uint64_t fragment_timeout_ns = 30'000'000'000;  // cache entries older than this are ignored
+  /// Optional: called once with the slot array (2 MiB aligned) right after allocation, so the
+  /// sensor can ask for transparent huge pages (madvise(MADV_HUGEPAGE)); the table itself stays
+  /// standard-library only. Huge pages cut the TLB misses of random slot access.
+  void (*advise_memory)(void* addr, size_t bytes) = nullptr;
 };
 
 /// Receives every record leaving the table. `flow` is valid only during the call; its slot may
@@ -145,8 +151,24 @@ class FlowTable {
   uint32_t sweep_cursor_ = 0;
   uint64_t now_ns_ = 0;
   uint64_t next_flow_id_ = 1;
-  std::unique_ptr<uint8_t[]> tags_;  // 0 = empty slot; scanned before the wide Flow entries
-  std::unique_ptr<Flow[]> flows_;
+  struct FlowArrayDeleter {
+    size_t count;
+    void operator()(Flow* p) const;
+  };
+  // Earliest second at which something in the bucket may be due (a lower bound; UINT32_MAX:
+  // nothing). The sweep skips a bucket without touching its flows until then.
+  void NoteDue(uint32_t slot, const Flow& f);
+  // Per bucket, 16 bytes (4 buckets a cache line): the 8 tag bytes scanned before the wide Flow
+  // entries (0 = empty slot) and the sweep's due bound, so one line serves both.
+  struct BucketMeta {
+    std::array<uint8_t, kWays> tags{};
+    uint32_t due_s = 0;
+    uint32_t pad = 0;
+  };
+  uint8_t& Tag(uint32_t slot) { return meta_[slot / kWays].tags[slot % kWays]; }
+  uint8_t Tag(uint32_t slot) const { return meta_[slot / kWays].tags[slot % kWays]; }
+  std::unique_ptr<BucketMeta[]> meta_;
+  std::unique_ptr<Flow[], FlowArrayDeleter> flows_;
   std::unique_ptr<FragEntry[]> frags_;
   FlowTableStats stats_;
 };
