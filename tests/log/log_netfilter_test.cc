@@ -250,7 +250,8 @@ TEST(LogNetfilter, FragmentsAndSequenceNumbers) {
   const auto eq = ParseOne(
       "Mar  1 00:00:00 fw kernel: FRAG: IN=eth0 OUT= SRC=1.2.3.4 DST=5.6.7.8 LEN=548 TOS=0x00 "
       "PREC=0x00 TTL=50 ID=777 MF FRAG=3 PROTO=UDP ");
-  const auto& ip2 = Decode(eq.frame).rfind_pdu<Tins::IP>();
+  Tins::EthernetII eth2 = Decode(eq.frame);
+  const auto& ip2 = eth2.rfind_pdu<Tins::IP>();
   EXPECT_EQ(ip2.fragment_offset(), 3);
   EXPECT_EQ(ip2.flags(), Tins::IP::MORE_FRAGMENTS);
   // --log-tcp-sequence and all eight flag words.
@@ -340,7 +341,8 @@ TEST(LogNetfilter, SeedWrappedOtherProtocolLine) {
   EXPECT_EQ(r.label, "OUTG CONN OTHER");
   EXPECT_EQ(r.frame.cap_len, 34u);
   EXPECT_EQ(r.frame.wire_len, 46u);
-  const auto& ip = Decode(r.frame).rfind_pdu<Tins::IP>();
+  Tins::EthernetII eth = Decode(r.frame);
+  const auto& ip = eth.rfind_pdu<Tins::IP>();
   EXPECT_EQ(ip.dst_addr(), Tins::IPv4Address("224.0.0.2"));
   EXPECT_EQ(ip.protocol(), 2);
   EXPECT_EQ(ip.ttl(), 1);
