@@ -371,14 +371,15 @@ TEST_F(HoneynetTshark, OneMacCarriesTwoHomeAddresses) {
             Truth(".logging_host.senders | join(\",\")"));
 }
 
-TEST_F(HoneynetTshark, IcmpEchoLengthsAndWelchiaVersusTracert) {
+TEST_F(HoneynetTshark, IcmpLengthsAndWelchiaVersusTracert) {
   std::map<int, uint64_t> by_len;
   uint64_t welchia = 0, tracert = 0;
   for (const Row& r : rows()) {
-    if (r.proto != 1 || r.icmp_type != 8) continue;
-    ++by_len[r.ip_len];
-    if (r.ip_len == 92 && r.data.rfind("aaaaaaaa", 0) == 0) ++welchia;
-    if (r.ip_len == 92 && r.data.rfind("00000000", 0) == 0) ++tracert;
+    if (r.proto != 1) continue;
+    ++by_len[r.ip_len];  // every ICMP packet, by outer IP total length
+    if (r.icmp_type != 8 || r.ip_len != 92) continue;
+    if (r.data.rfind("aaaaaaaa", 0) == 0) ++welchia;
+    if (r.data.rfind("00000000", 0) == 0) ++tracert;
   }
   std::vector<std::string> parts;
   for (const auto& [len, n] : by_len) {

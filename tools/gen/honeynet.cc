@@ -356,8 +356,8 @@ void Honeynet::IcmpPhenomena() {
     const uint32_t src = Ip4("217.81.50.100");
     const uint64_t t = kT0 + 2 * kDay + 3 * 3600 * kSec;
     for (int o = 61; o <= 100; ++o) {
-      f_.AddEcho(t + (o - 61) * 300000, src, H(o), true, static_cast<uint16_t>(0x3a00 + o), 0,
-                 {}, 47, "nmap_ping");
+      f_.AddEcho(t + (o - 61) * 1200000, src, H(o), true, static_cast<uint16_t>(0x3a00 + o), 0,
+                 {}, 47, "nmap");
     }
   }
   // ... and an ICMP-only nmap user pinging two hosts 47 times within the hour.
@@ -366,7 +366,7 @@ void Honeynet::IcmpPhenomena() {
     const uint64_t t = kT0 + 8 * kDay + 5 * 3600 * kSec;
     for (int p = 0; p < 47; ++p) {
       f_.AddEcho(t + p * 70 * kSec, src, H(p % 2 ? 64 : 75), true, 0x7c11, 0, {}, 49,
-                 "nmap_ping");
+                 "nmap");
     }
   }
   // Windows tracert from outside (161.58.176.160) to .75. The sensor sits upstream of the two
@@ -398,7 +398,7 @@ void Honeynet::Scans() {
     const uint32_t src = Ip4("63.204.248.182");
     const uint64_t t = kT0 + 10 * kDay + (11 * 3600 + 8 * 60 + 38) * kSec;
     for (int o = 1; o <= 60; ++o) {
-      Probe(t + (o - 1) * 400000, src, H(o), 135, /*alive=*/false);
+      Probe(t + (o - 1) * 1500000, src, H(o), 135, /*alive=*/false);
     }
   }
   // Random-order horizontal scan: port 445 on .61 .. .125 shuffled; live hosts answer RST.
@@ -563,7 +563,8 @@ void Honeynet::Compromise() {
       .S(kPsh | kAck, Str("221 Goodbye.\r\n"))
       .CloseByClient();
 
-  // IRC: joins a channel and stays connected, answering the server's PINGs until the end.
+  // IRC: joins a channel, answers the server's PING every 2 minutes for 3 hours (keep-alives
+  // well inside any flow idle timeout, so the connection stays one flow), then quits.
   t = kT0 + 7 * kDay + (10 * 3600 + 50 * 60 + 4) * kSec;
   TcpConv irc = Conv(t, h69, 32772, Ip4("195.36.244.104"), 6667);
   irc.Handshake()
@@ -572,11 +573,15 @@ void Honeynet::Compromise() {
       .C(kPsh | kAck, Str("JOIN #h4x0r\r\n"))
       .S(kPsh | kAck, Str(":h0n3y!h0n3y@11.11.11.69 JOIN :#h4x0r\r\n"))
       .C(kAck);
-  while (irc.now() + 6 * 3600 * kSec < kEnd - 2 * 3600 * kSec) {
-    irc.Wait(6 * 3600 * kSec);
-    if (InGap(irc.now()) || InGap(irc.now() + kSec)) continue;
+  for (int ping = 0; ping < 90; ++ping) {
+    irc.Wait(120 * kSec);
     irc.S(kPsh | kAck, Str("PING :irc.h4x.net\r\n")).C(kPsh | kAck, Str("PONG :irc.h4x.net\r\n"));
   }
+  irc.C(kPsh | kAck, Str("QUIT :bye\r\n"))
+      .S(kPsh | kAck, Str("ERROR :Closing Link: h0n3y (Quit: bye)\r\n"))
+      .S(kFin | kAck)
+      .C(kFin | kAck)
+      .S(kAck);
 }
 
 // .73 is NOT compromised: its only outbound traffic is ident (113) lookups back to the clients
@@ -763,7 +768,7 @@ void Honeynet::WriteTruth(const std::string& path) {
   for (size_t i = 0; i < frames.size(); ++i) {
     const FrameMeta& m = frames[i].meta;
     if (m.proto && IsHome(m.dst) && !IsHome(m.src) && (m.dst & 0xff) != 255) ++inbound[m.dst];
-    if (m.proto == 1 && m.icmp_type == 8) ++icmp[m.ip_len][m.label];
+    if (m.proto == 1) ++icmp[m.ip_len][m.label];
     if (i > 0) {
       const uint64_t d = m.ts_us - frames[i - 1].meta.ts_us;
       if (d > gap_to - gap_from) {
