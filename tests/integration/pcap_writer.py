@@ -53,3 +53,29 @@ def udp_frame(src, dst, sport, dport, payload=b""):
 
 def v4(text):
     return bytes(int(x) for x in text.split("."))
+
+
+def write_udp_flows(path, count, step_us=100, start_s=1_600_000_000):
+    """`count` single-packet UDP flows, all distinct 5-tuples, deterministic: flow i goes from
+    10.(i>>16).(i>>8).(i) port 1024 + i % 60000 to 192.0.2.1 port 40000, at start_s + i * step_us,
+    with a 4-byte payload (frame 46 bytes). UDP checksum 0 (RFC 768: none computed)."""
+    ip = bytearray(ipv4(b"\0\0\0\0", b"\xc0\x00\x02\x01", 17, b"\0" * 12))
+    ip[10:12] = b"\0\0"
+    # IP checksum: the sum of the fixed words, then per flow add the varying source address.
+    fixed = sum(struct.unpack("!10H", bytes(ip[:20])))
+    head = bytes(ether(b"")) + bytes(ip[:10])  # Ethernet + first 10 IP bytes, then checksum
+    dst = bytes(ip[16:20])
+    rec = struct.Struct("<IIII46s")
+    body = struct.Struct("!24sHI4sHHHHI")
+    t0 = start_s * 1_000_000
+    parts = [global_header()]
+    for i in range(count):
+        src = 0x0A000000 | (i & 0xFFFFFF)
+        s = fixed + (src >> 16) + (src & 0xFFFF)
+        s = (s & 0xFFFF) + (s >> 16)
+        s = (s & 0xFFFF) + (s >> 16)
+        ts = t0 + i * step_us
+        frame = body.pack(head, (~s) & 0xFFFF, src, dst, 1024 + i % 60000, 40000, 12, 0, i)
+        parts.append(rec.pack(ts // 1_000_000, ts % 1_000_000, 46, 46, frame))
+    with open(path, "wb") as f:
+        f.write(b"".join(parts))
