@@ -17,7 +17,9 @@ namespace tapwatch::decoders {
 /// A string of at most N-1 bytes stored inline; longer input is cut (never an error).
 template <size_t N>
 struct FixedString {
-  std::array<char, N> data{};
+  // Only the first `len` bytes mean anything; the rest is left uninitialised on purpose, so that
+  // resetting a pool slot for a new flow writes a few lengths, not kilobytes.
+  std::array<char, N> data;
   uint8_t len = 0;
   static_assert(N <= 255);
 
@@ -36,7 +38,7 @@ struct FixedString {
 /// The first M distinct strings (each cut to N-1 bytes); later ones are counted in `dropped`.
 template <size_t N, size_t M>
 struct FixedStringSet {
-  std::array<FixedString<N>, M> items{};
+  std::array<FixedString<N>, M> items;  // default-initialised: each len = 0
   uint8_t count = 0;
   uint32_t dropped = 0;
 
@@ -100,7 +102,10 @@ struct SmbStreamState {
   bool seq_valid = false;
 };
 
+// The user-provided constructors below stop value-initialisation (variant::emplace<T>()) from
+// zeroing the whole struct first: only the members with initialisers are written.
 struct SmbDetail {
+  SmbDetail() noexcept {}
   uint8_t version = 0;  // 1 = SMB1, 2 = SMB2/3 (highest seen)
   BoundedCounter<uint8_t, 16> smb1_commands;
   std::array<uint32_t, 19> smb2_commands{};  // SMB2 commands 0x00..0x12
@@ -119,6 +124,7 @@ struct SmbDetail {
 };
 
 struct NetbiosDetail {
+  NetbiosDetail() noexcept {}
   std::array<uint32_t, 16> nbns_opcodes{};
   FixedStringSet<kNameLen, 8> nbns_names;  // question and resource-record owner names
   uint32_t nb_queries = 0;                 // questions of type NB (0x20)
@@ -139,6 +145,7 @@ struct NetbiosDetail {
 };
 
 struct IcmpDetail {
+  IcmpDetail() noexcept {}
   BoundedCounter<uint16_t, 8> ip_lengths;  // IP total length -> packets
 };
 
