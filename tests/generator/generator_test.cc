@@ -130,14 +130,35 @@ struct Row {
 };
 
 std::vector<Row> Tshark(const std::string& pcap, int* status) {
+  // ctest runs every test in its own process; cache tshark's output for an unchanged file.
+  const auto mtime = fs::last_write_time(pcap).time_since_epoch().count();
+  const fs::path cache =
+      fs::temp_directory_path() /
+      ("tapwatch_gen_tshark_" + std::to_string(std::hash<std::string>{}(fs::absolute(pcap))) +
+       "_" + std::to_string(fs::file_size(pcap)) + "_" + std::to_string(mtime) + ".tsv");
+  // Only the committed captures are cached; temporary files come and go.
+  const bool cacheable = pcap.rfind(kPcaps + "/", 0) == 0;
+  std::string text;
+  if (cacheable && fs::exists(cache)) {
+    text = ReadFile(cache.string());
+    *status = 0;
+  }
   const std::string cmd =
       "tshark -n -r '" + pcap +
       "' -T fields -E separator=/t -E occurrence=f -e frame.time_epoch -e frame.len -e eth.src "
       "-e ip.src -e ip.dst -e ip.proto -e ip.len -e tcp.srcport -e tcp.dstport -e udp.srcport "
       "-e udp.dstport -e tcp.flags -e tcp.stream -e tcp.payload -e icmp.type -e data.data "
       "-e smb.cmd -e frame.protocols -e ip.ttl 2>/dev/null";
+  if (text.empty()) {
+    text = Shell(cmd, status);
+    if (cacheable && *status == 0 && !text.empty()) {
+      const std::string tmp = cache.string() + "." + std::to_string(getpid());
+      std::ofstream(tmp, std::ios::binary) << text;
+      fs::rename(tmp, cache);
+    }
+  }
   std::vector<Row> rows;
-  std::istringstream in(Shell(cmd, status));
+  std::istringstream in(text);
   std::string line;
   auto num = [](const std::string& s, int base = 10) {
     return s.empty() ? -1 : static_cast<int>(std::stol(s, nullptr, base));
@@ -267,6 +288,7 @@ class HoneynetTshark : public ::testing::Test {
     if (!HaveTool("tshark") || !HaveTool("jq")) return;
     int rc = -1;
     rows_ = new std::vector<Row>(Tshark(kPcaps + "/honeynet.pcap", &rc));
+    if (rc != 0) rows_->clear();
   }
   static void TearDownTestSuite() {
     delete rows_;
