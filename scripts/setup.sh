@@ -9,7 +9,7 @@ packages=(
   build-essential cmake pkg-config git
   libpcap-dev libtins-dev libprotobuf-dev protobuf-compiler libzmq3-dev cppzmq-dev
   libgtest-dev libgmock-dev libsqlite3-dev sqlite3 zlib1g-dev
-  tshark argus-server argus-client nfdump tcpreplay iproute2 time bc
+  tshark argus-server argus-client nfdump tcpreplay iproute2 time bc jq
   clang libclang-rt-14-dev python3
 )
 missing=()
