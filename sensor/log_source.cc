@@ -6,6 +6,7 @@
 #include <zlib.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <ctime>
 
@@ -14,7 +15,7 @@
 namespace tapwatch::sensor {
 namespace {
 
-constexpr size_t kBufferBytes = 1 << 20;     // line buffer; a longer line is malformed
+constexpr size_t kBufferBytes = 1 << 20;  // line buffer; a longer line is malformed
 constexpr size_t kRawBytes = 256 * 1024;     // compressed input chunk
 constexpr int kMaxWrappedParts = 4;          // a packet line split over at most 4 lines
 constexpr size_t kMaxPendingBytes = 8192;
@@ -81,7 +82,9 @@ std::unique_ptr<LogSource> LogSource::FromMemory(std::string data, const LogSour
 bool LogSource::Init(const LogSourceOptions& options, std::string* error) {
   format_ = options.format;
   if (!clock_.Init(options.year, options.timezone, error)) return false;
-  buf_.resize(kBufferBytes);
+  // From memory, a buffer one byte longer than the data holds any line of it (and keeps the
+  // fuzzer fast); files get the full line buffer.
+  buf_.resize(from_memory_ ? std::min(kBufferBytes, memory_.size() + 1) : kBufferBytes);
   pending_.reserve(1024);
   joined_.reserve(2048);
   return true;
