@@ -201,7 +201,8 @@ void History(const Flow& f, std::string& out);
 /// URP, TXD, ...), otherwise CON (both directions seen) or INT (one-way).
 std::string_view ArgusState(const Flow& f, EndReason why) noexcept;
 
-/// Argus `-Z b` rendering "<src flags>_<dst flags>", letters in the order FSRPAU78, e.g. "A_RPA".
+/// Argus `-Z b` rendering "<src flags>_<dst flags>", letters in the order FSRPAUEC (ECE, CWR),
+/// e.g. "A_RPA".
 void ArgusFlags(const Flow& f, std::string& out);
 
 /// True when `side`'s (0 = src, 1 = dst) first packet carried payload and no SYN had been seen

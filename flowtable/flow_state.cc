@@ -344,7 +344,9 @@ std::string_view ArgusState(const Flow& f, EndReason why) noexcept {
 }
 
 void ArgusFlags(const Flow& f, std::string& out) {
-  static constexpr char kLetters[] = "FSRPAU78";
+  // Argus 3.0.8 `ra -Z b` prints ECE as 'E' (seen on xscan_capture.pcap: "SRE_SA"); CWR as 'C'
+  // by the same convention (no capture here has one).
+  static constexpr char kLetters[] = "FSRPAUEC";
   out.clear();
   for (int side = 0; side < 2; ++side) {
     if (side == 1) out.push_back('_');

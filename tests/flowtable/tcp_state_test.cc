@@ -177,6 +177,14 @@ TEST(BareAck, PayloadWithoutSynIsFlaggedPerSide) {
   EXPECT_EQ(ArgusDir(normal.flow), "<->");
 }
 
+TEST(ArgusFlags, EceAndCwrRenderAsEAndC) {
+  // Argus 3.0.8 printed "SRE_SA" for an nmap ECN probe (SYN|ECE, then RST) in xscan_capture.pcap.
+  const Rec r = RunSteps({{true, static_cast<uint8_t>(S | decoders::kTcpEce | decoders::kTcpCwr)},
+                          {false, SA},
+                          {true, R}});
+  EXPECT_EQ(r.argus_flags, "SREC_SA");
+}
+
 TEST(Records, InitialFlagsAndFlagUnionPerDirection) {
   const Rec r = RunSteps({{true, S}, {false, SA}, {true, A}, {true, PA, 5}});
   EXPECT_EQ(r.d0.initial_tcp_flags, S);
