@@ -91,7 +91,10 @@ for cap in "${captures[@]}"; do
     echo "FAIL: $name: live sensor exit status $rc after SIGTERM: $(cat "$tmp/live.err")"; fail=1
   fi
   echo "$name: tcpreplay: $(grep -E "Actual:|Successful|Failed|Truncated|Retried" "$tmp/replay.out" | tr -s " \n" " ")"
-  python3 "$here/live_compare.py" "$name" "$tmp/file.jsonl" "$tmp/live.jsonl" || fail=1
+  if ! python3 "$here/live_compare.py" "$name" "$tmp/file.jsonl" "$tmp/live.jsonl"; then
+    fail=1
+    echo "live sensor stderr: $(cat "$tmp/live.err")"
+  fi
 done
 if [[ $fail -ne 0 ]]; then echo "FAIL: live capture"; exit 1; fi
 echo "PASS: live capture through a veth pair (${#captures[@]} captures)"

@@ -30,8 +30,14 @@ Deliberate differences, and how the comparison handles them:
     (RFC 9293: 20..IP payload bytes) is impossible joins the address-pair flow with ports 0 on our
     side; tshark still prints its ports. The test applies the same RFC rule to tshark's own
     udp.length / tcp.hdr_len / ip.len fields and expects ports 0 for those packets.
-  - Damaged (truncated) files: exit status 1 and the byte offset in stderr; every complete record
-    before the damage matches tshark (tshark reads up to the damage too).
+  - Damaged (truncated) files: exit status 1 and the byte offset of the first incomplete record
+    (computed here from the pcap record headers) in stderr; every complete record before the
+    damage matches tshark (tshark reads up to the damage too). The zeek trunc captures
+    (ip4-trunc, icmp-header-trunc, trunc-hdr) are complete files of snaplen-truncated packets,
+    not damaged files: exit status 0, every packet counted (A), in a flow when its IP header is
+    whole (B, C), like tshark, which shows no addresses for a cut IP header either.
+  - Timeouts: --idle-timeout 4000000000 (126 years; nDPI__netbios.pcap spans six years) and
+    --active-timeout 0, so every record ends with "shutdown" and is never interim.
 """
 
 import concurrent.futures
