@@ -6,6 +6,7 @@
 // checks the row count in the database.
 //
 // usage: collector_ingest [--flows N] [--db FILE] [--collector PATH] [--keep-db]
+//                         [--arg COLLECTOR_OPTION]...   (e.g. --arg --defer-indexes)
 
 #include <sqlite3.h>
 #include <sys/resource.h>
@@ -110,6 +111,7 @@ int main(int argc, char** argv) {
   std::string db = "/tmp/tapwatch_collector_bench_" + std::to_string(getpid()) + ".db";
   std::string collector = TAPWATCH_COLLECTOR_PATH;
   bool keep_db = false;
+  std::vector<std::string> extra_args;
   for (int i = 1; i < argc; ++i) {
     const std::string_view a = argv[i];
     if (a == "--flows" && i + 1 < argc) {
@@ -118,10 +120,13 @@ int main(int argc, char** argv) {
       db = argv[++i];
     } else if (a == "--collector" && i + 1 < argc) {
       collector = argv[++i];
+    } else if (a == "--arg" && i + 1 < argc) {
+      extra_args.push_back(argv[++i]);
     } else if (a == "--keep-db") {
       keep_db = true;
     } else {
-      std::fprintf(stderr, "usage: %s [--flows N] [--db FILE] [--collector PATH] [--keep-db]\n",
+      std::fprintf(stderr,
+                   "usage: %s [--flows N] [--db FILE] [--collector PATH] [--keep-db] [--arg A]...\n",
                    argv[0]);
       return 2;
     }
@@ -145,8 +150,13 @@ int main(int argc, char** argv) {
 
   const pid_t child = fork();
   if (child == 0) {
-    execl(collector.c_str(), collector.c_str(), "--connect", endpoint, "--db", db.c_str(),
-          "--exit-after-final", "1", "--idle-exit", "60", static_cast<char*>(nullptr));
+    std::vector<std::string> args = {collector, "--connect", endpoint,   "--db", db,
+                                     "--exit-after-final", "1", "--idle-exit", "60"};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    std::vector<char*> cargs;
+    for (auto& arg : args) cargs.push_back(arg.data());
+    cargs.push_back(nullptr);
+    execv(collector.c_str(), cargs.data());
     std::perror("exec collector");
     _exit(127);
   }

@@ -130,6 +130,14 @@ void WriterLoop(Store& store, BatchQueue& queue, const IngestOptions& options, b
   }
   // Also commits sensor counters updated by records that stored no row (duplicates).
   ok = store.Commit();
+  if (ok && options.defer_indexes) {
+    const auto t0 = Clock::now();
+    ok = store.RebuildIndexes();
+    if (ok && !options.quiet) {
+      std::fprintf(stderr, "tapwatch-collector: built flows indexes in %.2f s\n",
+                   std::chrono::duration<double>(Clock::now() - t0).count());
+    }
+  }
   if (!ok) std::fprintf(stderr, "tapwatch-collector: store error: %s\n", store.error().c_str());
 }
 
@@ -159,6 +167,8 @@ IngestOptions ParseIngestOptions(int argc, char** argv, int first) {
     } else if (opt == "--commit-rows") {
       o.commit_rows = ParseUint(opt, args.Value(), 100000000);
       if (o.commit_rows == 0) throw UsageError("--commit-rows: must be at least 1");
+    } else if (opt == "--defer-indexes") {
+      o.defer_indexes = true;
     } else if (opt == "--commit-ms") {
       o.commit_ms = ParseUint(opt, args.Value(), 86400000);
     } else if (opt.starts_with("-")) {
@@ -179,6 +189,12 @@ IngestResult RunIngest(const IngestOptions& options, const std::atomic<bool>& st
   if (!store) {
     std::fprintf(stderr, "tapwatch-collector: %s\n", error.c_str());
     result.exit_code = kExitUsage;
+    return result;
+  }
+  if (options.defer_indexes && !store->DeferIndexes()) {
+    std::fprintf(stderr, "tapwatch-collector: --db %s: %s\n", options.db_path.c_str(),
+                 store->error().c_str());
+    result.exit_code = 1;
     return result;
   }
   std::unique_ptr<Subscriber> subscriber = Subscriber::Create(options.endpoints, error);

@@ -19,6 +19,7 @@ struct IngestOptions {
   bool quiet = false;                  // --quiet: no summary on stdout
   uint64_t commit_rows = 10000;        // --commit-rows: commit after this many rows...
   uint64_t commit_ms = 200;            // --commit-ms: ...or this long after the first pending row
+  bool defer_indexes = false;          // --defer-indexes: bulk load, build flows indexes at exit
 };
 
 /// What one ingest run did (also printed as the summary).

@@ -21,7 +21,7 @@ constexpr char kUsage[] =
     "usage:\n"
     "  tapwatch-collector --connect ENDPOINT [--connect ENDPOINT...] --db FILE\n"
     "                     [--exit-after-final N] [--idle-exit SECONDS] [--quiet]\n"
-    "                     [--commit-rows N] [--commit-ms MS]\n"
+    "                     [--commit-rows N] [--commit-ms MS] [--defer-indexes]\n"
     "  tapwatch-collector flows --db FILE [--src A] [--dst A] [--port P]\n"
     "                     [--proto tcp|udp|icmp|N] [--sensor ID] [--from T] [--to T]\n"
     "                     [--limit N] [--format text|jsonl]\n"

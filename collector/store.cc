@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <vector>
 
 #include "collector/json_out.h"
 #include "collector/schema_sql.h"
@@ -118,6 +119,7 @@ std::unique_ptr<Store> Store::Open(const std::string& path, std::string& error) 
 Store::~Store() {
   if (db_ == nullptr) return;
   Commit();
+  RebuildIndexes();
   sqlite3_finalize(insert_flow_);
   sqlite3_finalize(insert_stats_);
   sqlite3_finalize(upsert_sensor_);
@@ -318,6 +320,40 @@ bool Store::InsertStats(const proto::Envelope& envelope, std::string_view sensor
   b.TextOrNull(ethertypes);
   if (!Step(insert_stats_, "insert stats")) return false;
   ++stats_stored_;
+  return true;
+}
+
+bool Store::DeferIndexes() {
+  if (!Commit()) return false;
+  sqlite3_stmt* stmt = nullptr;
+  if (!Prepare("SELECT EXISTS (SELECT 1 FROM flows)", &stmt)) return false;
+  const bool empty = sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_int(stmt, 0) == 0;
+  sqlite3_finalize(stmt);
+  if (!empty) return true;
+  // Every explicit index on flows (sql IS NULL marks automatic ones, e.g. for PRIMARY KEY).
+  std::vector<std::string> names;
+  if (!Prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'flows' "
+               "AND sql IS NOT NULL",
+               &stmt)) {
+    return false;
+  }
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    names.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)));
+  }
+  sqlite3_finalize(stmt);
+  for (const std::string& name : names) {
+    if (!Exec(("DROP INDEX IF EXISTS \"" + name + "\"").c_str())) return false;
+  }
+  indexes_deferred_ = true;
+  return true;
+}
+
+bool Store::RebuildIndexes() {
+  if (!Commit()) return false;
+  if (!indexes_deferred_) return true;
+  // The schema text is idempotent (CREATE ... IF NOT EXISTS): it re-creates what was dropped.
+  if (!Exec(kSchemaSql)) return false;
+  indexes_deferred_ = false;
   return true;
 }
 

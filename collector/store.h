@@ -38,6 +38,15 @@ class Store {
   /// Writes the sensors table and commits the open transaction; true when nothing was open.
   bool Commit();
 
+  /// Bulk-load mode: when the flows table is empty, drops its secondary indexes so inserts only
+  /// append (random index inserts cost ~4x per row). RebuildIndexes() (also run by the
+  /// destructor, and by the next Open after a crash, since the schema re-creates them) puts
+  /// them back with one sort each. Returns false on a SQLite error; no-op on a non-empty store.
+  bool DeferIndexes();
+
+  /// Commits, then re-creates any deferred indexes. True when nothing was deferred.
+  bool RebuildIndexes();
+
   /// Rows added since the last Commit().
   size_t pending_rows() const { return pending_rows_; }
 
@@ -62,6 +71,7 @@ class Store {
   sqlite3_stmt* insert_stats_ = nullptr;
   sqlite3_stmt* upsert_sensor_ = nullptr;
   bool in_transaction_ = false;
+  bool indexes_deferred_ = false;
   size_t pending_rows_ = 0;
   SequenceTracker tracker_;
   std::set<std::string, std::less<>> dirty_sensors_;

@@ -84,6 +84,28 @@ TEST(CollectorBinary, ExitsAfterFinalStatsFromTwoSensors) {
       << out;
 }
 
+TEST(CollectorBinary, DeferredIndexesAreBuiltAtExit) {
+  const std::string db = TempDbPath("defer");
+  TestPublisher pub;
+  Child child({"--connect", pub.endpoint(), "--db", db, "--exit-after-final", "1",
+               "--defer-indexes"});
+  ASSERT_TRUE(pub.WaitForSubscriptions());
+  const std::string count_indexes =
+      "SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE type = 'index' AND "
+      "tbl_name = 'flows' AND sql IS NOT NULL ORDER BY name)";
+  EXPECT_EQ(Query(db, count_indexes)[0][0], "NULL") << "dropped while loading";
+  for (uint64_t seq = 1; seq <= 100; ++seq) {
+    pub.Send(FlowEnvelope("s", kStart, seq, SimpleFlow(seq)));
+  }
+  pub.Send(FinalStats("s", kStart, 101));
+  const int status = child.Wait();
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << child.err();
+  // The four indexes of collector/schema.sql are back.
+  EXPECT_EQ(Query(db, count_indexes)[0][0], "flows_dst,flows_proto_port,flows_src,flows_start");
+  EXPECT_EQ(Query(db, "SELECT count(*) FROM flows")[0][0], "100");
+}
+
 TEST(CollectorBinary, IdleExit) {
   const std::string db = TempDbPath("idle");
   TestPublisher pub;  // nobody publishes
