@@ -18,11 +18,11 @@ constexpr uint8_t kDestinationOptions = 60;
 constexpr uint32_t kMinExtensionHeaderLen = 8;
 
 enum class ChainEnd : uint8_t {
-  kUpperLayer,      // `next` is a transport protocol (or unknown): decode it
-  kNoTransport,     // ESP or no-next-header: nothing more to read
-  kLaterFragment,   // fragment header with offset != 0: the rest is fragment data
-  kWireTruncated,   // a header runs past the payload length
-  kSnaplen,         // a header was not captured
+  kUpperLayer,     // `next` is a transport protocol (or unknown): decode it
+  kNoTransport,    // ESP or no-next-header: nothing more to read
+  kLaterFragment,  // fragment header with offset != 0: the rest is fragment data
+  kWireTruncated,  // a header runs past the payload length
+  kSnaplen,        // a header was not captured
   kTooMany,
 };
 

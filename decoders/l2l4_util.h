@@ -30,10 +30,6 @@ inline size_t WireRemaining(const ByteReader& in, const DecodedPacket& pkt) noex
   return wire > consumed ? wire - consumed : 0;
 }
 
-inline IpAddress ReadIpv4Address(uint32_t host_order) noexcept {
-  return IpAddress::FromV4(host_order);
-}
-
 /// Reads a 16-byte IPv6 address; false (cursor unchanged) if fewer than 16 bytes remain.
 inline bool ReadIpv6Address(ByteReader& in, IpAddress& out) noexcept {
   IpAddress a;
@@ -45,11 +41,11 @@ inline bool ReadIpv6Address(ByteReader& in, IpAddress& out) noexcept {
 
 inline constexpr uint16_t kEtherTypeIpv4 = 0x0800;
 inline constexpr uint16_t kEtherTypeIpv6 = 0x86DD;
-inline constexpr uint16_t kEtherTypeVlan = 0x8100;    // IEEE 802.1Q C-tag
-inline constexpr uint16_t kEtherTypeQinQ = 0x88A8;    // IEEE 802.1ad S-tag
+inline constexpr uint16_t kEtherTypeVlan = 0x8100;     // IEEE 802.1Q C-tag
+inline constexpr uint16_t kEtherTypeQinQ = 0x88A8;     // IEEE 802.1ad S-tag
 inline constexpr uint16_t kEtherTypeQinQOld = 0x9100;  // pre-standard QinQ
-/// EtherType values start at 0x0600; 0..1500 is an IEEE 802.3 length (LLC frame follows).
-inline constexpr uint16_t kMaxIeee8023Length = 1500;
+/// EtherType values start at 0x0600; 0..1500 is an IEEE 802.3 length (an LLC frame follows) and
+/// 1501..1535 is undefined: both are treated as "not Ethernet II".
 inline constexpr uint16_t kMinEtherType = 0x0600;
 
 }  // namespace tapwatch::decoders

@@ -31,26 +31,29 @@ const uint8_t kSll2[] = {0x08, 0x00, 0, 0, 0, 0, 0, 2, 0, 1, 0, 6, 1, 2, 3, 4, 5
 const uint8_t kNullLe2[] = {2, 0, 0, 0};
 const uint8_t kLoop2[] = {0, 0, 0, 2};
 const uint8_t kUdpOver6[] = {0x00, 0x89, 0x00, 0x35, 0x00, 0x0c, 0x00, 0x00, 1, 2, 3, 4};
-const uint8_t kIcmpEcho[] = {0x45, 0x00, 0x00, 0x1c, 0, 1, 0, 0, 0x40, 0x01, 0, 0,
-                             10, 0, 0, 1, 10, 0, 0, 2,  // 10.0.0.1 -> 10.0.0.2 ICMP
-                             8, 0, 0, 0, 0, 1, 0, 1};   // echo request id 1 seq 1
-const uint8_t kIcmpUnreach[] = {0x45, 0x00, 0x00, 0x38, 0, 1, 0, 0, 0x40, 0x01, 0, 0,
-                                10, 0, 0, 2, 10, 0, 0, 1,    // ICMP 10.0.0.2 -> 10.0.0.1
-                                3, 3, 0, 0, 0, 0, 0, 0,      // port unreachable
-                                0x45, 0, 0, 0x20, 0, 0, 0, 0, 0x40, 0x11, 0, 0,
-                                10, 0, 0, 1, 10, 0, 0, 2,    // quoted UDP header
-                                0x30, 0x39, 0x00, 0x35, 0, 0x0c, 0, 0};
-const uint8_t kIpv6Frag[] = {0x60, 0, 0, 0, 0, 0x10, 0x2c, 0x40,  // plen 16, next fragment
-                             0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
-                             0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2,
-                             0x11, 0, 0x00, 0x01, 0, 0, 0, 9,  // UDP, offset 0, M
-                             0x00, 0x35, 0x00, 0x35, 0x01, 0x00, 0, 0};
-const uint8_t kIpv6HbhTcp[] = {0x60, 0, 0, 0, 0, 0x1c, 0x00, 0x40,  // plen 28, hop-by-hop
-                               0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
-                               0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2,
-                               0x06, 0x00, 0x01, 0x04, 0, 0, 0, 0,  // HBH -> TCP, PadN
-                               0x00, 0x16, 0xc0, 0x00, 0, 0, 0, 1, 0, 0, 0, 0,
-                               0x50, 0x02, 0x10, 0x00, 0, 0, 0, 0};  // SYN
+const uint8_t kIcmpEcho[] = {0x45, 0x00, 0x00, 0x1c, 0, 1,  0, 0, 0x40, 0x01, 0,
+                             0,    10,   0,    0,    1, 10, 0, 0, 2,  // 10.0.0.1 -> 10.0.0.2 ICMP
+                             8,    0,    0,    0,    0, 1,  0, 1};    // echo request id 1 seq 1
+const uint8_t kIcmpUnreach[] = {
+    0x45, 0x00, 0x00, 0x38, 0, 1,    0,  0, 0x40, 0x01,
+    0,    0,    10,   0,    0, 2,    10, 0, 0,    1,  // ICMP 10.0.0.2 -> 10.0.0.1
+    3,    3,    0,    0,    0, 0,    0,  0,           // port unreachable
+    0x45, 0,    0,    0x20, 0, 0,    0,  0, 0x40, 0x11,
+    0,    0,    10,   0,    0, 1,    10, 0, 0,    2,  // quoted UDP header
+    0x30, 0x39, 0x00, 0x35, 0, 0x0c, 0,  0};
+const uint8_t kIpv6Frag[] = {
+    0x60, 0,    0,    0,    0,    0x10, 0x2c, 0x40,  // plen 16, next fragment
+    0x20, 1,    0x0d, 0xb8, 0,    0,    0,    0,    0, 0, 0, 0, 0, 0,
+    0,    1,    0x20, 1,    0x0d, 0xb8, 0,    0,    0, 0, 0, 0, 0, 0,
+    0,    0,    0,    2,    0x11, 0,    0x00, 0x01, 0, 0, 0, 9,  // UDP, offset 0, M
+    0x00, 0x35, 0x00, 0x35, 0x01, 0x00, 0,    0};
+const uint8_t kIpv6HbhTcp[] = {
+    0x60, 0,    0,    0,    0,    0x1c, 0x00, 0x40,  // plen 28, hop-by-hop
+    0xfe, 0x80, 0,    0,    0,    0,    0,    0,    0, 0, 0, 0, 0,    0,
+    0,    1,    0xfe, 0x80, 0,    0,    0,    0,    0, 0, 0, 0, 0,    0,
+    0,    0,    0,    2,    0x06, 0x00, 0x01, 0x04, 0, 0, 0, 0,  // HBH -> TCP, PadN
+    0x00, 0x16, 0xc0, 0x00, 0,    0,    0,    1,    0, 0, 0, 0, 0x50, 0x02,
+    0x10, 0x00, 0,    0,    0,    0};  // SYN
 
 struct Seed {
   const char* name;
@@ -69,9 +72,9 @@ std::vector<Seed> Seeds() {
   bad_tcp[32] = 0x30;  // data offset 3
   Bytes bad_ihl = Cat({kIpv4Udp, kUdp12});
   bad_ihl[0] = 0x43;
-  Bytes ihl6 = {0x46, 0, 0, 0x20, 0, 0, 0, 0, 0x40, 0x11, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2,
-                0x94, 0x04, 0, 0,  // router alert
-                0, 7, 0, 9, 0, 8, 0, 0};
+  Bytes ihl6 = {0x46, 0, 0, 0x20, 0, 0, 0, 0, 0x40, 0x11, 0, 0,
+                1,    1, 1, 1,    2, 2, 2, 2, 0x94, 0x04, 0, 0,  // router alert
+                0,    7, 0, 9,    0, 8, 0, 0};
   const uint8_t eth_ip_type[] = {0x08, 0x00};
   return {
       {"eth_ipv4_tcp.ok", Sel(kSelEthernet, {kEthIpv4, kIpv4Tcp, kTcpMss})},
@@ -94,7 +97,8 @@ std::vector<Seed> Seeds() {
       {"unknown_link.malformed", Sel(kSelUnknown, {kIpv4Udp, kUdp12})},
       {"ipv4_bad_tcp_offset.malformed", Sel(kSelIpv4, {bad_tcp})},
       {"ipv4_bad_ihl.malformed", Sel(kSelIpv4, {bad_ihl})},
-      {"eth_snaplen_tcp.ok", Sel(kSelEthernet | kSelSnaplen, {kEthIpv4, kIpv4Tcp, std::span(kTcpMss, 10)})},
+      {"eth_snaplen_tcp.ok",
+       Sel(kSelEthernet | kSelSnaplen, {kEthIpv4, kIpv4Tcp, std::span(kTcpMss, 10)})},
       {"eth_vlan_empty_ipv4.malformed", Sel(kSelEthernet, {kMacs, kVlan10Ipv4, eth_ip_type})},
   };
 }
@@ -108,9 +112,9 @@ DecodeStatus StatusFromName(const std::string& name) {
 // Mirrors the harness: selector byte picks the link type; bit 7 adds 1500 wire bytes.
 DecodeStatus DecodeSeed(const Bytes& seed) {
   static constexpr LinkType kLinks[] = {
-      LinkType::kEthernet, LinkType::kNull, LinkType::kLoop,     LinkType::kRaw,
-      LinkType::kIpv4,     LinkType::kIpv6, LinkType::kLinuxSll, LinkType::kLinuxSll2,
-      static_cast<LinkType>(147)};
+      LinkType::kEthernet, LinkType::kNull,      LinkType::kLoop,
+      LinkType::kRaw,      LinkType::kIpv4,      LinkType::kIpv6,
+      LinkType::kLinuxSll, LinkType::kLinuxSll2, static_cast<LinkType>(147)};
   const LinkType link = kLinks[(seed[0] & 0x7f) % 9];
   const std::span<const uint8_t> frame(seed.data() + 1, seed.size() - 1);
   const size_t wire = frame.size() + ((seed[0] & 0x80) ? 1500 : 0);

@@ -10,19 +10,34 @@ namespace {
 // IPv4 header carrying ICMP with an IP payload of `len` bytes: 8.8.8.8 -> 192.168.0.10.
 Bytes Ip(uint16_t len) {
   const uint16_t total = static_cast<uint16_t>(20 + len);
-  return {0x45, 0x00, static_cast<uint8_t>(total >> 8), static_cast<uint8_t>(total),
-          0x00, 0x00, 0x00, 0x00,  // id, flags, offset
-          0x40, 0x01, 0x00, 0x00,  // TTL 64, ICMP
-          0x08, 0x08, 0x08, 0x08,  // source 8.8.8.8
-          0xc0, 0xa8, 0x00, 0x0a};  // destination 192.168.0.10
+  return {0x45,
+          0x00,
+          static_cast<uint8_t>(total >> 8),
+          static_cast<uint8_t>(total),
+          0x00,
+          0x00,
+          0x00,
+          0x00,  // id, flags, offset
+          0x40,
+          0x01,
+          0x00,
+          0x00,  // TTL 64, ICMP
+          0x08,
+          0x08,
+          0x08,
+          0x08,  // source 8.8.8.8
+          0xc0,
+          0xa8,
+          0x00,
+          0x0a};  // destination 192.168.0.10
 }
 
 const uint8_t kEchoRequest[] = {
-    0x08, 0x00,              // type 8 echo request, code 0
-    0x00, 0x00,              // checksum
-    0x02, 0x00,              // identifier 512
-    0x4b, 0x62,              // sequence 19298
-    'p', 'i', 'n', 'g',      // data
+    0x08, 0x00,            // type 8 echo request, code 0
+    0x00, 0x00,            // checksum
+    0x02, 0x00,            // identifier 512
+    0x4b, 0x62,            // sequence 19298
+    'p',  'i',  'n', 'g',  // data
 };
 
 // Port unreachable quoting UDP 192.168.0.10:33434 -> 8.8.8.8:53.
@@ -158,7 +173,8 @@ TEST(Icmpv6, UnreachableQuotesTcp) {
   EXPECT_EQ(q.ip_total_len, 60);
   EXPECT_EQ(q.src, V6({0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2}));
   // Quote shorter than its 40-byte IPv6 header.
-  const auto rt = DecodeAs(LinkType::kIpv6, Cat({Ip6(8 + 30), unreach, std::span(quoted.data(), 30)}));
+  const auto rt =
+      DecodeAs(LinkType::kIpv6, Cat({Ip6(8 + 30), unreach, std::span(quoted.data(), 30)}));
   EXPECT_EQ(rt.status, DecodeStatus::kMalformed);
   EXPECT_TRUE(rt.pkt.Has(Anomaly::kIcmpQuotedPacketTruncated));
   EXPECT_TRUE(rt.pkt.has_l4);

@@ -75,7 +75,7 @@ TEST(Ipv4, TotalLengthTooSmall) {
 
 TEST(Ipv4, TotalLengthBeyondWireIsAnomalyBeyondCaptureIsNot) {
   Bytes p = Cat({kMinimal});
-  p[3] = 0x40;  // total length 64, the frame has 20 bytes
+  p[3] = 0x40;                // total length 64, the frame has 20 bytes
   auto r = DecodeAs(kIp, p);  // wire length 20
   EXPECT_EQ(r.status, DecodeStatus::kMalformed);
   EXPECT_TRUE(r.pkt.Has(Anomaly::kIpv4TotalLengthExceedsFrame));
@@ -129,9 +129,9 @@ TEST(Ipv4, FirstAndLaterFragments) {
   // First fragment (MF, offset 0) of a UDP datagram whose UDP length (1008) is larger than this
   // fragment: ports decode, the UDP length is not checked against the fragment.
   const uint8_t first[] = {
-      0x45, 0x00, 0x00, 0x24,  // total length 36
-      0x00, 0x07, 0x20, 0x00,  // id 7, MF, offset 0
-      0x40, 0x11, 0x00, 0x00,  // TTL 64, UDP
+      0x45, 0x00, 0x00, 0x24,                          // total length 36
+      0x00, 0x07, 0x20, 0x00,                          // id 7, MF, offset 0
+      0x40, 0x11, 0x00, 0x00,                          // TTL 64, UDP
       0x0a, 0x00, 0x00, 0x01, 0x0a, 0x00, 0x00, 0x02,  // 10.0.0.1 -> 10.0.0.2
       0x00, 0x35, 0x04, 0x00, 0x03, 0xf0, 0x00, 0x00,  // UDP 53 -> 1024, length 1008
       0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,  // first 8 data bytes
@@ -165,8 +165,8 @@ TEST(Ipv4, FragmentOverflow) {
       0x45, 0x00, 0x00, 0x2c,  // total length 44: 24 payload bytes
       0x00, 0x01, 0x1f, 0xfd,  // offset 0x1ffd = 8189
       0x40, 0x01, 0x00, 0x00,  // ICMP
-      0x0a, 0x00, 0x00, 0x01, 0x0a, 0x00, 0x00, 0x02,
-      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+      0x0a, 0x00, 0x00, 0x01, 0x0a, 0x00, 0x00, 0x02, 0, 0, 0, 0, 0, 0, 0, 0,
+      0,    0,    0,    0,    0,    0,    0,    0,    0, 0, 0, 0, 0, 0, 0, 0,
   };
   auto r = DecodeAs(kIp, pod);
   EXPECT_EQ(r.status, DecodeStatus::kMalformed);

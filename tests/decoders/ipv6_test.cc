@@ -1,7 +1,8 @@
 // IPv6 and extension headers (decoders/ipv6.cc), through raw-IP link type 229.
+#include "decoders/ipv6.h"
+
 #include <gtest/gtest.h>
 
-#include "decoders/ipv6.h"
 #include "tests/decoders/fixtures.h"
 #include "tests/decoders/test_util.h"
 
@@ -13,10 +14,14 @@ constexpr LinkType kIp = LinkType::kIpv6;
 // IPv6 header with payload length `plen` and next header `next`: ::1 -> ::2.
 Bytes Ipv6Header(uint16_t plen, uint8_t next) {
   Bytes h = {
-      0x6a, 0xb0, 0x00, 0x01,  // version 6, traffic class 0xab, flow label 1
-      static_cast<uint8_t>(plen >> 8), static_cast<uint8_t>(plen),  // payload length
-      next,                    // next header
-      0x05,                    // hop limit 5
+      0x6a,
+      0xb0,
+      0x00,
+      0x01,  // version 6, traffic class 0xab, flow label 1
+      static_cast<uint8_t>(plen >> 8),
+      static_cast<uint8_t>(plen),  // payload length
+      next,                        // next header
+      0x05,                        // hop limit 5
   };
   for (int i = 0; i < 15; ++i) h.push_back(0);
   h.push_back(1);  // source ::1
@@ -70,7 +75,7 @@ TEST(Ipv6, RoutingAndAuthenticationHeaders) {
       0x00, 0x00,              // reserved
       0x00, 0x00, 0x01, 0x00,  // SPI
       0x00, 0x00, 0x00, 0x01,  // sequence
-      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  // ICV (12 bytes)
+      0,    0,    0,    0,    0, 0, 0, 0, 0, 0, 0, 0,  // ICV (12 bytes)
   };
   const auto r = DecodeAs(kIp, Cat({Ipv6Header(40, 43), routing, ah, kUdp8}));
   ASSERT_EQ(r.status, DecodeStatus::kOk);
@@ -130,7 +135,7 @@ TEST(Ipv6, PayloadLengthBeyondWire) {
   auto r = DecodeAs(kIp, Cat({Ipv6Header(100, 17), kUdp8}));
   EXPECT_EQ(r.status, DecodeStatus::kMalformed);
   EXPECT_TRUE(r.pkt.Has(Anomaly::kIpv6PayloadLengthExceedsFrame));
-  EXPECT_EQ(r.pkt.ip_version, 6);  // addresses stay usable
+  EXPECT_EQ(r.pkt.ip_version, 6);                                 // addresses stay usable
   r = DecodeAs(kIp, Cat({Ipv6Header(100, 17), kUdp8}), 48, 140);  // snaplen 48 of 140
   EXPECT_EQ(r.status, DecodeStatus::kOk);
   EXPECT_TRUE(r.pkt.has_l4);

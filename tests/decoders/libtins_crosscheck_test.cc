@@ -98,8 +98,8 @@ Tins::PDU* MakeL4(Generator& g, Intent& in) {
   in.payload = g.Payload(300);
   switch (in.l4) {
     case kIpProtoTcp: {
-      auto* tcp = new TCP(static_cast<uint16_t>(g.Next(0, 65535)),
-                          static_cast<uint16_t>(g.Next(0, 65535)));
+      auto* tcp =
+          new TCP(static_cast<uint16_t>(g.Next(0, 65535)), static_cast<uint16_t>(g.Next(0, 65535)));
       tcp->seq(g.Next(0, UINT32_MAX));
       tcp->ack_seq(g.Next(0, UINT32_MAX));
       tcp->flags(static_cast<uint16_t>(g.Next(0, 255)));
@@ -112,8 +112,8 @@ Tins::PDU* MakeL4(Generator& g, Intent& in) {
       return tcp;
     }
     case kIpProtoUdp: {
-      auto* udp = new UDP(static_cast<uint16_t>(g.Next(0, 65535)),
-                          static_cast<uint16_t>(g.Next(0, 65535)));
+      auto* udp =
+          new UDP(static_cast<uint16_t>(g.Next(0, 65535)), static_cast<uint16_t>(g.Next(0, 65535)));
       if (!in.payload.empty()) *udp /= RawPDU(in.payload);
       return udp;
     }

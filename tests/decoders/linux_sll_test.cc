@@ -77,9 +77,8 @@ TEST(LinuxSll, V1VlanProtocolIsFollowed) {
 TEST(LinuxSll, EveryPrefixIsHandled) {
   const Bytes v1 = Cat({kSllIpv4, kIpv4Udp, kUdp12});
   const Bytes v2 = Cat({kSll2Ipv4, kIpv4Udp, kUdp12});
-  for (const auto& [link, frame, hdr] :
-       {std::tuple{LinkType::kLinuxSll, v1, size_t{16}},
-        std::tuple{LinkType::kLinuxSll2, v2, size_t{20}}}) {
+  for (const auto& [link, frame, hdr] : {std::tuple{LinkType::kLinuxSll, v1, size_t{16}},
+                                         std::tuple{LinkType::kLinuxSll2, v2, size_t{20}}}) {
     for (size_t n = 0; n <= frame.size(); ++n) {
       const auto snap = DecodeAs(link, frame, n);
       const auto shrt = DecodeShort(link, frame, n);

@@ -7,12 +7,12 @@
 namespace tapwatch::decoders::testing {
 namespace {
 
-const uint8_t kNullLe2[] = {0x02, 0x00, 0x00, 0x00};    // AF_INET, little-endian host
-const uint8_t kNullBe2[] = {0x00, 0x00, 0x00, 0x02};    // AF_INET, big-endian host
-const uint8_t kNullLe30[] = {0x1e, 0x00, 0x00, 0x00};   // AF_INET6 (macOS), little-endian
-const uint8_t kNullLe24[] = {0x18, 0x00, 0x00, 0x00};   // AF_INET6 (OpenBSD)
-const uint8_t kNullBe28[] = {0x00, 0x00, 0x00, 0x1c};   // AF_INET6 (FreeBSD), big-endian
-const uint8_t kNullLe7[] = {0x07, 0x00, 0x00, 0x00};    // AF_IMPLINK: not IP
+const uint8_t kNullLe2[] = {0x02, 0x00, 0x00, 0x00};   // AF_INET, little-endian host
+const uint8_t kNullBe2[] = {0x00, 0x00, 0x00, 0x02};   // AF_INET, big-endian host
+const uint8_t kNullLe30[] = {0x1e, 0x00, 0x00, 0x00};  // AF_INET6 (macOS), little-endian
+const uint8_t kNullLe24[] = {0x18, 0x00, 0x00, 0x00};  // AF_INET6 (OpenBSD)
+const uint8_t kNullBe28[] = {0x00, 0x00, 0x00, 0x1c};  // AF_INET6 (FreeBSD), big-endian
+const uint8_t kNullLe7[] = {0x07, 0x00, 0x00, 0x00};   // AF_IMPLINK: not IP
 const uint8_t kUdpOver6[] = {
     0x00, 0x89, 0x00, 0x35, 0x00, 0x0c, 0x00, 0x00,  // UDP 137 -> 53, length 12
     0xde, 0xad, 0xbe, 0xef,                          // payload

@@ -12,11 +12,26 @@ constexpr LinkType kIp = LinkType::kIpv4;
 // IPv4 header for a TCP segment of `segment_len` bytes: 172.16.0.1 -> 172.16.0.2.
 Bytes Ip(uint16_t segment_len) {
   const uint16_t total = static_cast<uint16_t>(20 + segment_len);
-  return {0x45, 0x00, static_cast<uint8_t>(total >> 8), static_cast<uint8_t>(total),  // total
-          0x00, 0x00, 0x00, 0x00,                                                     // id, frag
-          0x40, 0x06, 0x00, 0x00,                                                     // TTL, TCP
-          0xac, 0x10, 0x00, 0x01,                                                     // source
-          0xac, 0x10, 0x00, 0x02};                                                    // dest
+  return {0x45,
+          0x00,
+          static_cast<uint8_t>(total >> 8),
+          static_cast<uint8_t>(total),  // total
+          0x00,
+          0x00,
+          0x00,
+          0x00,  // id, frag
+          0x40,
+          0x06,
+          0x00,
+          0x00,  // TTL, TCP
+          0xac,
+          0x10,
+          0x00,
+          0x01,  // source
+          0xac,
+          0x10,
+          0x00,
+          0x02};  // dest
 }
 
 // Minimal valid segment: 20-byte header, no options, no payload.

@@ -16,8 +16,14 @@ using tapwatch::decoders::DecodeStatus;
 using tapwatch::decoders::LinkType;
 
 constexpr LinkType kLinks[] = {
-    LinkType::kEthernet, LinkType::kNull,      LinkType::kLoop, LinkType::kRaw,
-    LinkType::kIpv4,     LinkType::kIpv6,      LinkType::kLinuxSll, LinkType::kLinuxSll2,
+    LinkType::kEthernet,
+    LinkType::kNull,
+    LinkType::kLoop,
+    LinkType::kRaw,
+    LinkType::kIpv4,
+    LinkType::kIpv6,
+    LinkType::kLinuxSll,
+    LinkType::kLinuxSll2,
     static_cast<LinkType>(147),  // unknown link type
 };
 
