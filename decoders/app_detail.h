@@ -97,8 +97,8 @@ inline constexpr size_t kPathLen = 96;  // \\HOST\SHARE, pipe names, dialect str
 
 /// Per-direction state of the NBSS/SMB stream walker (no reassembly: see nbss.h).
 struct SmbStreamState {
-  uint32_t next_seq = 0;        // TCP sequence number expected next
-  uint32_t skip_bytes = 0;      // rest of the current NBSS message still to come
+  uint32_t next_seq = 0;    // TCP sequence number expected next
+  uint32_t skip_bytes = 0;  // rest of the current NBSS message still to come
   bool seq_valid = false;
 };
 

@@ -98,9 +98,7 @@ void UpdateAppState(DecodedPacket& pkt, bool from_src, const AppConfig& config, 
                                                   pkt.l4_payload_wire_len);
   }
 
-  const auto on_port = [&](uint16_t port) {
-    return pkt.src_port == port || pkt.dst_port == port;
-  };
+  const auto on_port = [&](uint16_t port) { return pkt.src_port == port || pkt.dst_port == port; };
   if (pkt.ip_proto == kIpProtoTcp && (on_port(kPortNbss) || on_port(kPortSmb))) {
     if (SmbDetail* d = Detail<SmbDetail>(AppKind::kSmb, state, scratch)) {
       DecodeNbssSegment(pkt.l4_payload, pkt.l4_payload_wire_len, pkt.tcp_seq, d->stream[dir], *d,

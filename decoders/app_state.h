@@ -39,29 +39,29 @@ inline constexpr uint16_t kPortSmb = 445;
 
 struct AppState {
   // Flag bits.
-  static constexpr uint8_t kSeenSrc = 0x01;      // a packet from the initiator was seen
+  static constexpr uint8_t kSeenSrc = 0x01;  // a packet from the initiator was seen
   static constexpr uint8_t kSeenDst = 0x02;
-  static constexpr uint8_t kSynSrc = 0x04;       // a SYN from the initiator was seen
+  static constexpr uint8_t kSynSrc = 0x04;  // a SYN from the initiator was seen
   static constexpr uint8_t kSynDst = 0x08;
-  static constexpr uint8_t kBareAck = 0x10;      // first packet: TCP payload without SYN seen
-  static constexpr uint8_t kNoDetailSlot = 0x20; // the pool was empty when this flow asked
+  static constexpr uint8_t kBareAck = 0x10;       // first packet: TCP payload without SYN seen
+  static constexpr uint8_t kNoDetailSlot = 0x20;  // the pool was empty when this flow asked
 
-  uint32_t detail = kNoDetail;             // AppDetailPool slot, kNoDetail when none
-  uint32_t label_mask = 0;                 // bit i: payload rule i matched (PayloadSignatureTable)
-  std::array<uint16_t, 2> first_len{};     // first payload bytes kept, [0] from src, [1] from dst
-  std::array<uint16_t, 2> bare_ack_pkts{}; // payload packets with no SYN seen from that side
-  std::array<uint8_t, 2> scanned_pkts{};   // payload packets checked against signatures
+  uint32_t detail = kNoDetail;              // AppDetailPool slot, kNoDetail when none
+  uint32_t label_mask = 0;                  // bit i: payload rule i matched (PayloadSignatureTable)
+  std::array<uint16_t, 2> first_len{};      // first payload bytes kept, [0] from src, [1] from dst
+  std::array<uint16_t, 2> bare_ack_pkts{};  // payload packets with no SYN seen from that side
+  std::array<uint8_t, 2> scanned_pkts{};    // payload packets checked against signatures
   AppKind kind = AppKind::kNone;
   uint8_t flags = 0;
-  uint32_t echo_requests = 0;              // ICMP echo requests (type 8) in this flow
-  uint32_t echo_replies = 0;               // ICMP echo replies (type 0)
-  uint16_t ttl1_probes = 0;                // ICMP packets with TTL <= 1 (traceroute)
-  uint8_t icmp_rule = 0xFF;                // best (lowest-index) ICMP fingerprint rule, 0xFF none
+  uint32_t echo_requests = 0;  // ICMP echo requests (type 8) in this flow
+  uint32_t echo_replies = 0;   // ICMP echo replies (type 0)
+  uint16_t ttl1_probes = 0;    // ICMP packets with TTL <= 1 (traceroute)
+  uint8_t icmp_rule = 0xFF;    // best (lowest-index) ICMP fingerprint rule, 0xFF none
   uint8_t reserved = 0;
-  uint16_t errors_quoted = 0;              // ICMP errors that quoted a packet of this flow
+  uint16_t errors_quoted = 0;                  // ICMP errors that quoted a packet of this flow
   std::array<uint16_t, 2> error_type_codes{};  // first two distinct type<<8|code
   std::array<uint16_t, 2> error_type_counts{};
-  uint16_t error_other = 0;                    // errors of further types
+  uint16_t error_other = 0;  // errors of further types
 
   bool bare_ack() const { return (flags & kBareAck) != 0; }
 };
@@ -90,8 +90,8 @@ class FirstBytesArena {
 /// What UpdateAppState needs besides the flow: the capture thread's tables and pool (set once at
 /// start) and the current flow slot's arena part (set by the caller before each call).
 struct AppScratch {
-  AppDetailPool* pool = nullptr;                       // nullptr: inline counters only
-  const PayloadSignatureTable* signatures = nullptr;   // nullptr: no payload labels
+  AppDetailPool* pool = nullptr;                      // nullptr: inline counters only
+  const PayloadSignatureTable* signatures = nullptr;  // nullptr: no payload labels
   const IcmpFingerprintTable* icmp_fingerprints = nullptr;
   std::span<uint8_t> first_bytes;  // FirstBytesArena::ForSlot(flow slot); empty: keep none
 };

@@ -4,8 +4,7 @@
 
 namespace tapwatch::decoders {
 
-int IcmpFingerprintTable::Match(uint16_t ip_total_len, uint8_t ttl,
-                                std::span<const uint8_t> data,
+int IcmpFingerprintTable::Match(uint16_t ip_total_len, uint8_t ttl, std::span<const uint8_t> data,
                                 uint32_t data_wire_len) const noexcept {
   for (size_t i = 0; i < rules.size(); ++i) {
     const IcmpFingerprintRule& r = rules[i];

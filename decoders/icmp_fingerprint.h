@@ -21,7 +21,7 @@ enum class IcmpPayloadPattern : uint8_t {
 };
 
 struct IcmpFingerprintRule {
-  std::string name;         // label, e.g. "welchia"
+  std::string name;           // label, e.g. "welchia"
   int32_t ip_total_len = -1;  // -1: any
   IcmpPayloadPattern pattern = IcmpPayloadPattern::kAny;
   uint8_t fill = 0;

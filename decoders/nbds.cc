@@ -25,8 +25,8 @@ void DecodeBrowser(std::span<const uint8_t> smb, NetbiosDetail& d) {
   ByteReader data(smb.subspan(*data_offset));
   // MS-BRWS 2.2.1: Opcode(1) UpdateCount(1) Periodicity(4) ServerName(16) OSMajor(1) OSMinor(1).
   const auto opcode = data.U8();
-  if (!opcode || (*opcode != kBrowserHostAnnouncement &&
-                  *opcode != kBrowserLocalMasterAnnouncement)) {
+  if (!opcode ||
+      (*opcode != kBrowserHostAnnouncement && *opcode != kBrowserLocalMasterAnnouncement)) {
     return;
   }
   std::array<uint8_t, 16> name{};

@@ -17,13 +17,14 @@ bool ValidType(uint8_t type) {
 }
 
 // RFC 1002 4.3.2: session request body = called name, calling name (encoded, no pointers).
-DecodeStatus DecodeSessionRequest(std::span<const uint8_t> body, SmbDetail& d,
-                                  DecodedPacket& pkt) {
+DecodeStatus DecodeSessionRequest(std::span<const uint8_t> body, SmbDetail& d, DecodedPacket& pkt) {
   ByteReader in(body);
   NetbiosNameString called, calling;
-  if (DecodeNetbiosName(in, {}, called) != NameStatus::kOk) return pkt.Flag(Anomaly::kNbssTruncated);
+  if (DecodeNetbiosName(in, {}, called) != NameStatus::kOk)
+    return pkt.Flag(Anomaly::kNbssTruncated);
   d.nbss_called.Add(called.view());
-  if (DecodeNetbiosName(in, {}, calling) != NameStatus::kOk) return pkt.Flag(Anomaly::kNbssTruncated);
+  if (DecodeNetbiosName(in, {}, calling) != NameStatus::kOk)
+    return pkt.Flag(Anomaly::kNbssTruncated);
   d.nbss_calling.Add(calling.view());
   return DecodeStatus::kOk;
 }
@@ -75,8 +76,8 @@ DecodeStatus DecodeNbssSegment(std::span<const uint8_t> payload, uint32_t wire_l
     const uint8_t type = payload[pos];
     // RFC 1002 4.3.1: Type(1) Flags(1, bit 0 = length extension) Length(2); direct TCP (445)
     // uses a 24-bit length. Reading 24 bits covers both.
-    const uint32_t len = (uint32_t{payload[pos + 1]} << 16) | (uint32_t{payload[pos + 2]} << 8) |
-                         payload[pos + 3];
+    const uint32_t len =
+        (uint32_t{payload[pos + 1]} << 16) | (uint32_t{payload[pos + 2]} << 8) | payload[pos + 3];
     if (!ValidType(type) || (type != kNbssSessionMessage && payload[pos + 1] != 0)) {
       // After a gap, garbage here is expected (we are mid-message): drop the segment quietly.
       if (!resync) result = pkt.Flag(Anomaly::kNbssBadType);

@@ -36,7 +36,7 @@ void RenderNetbiosName(std::span<const uint8_t, 16> raw, NetbiosNameString& out)
 }
 
 NameStatus DecodeNetbiosName(ByteReader& in, std::span<const uint8_t> message,
-                       NetbiosNameString& out) noexcept {
+                             NetbiosNameString& out) noexcept {
   ByteReader cur = in;
   bool jumped = false;
   int pointers = 0;

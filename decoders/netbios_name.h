@@ -28,6 +28,6 @@ void RenderNetbiosName(std::span<const uint8_t, 16> raw, NetbiosNameString& out)
 /// record can still be read.
 enum class NameStatus : uint8_t { kOk, kTruncated, kBad, kIllegal };
 NameStatus DecodeNetbiosName(ByteReader& in, std::span<const uint8_t> message,
-                       NetbiosNameString& out) noexcept;
+                             NetbiosNameString& out) noexcept;
 
 }  // namespace tapwatch::decoders

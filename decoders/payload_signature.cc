@@ -63,8 +63,7 @@ uint32_t PayloadSignatureTable::Match(uint8_t ip_proto, uint16_t dst_port,
   return mask;
 }
 
-bool ParsePayloadSignatures(std::string_view text, PayloadSignatureTable& out,
-                            std::string& error) {
+bool ParsePayloadSignatures(std::string_view text, PayloadSignatureTable& out, std::string& error) {
   out.rules.clear();
   std::vector<int> lines;
   const auto rows = table_text::Rows(text, lines);
@@ -119,9 +118,8 @@ bool ParsePayloadSignatures(std::string_view text, PayloadSignatureTable& out,
     if (f[5] != "*") {
       const size_t dash = f[5].find('-');
       const auto lo = table_text::Number(f[5].substr(0, dash), 65535);
-      const auto hi = dash == std::string_view::npos
-                          ? lo
-                          : table_text::Number(f[5].substr(dash + 1), 65535);
+      const auto hi =
+          dash == std::string_view::npos ? lo : table_text::Number(f[5].substr(dash + 1), 65535);
       if (!lo || !hi || *hi < *lo) {
         error = where + "bad length (N, N-M or *)";
         return false;

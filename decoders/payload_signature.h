@@ -18,10 +18,10 @@ enum class PayloadMatch : uint8_t { kSubstring, kPrefix, kNone };
 struct PayloadRule {
   std::string name;
   PayloadMatch match = PayloadMatch::kNone;
-  std::string pattern;         // lower-cased for the case-insensitive compare
-  uint8_t ip_proto = 0;        // 0: any; 6 tcp; 17 udp
-  uint16_t dst_port = 0;       // 0: any
-  uint32_t min_len = 0;        // payload length on the wire (from headers)
+  std::string pattern;    // lower-cased for the case-insensitive compare
+  uint8_t ip_proto = 0;   // 0: any; 6 tcp; 17 udp
+  uint16_t dst_port = 0;  // 0: any
+  uint32_t min_len = 0;   // payload length on the wire (from headers)
   uint32_t max_len = UINT32_MAX;
   std::string hint;
 };
@@ -39,8 +39,7 @@ struct PayloadSignatureTable {
 
 /// Parses the TSV text: name, match (substring|prefix|-), pattern (escapes \xHH \s \t \\),
 /// proto (tcp|udp|*), dst_port|*, length (N | N-M | *), hint. Start-up only.
-bool ParsePayloadSignatures(std::string_view text, PayloadSignatureTable& out,
-                            std::string& error);
+bool ParsePayloadSignatures(std::string_view text, PayloadSignatureTable& out, std::string& error);
 
 /// The contents of data/payload_signatures.tsv at build time.
 std::string_view DefaultPayloadSignaturesTsv() noexcept;

@@ -36,11 +36,21 @@ std::optional<std::string> Unescape(std::string_view s) {
     }
     if (++i >= s.size()) return std::nullopt;
     switch (s[i]) {
-      case '\\': out.push_back('\\'); break;
-      case 't': out.push_back('\t'); break;
-      case 'n': out.push_back('\n'); break;
-      case 'r': out.push_back('\r'); break;
-      case 's': out.push_back(' '); break;
+      case '\\':
+        out.push_back('\\');
+        break;
+      case 't':
+        out.push_back('\t');
+        break;
+      case 'n':
+        out.push_back('\n');
+        break;
+      case 'r':
+        out.push_back('\r');
+        break;
+      case 's':
+        out.push_back(' ');
+        break;
       case 'x': {
         if (i + 2 >= s.size()) return std::nullopt;  // needs two hex digits
         auto hex = [](char c) -> int {

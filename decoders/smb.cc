@@ -104,8 +104,8 @@ void DecodeSmb1Request(uint8_t cmd, std::span<const uint8_t> smb, size_t block, 
   ByteReader words(smb.subspan(block + 1, 2 * size_t{wc}));
   ByteReader bcc(smb.subspan(block + 1 + 2 * size_t{wc}, 2));
   const uint16_t byte_count = bcc.U16Le().value_or(0);
-  ByteReader bytes(smb.subspan(bytes_at).first(
-      std::min<size_t>(byte_count, smb.size() - bytes_at)));
+  ByteReader bytes(
+      smb.subspan(bytes_at).first(std::min<size_t>(byte_count, smb.size() - bytes_at)));
   FixedString<kPathLen> s;
   switch (cmd) {
     case kSmb1Negotiate: {

@@ -124,7 +124,8 @@ void FillAppRecord(const AppState& state, const decoders::AppScratch& scratch,
   if (scratch.signatures != nullptr) {
     const auto& rules = scratch.signatures->rules;
     for (size_t i = 0; i < rules.size() && i < 32; ++i) {
-      if (state.label_mask & (1u << i)) rec.add_payload_labels(rules[i].name + ": " + rules[i].hint);
+      if (state.label_mask & (1u << i))
+        rec.add_payload_labels(rules[i].name + ": " + rules[i].hint);
     }
   }
   // HTTP request line: the initiator's first bytes, else the responder's (a bare-ACK flow's

@@ -96,10 +96,9 @@ double Run(const std::vector<Frame>& frames, int rounds, bool app, uint64_t& app
       }
       sink += it->second.index;
       if (app) {
-        if (r == 0 && (pkt.ip_proto == kIpProtoIcmp || pkt.src_port == 137 ||
-                       pkt.dst_port == 137 || pkt.src_port == 138 || pkt.dst_port == 138 ||
-                       pkt.src_port == 139 || pkt.dst_port == 139 || pkt.src_port == 445 ||
-                       pkt.dst_port == 445)) {
+        if (r == 0 && (pkt.ip_proto == kIpProtoIcmp || pkt.src_port == 137 || pkt.dst_port == 137 ||
+                       pkt.src_port == 138 || pkt.dst_port == 138 || pkt.src_port == 139 ||
+                       pkt.dst_port == 139 || pkt.src_port == 445 || pkt.dst_port == 445)) {
           ++app_pkts;
         }
         scratch.first_bytes = arena.ForSlot(it->second.index);

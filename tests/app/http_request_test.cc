@@ -8,8 +8,8 @@ namespace tapwatch::apptest {
 namespace {
 
 bool Parse(std::string_view s, decoders::HttpRequestLine& out) {
-  return decoders::ParseHttpRequestLine(
-      {reinterpret_cast<const uint8_t*>(s.data()), s.size()}, out);
+  return decoders::ParseHttpRequestLine({reinterpret_cast<const uint8_t*>(s.data()), s.size()},
+                                        out);
 }
 
 TEST(HttpRequest, MethodAndUri) {

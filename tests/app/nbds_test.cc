@@ -15,13 +15,13 @@ using decoders::NetbiosDetail;
 // RFC 1002 4.4.2 DIRECT_GROUP datagram carrying an SMB Trans to \MAILSLOT\BROWSE with an
 // MS-BRWS HostAnnouncement for "GUNNAR", OS 5.1.
 Bytes HostAnnouncement() {
-  Bytes browse{0x01, 0x00};          // Opcode HostAnnouncement, UpdateCount
-  Le32(browse, 720000);              // Periodicity
+  Bytes browse{0x01, 0x00};  // Opcode HostAnnouncement, UpdateCount
+  Le32(browse, 720000);      // Periodicity
   std::string name = "GUNNAR";
   name.resize(16, '\0');
   AppendText(browse, name);
-  Append(browse, {5, 1});            // OS major.minor
-  Le32(browse, 0x00001003);          // server type
+  Append(browse, {5, 1});    // OS major.minor
+  Le32(browse, 0x00001003);  // server type
   Append(browse, {0x0f, 0x01, 0x55, 0xaa});
   AppendText(browse, "comment");
   browse.push_back(0);
@@ -30,22 +30,22 @@ Bytes HostAnnouncement() {
   smb.push_back(17);  // WordCount
   const std::string slot = "\\MAILSLOT\\BROWSE";
   const uint16_t data_offset = static_cast<uint16_t>(32 + 1 + 34 + 2 + slot.size() + 1);
-  Le16(smb, 0);                                  // TotalParameterCount
+  Le16(smb, 0);                                     // TotalParameterCount
   Le16(smb, static_cast<uint16_t>(browse.size()));  // TotalDataCount
   Le16(smb, 0);
   Le16(smb, 0);
-  Append(smb, {0, 0});                           // MaxSetupCount, Reserved
-  Le16(smb, 0);                                  // Flags
-  Le32(smb, 0);                                  // Timeout
-  Le16(smb, 0);                                  // Reserved2
-  Le16(smb, 0);                                  // ParameterCount
-  Le16(smb, 0);                                  // ParameterOffset
+  Append(smb, {0, 0});                              // MaxSetupCount, Reserved
+  Le16(smb, 0);                                     // Flags
+  Le32(smb, 0);                                     // Timeout
+  Le16(smb, 0);                                     // Reserved2
+  Le16(smb, 0);                                     // ParameterCount
+  Le16(smb, 0);                                     // ParameterOffset
   Le16(smb, static_cast<uint16_t>(browse.size()));  // DataCount
-  Le16(smb, data_offset);                        // DataOffset
-  Append(smb, {3, 0});                           // SetupCount, Reserved3
+  Le16(smb, data_offset);                           // DataOffset
+  Append(smb, {3, 0});                              // SetupCount, Reserved3
   Le16(smb, 1);
   Le16(smb, 1);
-  Le16(smb, 2);                                  // setup words
+  Le16(smb, 2);  // setup words
   Le16(smb, static_cast<uint16_t>(slot.size() + 1 + browse.size()));
   AppendText(smb, slot);
   smb.push_back(0);

@@ -133,8 +133,8 @@ TEST(Nbss, EveryPrefixOfSessionRequest) {
     SmbStreamState st;
     st.seq_valid = true;  // in sync: the cut is a real truncation of a whole segment
     DecodedPacket pkt;
-    const auto s = decoders::DecodeNbssSegment({req.data(), n}, static_cast<uint32_t>(n), 0, st, d,
-                                               pkt);
+    const auto s =
+        decoders::DecodeNbssSegment({req.data(), n}, static_cast<uint32_t>(n), 0, st, d, pkt);
     if (n < 4) {
       EXPECT_EQ(s, DecodeStatus::kMalformed) << n;
       EXPECT_TRUE(pkt.Has(Anomaly::kNbssTruncated)) << n;

@@ -36,7 +36,8 @@ using V = std::vector<std::string>;
 TEST(PayloadSignature, CodeRedNimdaSlammer) {
   const PayloadSignatureTable t = Default();
   // Code Red I request line (CERT CA-2001-19): GET /default.ida?NNNN...N%u9090...
-  const std::string code_red = "GET /default.ida?" + std::string(224, 'N') + "%u9090%u6858 HTTP/1.0";
+  const std::string code_red =
+      "GET /default.ida?" + std::string(224, 'N') + "%u9090%u6858 HTTP/1.0";
   EXPECT_EQ(Names(t, 6, 80, code_red), V{"code_red"});
   EXPECT_EQ(Names(t, 6, 80, "GET /default.ida?" + std::string(224, 'X')), V{"code_red_ii"});
   EXPECT_EQ(Names(t, 6, 80, "GET /scripts/..%c0%af../winnt/system32/cmd.exe?/c+dir HTTP/1.0"),

@@ -113,8 +113,7 @@ bool PcapFlows::Run(const std::string& path, std::string& error) {
       const auto& q = pkt.icmp_quoted;
       uint32_t qsp = q.src_port, qdp = q.dst_port;
       if (q.ip_proto == decoders::kIpProtoIcmp) qsp = qdp = 0;  // quoted echo id not kept
-      const std::string qkey =
-          CanonicalKey(q.ip_proto, AddrText(q.src), qsp, AddrText(q.dst), qdp);
+      const std::string qkey = CanonicalKey(q.ip_proto, AddrText(q.src), qsp, AddrText(q.dst), qdp);
       auto qf = flows_.find(qkey);
       if (qf == flows_.end() && q.ip_proto == decoders::kIpProtoIcmp) {
         // The quote keeps no echo identifier: take the ICMP flow between the same addresses.

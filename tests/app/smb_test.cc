@@ -7,10 +7,10 @@
 namespace tapwatch::apptest {
 namespace {
 
+using decoders::Anomaly;
 using decoders::DecodedPacket;
 using decoders::DecodeStatus;
 using decoders::SmbDetail;
-using decoders::Anomaly;
 
 // Seed 000: SMB "Tree Disconnect Request" (0x71): header + WordCount 0 + ByteCount 0 = 35 bytes.
 Bytes TreeDisconnect() {

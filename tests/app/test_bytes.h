@@ -47,13 +47,13 @@ inline Bytes Smb1Header(uint8_t cmd, uint32_t status = 0, uint8_t flags = 0x18,
   Le32(b, status);
   b.push_back(flags);
   Le16(b, flags2);
-  Le16(b, 0);                      // PIDHigh
-  b.insert(b.end(), 8, 0);         // SecurityFeatures
-  Le16(b, 0);                      // Reserved
-  Le16(b, 0x0800);                 // TID
-  Le16(b, 0xfeff);                 // PIDLow
-  Le16(b, 0x0800);                 // UID
-  Le16(b, 0x0040);                 // MID
+  Le16(b, 0);               // PIDHigh
+  b.insert(b.end(), 8, 0);  // SecurityFeatures
+  Le16(b, 0);               // Reserved
+  Le16(b, 0x0800);          // TID
+  Le16(b, 0xfeff);          // PIDLow
+  Le16(b, 0x0800);          // UID
+  Le16(b, 0x0040);          // MID
   return b;
 }
 

@@ -200,7 +200,8 @@ TEST_P(TsharkDiff, PerFlowFieldsMatchTshark) {
     }
     auto check = [&](const char* field, const std::string& ours, const std::string& theirs) {
       for (const auto& k : kKnownDifferences) {
-        if (GetParam().file == std::string(k.file) && key == k.flow && field == std::string(k.field)) {
+        if (GetParam().file == std::string(k.file) && key == k.flow &&
+            field == std::string(k.field)) {
           EXPECT_EQ(ours, k.ours) << field << ", flow " << key << " (known difference changed)";
           EXPECT_EQ(theirs, k.tshark) << field << ", flow " << key << " (known difference)";
           return;
@@ -238,26 +239,27 @@ TEST_P(TsharkDiff, PerFlowFieldsMatchTshark) {
   RecordProperty("flows_compared", static_cast<int>(compared));
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    RealCaptures, TsharkDiff,
-    ::testing::Values(Case{"nDPI__netbios.pcap"}, Case{"nDPI__smbv1.pcap"},
-                      Case{"zeek__raw_ntlm_in_smb.pcap"}, Case{"zeek__smb3.pcap"},
-                      Case{"zeek__smb_v2_only_non_zero_reserved1.pcap"},
-                      Case{"suricata-verify__smb-eicar-file__input.pcap"},
-                      Case{"suricata-verify__smb1_osx.pcap"},
-                      Case{"suricata-verify__20171220_smb_net_user.pcap"},
-                      Case{"markofu-pcaps__xscan_capture.pcap"},
-                      Case{"zeek__cifs_negotiate_lanman.pcap"}, Case{"markofu-pcaps__icmp.pcap"},
-                      Case{"markofu-pcaps__icmp-tracert-slow.pcap"},
-                      Case{"markofu-pcaps__IP_PROTOCOL_SCAN.pcap"},
-                      Case{"markofu-pcaps__ICMP_echo_fingerprinting.pcap"}),
-    [](const auto& info) {
-      std::string n = info.param.file;
-      for (char& c : n) {
-        if (!isalnum(static_cast<unsigned char>(c))) c = '_';
-      }
-      return n;
-    });
+INSTANTIATE_TEST_SUITE_P(RealCaptures, TsharkDiff,
+                         ::testing::Values(Case{"nDPI__netbios.pcap"}, Case{"nDPI__smbv1.pcap"},
+                                           Case{"zeek__raw_ntlm_in_smb.pcap"},
+                                           Case{"zeek__smb3.pcap"},
+                                           Case{"zeek__smb_v2_only_non_zero_reserved1.pcap"},
+                                           Case{"suricata-verify__smb-eicar-file__input.pcap"},
+                                           Case{"suricata-verify__smb1_osx.pcap"},
+                                           Case{"suricata-verify__20171220_smb_net_user.pcap"},
+                                           Case{"markofu-pcaps__xscan_capture.pcap"},
+                                           Case{"zeek__cifs_negotiate_lanman.pcap"},
+                                           Case{"markofu-pcaps__icmp.pcap"},
+                                           Case{"markofu-pcaps__icmp-tracert-slow.pcap"},
+                                           Case{"markofu-pcaps__IP_PROTOCOL_SCAN.pcap"},
+                                           Case{"markofu-pcaps__ICMP_echo_fingerprinting.pcap"}),
+                         [](const auto& info) {
+                           std::string n = info.param.file;
+                           for (char& c : n) {
+                             if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+                           }
+                           return n;
+                         });
 
 // Malformed NBNS: must not crash, and the damage must be flagged. pevma-mrp__nbns is 1000
 // randpkt packets; tcpdump's nbns-valgrind is one packet that tripped valgrind in tcpdump.
