@@ -121,11 +121,11 @@ inline constexpr uint16_t kBitSeenSrc = 0x0002;        // the initiator has sent
 inline constexpr uint16_t kBitSeenDst = 0x0004;        // the responder has sent a packet
 inline constexpr uint16_t kBitPayloadSrc = 0x0008;     // the initiator sent payload (ever)
 inline constexpr uint16_t kBitPayloadDst = 0x0010;
-inline constexpr uint16_t kBitSynSeen = 0x0020;      // some packet of the flow carried SYN
-inline constexpr uint16_t kBitBareAckSrc = 0x0040;   // initiator's first packet: payload, no SYN
-inline constexpr uint16_t kBitBareAckDst = 0x0080;   // responder's first packet: payload, no SYN
-inline constexpr uint16_t kBitHasIcmp = 0x0100;      // icmp_type/code are set
-inline constexpr uint16_t kBitHasMac = 0x0200;       // macs are set
+inline constexpr uint16_t kBitSynSeen = 0x0020;     // some packet of the flow carried SYN
+inline constexpr uint16_t kBitBareAckSrc = 0x0040;  // initiator's first packet: payload, no SYN
+inline constexpr uint16_t kBitBareAckDst = 0x0080;  // responder's first packet: payload, no SYN
+inline constexpr uint16_t kBitHasIcmp = 0x0100;     // icmp_type/code are set
+inline constexpr uint16_t kBitHasMac = 0x0200;      // macs are set
 inline constexpr uint16_t kBitInUse = 0x8000;
 
 // Aligned to a cache line, with everything the lookup and the expiry check read (key, TCP

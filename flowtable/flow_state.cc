@@ -171,41 +171,73 @@ bool HistoryLooksLikeSynThenRst(const Flow& f) {
 
 std::string_view IcmpV4Mnemonic(uint8_t type, uint8_t code) {
   switch (type) {
-    case 0: return "ECR";
+    case 0:
+      return "ECR";
     case 3:
       switch (code) {
-        case 0: return "URN";
-        case 1: return "URH";
-        case 2: return "URP";
-        case 3: return "URP";
-        case 4: return "URF";
-        case 5: return "URS";
-        case 6: return "URNU";
-        case 7: return "URHU";
-        case 8: return "URISO";
-        case 9: return "URNPRO";
-        case 10: return "URHPRO";
-        case 11: return "URNTOS";
-        case 12: return "URHTOS";
-        case 13: return "URFIL";
-        case 14: return "URPRE";
-        case 15: return "URCUT";
-        default: return "UNR";
+        case 0:
+          return "URN";
+        case 1:
+          return "URH";
+        case 2:
+          return "URP";
+        case 3:
+          return "URP";
+        case 4:
+          return "URF";
+        case 5:
+          return "URS";
+        case 6:
+          return "URNU";
+        case 7:
+          return "URHU";
+        case 8:
+          return "URISO";
+        case 9:
+          return "URNPRO";
+        case 10:
+          return "URHPRO";
+        case 11:
+          return "URNTOS";
+        case 12:
+          return "URHTOS";
+        case 13:
+          return "URFIL";
+        case 14:
+          return "URPRE";
+        case 15:
+          return "URCUT";
+        default:
+          return "UNR";
       }
-    case 4: return "SRC";
-    case 5: return "RED";
-    case 8: return "ECO";
-    case 9: return "RTA";
-    case 10: return "RTS";
-    case 11: return "TXD";
-    case 12: return "PAR";
-    case 13: return "TST";
-    case 14: return "TSR";
-    case 15: return "IRQ";
-    case 16: return "IRR";
-    case 17: return "MAS";
-    case 18: return "MSR";
-    default: return "UNK";
+    case 4:
+      return "SRC";
+    case 5:
+      return "RED";
+    case 8:
+      return "ECO";
+    case 9:
+      return "RTA";
+    case 10:
+      return "RTS";
+    case 11:
+      return "TXD";
+    case 12:
+      return "PAR";
+    case 13:
+      return "TST";
+    case 14:
+      return "TSR";
+    case 15:
+      return "IRQ";
+    case 16:
+      return "IRR";
+    case 17:
+      return "MAS";
+    case 18:
+      return "MSR";
+    default:
+      return "UNK";
   }
 }
 
@@ -213,24 +245,41 @@ std::string_view IcmpV6Mnemonic(uint8_t type, uint8_t code) {
   switch (type) {
     case 1:
       switch (code) {
-        case 0: return "URN";
-        case 1: return "URNPRO";
-        case 3: return "URH";
-        case 4: return "URP";
-        default: return "UNR";
+        case 0:
+          return "URN";
+        case 1:
+          return "URNPRO";
+        case 3:
+          return "URH";
+        case 4:
+          return "URP";
+        default:
+          return "UNR";
       }
-    case 2: return "PTB";
-    case 3: return "TXD";
-    case 4: return "PAR";
-    case 128: return "ECO";
-    case 129: return "ECR";
-    case 130: return "MRQ";
-    case 131: return "MHR";
-    case 133: return "NRS";
-    case 134: return "NRA";
-    case 135: return "NNS";
-    case 136: return "NNA";
-    default: return "UNK";
+    case 2:
+      return "PTB";
+    case 3:
+      return "TXD";
+    case 4:
+      return "PAR";
+    case 128:
+      return "ECO";
+    case 129:
+      return "ECR";
+    case 130:
+      return "MRQ";
+    case 131:
+      return "MHR";
+    case 133:
+      return "NRS";
+    case 134:
+      return "NRA";
+    case 135:
+      return "NNS";
+    case 136:
+      return "NNA";
+    default:
+      return "UNK";
   }
 }
 
@@ -245,20 +294,28 @@ decoders::IpAddress ToAddr(const std::array<uint8_t, 16>& bytes, uint8_t version
 
 std::string_view EndReasonName(EndReason why) noexcept {
   switch (why) {
-    case EndReason::kIdle: return "idle";
-    case EndReason::kActive: return "active";
-    case EndReason::kTcpClose: return "tcp-close";
-    case EndReason::kEvicted: return "evicted";
-    case EndReason::kShutdown: return "shutdown";
+    case EndReason::kIdle:
+      return "idle";
+    case EndReason::kActive:
+      return "active";
+    case EndReason::kTcpClose:
+      return "tcp-close";
+    case EndReason::kEvicted:
+      return "evicted";
+    case EndReason::kShutdown:
+      return "shutdown";
   }
   return "unknown";
 }
 
 std::string_view DirectionConfidenceName(DirectionConfidence d) noexcept {
   switch (d) {
-    case DirectionConfidence::kSyn: return "syn";
-    case DirectionConfidence::kSynAck: return "synack";
-    case DirectionConfidence::kGuess: return "guess";
+    case DirectionConfidence::kSyn:
+      return "syn";
+    case DirectionConfidence::kSynAck:
+      return "synack";
+    case DirectionConfidence::kGuess:
+      return "guess";
   }
   return "guess";
 }

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <new>
-#include <limits>
 #include <stdexcept>
 
 namespace tapwatch::flowtable {
@@ -279,15 +279,16 @@ uint64_t FlowTable::IdleTimeout(const Flow& f, EndReason* why) const {
         *why = EndReason::kTcpClose;
         return t.tcp_closed_ns;
       }
-      auto opened = [](S s) {
-        return s == S::kEstablished || s == S::kPartial || s == S::kClosed;
-      };
+      auto opened = [](S s) { return s == S::kEstablished || s == S::kPartial || s == S::kClosed; };
       return opened(os) && opened(rs) ? t.tcp_established_ns : t.tcp_new_ns;
     }
-    case decoders::kIpProtoUdp: return t.udp_ns;
+    case decoders::kIpProtoUdp:
+      return t.udp_ns;
     case decoders::kIpProtoIcmp:
-    case decoders::kIpProtoIcmpv6: return t.icmp_ns;
-    default: return t.other_ns;
+    case decoders::kIpProtoIcmpv6:
+      return t.icmp_ns;
+    default:
+      return t.other_ns;
   }
 }
 
@@ -312,11 +313,20 @@ void FlowTable::ExportFinal(uint32_t i, EndReason why, ExportSink& sink) {
   ++stats_.exported;
   --stats_.active;
   switch (why) {
-    case EndReason::kIdle: ++stats_.idle; break;
-    case EndReason::kTcpClose: ++stats_.tcp_close; break;
-    case EndReason::kEvicted: ++stats_.evicted; break;
-    case EndReason::kShutdown: ++stats_.shutdown; break;
-    case EndReason::kActive: break;
+    case EndReason::kIdle:
+      ++stats_.idle;
+      break;
+    case EndReason::kTcpClose:
+      ++stats_.tcp_close;
+      break;
+    case EndReason::kEvicted:
+      ++stats_.evicted;
+      break;
+    case EndReason::kShutdown:
+      ++stats_.shutdown;
+      break;
+    case EndReason::kActive:
+      break;
   }
   Tag(i) = 0;
   flows_[i].bits = 0;
@@ -551,9 +561,8 @@ UpdateResult FlowTable::Update(const DecodedPacket& pkt, ExportSink& sink) noexc
       p.dport = q.dst_port;
     }
     const uint8_t qv = q.src.family != 0 ? q.src.family : pkt.ip_version;
-    const FlowKey qk = MakeKey(q.src.bytes, q.dst.bytes, qv, q.ip_proto,
-                               pkt.vlan_outer, pkt.vlan_inner, p)
-                           .key;
+    const FlowKey qk =
+        MakeKey(q.src.bytes, q.dst.bytes, qv, q.ip_proto, pkt.vlan_outer, pkt.vlan_inner, p).key;
     const uint32_t qi = FindSlot(qk, HashKey(qk, config_.hash_seed));
     if (qi != kNoSlot && qi != slot) {
       result.quoted_flow = &flows_[qi];

@@ -42,11 +42,11 @@ struct Timeouts {
 };
 
 struct FlowTableConfig {
-  uint32_t capacity_log2 = 19;               // slots = 2^capacity_log2, 3..30
+  uint32_t capacity_log2 = 19;                 // slots = 2^capacity_log2, 3..30
   uint64_t hash_seed = 0x5eed'1234'abcd'9876;  // set from a random source at start-up
   Timeouts timeouts;
-  uint32_t sweep_buckets_per_packet = 2;  // expiry work per Update()
-  uint32_t fragment_cache_log2 = 10;      // fragment-cache entries = 2^n (0..20)
+  uint32_t sweep_buckets_per_packet = 2;          // expiry work per Update()
+  uint32_t fragment_cache_log2 = 10;              // fragment-cache entries = 2^n (0..20)
   uint64_t fragment_timeout_ns = 30'000'000'000;  // cache entries older than this are ignored
   /// Optional: called once with the slot array (2 MiB aligned) right after allocation, so the
   /// sensor can ask for transparent huge pages (madvise(MADV_HUGEPAGE)); the table itself stays
@@ -55,7 +55,9 @@ struct FlowTableConfig {
 };
 
 /// Receives every record leaving the table. `flow` is valid only during the call; its slot may
-/// be reused right after. `interim` is true for active-timeout records (why == kActive).
+/// be reused right after. `interim` is true for active-timeout records (why == kActive). Called
+/// from the noexcept packet path: Export must not throw. It may read the table but must not call
+/// Update/Advance/FlushAll.
 class ExportSink {
  public:
   virtual ~ExportSink() = default;
@@ -70,16 +72,16 @@ struct UpdateResult {
 };
 
 struct FlowTableStats {
-  uint64_t packets = 0;          // Update() calls with an IP packet
-  uint64_t non_ip = 0;           // Update() calls ignored (ip_version == 0)
-  uint64_t created = 0;          // flows created
-  uint64_t exported = 0;         // final records (one per flow that left the table)
-  uint64_t interim_records = 0;  // interim (active) records
-  uint64_t evicted = 0;          // final records with kEvicted
-  uint64_t idle = 0;             // final records with kIdle
-  uint64_t tcp_close = 0;        // final records with kTcpClose
-  uint64_t shutdown = 0;         // final records with kShutdown
-  uint64_t active = 0;           // flows currently in the table
+  uint64_t packets = 0;                // Update() calls with an IP packet
+  uint64_t non_ip = 0;                 // Update() calls ignored (ip_version == 0)
+  uint64_t created = 0;                // flows created
+  uint64_t exported = 0;               // final records (one per flow that left the table)
+  uint64_t interim_records = 0;        // interim (active) records
+  uint64_t evicted = 0;                // final records with kEvicted
+  uint64_t idle = 0;                   // final records with kIdle
+  uint64_t tcp_close = 0;              // final records with kTcpClose
+  uint64_t shutdown = 0;               // final records with kShutdown
+  uint64_t active = 0;                 // flows currently in the table
   uint64_t fragment_cache_hits = 0;    // later fragments whose ports were found
   uint64_t fragment_cache_misses = 0;  // later fragments counted against the L3 flow
   uint64_t quoted_found = 0;           // ICMP errors whose quoted flow was present

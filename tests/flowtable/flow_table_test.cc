@@ -108,8 +108,7 @@ TEST(Direction, SynSenderIsTheInitiator) {
 TEST(Direction, SynAckFirstMakesItsReceiverTheInitiator) {
   FlowTable table(SmallConfig());
   RecordingSink sink;
-  const auto r =
-      table.Update(Tcp("10.0.0.1", 22, "10.0.0.9", 5555, kTcpSyn | kTcpAck, kSec), sink);
+  const auto r = table.Update(Tcp("10.0.0.1", 22, "10.0.0.9", 5555, kTcpSyn | kTcpAck, kSec), sink);
   EXPECT_FALSE(r.from_src);
   table.FlushAll(sink);
   ASSERT_EQ(sink.records.size(), 1u);
@@ -182,8 +181,7 @@ TEST(Timeouts, PerProtocolIdleDefaults) {
        EndReason::kTcpClose},
       {"udp", {Udp("10.0.0.1", 1, "10.0.0.2", 2, t0)}, 60 * kSec, EndReason::kIdle},
       {"icmp", {Icmp("10.0.0.1", "10.0.0.2", 8, 0, 1, t0)}, 60 * kSec, EndReason::kIdle},
-      {"icmpv6", {Icmp("2001:db8::1", "2001:db8::2", 128, 0, 1, t0)}, 60 * kSec,
-       EndReason::kIdle},
+      {"icmpv6", {Icmp("2001:db8::1", "2001:db8::2", 128, 0, 1, t0)}, 60 * kSec, EndReason::kIdle},
       {"gre", {Ip("10.0.0.1", "10.0.0.2", 47, t0)}, 60 * kSec, EndReason::kIdle},
   };
   for (const IdleCase& c : cases) {
@@ -452,8 +450,8 @@ TEST(Icmp, ErrorsReturnTheQuotedFlowAndNeverCreateIt) {
   EXPECT_EQ(r.quoted_flow, tcp.flow);
   EXPECT_NE(r.flow, tcp.flow);
   EXPECT_EQ(SrcAddr(*r.flow), Addr("10.5.5.5"));
-  EXPECT_EQ(SrcPort(*r.flow), 3);  // type
-  EXPECT_EQ(DstPort(*r.flow), 1);  // code
+  EXPECT_EQ(SrcPort(*r.flow), 3);        // type
+  EXPECT_EQ(DstPort(*r.flow), 1);        // code
   EXPECT_EQ(tcp.flow->dir[0].pkts, 1u);  // the quoted flow is not counted
   // A quote of an unknown flow: nullptr, and only the ICMP flow exists afterwards.
   err.icmp_quoted.dst_port = 81;

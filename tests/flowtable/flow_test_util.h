@@ -54,8 +54,7 @@ inline DecodedPacket Ip(const char* src, const char* dst, uint8_t proto, uint64_
 
 inline DecodedPacket Tcp(const char* src, uint16_t sport, const char* dst, uint16_t dport,
                          uint8_t flags, uint64_t ts_ns, uint32_t payload = 0, uint32_t seq = 1000) {
-  DecodedPacket p =
-      Ip(src, dst, decoders::kIpProtoTcp, ts_ns, static_cast<uint16_t>(40 + payload));
+  DecodedPacket p = Ip(src, dst, decoders::kIpProtoTcp, ts_ns, static_cast<uint16_t>(40 + payload));
   p.has_l4 = true;
   p.src_port = sport;
   p.dst_port = dport;
@@ -67,8 +66,7 @@ inline DecodedPacket Tcp(const char* src, uint16_t sport, const char* dst, uint1
 
 inline DecodedPacket Udp(const char* src, uint16_t sport, const char* dst, uint16_t dport,
                          uint64_t ts_ns, uint32_t payload = 20) {
-  DecodedPacket p =
-      Ip(src, dst, decoders::kIpProtoUdp, ts_ns, static_cast<uint16_t>(28 + payload));
+  DecodedPacket p = Ip(src, dst, decoders::kIpProtoUdp, ts_ns, static_cast<uint16_t>(28 + payload));
   p.has_l4 = true;
   p.src_port = sport;
   p.dst_port = dport;
@@ -76,8 +74,8 @@ inline DecodedPacket Udp(const char* src, uint16_t sport, const char* dst, uint1
   return p;
 }
 
-inline DecodedPacket Icmp(const char* src, const char* dst, uint8_t type, uint8_t code,
-                          uint16_t id, uint64_t ts_ns, uint32_t payload = 32) {
+inline DecodedPacket Icmp(const char* src, const char* dst, uint8_t type, uint8_t code, uint16_t id,
+                          uint64_t ts_ns, uint32_t payload = 32) {
   const bool v6 = std::strchr(src, ':') != nullptr;
   DecodedPacket p = Ip(src, dst, v6 ? decoders::kIpProtoIcmpv6 : decoders::kIpProtoIcmp, ts_ns,
                        static_cast<uint16_t>((v6 ? 48 : 28) + payload));

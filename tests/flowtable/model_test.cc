@@ -75,8 +75,8 @@ class Model {
       ModelFlow f;
       f.id = next_id_++;
       f.proto = p.ip_proto;
-      const bool synack = p.ip_proto == decoders::kIpProtoTcp && (p.tcp_flags & kTcpSyn) &&
-                          (p.tcp_flags & kTcpAck);
+      const bool synack =
+          p.ip_proto == decoders::kIpProtoTcp && (p.tcp_flags & kTcpSyn) && (p.tcp_flags & kTcpAck);
       f.initiator = synack ? receiver : sender;
       f.responder = synack ? sender : receiver;
       f.first = f.last = f.record_start = p.ts_ns;
@@ -119,9 +119,12 @@ class Model {
           return t_.tcp_closed_ns;
         }
         return t_.tcp_new_ns;  // the test config makes new == established
-      case decoders::kIpProtoUdp: return t_.udp_ns;
-      case decoders::kIpProtoIcmp: return t_.icmp_ns;
-      default: return t_.other_ns;
+      case decoders::kIpProtoUdp:
+        return t_.udp_ns;
+      case decoders::kIpProtoIcmp:
+        return t_.icmp_ns;
+      default:
+        return t_.other_ns;
     }
   }
 
@@ -164,8 +167,8 @@ class TableSink : public ExportSink {
  public:
   void Export(const Flow& f, EndReason why, bool interim) override {
     records.push_back({f.flow_id, f.record_seq, why, interim, AddrText(SrcAddr(f)),
-                       AddrText(DstAddr(f)), SrcPort(f), DstPort(f), f.key.ip_proto,
-                       f.dir[0].pkts, f.dir[1].pkts, f.dir[0].ip_bytes, f.dir[1].ip_bytes});
+                       AddrText(DstAddr(f)), SrcPort(f), DstPort(f), f.key.ip_proto, f.dir[0].pkts,
+                       f.dir[1].pkts, f.dir[0].ip_bytes, f.dir[1].ip_bytes});
   }
   std::vector<ModelRecord> records;
 };
@@ -191,9 +194,9 @@ void RunSeed(uint32_t seed, uint32_t sweep_buckets) {
   // records; rare long jumps make them go idle.
   const char* hosts[] = {"10.0.0.1", "192.168.7.4", "172.16.0.9"};
   const uint16_t ports[] = {80, 1025};
-  const uint8_t flag_choices[] = {kTcpSyn,          kTcpSyn | kTcpAck, kTcpAck,
+  const uint8_t flag_choices[] = {kTcpSyn,           kTcpSyn | kTcpAck, kTcpAck,
                                   kTcpPsh | kTcpAck, kTcpFin | kTcpAck, kTcpRst,
-                                  kTcpRst | kTcpAck, kTcpAck,          kTcpPsh | kTcpAck};
+                                  kTcpRst | kTcpAck, kTcpAck,           kTcpPsh | kTcpAck};
   uint64_t t = 1'000'000 * kSec;
   for (int op = 0; op < 4000; ++op) {
     t += pick(100) == 0 ? uint64_t(pick(150)) * kSec : uint64_t(pick(300)) * 1'000'000;
@@ -249,14 +252,15 @@ void RunSeed(uint32_t seed, uint32_t sweep_buckets) {
   ASSERT_EQ(got.size(), want.size()) << "seed " << seed;
   size_t interim = 0;
   for (size_t i = 0; i < got.size(); ++i) {
-    ASSERT_EQ(got[i], want[i]) << "seed " << seed << " record " << i << " flow "
-                               << want[i].flow_id << " seq " << want[i].record_seq;
+    ASSERT_EQ(got[i], want[i]) << "seed " << seed << " record " << i << " flow " << want[i].flow_id
+                               << " seq " << want[i].record_seq;
     interim += got[i].interim;
   }
   // The run must exercise every kind of ending.
   EXPECT_GT(interim, 0u) << seed;
   auto count = [&](EndReason why) {
-    return std::count_if(got.begin(), got.end(), [&](const ModelRecord& m) { return m.why == why; });
+    return std::count_if(got.begin(), got.end(),
+                         [&](const ModelRecord& m) { return m.why == why; });
   };
   EXPECT_GT(count(EndReason::kIdle), 0) << seed;
   EXPECT_GT(count(EndReason::kTcpClose), 0) << seed;

@@ -63,8 +63,12 @@ TEST(NoAllocation, UpdateAdvanceAndFlushNeverAllocate) {
       case 0:
         pkts.push_back(Tcp(hosts[a], sport, hosts[b], 80, static_cast<uint8_t>(rng()), t, 10));
         break;
-      case 1: pkts.push_back(Udp(hosts[a], sport, hosts[b], 53, t)); break;
-      case 2: pkts.push_back(Icmp(hosts[3], hosts[4], 128, 0, sport, t)); break;
+      case 1:
+        pkts.push_back(Udp(hosts[a], sport, hosts[b], 53, t));
+        break;
+      case 2:
+        pkts.push_back(Icmp(hosts[3], hosts[4], 128, 0, sport, t));
+        break;
       default: {
         auto p = Udp(hosts[a], sport, hosts[b], 53, t);
         p.is_fragment = true;

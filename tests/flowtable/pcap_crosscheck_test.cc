@@ -39,10 +39,10 @@ bool InCi() {
   return ci != nullptr && std::string(ci) == "true";
 }
 
-#define SKIP_OR_FAIL(msg)          \
-  do {                             \
-    if (InCi()) FAIL() << (msg);   \
-    GTEST_SKIP() << (msg);         \
+#define SKIP_OR_FAIL(msg)        \
+  do {                           \
+    if (InCi()) FAIL() << (msg); \
+    GTEST_SKIP() << (msg);       \
   } while (0)
 
 std::string RunCommand(const std::string& cmd) {
@@ -120,7 +120,8 @@ TEST_P(PcapCrossCheck, CountsPerEndpointMatchTshark) {
       "tshark -n -r '" + path +
       "' -o ip.defragment:FALSE -o ipv6.defragment:FALSE -Y '(tcp or udp) and not icmp and not "
       "icmpv6 and not (ip.flags.mf == 1 or ip.frag_offset > 0) and not ipv6.fragment' "
-      "-T fields -E separator=/t -E occurrence=f -e ip.src -e ipv6.src -e ip.dst -e ipv6.dst -e ip.proto "
+      "-T fields -E separator=/t -E occurrence=f -e ip.src -e ipv6.src -e ip.dst -e ipv6.dst -e "
+      "ip.proto "
       "-e ipv6.nxt -e tcp.srcport -e udp.srcport -e tcp.dstport -e udp.dstport -e frame.len "
       "-e ip.len -e ipv6.plen 2>/dev/null");
   size_t lines = 0;
@@ -174,15 +175,16 @@ TEST_P(PcapCrossCheck, TcpOrientationPacketsAndFlagsMatchArgus) {
   const std::string path = SharedDir() + "/pcaps/" + GetParam();
   if (!std::filesystem::exists(path)) SKIP_OR_FAIL("capture not found: " + path);
   if (!HaveTool("argus") || !HaveTool("ra")) SKIP_OR_FAIL("argus/ra not installed");
-  const std::string tmp =
-      (std::filesystem::temp_directory_path() / ("ft_xcheck_" + std::to_string(getpid()) + ".argus"))
-          .string();
+  const std::string tmp = (std::filesystem::temp_directory_path() /
+                           ("ft_xcheck_" + std::to_string(getpid()) + ".argus"))
+                              .string();
   RunCommand("argus -r '" + path + "' -w '" + tmp + "' 2>/dev/null");
-  const std::string out =
-      RunCommand("ra -r '" + tmp + "' -n -Z b -c , -s saddr sport dir daddr dport spkts dpkts "
-                 "state:40 - tcp 2>/dev/null");
+  const std::string out = RunCommand("ra -r '" + tmp +
+                                     "' -n -Z b -c , -s saddr sport dir daddr dport spkts dpkts "
+                                     "state:40 - tcp 2>/dev/null");
   // The same records (same order) with the plain state column (REQ/ACC/CON/FIN/RST/...).
-  const std::string states = RunCommand("ra -r '" + tmp + "' -n -c , -s state:10 - tcp 2>/dev/null");
+  const std::string states =
+      RunCommand("ra -r '" + tmp + "' -n -c , -s state:10 - tcp 2>/dev/null");
   std::filesystem::remove(tmp);
 
   struct ArgusFlow {
@@ -265,8 +267,8 @@ TEST_P(PcapCrossCheck, TcpOrientationPacketsAndFlagsMatchArgus) {
 
 INSTANTIATE_TEST_SUITE_P(Captures, PcapCrossCheck,
                          ::testing::Values("markofu-pcaps__attack-trace.pcap",
-                                           "markofu-pcaps__portscan.pcap",
-                                           "nDPI__synscan.pcap", "markofu-pcaps__FIN_SCAN.pcap",
+                                           "markofu-pcaps__portscan.pcap", "nDPI__synscan.pcap",
+                                           "markofu-pcaps__FIN_SCAN.pcap",
                                            "markofu-pcaps__xscan_capture.pcap",
                                            "markofu-pcaps__puzzle1.pcap"));
 

@@ -39,8 +39,9 @@ Rec RunSteps(const std::vector<Step>& steps, bool idle_out = false) {
   RecordingSink sink(&table);
   uint64_t t = 1000 * kSec;
   for (const Step& s : steps) {
-    const auto pkt = s.from_a ? Tcp("10.0.0.1", 1025, "10.0.0.2", 445, s.flags, t, s.payload, s.seq)
-                              : Tcp("10.0.0.2", 445, "10.0.0.1", 1025, s.flags, t, s.payload, s.seq);
+    const auto pkt = s.from_a
+                         ? Tcp("10.0.0.1", 1025, "10.0.0.2", 445, s.flags, t, s.payload, s.seq)
+                         : Tcp("10.0.0.2", 445, "10.0.0.1", 1025, s.flags, t, s.payload, s.seq);
     table.Update(pkt, sink);
     t += 1'000'000;
   }

@@ -88,8 +88,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       p.tcp_seq = b[3];
       switch (op) {
         case 0:
-        case 1: p.ip_proto = tapwatch::decoders::kIpProtoTcp; break;
-        case 2: p.ip_proto = tapwatch::decoders::kIpProtoUdp; break;
+        case 1:
+          p.ip_proto = tapwatch::decoders::kIpProtoTcp;
+          break;
+        case 2:
+          p.ip_proto = tapwatch::decoders::kIpProtoUdp;
+          break;
         case 3:
         case 4:
           p.ip_proto = v6 ? tapwatch::decoders::kIpProtoIcmpv6 : tapwatch::decoders::kIpProtoIcmp;
