@@ -7,6 +7,8 @@
 #include <ctime>
 #include <map>
 #include <set>
+#include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -220,16 +222,20 @@ struct HostAgg {
 
 struct OpenPortAgg {
   int64_t flows = 0;
-  std::set<uint32_t> clients;  // bounded below
   int64_t first_ns = 0;
+  uint32_t id = 0;       // index for the (id, client) pairs counted after the pass
+  int64_t clients = 0;   // distinct clients, filled after the pass
 };
 
 struct MacAgg {
-  std::set<uint32_t> home_ips;
-  std::set<uint32_t> external_ips;  // capped
+  uint32_t id = 0;                 // index for the (id, address) pairs counted after the pass
+  std::vector<uint32_t> home_ips;  // filled after the pass
+  int64_t external_ips = 0;        // filled after the pass
   int64_t flows = 0;
+  uint32_t last_home_ip = 0;
+  std::vector<uint32_t> external_sample;  // distinct external addresses, up to the sample size
 };
-constexpr size_t kMacExternalCap = 256;
+constexpr size_t kMacExternalSample = 64;
 
 struct SpoofAgg {
   std::string category;
@@ -286,17 +292,43 @@ struct TraceAgg {
   int64_t first_ns = INT64_MAX;
 };
 
+// Hashes for the pass's keys (std::map lookups per row were the pass's main cost).
+struct TupleHash {
+  static size_t Mix(uint64_t h, uint64_t v) {
+    h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    return static_cast<size_t>(h);
+  }
+  template <typename... T>
+  size_t operator()(const std::tuple<T...>& t) const {
+    size_t h = 0;
+    std::apply([&](const auto&... v) { ((h = Mix(h, static_cast<uint64_t>(v))), ...); }, t);
+    return h;
+  }
+  template <typename A, typename B>
+  size_t operator()(const std::pair<A, B>& p) const {
+    return Mix(Mix(0, static_cast<uint64_t>(p.first)), static_cast<uint64_t>(p.second));
+  }
+};
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
 // Everything accumulated during the one pass.
 struct Accumulators {
   int64_t rows = 0, flows = 0, interim_rows = 0, ipv6_rows = 0, packets = 0;
   int64_t min_start = INT64_MAX, max_end = 0;
-  std::map<uint32_t, HostAgg> hosts;
-  std::map<std::tuple<uint32_t, int, uint32_t>, OpenPortAgg> open_ports;
-  std::unordered_map<std::string, MacAgg> macs;
+  std::vector<HostAgg> hosts;                      // by home slot (see Builder::HostSlot)
+  std::vector<uint8_t> host_seen;
+  std::unordered_map<uint32_t, HostAgg> hosts_big;  // homes larger than 2^20 addresses
+  std::vector<uint64_t> mac_ips;                    // mac id << 33 | home bit << 32 | address
+  std::unordered_map<std::tuple<uint32_t, int, uint32_t>, OpenPortAgg, TupleHash> open_ports;
+  std::vector<uint64_t> open_port_clients;  // id << 32 | client
+  std::unordered_map<std::string, MacAgg, StringHash, std::equal_to<>> macs;
   std::map<uint32_t, std::map<uint32_t, int64_t>> syslog;  // receiver -> sender -> packets
   // ports: key = proto_bit<<63 | port<<47 | addr<<15 | bucket
   std::vector<uint64_t> port_src_keys, port_dst_keys;
-  std::map<std::pair<int, uint32_t>, Counter> port_counts;
+  std::unordered_map<std::pair<int, uint32_t>, Counter, TupleHash> port_counts;
   std::vector<std::array<Counter, kNumCategories>> trend;  // per bucket
   std::vector<ScanEv> scan;
   std::map<uint32_t, ProbeAgg> probes;
@@ -304,7 +336,7 @@ struct Accumulators {
   int64_t multicast_ttl1_flows = 0;
   std::map<uint32_t, SpoofAgg> spoofed;
   std::map<uint32_t, BackscatterAgg> backscatter;
-  std::map<std::tuple<uint32_t, uint32_t, int, uint32_t>, OutboundAgg> outbound;
+  std::unordered_map<std::tuple<uint32_t, uint32_t, int, uint32_t>, OutboundAgg, TupleHash> outbound;
   std::map<std::string, ReservedAgg> reserved;
   std::vector<uint64_t> reserved_week_hosts;  // week_day<<32 | host
   std::map<uint32_t, BareAckAgg> bare_ack;    // by /16
@@ -353,6 +385,36 @@ class Builder {
       if (c.Contains(a)) return true;
     }
     return false;
+  }
+  // Home hosts live in a flat array when the home networks hold at most 2^20 addresses.
+  void InitHostSlots() {
+    uint64_t total = 0;
+    for (const auto& c : home_) {
+      slot_base_.push_back(total);
+      total += uint64_t{1} << (32 - c.prefix_len);
+    }
+    if (total <= (1u << 20)) {
+      acc_.hosts.resize(total);
+      acc_.host_seen.assign(total, 0);
+    }
+  }
+  HostAgg& HostSlot(uint32_t a) {
+    if (!acc_.hosts.empty()) {
+      for (size_t i = 0; i < home_.size(); ++i) {
+        if (home_[i].Contains(a)) {
+          size_t slot = slot_base_[i] + (a - home_[i].network);
+          acc_.host_seen[slot] = 1;
+          return acc_.hosts[slot];
+        }
+      }
+    }
+    return acc_.hosts_big[a];
+  }
+  uint32_t SlotAddress(size_t slot) const {
+    for (size_t i = home_.size(); i-- > 0;) {
+      if (slot >= slot_base_[i]) return home_[i].network + static_cast<uint32_t>(slot - slot_base_[i]);
+    }
+    return 0;
   }
   bool IsBroadcastDst(uint32_t a) const {
     if (a == 0xFFFFFFFFu || IsMulticast(a)) return true;
@@ -413,6 +475,7 @@ class Builder {
   const ReportOptions& opt_;
   const ReferenceData& ref_;
   std::vector<Cidr> home_;
+  std::vector<uint64_t> slot_base_;
   bool home_inferred_ = false;
   std::string home_how_;
   Period period_;
@@ -425,6 +488,8 @@ class Builder {
     std::vector<std::string> reasons;
   };
   std::map<uint32_t, ThreatAgg> threats_;
+  std::string last_mac_[2];
+  MacAgg* last_mac_agg_[2] = {nullptr, nullptr};
   std::set<uint32_t> compromised_;
 };
 
@@ -616,11 +681,11 @@ bool Builder::ScanFlows(std::string* error) {
       has_host = false;
     }
     if (has_host) {
-      auto& h = acc_.hosts[host].cat[cat];
+      auto& h = HostSlot(host).cat[cat];
       h.flows += flows_inc;
       h.packets += pk;
       if (cat == kInternal) {
-        auto& h2 = acc_.hosts[b].cat[cat];
+        auto& h2 = HostSlot(b).cat[cat];
         h2.flows += flows_inc;
         h2.packets += pk;
       }
@@ -635,9 +700,11 @@ bool Builder::ScanFlows(std::string* error) {
     if (dst_home && dpk > 0) {
       bool answered = proto == 6 ? ((dflags & 0x12) == 0x12 || dpay > 0) : proto == 17;
       if (answered && (proto == 6 || proto == 17)) {
-        auto& o = acc_.open_ports[{dst, proto, dport}];
+        auto [it, fresh] = acc_.open_ports.try_emplace({dst, proto, dport});
+        auto& o = it->second;
+        if (fresh) o.id = static_cast<uint32_t>(acc_.open_ports.size());
         o.flows += flows_inc;
-        if (o.clients.size() < 1000) o.clients.insert(src);
+        acc_.open_port_clients.push_back(uint64_t{o.id} << 32 | src);
         if (o.first_ns == 0 || start < o.first_ns) o.first_ns = start;
       }
     }
@@ -645,9 +712,11 @@ bool Builder::ScanFlows(std::string* error) {
         (sflags & 0x10) && sport < dport && sport < 49152) {
       // Mid-stream flow first seen from the home side: the home host is the server (the
       // seed's "outgoing logs without SYN nor RST").
-      auto& o = acc_.open_ports[{src, proto, sport}];
+      auto [it, fresh] = acc_.open_ports.try_emplace({src, proto, sport});
+      auto& o = it->second;
+      if (fresh) o.id = static_cast<uint32_t>(acc_.open_ports.size());
       o.flows += flows_inc;
-      if (o.clients.size() < 1000) o.clients.insert(dst);
+      acc_.open_port_clients.push_back(uint64_t{o.id} << 32 | dst);
       if (o.first_ns == 0 || start < o.first_ns) o.first_ns = start;
     }
     if (proto == 17 && dport == 514 && src_home && dst_home) acc_.syslog[dst][src] += spk;
@@ -659,12 +728,31 @@ bool Builder::ScanFlows(std::string* error) {
       uint32_t ip = side == 0 ? src : dst;
       if ((side == 0 ? spk : dpk) == 0 && side == 0) continue;
       if (IsMulticast(ip) || ip == 0xFFFFFFFFu) continue;
-      auto& m = acc_.macs[std::string(mac)];
+      // Consecutive rows often carry the same MAC: remember the last lookup per side.
+      MacAgg* mp;
+      if (mac == last_mac_[side]) {
+        mp = last_mac_agg_[side];
+      } else {
+        auto it = acc_.macs.find(mac);
+        if (it == acc_.macs.end()) {
+          it = acc_.macs.emplace(std::string(mac), MacAgg{}).first;
+          it->second.id = static_cast<uint32_t>(acc_.macs.size());
+        }
+        mp = &it->second;
+        last_mac_[side] = std::string(mac);
+        last_mac_agg_[side] = mp;
+      }
+      auto& m = *mp;
       m.flows += flows_inc;
-      if (IsHome(ip)) {
-        if (!(dst_bcast && side == 1)) m.home_ips.insert(ip);
-      } else if (m.external_ips.size() < kMacExternalCap) {
-        m.external_ips.insert(ip);
+      const bool ip_home = side == 0 ? src_home : dst_home;
+      if (ip_home && !(dst_bcast && side == 1)) {
+        if (ip != m.last_home_ip) acc_.mac_ips.push_back(uint64_t{m.id} << 33 | uint64_t{1} << 32 | ip);
+        m.last_home_ip = ip;
+      } else if (!ip_home && m.external_sample.size() < kMacExternalSample &&
+                 std::find(m.external_sample.begin(), m.external_sample.end(), ip) ==
+                     m.external_sample.end()) {
+        // Only "many" matters (a router): stop counting external addresses at the sample size.
+        m.external_sample.push_back(ip);
       }
     }
 
@@ -916,7 +1004,15 @@ JsonValue Builder::Hosts() {
     int64_t inbound, outbound, total;
   };
   std::vector<Row> rows;
-  for (const auto& [h, agg] : acc_.hosts) {
+  std::vector<std::pair<uint32_t, const HostAgg*>> all;
+  for (size_t i = 0; i < acc_.hosts.size(); ++i) {
+    if (acc_.host_seen[i]) all.push_back({SlotAddress(i), &acc_.hosts[i]});
+  }
+  for (const auto& [h, agg] : acc_.hosts_big) all.push_back({h, &agg});
+  std::unordered_map<uint32_t, const HostAgg*> by_addr;
+  for (const auto& [h, aggp] : all) {
+    const HostAgg& agg = *aggp;
+    by_addr[h] = aggp;
     Row r{h, 0, 0, 0};
     for (int c = 0; c < kNumCategories; ++c) {
       r.total += agg.cat[c].packets;
@@ -926,7 +1022,8 @@ JsonValue Builder::Hosts() {
     rows.push_back(r);
   }
   std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
-    return a.inbound != b.inbound ? a.inbound > b.inbound : a.total > b.total;
+    if (a.inbound != b.inbound) return a.inbound > b.inbound;
+    return a.total != b.total ? a.total > b.total : a.host < b.host;
   });
   JsonValue s = JsonValue::Object();
   s.Set("title", "Most attacked / most active home hosts");
@@ -935,7 +1032,7 @@ JsonValue Builder::Hosts() {
   size_t rank = 0;
   for (const auto& r : rows) {
     if (rank >= std::max<size_t>(opt_.top, 256)) break;
-    const auto& agg = acc_.hosts[r.host];
+    const auto& agg = *by_addr[r.host];
     JsonValue row = JsonValue::Object();
     row.Set("rank", static_cast<int64_t>(++rank));
     row.Set("host", FormatIpv4(r.host));
@@ -965,10 +1062,15 @@ JsonValue Builder::OpenPorts() {
   JsonValue s = JsonValue::Object();
   s.Set("title", "Open ports per home host");
   s.Set("question", "What ports were open on each of them?");
+  SortUnique(acc_.open_port_clients);
+  std::vector<int64_t> clients(acc_.open_ports.size() + 1, 0);
+  for (uint64_t k : acc_.open_port_clients) ++clients[k >> 32];
   std::map<uint32_t, std::vector<std::pair<std::pair<int, uint32_t>, const OpenPortAgg*>>> by_host;
-  for (const auto& [k, v] : acc_.open_ports) {
+  for (auto& [k, v] : acc_.open_ports) {
+    v.clients = clients[v.id];
     by_host[std::get<0>(k)].push_back({{std::get<1>(k), std::get<2>(k)}, &v});
   }
+  for (auto& [host, ports] : by_host) std::sort(ports.begin(), ports.end());
   JsonValue arr = JsonValue::Array();
   for (const auto& [host, ports] : by_host) {
     JsonValue row = JsonValue::Object();
@@ -982,7 +1084,7 @@ JsonValue Builder::OpenPorts() {
       d.Set("port", static_cast<int64_t>(pp.second));
       d.Set("service", Service(pp.first, pp.second));
       d.Set("flows", agg->flows);
-      d.Set("clients", static_cast<int64_t>(agg->clients.size()));
+      d.Set("clients", agg->clients);
       d.Set("first", FormatTimeNs(agg->first_ns));
       detail.Push(d);
     }
@@ -1003,8 +1105,18 @@ JsonValue Builder::MacAliases() {
                     "logging host?");
   JsonValue macs = JsonValue::Array(), aliases = JsonValue::Array();
   std::vector<std::string> keys;
-  for (const auto& [mac, agg] : acc_.macs) keys.push_back(mac);
+  std::vector<MacAgg*> by_id(acc_.macs.size() + 1, nullptr);
+  for (auto& [mac, agg] : acc_.macs) {
+    keys.push_back(mac);
+    by_id[agg.id] = &agg;
+  }
   std::sort(keys.begin(), keys.end());
+  SortUnique(acc_.mac_ips);
+  for (uint64_t k : acc_.mac_ips) {
+    MacAgg* m = by_id[k >> 33];
+    if ((k >> 32) & 1) m->home_ips.push_back(static_cast<uint32_t>(k));
+  }
+  for (auto& [mac, agg] : acc_.macs) agg.external_ips = static_cast<int64_t>(agg.external_sample.size());
   for (const auto& mac : keys) {
     const MacAgg& m = acc_.macs[mac];
     if (m.home_ips.empty()) continue;
@@ -1013,13 +1125,13 @@ JsonValue Builder::MacAliases() {
     JsonValue ips = JsonValue::Array();
     for (uint32_t ip : m.home_ips) ips.Push(FormatIpv4(ip));
     row.Set("home_ips", ips);
-    row.Set("external_ips", static_cast<int64_t>(m.external_ips.size()));
-    std::string role = m.external_ips.size() >= 16 ? "gateway/router (many external addresses)"
+    row.Set("external_ips", m.external_ips);
+    std::string role = m.external_ips >= 16 ? "gateway/router (many external addresses)"
                        : m.home_ips.size() > 1     ? "IP aliasing (several home addresses)"
                                                    : "host";
     row.Set("role", role);
     macs.Push(row);
-    if (m.home_ips.size() > 1 && m.external_ips.size() < 16) aliases.Push(row);
+    if (m.home_ips.size() > 1 && m.external_ips < 16) aliases.Push(row);
   }
   JsonValue logging = JsonValue::Array();
   for (const auto& [recv, senders] : acc_.syslog) {
@@ -1321,7 +1433,8 @@ JsonValue Builder::Recon() {
            ev[j].port == ev[i].port && ev[j].t_s - ev[j - 1].t_s <= kEpisodeGapS) {
       ++j;
     }
-    if (ev[i].proto == 1 && !(ev[i].bits & kEvEcho)) {
+    // Fewer probes than the threshold cannot be a sweep: skip without building sets.
+    if ((ev[i].proto == 1 && !(ev[i].bits & kEvEcho)) || j - i < kHorizontalMin) {
       i = j;
       continue;
     }
@@ -1383,6 +1496,10 @@ JsonValue Builder::Recon() {
     while (j < ev.size() && ev[j].src == ev[i].src && ev[j].dst == ev[i].dst &&
            ev[j].t_s - ev[j - 1].t_s <= kEpisodeGapS) {
       ++j;
+    }
+    if (j - i < kVerticalMin) {
+      i = j;
+      continue;
     }
     std::set<std::pair<int, int>> ports;
     std::set<int> open;
@@ -1490,16 +1607,23 @@ JsonValue Builder::SlowScans() {
   for (size_t i = 0; i < ev.size();) {
     size_t j = i;
     while (j < ev.size() && ev[j].src == ev[i].src) ++j;
-    std::map<int64_t, int64_t> per_unit;
-    std::map<uint32_t, std::set<int64_t>> target_units;
+    // Fewer flows than active units needed, or all in one unit: not low-and-slow; skip cheaply.
+    if (j - i < kMinActiveUnits || ev[j - 1].t_s / unit_s - ev[i].t_s / unit_s + 1 < kMinActiveUnits) {
+      i = j;
+      continue;
+    }
+    // Events are in time order, so units are non-decreasing: runs give the per-unit counts.
+    std::vector<std::pair<int64_t, int64_t>> per_unit;  // (unit, flows)
+    std::vector<uint64_t> target_unit;                  // dst << 32 | unit
     double lambda = 0, lambda_max = 0;
     std::unordered_set<uint32_t> contacted;
     int64_t answered = 0;
     for (size_t k = i; k < j; ++k) {
       if (ev[k].bits & kEvSuccess) ++answered;
       int64_t u = ev[k].t_s / unit_s;
-      ++per_unit[u];
-      target_units[ev[k].dst].insert(u);
+      if (per_unit.empty() || per_unit.back().first != u) per_unit.push_back({u, 0});
+      ++per_unit.back().second;
+      target_unit.push_back(uint64_t{ev[k].dst} << 32 | static_cast<uint32_t>(u));
       if (contacted.insert(ev[k].dst).second) {
         lambda += (ev[k].bits & kEvSuccess) ? -kStep : kStep;
         lambda_max = std::max(lambda_max, lambda);
@@ -1508,14 +1632,19 @@ JsonValue Builder::SlowScans() {
     int64_t active = static_cast<int64_t>(per_unit.size());
     int64_t max_per_unit = 0;
     for (auto& [u, c] : per_unit) max_per_unit = std::max(max_per_unit, c);
-    int64_t span_units = per_unit.rbegin()->first - per_unit.begin()->first + 1;
-    int64_t returning = 0;
+    int64_t span_units = per_unit.back().first - per_unit.front().first + 1;
+    SortUnique(target_unit);
+    int64_t returning = 0, targets = 0;
     std::string returning_example;
-    for (auto& [t, units] : target_units) {
-      if (units.size() >= 2) {
+    for (size_t a = 0; a < target_unit.size();) {
+      size_t b = a;
+      while (b < target_unit.size() && (target_unit[b] >> 32) == (target_unit[a] >> 32)) ++b;
+      ++targets;
+      if (b - a >= 2) {
         ++returning;
-        if (returning_example.empty()) returning_example = FormatIpv4(t);
+        if (returning_example.empty()) returning_example = FormatIpv4(static_cast<uint32_t>(target_unit[a] >> 32));
       }
+      a = b;
     }
     // A regular client (a web user coming back every day) is answered; a prober mostly is not.
     const bool mostly_unanswered = answered * 2 <= static_cast<int64_t>(j - i);
@@ -1527,7 +1656,7 @@ JsonValue Builder::SlowScans() {
       row.Set("active_" + unit + "s", active);
       row.Set("span_" + unit + "s", span_units);
       row.Set("max_flows_per_" + unit, max_per_unit);
-      row.Set("targets", static_cast<int64_t>(target_units.size()));
+      row.Set("targets", targets);
       row.Set("answered_flows", answered);
       row.Set("returning_targets", returning);
       row.Set("example_target", returning_example);
@@ -1550,7 +1679,7 @@ JsonValue Builder::SlowScans() {
                     static_cast<long long>(returning), returning_example.c_str(), unit.c_str(),
                     lambda_max, kEta1);
       row.Set("why", why);
-      found.push_back({static_cast<double>(active) * static_cast<double>(target_units.size()), row});
+      found.push_back({static_cast<double>(active) * static_cast<double>(targets), row});
       AddThreat(ev[i].src, false, 25, "slow_scans",
                 "low-and-slow: active on " + std::to_string(active) + " " + unit + "s");
     }
@@ -1635,7 +1764,10 @@ JsonValue Builder::Compromise() {
   static const std::set<uint32_t> kIrc = {6660, 6661, 6662, 6663, 6664, 6665, 6666, 6667, 6668, 6669, 7000};
   JsonValue arr = JsonValue::Array(), judged = JsonValue::Array();
   for (auto& [host, entries] : by_host) {
-    std::sort(entries.begin(), entries.end(), [](auto& a, auto& b) { return a.second->first_ns < b.second->first_ns; });
+    std::sort(entries.begin(), entries.end(), [](auto& a, auto& b) {
+      return a.second->first_ns != b.second->first_ns ? a.second->first_ns < b.second->first_ns
+                                                      : a.first < b.first;
+    });
     JsonValue row = JsonValue::Object();
     row.Set("host", FormatIpv4(host));
     JsonValue reasons = JsonValue::Array();
@@ -1938,6 +2070,7 @@ bool Builder::Run(JsonValue* out, std::string* error) {
     *error = "cannot infer the home network (no IPv4 flows); give --home CIDR";
     return false;
   }
+  InitHostSlots();
   if (!ScanFlows(error)) return false;
   if (acc_.rows == 0) {
     *error = "no flows in the store";
