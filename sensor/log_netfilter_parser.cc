@@ -75,6 +75,7 @@ Step Validate(const LogIpFields& ip, bool seen_src, bool seen_dst, bool inner, b
   if (!inner) {
     // The outer header is rebuilt in full, so its length must at least hold it.
     if (ip.ip_version == 4 && ip.ip_len < 20) return Fail(err, "LEN", "below the IPv4 header");
+    if (ip.ip_version == 4 && ip.ip_len > 65535) return Fail(err, "LEN", "above 65535");
     if (ip.ip_version == 6 && ip.ip_len < 40) return Fail(err, "LEN", "below the IPv6 header");
   }
   if (ip.is_later_fragment() || ip.incomplete) return Step::kOk;

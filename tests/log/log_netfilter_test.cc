@@ -372,6 +372,9 @@ TEST(LogNetfilter, MalformedFieldsAreNamed) {
       {"Feb  1 00:00:02 bridge kernel: X: IN=br0 OUT=br0 SRC=1.2.3.4 DST=1.1.1.1 LEN=40 "
        "TTL=3 ID=1 PROTO=ICMP TYPE=3 CODE=1 [SRC=1.1.1.1 DST=1.2.3.4 LEN=20 PROTO=UDP",
        "["},
+      {"Feb  1 00:00:02 bridge kernel: X: IN=br0 OUT=br0 SRC=1.2.3.4 DST=1.1.1.1 LEN=65536 "
+       "TTL=3 ID=1 PROTO=UDP SPT=1 DPT=7 LEN=8",
+       "LEN"},
       {"Feb 31 99:00:02 bridge kernel: X: IN=br0", "timestamp"},
       {"garbage", "timestamp"},
   };
