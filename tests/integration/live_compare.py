@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Compares the flows of a live capture with those of reading the same file (live_test.sh).
 
-Usage: live_compare.py NAME FILE.jsonl LIVE.jsonl
+Usage: live_compare.py NAME FILE.jsonl LIVE.jsonl [VETH_RX_FRAMES]
 
 Per bidirectional 5-tuple (VLAN ignored: a veth passes tags through unchanged), packets and wire
 bytes must be equal. When the live run's final stats record reports kernel drops, the flows may
@@ -26,6 +26,7 @@ def per_tuple(flows):
 
 def main():
     name, file_jsonl, live_jsonl = sys.argv[1:4]
+    veth_rx = int(sys.argv[4]) if len(sys.argv) > 4 else -1
     with open(file_jsonl, "rb") as f:
         file_flows, file_stats = tw.parse_jsonl(f.read())
     with open(live_jsonl, "rb") as f:
@@ -39,8 +40,9 @@ def main():
     file_total = tw.u64([s for s in file_stats if s.get("final")][0], "total_packets")
     live_total = tw.u64(finals[0], "total_packets")
     a, b = per_tuple(file_flows), per_tuple(live_flows)
-    print("%s: file %d packets in %d flows; live %d packets in %d flows, %d kernel drops" %
-          (name, file_total, len(a), live_total, len(b), drops))
+    print("%s: file %d packets in %d flows; live %d packets in %d flows, %d kernel drops; the "
+          "veth received %d frames" % (name, file_total, len(a), live_total, len(b), drops,
+                                       veth_rx))
     if drops == 0:
         fails.check(live_total == file_total, "%s: live saw %d packets, the file has %d" %
                     (name, live_total, file_total))
