@@ -125,9 +125,9 @@ int main(int argc, char** argv) {
     } else if (a == "--keep-db") {
       keep_db = true;
     } else {
-      std::fprintf(stderr,
-                   "usage: %s [--flows N] [--db FILE] [--collector PATH] [--keep-db] [--arg A]...\n",
-                   argv[0]);
+      std::fprintf(
+          stderr, "usage: %s [--flows N] [--db FILE] [--collector PATH] [--keep-db] [--arg A]...\n",
+          argv[0]);
       return 2;
     }
   }
@@ -150,8 +150,9 @@ int main(int argc, char** argv) {
 
   const pid_t child = fork();
   if (child == 0) {
-    std::vector<std::string> args = {collector, "--connect", endpoint,   "--db", db,
-                                     "--exit-after-final", "1", "--idle-exit", "60"};
+    std::vector<std::string> args = {collector, "--connect",          endpoint, "--db",
+                                     db,        "--exit-after-final", "1",      "--idle-exit",
+                                     "60"};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     std::vector<char*> cargs;
     for (auto& arg : args) cargs.push_back(arg.data());
@@ -219,8 +220,7 @@ int main(int argc, char** argv) {
   long long rows = -1;
   if (sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
     sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(handle, "SELECT count(*) FROM flows", -1, &stmt, nullptr) ==
-            SQLITE_OK &&
+    if (sqlite3_prepare_v2(handle, "SELECT count(*) FROM flows", -1, &stmt, nullptr) == SQLITE_OK &&
         sqlite3_step(stmt) == SQLITE_ROW) {
       rows = sqlite3_column_int64(stmt, 0);
     }
@@ -247,7 +247,6 @@ int main(int argc, char** argv) {
   if (!keep_db) {
     for (const char* suffix : {"", "-wal", "-shm"}) std::remove((db + suffix).c_str());
   }
-  return rows == static_cast<long long>(flows) && WIFEXITED(status) && WEXITSTATUS(status) == 0
-             ? 0
-             : 1;
+  return rows == static_cast<long long>(flows) && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0
+                                                                                                : 1;
 }

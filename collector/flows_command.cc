@@ -45,8 +45,8 @@ AddressFilter ParseAddress(std::string_view option, const std::string& value) {
     f.text = inet_ntop(AF_INET6, &v6, buf, sizeof(buf));
     return f;
   }
-  throw UsageError(std::string(option) + ": expected an IPv4/IPv6 address or an IPv4 CIDR block, got '" +
-                   value + "'");
+  throw UsageError(std::string(option) +
+                   ": expected an IPv4/IPv6 address or an IPv4 CIDR block, got '" + value + "'");
 }
 
 uint32_t ParseProto(const std::string& value) {
@@ -66,15 +66,24 @@ uint32_t ParseProto(const std::string& value) {
 
 std::string ProtoName(int64_t proto) {
   switch (proto) {
-    case 1: return "icmp";
-    case 2: return "igmp";
-    case 6: return "tcp";
-    case 17: return "udp";
-    case 47: return "gre";
-    case 50: return "esp";
-    case 58: return "icmp6";
-    case 132: return "sctp";
-    default: return std::to_string(proto);
+    case 1:
+      return "icmp";
+    case 2:
+      return "igmp";
+    case 6:
+      return "tcp";
+    case 17:
+      return "udp";
+    case 47:
+      return "gre";
+    case 50:
+      return "esp";
+    case 58:
+      return "icmp6";
+    case 132:
+      return "sctp";
+    default:
+      return std::to_string(proto);
   }
 }
 
@@ -128,12 +137,11 @@ void WriteTextRow(sqlite3_stmt* stmt, FILE* out) {
   const std::string state(ColumnText(stmt, 9));
   const std::string conn(ColumnText(stmt, 10));
   const std::string history(ColumnText(stmt, 11));
-  std::fprintf(out, "%-26s %-5s %21s %-3s %-21s %8lld %10lld %-5s %-6s %s\n", start.c_str(),
-               proto.c_str(), src.c_str(), dir.c_str(), dst.c_str(),
-               static_cast<long long>(sqlite3_column_int64(stmt, 7)),
-               static_cast<long long>(sqlite3_column_int64(stmt, 8)),
-               state.empty() ? "-" : state.c_str(), conn.empty() ? "-" : conn.c_str(),
-               history.empty() ? "-" : history.c_str());
+  std::fprintf(
+      out, "%-26s %-5s %21s %-3s %-21s %8lld %10lld %-5s %-6s %s\n", start.c_str(), proto.c_str(),
+      src.c_str(), dir.c_str(), dst.c_str(), static_cast<long long>(sqlite3_column_int64(stmt, 7)),
+      static_cast<long long>(sqlite3_column_int64(stmt, 8)), state.empty() ? "-" : state.c_str(),
+      conn.empty() ? "-" : conn.c_str(), history.empty() ? "-" : history.c_str());
 }
 
 // One JSON object per row, keyed by the FlowRecord field names: columns *_json hold JSON text
@@ -229,8 +237,8 @@ uint64_t RunFlows(const FlowsOptions& options, FILE* out) {
   const int rc = sqlite3_open_v2(options.db_path.c_str(), &raw_db, SQLITE_OPEN_READONLY, nullptr);
   std::unique_ptr<sqlite3, DbCloser> db(raw_db);
   if (rc != SQLITE_OK) {
-    throw UsageError("--db " + options.db_path + ": cannot open: " +
-                     (raw_db ? sqlite3_errmsg(raw_db) : sqlite3_errstr(rc)));
+    throw UsageError("--db " + options.db_path +
+                     ": cannot open: " + (raw_db ? sqlite3_errmsg(raw_db) : sqlite3_errstr(rc)));
   }
   sqlite3_busy_timeout(db.get(), 5000);
 

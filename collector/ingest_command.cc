@@ -275,8 +275,7 @@ IngestResult RunIngest(const IngestOptions& options, const std::atomic<bool>& st
       if (draining) break;
       if (options.idle_exit_s > 0 && Clock::now() - last_message >= idle_limit) break;
     } else if (r == Subscriber::Result::kError) {
-      std::fprintf(stderr, "tapwatch-collector: receive error: %s\n",
-                   subscriber->error().c_str());
+      std::fprintf(stderr, "tapwatch-collector: receive error: %s\n", subscriber->error().c_str());
       receive_error = true;
       break;
     }

@@ -3,14 +3,14 @@
 // Hand-written rather than google::protobuf::util for maps and lists: the store's map columns
 // keep numeric values ({"name": 2}), which the Protobuf JSON mapping would quote for uint64.
 
+#include <google/protobuf/map.h>
+#include <google/protobuf/message.h>
+#include <google/protobuf/repeated_ptr_field.h>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <google/protobuf/map.h>
-#include <google/protobuf/message.h>
-#include <google/protobuf/repeated_ptr_field.h>
 
 namespace tapwatch::collector {
 

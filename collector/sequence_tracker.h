@@ -24,11 +24,11 @@ enum class SeqVerdict {
 /// Counters for one sensor, as kept in the `sensors` table.
 struct SensorCounters {
   uint64_t sensor_start_ns = 0;
-  uint64_t received = 0;     // records received (every verdict)
-  uint64_t gaps = 0;         // records lost: sum of seq jumps, minus late arrivals
-  uint64_t duplicates = 0;   // records whose seq had already been seen
-  uint64_t restarts = 0;     // newer sensor_start_ns seen after the first
-  uint64_t last_seq = 0;     // highest seq seen in the current run
+  uint64_t received = 0;       // records received (every verdict)
+  uint64_t gaps = 0;           // records lost: sum of seq jumps, minus late arrivals
+  uint64_t duplicates = 0;     // records whose seq had already been seen
+  uint64_t restarts = 0;       // newer sensor_start_ns seen after the first
+  uint64_t last_seq = 0;       // highest seq seen in the current run
   uint64_t final_records = 0;  // StatsRecord.final seen (counted by the caller)
 };
 

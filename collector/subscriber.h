@@ -3,13 +3,13 @@
 // "flow" and "stats", with no receive high-water mark (a file replay must lose nothing: the
 // sensor's XPUB blocks rather than drops, and our side never refuses).
 
+#include <zmq.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <zmq.h>
 
 namespace tapwatch::collector {
 

@@ -1,13 +1,12 @@
 // The real tapwatch-collector binary as a child process: SIGTERM/SIGINT commit everything
 // received, --exit-after-final with two sensors, --idle-exit, and one-line exit-2 errors for
 // bad command lines and unreadable databases.
+#include <gtest/gtest.h>
 #include <signal.h>
 
 #include <filesystem>
 #include <fstream>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "collector_test_util.h"
 
@@ -30,8 +29,8 @@ void ExpectStopSignalCommitsEverything(int sig) {
   const std::string db = TempDbPath("sig" + std::to_string(sig));
   TestPublisher pub;
   // Commit thresholds far out of reach: rows can only reach the file through the exit path.
-  Child child({"--connect", pub.endpoint(), "--db", db, "--commit-rows", "100000000",
-               "--commit-ms", "600000"});
+  Child child({"--connect", pub.endpoint(), "--db", db, "--commit-rows", "100000000", "--commit-ms",
+               "600000"});
   ASSERT_TRUE(pub.WaitForSubscriptions());
   constexpr uint64_t kRecords = 3000;
   for (uint64_t seq = 1; seq <= kRecords; ++seq) {
@@ -51,9 +50,13 @@ void ExpectStopSignalCommitsEverything(int sig) {
       << child.out();
 }
 
-TEST(CollectorBinary, SigtermCommitsEverythingReceived) { ExpectStopSignalCommitsEverything(SIGTERM); }
+TEST(CollectorBinary, SigtermCommitsEverythingReceived) {
+  ExpectStopSignalCommitsEverything(SIGTERM);
+}
 
-TEST(CollectorBinary, SigintCommitsEverythingReceived) { ExpectStopSignalCommitsEverything(SIGINT); }
+TEST(CollectorBinary, SigintCommitsEverythingReceived) {
+  ExpectStopSignalCommitsEverything(SIGINT);
+}
 
 TEST(CollectorBinary, ExitsAfterFinalStatsFromTwoSensors) {
   const std::string db = TempDbPath("final2");
@@ -87,8 +90,8 @@ TEST(CollectorBinary, ExitsAfterFinalStatsFromTwoSensors) {
 TEST(CollectorBinary, DeferredIndexesAreBuiltAtExit) {
   const std::string db = TempDbPath("defer");
   TestPublisher pub;
-  Child child({"--connect", pub.endpoint(), "--db", db, "--exit-after-final", "1",
-               "--defer-indexes"});
+  Child child(
+      {"--connect", pub.endpoint(), "--db", db, "--exit-after-final", "1", "--defer-indexes"});
   ASSERT_TRUE(pub.WaitForSubscriptions());
   const std::string count_indexes =
       "SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE type = 'index' AND "
@@ -110,7 +113,8 @@ TEST(CollectorBinary, IdleExit) {
   const std::string db = TempDbPath("idle");
   TestPublisher pub;  // nobody publishes
   const auto t0 = std::chrono::steady_clock::now();
-  const auto r = RunCollector({"--connect", pub.endpoint(), "--db", db, "--idle-exit", "0.3", "--quiet"});
+  const auto r =
+      RunCollector({"--connect", pub.endpoint(), "--db", db, "--idle-exit", "0.3", "--quiet"});
   const double elapsed_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_EQ(r.code(), 0) << r.err;

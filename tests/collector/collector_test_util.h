@@ -4,6 +4,7 @@
 // (the tests read the store with plain SQL, never through the collector's own code).
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
@@ -20,8 +21,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "tapwatch.pb.h"
 
@@ -79,7 +78,8 @@ class TestPublisher {
   }
   void SendFrames(const std::vector<std::string>& frames) {
     for (size_t i = 0; i < frames.size(); ++i) {
-      zmq_send(socket_, frames[i].data(), frames[i].size(), i + 1 < frames.size() ? ZMQ_SNDMORE : 0);
+      zmq_send(socket_, frames[i].data(), frames[i].size(),
+               i + 1 < frames.size() ? ZMQ_SNDMORE : 0);
     }
   }
   void Send(const proto::Envelope& envelope) {
@@ -130,7 +130,8 @@ inline proto::FlowRecord SimpleFlow(uint64_t i) {
 /// A fresh path under the test temp dir (any old file and its WAL removed).
 inline std::string TempDbPath(const std::string& name) {
   const std::string dir = ::testing::TempDir();
-  const std::string path = dir + "/tapwatch_collector_" + name + "_" + std::to_string(getpid()) + ".db";
+  const std::string path =
+      dir + "/tapwatch_collector_" + name + "_" + std::to_string(getpid()) + ".db";
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
   return path;
 }

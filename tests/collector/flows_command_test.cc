@@ -3,7 +3,6 @@
 // parses back (with protobuf's own JSON parser) into exactly the FlowRecord that was stored.
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/message_differencer.h>
-
 #include <gtest/gtest.h>
 
 #include "collector/store.h"
@@ -185,7 +184,8 @@ TEST_F(FlowsCommand, JsonlRoundTripsEveryField) {
     ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(lines[i], &parsed, options).ok())
         << lines[i];
     EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(parsed, flows[i]))
-        << lines[i] << "\nexpected:\n" << flows[i].DebugString();
+        << lines[i] << "\nexpected:\n"
+        << flows[i].DebugString();
   }
   // Proto field names, not column names; the envelope seq is included; bytes are base64.
   EXPECT_NE(lines[0].find("\"anomalies\": {\"tcp_bad_checksum\": 2}"), std::string::npos);

@@ -3,12 +3,11 @@
 // test reads the file back with plain SQL and compares field by field with what it sent.
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/message_differencer.h>
+#include <gtest/gtest.h>
 
 #include <atomic>
 #include <cstdio>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "collector/ingest_command.h"
 #include "collector_test_util.h"
@@ -178,7 +177,8 @@ void ExpectJsonEquals(const std::string& json, const Message& sent) {
   Message parsed;
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json, &parsed).ok()) << json;
   EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(parsed, sent))
-      << json << "\nvs\n" << sent.DebugString();
+      << json << "\nvs\n"
+      << sent.DebugString();
 }
 
 TEST(Ingest, EveryFieldIsStoredAsSent) {
@@ -280,12 +280,12 @@ TEST(Ingest, EveryFieldIsStoredAsSent) {
   EXPECT_EQ(r["seq"], "3");
   EXPECT_EQ(r["interval_start_ns"], std::to_string(kStart));
   EXPECT_EQ(r["interval_end_ns"], std::to_string(kStart + 10));
-  const char* in_order[] = {"packets",        "wire_bytes",      "decoded",
-                            "unsupported",    "malformed",       "flows_created",
-                            "flows_exported", "flows_evicted",   "flows_active",
-                            "kernel_drops",   "kernel_if_drops", "zmq_send_drops",
-                            "total_packets",  "log_lines_packet", "log_lines_other",
-                            "log_lines_malformed", "non_ip"};
+  const char* in_order[] = {
+      "packets",       "wire_bytes",       "decoded",         "unsupported",
+      "malformed",     "flows_created",    "flows_exported",  "flows_evicted",
+      "flows_active",  "kernel_drops",     "kernel_if_drops", "zmq_send_drops",
+      "total_packets", "log_lines_packet", "log_lines_other", "log_lines_malformed",
+      "non_ip"};
   // FullStats numbers the fields 101, 102, ... in this order.
   for (size_t i = 0; i < std::size(in_order); ++i) {
     EXPECT_EQ(r[in_order[i]], std::to_string(101 + i)) << in_order[i];
