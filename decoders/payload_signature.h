@@ -19,6 +19,7 @@ struct PayloadRule {
   std::string name;
   PayloadMatch match = PayloadMatch::kNone;
   std::string pattern;    // lower-cased for the case-insensitive compare
+  uint16_t anchor = 0;  // index in pattern of its rarest-looking byte (the memchr target)
   uint8_t ip_proto = 0;   // 0: any; 6 tcp; 17 udp
   uint16_t dst_port = 0;  // 0: any
   uint32_t min_len = 0;   // payload length on the wire (from headers)

@@ -57,6 +57,16 @@ TEST(PayloadSignature, CodeRedNimdaSlammer) {
   EXPECT_EQ(Names(t, 6, 80, ""), V{});
 }
 
+TEST(PayloadSignature, MatchesAtEitherEndAndAcrossCase) {
+  const PayloadSignatureTable t = Default();
+  EXPECT_EQ(Names(t, 6, 80, "cmd.exe"), V{"iis_cmd_exe"});          // the whole payload
+  EXPECT_EQ(Names(t, 6, 80, "xxxxCmD.ExE"), V{"iis_cmd_exe"});      // at the end, mixed case
+  EXPECT_EQ(Names(t, 6, 80, "..%C0%AF..rest"), V{"iis_unicode_traversal"});  // at the start
+  EXPECT_EQ(Names(t, 6, 80, "cmd.ex"), V{});                         // one byte short
+  EXPECT_EQ(Names(t, 6, 80, ".%c0%af.."), V{});                      // cut before the anchor
+  EXPECT_EQ(Names(t, 6, 80, std::string(2000, 'x') + "root.exe"), V{"iis_root_exe"});
+}
+
 TEST(PayloadSignature, ParserRowsAndErrors) {
   PayloadSignatureTable t;
   std::string error;
