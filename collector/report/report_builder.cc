@@ -4,8 +4,10 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <map>
+#include <memory>
 #include <set>
 #include <string_view>
 #include <tuple>
@@ -343,7 +345,7 @@ struct Accumulators {
   std::set<uint32_t> bare_ack_sources;
   int64_t labels_cmd_exe_handshake = 0, labels_ida_handshake = 0;
   int64_t labels_cmd_exe_bare = 0, labels_ida_bare = 0;
-  std::vector<uint32_t> responders;  // addresses that sent at least one packet in some flow
+
   // gaps: per bin
   std::vector<int32_t> cover_diff;
   std::vector<int64_t> bin_max_end, bin_min_start;
@@ -438,6 +440,16 @@ class Builder {
   void Progress(double f, const char* stage) {
     if (opt_.progress) opt_.progress(f, stage);
   }
+  // TAPWATCH_REPORT_TIMING=1: CPU seconds per stage on stderr (benchmarking).
+  void Mark(const char* stage) {
+    static const bool enabled = std::getenv("TAPWATCH_REPORT_TIMING") != nullptr;
+    if (!enabled) return;
+    std::clock_t now = std::clock();
+    std::fprintf(stderr, "report timing: %-22s %.2f s cpu\n", stage,
+                 static_cast<double>(now - mark_) / CLOCKS_PER_SEC);
+    mark_ = now;
+  }
+  std::clock_t mark_ = std::clock();
 
   JsonValue Meta();
   JsonValue Hosts();
@@ -459,8 +471,21 @@ class Builder {
     const PortInfo* p = ref_.FindPort(proto, port);
     return p ? p->service : "";
   }
-  bool Dark(uint32_t a) const {
-    return !std::binary_search(acc_.responders.begin(), acc_.responders.end(), a);
+  // A host is dark when it never sent a packet: never an initiator (flows_src index) and never
+  // answered as a responder (flows_dst index). Asked only for the few bare-ACK targets.
+  bool Dark(uint32_t a) {
+    if (!dark_src_) {
+      dark_src_ = std::make_unique<Stmt>(db_, "SELECT 1 FROM flows WHERE src_addr = ?1 AND src_pkts > 0 LIMIT 1");
+      dark_dst_ = std::make_unique<Stmt>(db_, "SELECT 1 FROM flows WHERE dst_addr = ?1 AND dst_pkts > 0 LIMIT 1");
+    }
+    const std::string addr = FormatIpv4(a);
+    for (Stmt* st : {dark_src_.get(), dark_dst_.get()}) {
+      if (!st->ok()) continue;
+      sqlite3_reset(st->get());
+      sqlite3_bind_text(st->get(), 1, addr.c_str(), -1, SQLITE_TRANSIENT);
+      if (st->Step()) return false;
+    }
+    return true;
   }
   void AddThreat(uint32_t addr, bool home, int score, const std::string& section,
                  const std::string& reason) {
@@ -488,6 +513,7 @@ class Builder {
     std::vector<std::string> reasons;
   };
   std::map<uint32_t, ThreatAgg> threats_;
+  std::unique_ptr<Stmt> dark_src_, dark_dst_;
   std::string last_mac_[2];
   MacAgg* last_mac_agg_[2] = {nullptr, nullptr};
   std::set<uint32_t> compromised_;
@@ -645,14 +671,6 @@ bool Builder::ScanFlows(std::string* error) {
     const int64_t pk = spk + dpk;
     const int flows_inc = first_record ? 1 : 0;
 
-    if (spk > 0) acc_.responders.push_back(src);
-    if (dpk > 0) acc_.responders.push_back(dst);
-    if (acc_.responders.size() > (1u << 22)) {
-      std::sort(acc_.responders.begin(), acc_.responders.end());
-      acc_.responders.erase(std::unique(acc_.responders.begin(), acc_.responders.end()),
-                            acc_.responders.end());
-      acc_.responders.reserve(acc_.responders.size() * 2 + (1u << 22));
-    }
 
     // --- category (hosts, trends) -------------------------------------------------------
     // A flow whose initiator sent nothing (the sensor inferred the initiator from a lone
@@ -966,9 +984,6 @@ bool Builder::ScanFlows(std::string* error) {
       acc_.labels_ida_handshake += ida;
     }
   }
-  std::sort(acc_.responders.begin(), acc_.responders.end());
-  acc_.responders.erase(std::unique(acc_.responders.begin(), acc_.responders.end()),
-                        acc_.responders.end());
   return true;
 }
 
@@ -2063,6 +2078,7 @@ JsonValue Builder::Threats() {
 
 bool Builder::Run(JsonValue* out, std::string* error) {
   Progress(0, "reading period");
+  Mark("start");
   if (!LoadPeriod(error)) return false;
   home_ = opt_.home;
   if (home_.empty()) InferHome();
@@ -2076,18 +2092,24 @@ bool Builder::Run(JsonValue* out, std::string* error) {
     *error = "no flows in the store";
     return false;
   }
+  Mark("scan flows");
   Progress(0.9, "analysing");
   JsonValue r = JsonValue::Object();
   r.Set("meta", Meta());
   r.Set("hosts", Hosts());
   r.Set("open_ports", OpenPorts());
   r.Set("mac_aliases", MacAliases());
+  Mark("hosts/open_ports/macs");
   r.Set("icmp_lengths", IcmpLengths());
+  Mark("icmp_lengths (query)");
   r.Set("ports", Ports());
   r.Set("trends", Trends());
+  Mark("ports/trends");
   Progress(0.93, "recon");
   r.Set("recon", Recon());
+  Mark("recon");
   r.Set("slow_scans", SlowScans());
+  Mark("slow_scans");
   r.Set("spoofed", Spoofed());
   r.Set("compromise", Compromise());
   Progress(0.97, "gaps");
@@ -2095,6 +2117,7 @@ bool Builder::Run(JsonValue* out, std::string* error) {
   r.Set("reserved_destinations", ReservedDestinations());
   r.Set("bare_ack", BareAck());
   r.Set("threats", Threats());
+  Mark("other sections");
   Progress(1.0, "done");
   *out = std::move(r);
   return true;
