@@ -85,7 +85,7 @@ const char* SensorUsage() {
          "  --signatures FILE       payload signature table (default: built in)\n"
          "  --icmp-fingerprints FILE  ICMP fingerprint table (default: built in)\n"
          "  --hash-seed N           fixed flow-hash seed (default: random)\n"
-         "  --snaplen N             live capture snap length (default 65535)\n"
+         "  --snaplen N             live capture snap length (default 2048)\n"
          "  --buffer-mb N           live capture ring buffer in MiB (default 64)\n"
          "  -q, --quiet             no summary on stderr\n";
 }

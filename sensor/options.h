@@ -42,7 +42,9 @@ struct SensorOptions {
   uint64_t hash_seed = 0;               // 0 = random at start
   std::string signatures_file;          // payload signature table (default: built in)
   std::string icmp_fingerprints_file;   // ICMP fingerprint table (default: built in)
-  uint32_t snaplen = 65535;
+  // Live snap length: the ring holds buffer / frame-slot bytes, and libpcap sizes a slot by the
+  // snap length in immediate mode; 2048 keeps a whole Ethernet frame and ~30k slots in 64 MiB.
+  uint32_t snaplen = 2048;
   uint32_t buffer_mb = 64;
   bool quiet = false;
 };
