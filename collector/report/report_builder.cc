@@ -757,7 +757,7 @@ bool Builder::ScanFlows(std::string* error) {
           it->second.id = static_cast<uint32_t>(acc_.macs.size());
         }
         mp = &it->second;
-        last_mac_[side] = std::string(mac);
+        last_mac_[side].assign(mac.data(), mac.size());  // reuses the buffer: no allocation
         last_mac_agg_[side] = mp;
       }
       auto& m = *mp;
@@ -1177,7 +1177,7 @@ JsonValue Builder::IcmpLengths() {
   s.Set("question", "What ICMP is this (Welchia, Windows tracert, nmap, ping)?");
   struct LenAgg {
     int64_t packets = 0, flows = 0;
-    std::set<uint32_t> sources;
+    std::vector<uint32_t> sources;  // sorted and deduplicated after the query
     std::map<std::string, int64_t> fingerprints;
   };
   std::map<int64_t, LenAgg> lens;
@@ -1191,7 +1191,7 @@ JsonValue Builder::IcmpLengths() {
     auto& l = lens[len];
     l.packets += st.Int(2);
     if (st.Int(4) == 0) ++l.flows;
-    if (!st.Null(0) && l.sources.size() < 100000) l.sources.insert(static_cast<uint32_t>(st.Int(0)));
+    if (!st.Null(0)) l.sources.push_back(static_cast<uint32_t>(st.Int(0)));
     std::string fp(st.Text(3));
     l.fingerprints[fp.empty() ? "unlabelled" : fp] += st.Int(2);
   }
@@ -1208,7 +1208,9 @@ JsonValue Builder::IcmpLengths() {
   };
   JsonValue arr = JsonValue::Array();
   int64_t total = 0;
-  for (const auto& [len, l] : lens) {
+  for (auto& [len, l] : lens) {
+    std::sort(l.sources.begin(), l.sources.end());
+    l.sources.erase(std::unique(l.sources.begin(), l.sources.end()), l.sources.end());
     JsonValue row = JsonValue::Object();
     row.Set("ip_length", len);
     row.Set("packets", l.packets);
