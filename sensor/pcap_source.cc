@@ -16,6 +16,12 @@ std::unique_ptr<PcapSource> PcapSource::OpenFile(const std::string& path, const 
   }
   s->name_ = path;
   s->is_file_ = true;
+  if (FILE* f = std::fopen(path.c_str(), "rb")) {
+    unsigned char magic[4] = {};
+    s->is_pcapng_ = std::fread(magic, 1, 4, f) == 4 && magic[0] == 0x0a && magic[1] == 0x0d &&
+                    magic[2] == 0x0d && magic[3] == 0x0a;
+    std::fclose(f);
+  }
   s->nano_ = pcap_get_tstamp_precision(s->handle_) == PCAP_TSTAMP_PRECISION_NANO;
   s->link_type_ = pcap_datalink(s->handle_);
   // libpcap reports LINKTYPE_RAW (101) as DLT_RAW (12 on Linux); the decoders use LINKTYPE_*.
@@ -77,11 +83,6 @@ PcapSource::~PcapSource() {
 }
 
 PcapSource::Result PcapSource::Next(RawPacket& out) {
-  long offset = -1;
-  if (is_file_) {
-    FILE* f = pcap_file(handle_);
-    if (f != nullptr) offset = std::ftell(f);
-  }
   pcap_pkthdr* header = nullptr;
   const u_char* data = nullptr;
   const int rc = pcap_next_ex(handle_, &header, &data);
@@ -93,12 +94,18 @@ PcapSource::Result PcapSource::Next(RawPacket& out) {
     out.cap_len = header->caplen;
     out.data = data;
     ++packets_;
+    next_record_offset_ += 16 + header->caplen;
     return Result::kPacket;
   }
   if (rc == 0) return Result::kTimeout;
   if (rc == PCAP_ERROR_BREAK) return Result::kEnd;
   error_ = name_ + ": damaged input";
-  if (offset >= 0) error_ += " at byte offset " + std::to_string(offset);
+  if (is_file_ && !is_pcapng_) {
+    error_ += " at byte offset " + std::to_string(next_record_offset_);
+  } else if (FILE* f = is_file_ ? pcap_file(handle_) : nullptr) {
+    // pcapng blocks vary in size: name where reading stopped, which is inside the bad block.
+    error_ += " at or before byte offset " + std::to_string(std::ftell(f));
+  }
   error_ += " after " + std::to_string(packets_) + " complete packets: " + pcap_geterr(handle_);
   return Result::kError;
 }

@@ -54,6 +54,10 @@ class PcapSource {
   std::string error_;
   int link_type_ = 0;
   bool is_file_ = false;
+  bool is_pcapng_ = false;
+  // Classic pcap: byte offset of the next record header, computed (24 + sum of 16 + caplen) so
+  // the per-packet path makes no lseek call; a damaged record is reported at this offset.
+  uint64_t next_record_offset_ = 24;
   bool nano_ = false;
   uint64_t packets_ = 0;
 };

@@ -8,10 +8,19 @@ std::string FormatAddress(const decoders::IpAddress& a) {
   char buf[INET6_ADDRSTRLEN] = {};
   if (a.family == 6) {
     inet_ntop(AF_INET6, a.bytes.data(), buf, sizeof(buf));
-  } else {
-    inet_ntop(AF_INET, a.bytes.data(), buf, sizeof(buf));
+    return buf;
   }
-  return buf;
+  // Dotted quad by hand: glibc's inet_ntop formats IPv4 through sprintf, which was a visible
+  // share of the export path.
+  char* p = buf;
+  for (int i = 0; i < 4; ++i) {
+    unsigned v = a.bytes[i];
+    if (v >= 100) *p++ = static_cast<char>('0' + v / 100);
+    if (v >= 10) *p++ = static_cast<char>('0' + v / 10 % 10);
+    *p++ = static_cast<char>('0' + v % 10);
+    if (i < 3) *p++ = '.';
+  }
+  return std::string(buf, p);
 }
 
 std::string FormatLinkMac(const std::array<uint8_t, 6>& mac) {
