@@ -194,23 +194,11 @@ TEST_F(Crafted, BareAckCodeRedNimdaAndSlammer) {
   EXPECT_FALSE(sq.bare_ack());
 }
 
-Bytes SmbTreeDisconnect() {
-  Bytes b = Smb1Header(0x71);
-  Append(b, {0, 0, 0});
-  return b;
-}
-
-Bytes SmbEcho() {
-  Bytes b = Smb1Header(0x2B);
-  Append(b, {0x01, 0x01, 0x00, 0x04, 0x00, 'p', 'i', 'n', 'g'});
-  return b;
-}
-
 TEST_F(Crafted, Seed000SmbAndNbnsToUnreachableNetwork) {
   // 445: SYN, then (no answer) Tree Disconnect and Echo segments, like the seed's REJECT log.
   Add(Tcp("172.30.3.56", 4425, "1.11.68.22", 445, TCP::SYN, 100, {}));
-  const Bytes td = Nbss(0x00, SmbTreeDisconnect());
-  const Bytes echo = Nbss(0x00, SmbEcho());
+  const Bytes td = Nbss(0x00, Smb1TreeDisconnect());
+  const Bytes echo = Nbss(0x00, Smb1Echo());
   Add(Tcp("172.30.3.56", 4425, "1.11.68.22", 445, TCP::ACK | TCP::PSH, 101, td));
   Add(Tcp("172.30.3.56", 4425, "1.11.68.22", 445, TCP::ACK | TCP::PSH,
           101 + static_cast<uint32_t>(td.size()), echo));

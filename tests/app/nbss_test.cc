@@ -13,18 +13,6 @@ using decoders::DecodeStatus;
 using decoders::SmbDetail;
 using decoders::SmbStreamState;
 
-Bytes TreeDisconnect() {
-  Bytes b = Smb1Header(0x71);
-  Append(b, {0x00, 0x00, 0x00});
-  return b;
-}
-
-Bytes EchoRequest() {
-  Bytes b = Smb1Header(0x2B);
-  Append(b, {0x01, 0x01, 0x00, 0x04, 0x00, 'p', 'i', 'n', 'g'});
-  return b;
-}
-
 // RFC 1002 4.3.2 session request: called "*SMBSERVER<20>", calling "CLIENT<00>".
 Bytes SessionRequest() {
   Bytes body = EncodeNetbiosName("*SMBSERVER", 0x20);
@@ -52,9 +40,9 @@ TEST(Nbss, SessionRequestNamesAndTypes) {
 }
 
 TEST(Nbss, SeveralMessagesInOneSegment) {
-  Bytes seg = Nbss(0x00, TreeDisconnect());
-  Append(seg, Nbss(0x00, EchoRequest()));
-  Append(seg, Nbss(0x00, EchoRequest()));
+  Bytes seg = Nbss(0x00, Smb1TreeDisconnect());
+  Append(seg, Nbss(0x00, Smb1Echo()));
+  Append(seg, Nbss(0x00, Smb1Echo()));
   SmbDetail d;
   SmbStreamState st;
   DecodedPacket pkt;
@@ -66,10 +54,10 @@ TEST(Nbss, SeveralMessagesInOneSegment) {
 
 TEST(Nbss, MessageSplitAcrossSegmentsAndRetransmission) {
   // A 35-byte Tree Disconnect padded to 300 bytes of message, split 100/200, then an Echo.
-  Bytes body = TreeDisconnect();
+  Bytes body = Smb1TreeDisconnect();
   body.resize(300, 0);
   Bytes stream = Nbss(0x00, body);
-  Append(stream, Nbss(0x00, EchoRequest()));
+  Append(stream, Nbss(0x00, Smb1Echo()));
   const std::span<const uint8_t> all(stream);
   SmbDetail d;
   SmbStreamState st;
@@ -89,7 +77,7 @@ TEST(Nbss, MessageSplitAcrossSegmentsAndRetransmission) {
 }
 
 TEST(Nbss, SnaplenCutSegmentSkipsByWireLength) {
-  Bytes first = Nbss(0x00, TreeDisconnect());
+  Bytes first = Nbss(0x00, Smb1TreeDisconnect());
   first.resize(first.size() + 1000, 0);  // message longer than captured
   first[2] = static_cast<uint8_t>((35 + 1000) >> 8);
   first[3] = static_cast<uint8_t>(35 + 1000);
@@ -100,7 +88,7 @@ TEST(Nbss, SnaplenCutSegmentSkipsByWireLength) {
   EXPECT_EQ(decoders::DecodeNbssSegment(std::span<const uint8_t>(first).first(60),
                                         static_cast<uint32_t>(first.size()), 7, st, d, pkt),
             DecodeStatus::kOk);
-  const Bytes next = Nbss(0x00, EchoRequest());
+  const Bytes next = Nbss(0x00, Smb1Echo());
   EXPECT_EQ(decoders::DecodeNbssSegment(next, next.size(), 7 + first.size(), st, d, pkt),
             DecodeStatus::kOk);
   EXPECT_EQ(d.smb1_commands.Get(0x71), 1u);
@@ -116,7 +104,7 @@ TEST(Nbss, BadTypeFlaggedButNotAfterAGap) {
     DecodedPacket pkt;
     // The first segment seen may start mid-message (capture started late): dropped quietly.
     EXPECT_EQ(decoders::DecodeNbssSegment(junk, 4, 1, st, d, pkt), DecodeStatus::kOk);
-    const Bytes ok = Nbss(0x00, EchoRequest());
+    const Bytes ok = Nbss(0x00, Smb1Echo());
     EXPECT_EQ(decoders::DecodeNbssSegment(ok, ok.size(), 5000, st, d, pkt), DecodeStatus::kOk);
     EXPECT_EQ(d.smb1_commands.Get(0x2B), 1u);
     // In sync, a bad type is an anomaly.

@@ -12,20 +12,6 @@ using decoders::DecodedPacket;
 using decoders::DecodeStatus;
 using decoders::SmbDetail;
 
-// Seed 000: SMB "Tree Disconnect Request" (0x71): header + WordCount 0 + ByteCount 0 = 35 bytes.
-Bytes TreeDisconnect() {
-  Bytes b = Smb1Header(0x71);
-  Append(b, {0x00, 0x00, 0x00});
-  return b;
-}
-
-// SMB "Echo Request" (0x2B, MS-CIFS 2.2.4.39.1): WordCount 1, EchoCount 1, ByteCount 4, data.
-Bytes Echo() {
-  Bytes b = Smb1Header(0x2B);
-  Append(b, {0x01, 0x01, 0x00, 0x04, 0x00, 'p', 'i', 'n', 'g'});
-  return b;
-}
-
 // Negotiate request (0x72): WordCount 0, ByteCount, dialects (0x02 + NUL-terminated).
 Bytes Negotiate() {
   Bytes b = Smb1Header(0x72);
@@ -80,8 +66,8 @@ Bytes SessionSetupThenTreeConnect() {
 TEST(Smb1, TreeDisconnectAndEchoCounted) {
   SmbDetail d;
   DecodedPacket pkt;
-  EXPECT_EQ(decoders::DecodeSmb1(TreeDisconnect(), true, d, pkt), DecodeStatus::kOk);
-  EXPECT_EQ(decoders::DecodeSmb1(Echo(), true, d, pkt), DecodeStatus::kOk);
+  EXPECT_EQ(decoders::DecodeSmb1(Smb1TreeDisconnect(), true, d, pkt), DecodeStatus::kOk);
+  EXPECT_EQ(decoders::DecodeSmb1(Smb1Echo(), true, d, pkt), DecodeStatus::kOk);
   EXPECT_EQ(d.smb1_commands.Get(0x71), 1u);
   EXPECT_EQ(d.smb1_commands.Get(0x2B), 1u);
   EXPECT_EQ(d.messages, 2u);
@@ -132,7 +118,7 @@ TEST(Smb1, Anomalies) {
   SmbDetail d;
   {
     DecodedPacket pkt;
-    Bytes bad = TreeDisconnect();
+    Bytes bad = Smb1TreeDisconnect();
     bad[1] = 'X';
     EXPECT_EQ(decoders::DecodeSmb1(bad, true, d, pkt), DecodeStatus::kMalformed);
     EXPECT_TRUE(pkt.Has(Anomaly::kSmbBadHeader));
@@ -149,7 +135,7 @@ TEST(Smb1, Anomalies) {
 }
 
 TEST(Smb1, EveryPrefixOfACompleteMessageIsTruncated) {
-  for (const Bytes& full : {TreeDisconnect(), Echo(), Negotiate(), SessionSetupThenTreeConnect()}) {
+  for (const Bytes& full : {Smb1TreeDisconnect(), Smb1Echo(), Negotiate(), SessionSetupThenTreeConnect()}) {
     for (size_t n = 0; n < full.size(); ++n) {
       SmbDetail d;
       DecodedPacket pkt;

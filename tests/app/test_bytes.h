@@ -57,6 +57,20 @@ inline Bytes Smb1Header(uint8_t cmd, uint32_t status = 0, uint8_t flags = 0x18,
   return b;
 }
 
+/// Seed 000: SMB1 "Tree Disconnect Request" (0x71): header + WordCount 0 + ByteCount 0.
+inline Bytes Smb1TreeDisconnect() {
+  Bytes b = Smb1Header(0x71);
+  Append(b, {0x00, 0x00, 0x00});
+  return b;
+}
+
+/// SMB1 "Echo Request" (0x2B, MS-CIFS 2.2.4.39.1): WordCount 1, EchoCount 1, ByteCount 4, data.
+inline Bytes Smb1Echo() {
+  Bytes b = Smb1Header(0x2B);
+  Append(b, {0x01, 0x01, 0x00, 0x04, 0x00, 'p', 'i', 'n', 'g'});
+  return b;
+}
+
 /// NBSS header (RFC 1002 4.3.1): type, flags 0, 16-bit length.
 inline Bytes Nbss(uint8_t type, const Bytes& body) {
   Bytes b{type, 0};
