@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 
+#include "sensor/app_record.h"
+
 namespace tapwatch::sensor {
 
 std::string FormatAddress(const decoders::IpAddress& a) {
@@ -24,18 +26,10 @@ std::string FormatAddress(const decoders::IpAddress& a) {
 }
 
 std::string FormatLinkMac(const std::array<uint8_t, 6>& mac) {
-  bool zero = true;
-  for (uint8_t b : mac) zero = zero && b == 0;
-  if (zero) return {};
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string s;
-  s.reserve(17);
-  for (size_t i = 0; i < mac.size(); ++i) {
-    if (i) s.push_back(':');
-    s.push_back(kHex[mac[i] >> 4]);
-    s.push_back(kHex[mac[i] & 15]);
+  for (uint8_t b : mac) {
+    if (b != 0) return FormatMac(mac);
   }
-  return s;
+  return {};
 }
 
 void BuildFlowRecord(const flowtable::Flow& flow, flowtable::EndReason why, bool interim,
