@@ -1,5 +1,7 @@
 #include "sensor/log_frame_builder.h"
 
+#include <cstring>
+
 #include "decoders/packet.h"
 
 namespace tapwatch::sensor {
@@ -7,40 +9,47 @@ namespace {
 
 namespace d = tapwatch::decoders;
 
-// A bounded writer over the frame buffer; writes past the end are dropped (cannot happen with
-// the sizes below: the largest frame is 14 + 40 + 8 + 8 + 40 + 8 + 8 = 126 bytes).
+// A writer over the frame buffer. Unchecked stores: the largest frame is
+// 14 + 40 + 8 + 8 + 40 + 8 + 8 = 126 bytes (Ethernet, IPv6 + fragment header, ICMPv6, quoted
+// IPv6 + fragment header, its first 8 bytes) < kLogFrameCapacity, so no write can pass the end.
+static_assert(kLogFrameCapacity >= 126);
 class Out {
  public:
-  explicit Out(std::span<uint8_t> buf) : buf_(buf) {}
-  void U8(uint8_t v) {
-    if (pos_ < buf_.size()) buf_[pos_] = v;
-    ++pos_;
-  }
+  explicit Out(std::span<uint8_t, kLogFrameCapacity> buf) : p_(buf.data()) {}
+  void U8(uint8_t v) { p_[pos_++] = v; }
   void U16(uint16_t v) {
-    U8(static_cast<uint8_t>(v >> 8));
-    U8(static_cast<uint8_t>(v));
+    p_[pos_] = static_cast<uint8_t>(v >> 8);
+    p_[pos_ + 1] = static_cast<uint8_t>(v);
+    pos_ += 2;
   }
   void U32(uint32_t v) {
     U16(static_cast<uint16_t>(v >> 16));
     U16(static_cast<uint16_t>(v));
   }
   void Bytes(const uint8_t* p, size_t n) {
-    for (size_t i = 0; i < n; ++i) U8(p[i]);
+    std::memcpy(p_ + pos_, p, n);
+    pos_ += n;
   }
   void Zeros(size_t n) {
-    for (size_t i = 0; i < n; ++i) U8(0);
+    std::memset(p_ + pos_, 0, n);
+    pos_ += n;
   }
-  size_t pos() const { return pos_ < buf_.size() ? pos_ : buf_.size(); }
+  size_t pos() const { return pos_; }
   void Patch16(size_t at, uint16_t v) {
-    if (at + 1 < buf_.size()) {
-      buf_[at] = static_cast<uint8_t>(v >> 8);
-      buf_[at + 1] = static_cast<uint8_t>(v);
-    }
+    p_[at] = static_cast<uint8_t>(v >> 8);
+    p_[at + 1] = static_cast<uint8_t>(v);
   }
-  std::span<const uint8_t> Slice(size_t from, size_t n) const { return buf_.subspan(from, n); }
+  // RFC 1071 sum over the 20-byte IPv4 header at `at` (16-bit words, end-around carry).
+  uint16_t Ipv4HeaderChecksum(size_t at) const {
+    uint32_t sum = 0;
+    for (size_t i = 0; i < 20; i += 2) sum += (uint32_t{p_[at + i]} << 8) | p_[at + i + 1];
+    sum = (sum & 0xFFFF) + (sum >> 16);
+    sum = (sum & 0xFFFF) + (sum >> 16);
+    return static_cast<uint16_t>(~sum);
+  }
 
  private:
-  std::span<uint8_t> buf_;
+  uint8_t* p_;
   size_t pos_ = 0;
 };
 
@@ -62,7 +71,7 @@ void WriteIp(Out& o, const LogIpFields& ip) {
     o.U16(0);  // checksum, patched below
     o.Bytes(ip.src.data(), 4);
     o.Bytes(ip.dst.data(), 4);
-    if (o.pos() == start + 20) o.Patch16(start + 10, InternetChecksum(o.Slice(start, 20)));
+    o.Patch16(start + 10, o.Ipv4HeaderChecksum(start));
     return;
   }
   const uint32_t payload = ip.ip_len >= 40 ? ip.ip_len - 40 : 0;

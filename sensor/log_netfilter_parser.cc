@@ -98,8 +98,11 @@ Step Validate(const LogIpFields& ip, bool seen_src, bool seen_dst, bool inner, b
 
 // Parses the tokens of one packet. For the quoted packet of an ICMP error (inner = true) it
 // consumes up to and including the closing "]". `first` is a token already taken from tk.
-Step ParsePacket(Tokenizer& tk, std::string_view first, LogRecord& rec, LogIpFields& ip, bool inner,
-                 LogParseError& err) {
+Step ParsePacket(Tokenizer& tk_io, std::string_view first, LogRecord& rec, LogIpFields& ip,
+                 bool inner, LogParseError& err) {
+  // A local copy whose address never escapes, so its position stays in a register: through the
+  // reference, every byte-sized store into `ip` (which may alias anything) forced a reload.
+  Tokenizer tk = tk_io;
   bool seen_src = false;
   bool seen_dst = false;
   bool closed = false;        // inner: saw "]"
@@ -129,7 +132,9 @@ Step ParsePacket(Tokenizer& tk, std::string_view first, LogRecord& rec, LogIpFie
       const std::string_view rest = tok.substr(1);
       std::string_view next = rest;
       if (rest.empty() && !tk.Next(&next)) return Fail(err, "[", "quoted packet unterminated");
-      const Step s = ParsePacket(tk, next, rec, rec.inner, true, err);
+      Tokenizer sub = tk;
+      const Step s = ParsePacket(sub, next, rec, rec.inner, true, err);
+      tk = sub;
       if (s != Step::kOk) return s;
       quote_closed = true;
       continue;
@@ -407,6 +412,7 @@ Step ParsePacket(Tokenizer& tk, std::string_view first, LogRecord& rec, LogIpFie
     // SPI=, UID=, GID=, MARK=, ...: ignored.
   }
   if (inner && !closed) return Fail(err, "[", "quoted packet unterminated");
+  tk_io = tk;
   return Validate(ip, seen_src, seen_dst, inner, quote_closed, err);
 }
 
