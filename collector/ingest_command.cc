@@ -99,16 +99,35 @@ constexpr int kPollMs = 100;
 constexpr int kDrainQuietMs = 50;
 constexpr auto kMaxDrain = std::chrono::seconds(2);
 
+// Rebuilds the deferred flows indexes, saying how long it took (stderr, unless quiet).
+bool RebuildIndexes(Store& store, const IngestOptions& options, const char* when) {
+  if (!store.indexes_deferred()) return true;
+  const auto t0 = Clock::now();
+  const bool ok = store.RebuildIndexes();
+  if (ok && !options.quiet) {
+    std::fprintf(stderr, "tapwatch-collector: built flows indexes %s in %.2f s\n", when,
+                 std::chrono::duration<double>(Clock::now() - t0).count());
+  }
+  return ok;
+}
+
 void WriterLoop(Store& store, BatchQueue& queue, const IngestOptions& options, bool& ok) {
   const auto commit_after = std::chrono::milliseconds(options.commit_ms);
+  const auto index_idle = std::chrono::milliseconds(options.index_idle_ms);
+  const bool rebuild_when_idle =
+      options.index_mode == IngestOptions::IndexMode::kDeferUntilIdle;
+  // Without pending rows the wait only bounds how late an idle rebuild can start.
+  constexpr auto kIdlePoll = std::chrono::milliseconds(100);
   Clock::time_point first_pending{};
+  Clock::time_point last_batch = Clock::now();
   while (true) {
     const Clock::time_point deadline =
-        store.pending_rows() > 0 ? first_pending + commit_after : Clock::now() + commit_after;
+        store.pending_rows() > 0 ? first_pending + commit_after : Clock::now() + kIdlePoll;
     bool done = false;
     std::unique_ptr<Batch> batch = queue.Pop(deadline, done);
     if (batch) {
-      if (store.pending_rows() == 0) first_pending = Clock::now();
+      last_batch = Clock::now();
+      if (store.pending_rows() == 0) first_pending = last_batch;
       for (size_t i = 0; i < batch->count && ok; ++i) {
         if (!store.Add(batch->items[i])) ok = false;
         if (ok && store.pending_rows() >= options.commit_rows) {
@@ -121,6 +140,13 @@ void WriterLoop(Store& store, BatchQueue& queue, const IngestOptions& options, b
     if (ok && store.pending_rows() > 0 && Clock::now() >= first_pending + commit_after) {
       ok = store.Commit();
     }
+    // Idle with everything committed: the bulk load is over (or never was), so the report and
+    // `flows` get their indexes now rather than at exit. Rows still pending (a huge
+    // --commit-ms) wait for their own commit: a rebuild would commit them early.
+    if (ok && rebuild_when_idle && !done && store.indexes_deferred() &&
+        store.pending_rows() == 0 && Clock::now() - last_batch >= index_idle) {
+      ok = RebuildIndexes(store, options, "(idle)");
+    }
     if (!ok) {
       std::fprintf(stderr, "tapwatch-collector: store error: %s\n", store.error().c_str());
       queue.Fail();
@@ -129,15 +155,7 @@ void WriterLoop(Store& store, BatchQueue& queue, const IngestOptions& options, b
     if (done) break;
   }
   // Also commits sensor counters updated by records that stored no row (duplicates).
-  ok = store.Commit();
-  if (ok && options.defer_indexes) {
-    const auto t0 = Clock::now();
-    ok = store.RebuildIndexes();
-    if (ok && !options.quiet) {
-      std::fprintf(stderr, "tapwatch-collector: built flows indexes in %.2f s\n",
-                   std::chrono::duration<double>(Clock::now() - t0).count());
-    }
-  }
+  ok = store.Commit() && RebuildIndexes(store, options, "at exit");
   if (!ok) std::fprintf(stderr, "tapwatch-collector: store error: %s\n", store.error().c_str());
 }
 
@@ -168,7 +186,11 @@ IngestOptions ParseIngestOptions(int argc, char** argv, int first) {
       o.commit_rows = ParseUint(opt, args.Value(), 100000000);
       if (o.commit_rows == 0) throw UsageError("--commit-rows: must be at least 1");
     } else if (opt == "--defer-indexes") {
-      o.defer_indexes = true;
+      o.index_mode = IngestOptions::IndexMode::kDeferUntilExit;
+    } else if (opt == "--index-during-load") {
+      o.index_mode = IngestOptions::IndexMode::kMaintain;
+    } else if (opt == "--index-idle-ms") {
+      o.index_idle_ms = ParseUint(opt, args.Value(), 86400000);
     } else if (opt == "--commit-ms") {
       o.commit_ms = ParseUint(opt, args.Value(), 86400000);
     } else if (opt.starts_with("-")) {
@@ -191,7 +213,7 @@ IngestResult RunIngest(const IngestOptions& options, const std::atomic<bool>& st
     result.exit_code = kExitUsage;
     return result;
   }
-  if (options.defer_indexes && !store->DeferIndexes()) {
+  if (options.index_mode != IngestOptions::IndexMode::kMaintain && !store->DeferIndexes()) {
     std::fprintf(stderr, "tapwatch-collector: --db %s: %s\n", options.db_path.c_str(),
                  store->error().c_str());
     result.exit_code = 1;

@@ -192,7 +192,10 @@ bool Store::Add(const proto::Envelope& envelope) {
 
   const SeqVerdict verdict =
       tracker_.Observe(sensor_id, envelope.sensor_start_ns(), envelope.seq());
-  if (dirty_sensors_.find(sensor_id) == dirty_sensors_.end()) dirty_sensors_.emplace(sensor_id);
+  if (sensor_id != last_dirty_sensor_ || dirty_sensors_.empty()) {
+    if (dirty_sensors_.find(sensor_id) == dirty_sensors_.end()) dirty_sensors_.emplace(sensor_id);
+    last_dirty_sensor_.assign(sensor_id);
+  }
   if (envelope.has_stats() && envelope.stats().final()) {
     ++tracker_.MutableCounters(sensor_id).final_records;
   }
@@ -377,6 +380,7 @@ bool Store::Commit() {
     if (!Step(upsert_sensor_, "update sensors")) return false;
   }
   dirty_sensors_.clear();
+  last_dirty_sensor_.clear();
   if (!Exec("COMMIT")) return false;
   in_transaction_ = false;
   pending_rows_ = 0;

@@ -47,6 +47,9 @@ class Store {
   /// Commits, then re-creates any deferred indexes. True when nothing was deferred.
   bool RebuildIndexes();
 
+  /// True between a DeferIndexes() that dropped the flows indexes and the RebuildIndexes().
+  bool indexes_deferred() const { return indexes_deferred_; }
+
   /// Rows added since the last Commit().
   size_t pending_rows() const { return pending_rows_; }
 
@@ -75,6 +78,9 @@ class Store {
   size_t pending_rows_ = 0;
   SequenceTracker tracker_;
   std::set<std::string, std::less<>> dirty_sensors_;
+  // The sensor of the previous Add(), already in dirty_sensors_ (one sensor sends runs of
+  // records: saves a set lookup per row). Cleared with dirty_sensors_.
+  std::string last_dirty_sensor_;
   std::string error_;
   uint64_t flows_stored_ = 0;
   uint64_t stats_stored_ = 0;

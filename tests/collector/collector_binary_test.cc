@@ -25,6 +25,27 @@ using testing::TestPublisher;
 
 constexpr uint64_t kStart = 1092114948000000000ull;
 
+// The explicit indexes on flows, sorted and comma-joined ("NULL" when there are none).
+std::string FlowsIndexes(const std::string& db) {
+  return Query(db,
+               "SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE type = "
+               "'index' AND tbl_name = 'flows' AND sql IS NOT NULL ORDER BY name)")[0][0];
+}
+
+// collector/schema.sql's four flows indexes.
+constexpr char kAllFlowsIndexes[] = "flows_dst,flows_proto_port,flows_src,flows_start";
+
+// Polls `db` until `predicate` holds, at most `timeout_ms`.
+template <typename Predicate>
+bool Eventually(Predicate predicate, int timeout_ms = 20000) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (predicate()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return predicate();
+}
+
 void ExpectStopSignalCommitsEverything(int sig) {
   const std::string db = TempDbPath("sig" + std::to_string(sig));
   TestPublisher pub;
@@ -48,6 +69,8 @@ void ExpectStopSignalCommitsEverything(int sig) {
             (std::vector<std::string>{"3000", "0", "0"}));
   EXPECT_NE(child.out().find("sensor s: received 3000, lost 0, duplicates 0"), std::string::npos)
       << child.out();
+  // The store started empty, so the indexes were deferred; the stop path builds them.
+  EXPECT_EQ(FlowsIndexes(db), kAllFlowsIndexes);
 }
 
 TEST(CollectorBinary, SigtermCommitsEverythingReceived) {
@@ -93,10 +116,7 @@ TEST(CollectorBinary, DeferredIndexesAreBuiltAtExit) {
   Child child(
       {"--connect", pub.endpoint(), "--db", db, "--exit-after-final", "1", "--defer-indexes"});
   ASSERT_TRUE(pub.WaitForSubscriptions());
-  const std::string count_indexes =
-      "SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE type = 'index' AND "
-      "tbl_name = 'flows' AND sql IS NOT NULL ORDER BY name)";
-  EXPECT_EQ(Query(db, count_indexes)[0][0], "NULL") << "dropped while loading";
+  EXPECT_EQ(FlowsIndexes(db), "NULL") << "dropped while loading";
   for (uint64_t seq = 1; seq <= 100; ++seq) {
     pub.Send(FlowEnvelope("s", kStart, seq, SimpleFlow(seq)));
   }
@@ -105,8 +125,72 @@ TEST(CollectorBinary, DeferredIndexesAreBuiltAtExit) {
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0) << child.err();
   // The four indexes of collector/schema.sql are back.
-  EXPECT_EQ(Query(db, count_indexes)[0][0], "flows_dst,flows_proto_port,flows_src,flows_start");
+  EXPECT_EQ(FlowsIndexes(db), kAllFlowsIndexes);
   EXPECT_EQ(Query(db, "SELECT count(*) FROM flows")[0][0], "100");
+}
+
+// Default mode on an empty store: no flows indexes while rows stream in, all four back once the
+// writer has been idle for --index-idle-ms, with the collector still running.
+TEST(CollectorBinary, DeferredIndexesAreBuiltWhenIdle) {
+  const std::string db = TempDbPath("idle_index");
+  TestPublisher pub;
+  Child child({"--connect", pub.endpoint(), "--db", db, "--index-idle-ms", "300"});
+  ASSERT_TRUE(pub.WaitForSubscriptions());
+  EXPECT_EQ(FlowsIndexes(db), "NULL") << "dropped for the bulk load";
+  for (uint64_t seq = 1; seq <= 500; ++seq) {
+    pub.Send(FlowEnvelope("s", kStart, seq, SimpleFlow(seq)));
+  }
+  EXPECT_TRUE(Eventually([&] { return FlowsIndexes(db) == kAllFlowsIndexes; }))
+      << "indexes not rebuilt while idle: " << FlowsIndexes(db);
+  EXPECT_TRUE(child.Running());
+  EXPECT_EQ(Query(db, "SELECT count(*) FROM flows")[0][0], "500");
+  // Rows after the rebuild go through the indexes: the index and the table agree.
+  for (uint64_t seq = 501; seq <= 600; ++seq) {
+    pub.Send(FlowEnvelope("s", kStart, seq, SimpleFlow(seq)));
+  }
+  pub.Send(FinalStats("s", kStart, 601));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  child.Signal(SIGTERM);
+  const int status = child.Wait();
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << child.err();
+  EXPECT_NE(child.err().find("built flows indexes (idle)"), std::string::npos) << child.err();
+  EXPECT_EQ(Query(db, "SELECT count(*) FROM flows INDEXED BY flows_start WHERE start_ns > 0")[0][0],
+            "600");
+  EXPECT_EQ(Query(db, "SELECT count(*) FROM flows NOT INDEXED")[0][0], "600");
+  EXPECT_EQ(Query(db, "PRAGMA integrity_check")[0][0], "ok");
+}
+
+// --index-during-load keeps the indexes the whole time; a store that already holds flows is
+// never stripped of its indexes, whatever the mode.
+TEST(CollectorBinary, IndexesKeptDuringLoadOrOnANonEmptyStore) {
+  const std::string db = TempDbPath("keep_index");
+  {
+    TestPublisher pub;
+    Child child({"--connect", pub.endpoint(), "--db", db, "--exit-after-final", "1",
+                 "--index-during-load"});
+    ASSERT_TRUE(pub.WaitForSubscriptions());
+    EXPECT_EQ(FlowsIndexes(db), kAllFlowsIndexes);
+    pub.Send(FlowEnvelope("s", kStart, 1, SimpleFlow(1)));
+    pub.Send(FinalStats("s", kStart, 2));
+    const int status = child.Wait();
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0) << child.err();
+  }
+  {
+    TestPublisher pub;
+    Child child({"--connect", pub.endpoint(), "--db", db, "--exit-after-final", "1",
+                 "--defer-indexes"});
+    ASSERT_TRUE(pub.WaitForSubscriptions());
+    EXPECT_EQ(FlowsIndexes(db), kAllFlowsIndexes) << "1 row stored: not a bulk load";
+    pub.Send(FlowEnvelope("s", kStart, 3, SimpleFlow(3)));
+    pub.Send(FinalStats("s", kStart, 4));
+    const int status = child.Wait();
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0) << child.err();
+  }
+  EXPECT_EQ(FlowsIndexes(db), kAllFlowsIndexes);
+  EXPECT_EQ(Query(db, "SELECT count(*) FROM flows")[0][0], "2");
 }
 
 TEST(CollectorBinary, IdleExit) {

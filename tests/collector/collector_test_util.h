@@ -127,11 +127,34 @@ inline proto::FlowRecord SimpleFlow(uint64_t i) {
   return f;
 }
 
-/// A fresh path under the test temp dir (any old file and its WAL removed).
+/// This test process's scratch directory under the gtest temp dir, created on first use and
+/// removed with everything in it when the process exits (databases, their -wal/-shm files and
+/// child output), so test runs leave nothing behind in /tmp.
+class ScratchDir {
+ public:
+  static const std::string& Path() {
+    static ScratchDir dir;
+    return dir.path_;
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+
+ private:
+  ScratchDir()
+      : path_(::testing::TempDir() + "/tapwatch_collector_" + std::to_string(getpid())) {
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~ScratchDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  std::string path_;
+};
+
+/// A fresh database path in the scratch directory (any old file and its WAL removed).
 inline std::string TempDbPath(const std::string& name) {
-  const std::string dir = ::testing::TempDir();
-  const std::string path =
-      dir + "/tapwatch_collector_" + name + "_" + std::to_string(getpid()) + ".db";
+  const std::string path = ScratchDir::Path() + "/" + name + ".db";
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
   return path;
 }
@@ -206,8 +229,7 @@ class Child {
  public:
   explicit Child(const std::vector<std::string>& args) {
     static int counter = 0;
-    const std::string base = ::testing::TempDir() + "/tapwatch_child_" + std::to_string(getpid()) +
-                             "_" + std::to_string(counter++);
+    const std::string base = ScratchDir::Path() + "/child_" + std::to_string(counter++);
     out_path_ = base + ".out";
     err_path_ = base + ".err";
     pid_ = fork();
