@@ -1,5 +1,6 @@
 list(APPEND TAPWATCH_SENSOR_SOURCES
   options.cc
+  pcap_file_reader.cc
   pcap_source.cc
   pipeline.cc
   publisher.cc

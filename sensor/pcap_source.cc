@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "decoders/decode_frame.h"
+
 namespace tapwatch::sensor {
 
 std::unique_ptr<PcapSource> PcapSource::OpenFile(const std::string& path, const std::string& bpf,
@@ -26,6 +28,19 @@ std::unique_ptr<PcapSource> PcapSource::OpenFile(const std::string& path, const 
   s->link_type_ = pcap_datalink(s->handle_);
   // libpcap reports LINKTYPE_RAW (101) as DLT_RAW (12 on Linux); the decoders use LINKTYPE_*.
   if (s->link_type_ == DLT_RAW) s->link_type_ = 101;
+  // libpcap has validated the file and named the link type; classic pcap of a link type the
+  // decoders read is then read in place. Those link types have no pseudo-header libpcap would
+  // byte-swap and share libpcap's 262144-byte sanity limit. The snapshot check is a guard: both
+  // must agree on where records are cut, else libpcap keeps the file.
+  if (!s->is_pcapng_ && path != "-" && s->nano_ &&
+      decoders::IsSupportedLinkType(s->link_type_)) {
+    auto reader = std::make_unique<PcapFileReader>();
+    std::string ignored;
+    if (reader->OpenFile(path, ignored) &&
+        reader->header().snapshot == static_cast<uint32_t>(pcap_snapshot(s->handle_))) {
+      s->reader_ = std::move(reader);
+    }
+  }
   if (!s->ApplyFilter(bpf, error)) return nullptr;
   return s;
 }
@@ -69,6 +84,12 @@ bool PcapSource::ApplyFilter(const std::string& bpf, std::string& error) {
     error = "invalid BPF expression '" + bpf + "': " + pcap_geterr(handle_);
     return false;
   }
+  if (reader_) {
+    // The zero-copy reader runs the program itself (pcap_offline_filter), as libpcap would.
+    program_ = program;
+    has_program_ = true;
+    return true;
+  }
   const int rc = pcap_setfilter(handle_, &program);
   pcap_freecode(&program);
   if (rc != 0) {
@@ -79,10 +100,33 @@ bool PcapSource::ApplyFilter(const std::string& bpf, std::string& error) {
 }
 
 PcapSource::~PcapSource() {
+  if (has_program_) pcap_freecode(&program_);
   if (handle_ != nullptr) pcap_close(handle_);
 }
 
+PcapSource::Result PcapSource::NextFromReader(RawPacket& out) {
+  for (;;) {
+    const PcapFileReader::Result r = reader_->Next(out);
+    if (r == PcapFileReader::Result::kPacket) {
+      if (has_program_) {
+        pcap_pkthdr h{};
+        h.caplen = out.cap_len;
+        h.len = out.wire_len;
+        if (pcap_offline_filter(&program_, &h, out.data) == 0) continue;
+      }
+      ++packets_;
+      return Result::kPacket;
+    }
+    if (r == PcapFileReader::Result::kEnd) return Result::kEnd;
+    error_ = name_ + ": damaged input at byte offset " + std::to_string(reader_->offset()) +
+             " after " + std::to_string(reader_->records()) +
+             " complete packets: " + reader_->error();
+    return Result::kError;
+  }
+}
+
 PcapSource::Result PcapSource::Next(RawPacket& out) {
+  if (reader_) return NextFromReader(out);
   pcap_pkthdr* header = nullptr;
   const u_char* data = nullptr;
   const int rc = pcap_next_ex(handle_, &header, &data);

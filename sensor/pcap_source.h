@@ -1,5 +1,7 @@
 #pragma once
-// Packets from libpcap: a capture file (pcap or pcapng) or a live interface, with a BPF filter.
+// Packets from a capture file (pcap or pcapng) or a live interface, with a BPF filter. Classic
+// pcap files are read by PcapFileReader (memory-mapped, zero-copy); pcapng, stdin, old pcap
+// variants and live capture go through libpcap.
 
 #include <pcap/pcap.h>
 
@@ -7,14 +9,9 @@
 #include <memory>
 #include <string>
 
-namespace tapwatch::sensor {
+#include "sensor/pcap_file_reader.h"
 
-struct RawPacket {
-  uint64_t ts_ns = 0;
-  uint32_t wire_len = 0;
-  uint32_t cap_len = 0;
-  const uint8_t* data = nullptr;  // valid until the next call to Next()
-};
+namespace tapwatch::sensor {
 
 struct LiveOptions {
   uint32_t snaplen = 65535;
@@ -39,7 +36,10 @@ class PcapSource {
   int link_type() const { return link_type_; }
   const std::string& error() const { return error_; }
   const std::string& name() const { return name_; }
+  /// Packets handed out by Next() (after the BPF filter).
   uint64_t packets_read() const { return packets_; }
+  /// True when the file is read by the zero-copy reader rather than libpcap.
+  bool zero_copy() const { return reader_ != nullptr; }
   /// Kernel drop counters of a live capture (cumulative; zero for files).
   void KernelDrops(uint64_t& dropped, uint64_t& if_dropped) const;
   /// Makes a blocked Next() return kEnd soon (signal-safe).
@@ -48,6 +48,7 @@ class PcapSource {
  private:
   PcapSource() = default;
   bool ApplyFilter(const std::string& bpf, std::string& error);
+  Result NextFromReader(RawPacket& out);
 
   pcap_t* handle_ = nullptr;
   std::string name_;
@@ -60,6 +61,10 @@ class PcapSource {
   uint64_t next_record_offset_ = 24;
   bool nano_ = false;
   uint64_t packets_ = 0;
+  // Zero-copy path: the reader, and the compiled filter run with pcap_offline_filter().
+  std::unique_ptr<PcapFileReader> reader_;
+  bpf_program program_{};
+  bool has_program_ = false;
 };
 
 }  // namespace tapwatch::sensor

@@ -12,8 +12,12 @@ namespace tapwatch::sensor {
 std::unique_ptr<Publisher> Publisher::Create(const PublisherOptions& options, std::string& error) {
   std::unique_ptr<Publisher> p(new Publisher());
   p->options_ = options;
-  p->envelope_.set_sensor_id(options.sensor_id);
-  p->envelope_.set_sensor_start_ns(options.sensor_start_ns);
+  for (proto::Envelope* e : {&p->flow_envelope_, &p->stats_envelope_}) {
+    e->set_sensor_id(options.sensor_id);
+    e->set_sensor_start_ns(options.sensor_start_ns);
+  }
+  p->flow_envelope_.mutable_flow();
+  p->stats_envelope_.mutable_stats();
   if (!options.jsonl_path.empty()) {
     if (options.jsonl_path == "-") {
       p->jsonl_ = stdout;
@@ -72,33 +76,32 @@ int Publisher::WaitForSubscribers(int count, int timeout_ms) {
 }
 
 proto::FlowRecord& Publisher::NextFlow() {
-  proto::FlowRecord* r = envelope_.mutable_flow();
+  // Clear() keeps the strings' buffers: the next record is assigned into them.
+  proto::FlowRecord* r = flow_envelope_.mutable_flow();
   r->Clear();
   return *r;
 }
 
 proto::StatsRecord& Publisher::NextStats() {
-  proto::StatsRecord* r = envelope_.mutable_stats();
+  proto::StatsRecord* r = stats_envelope_.mutable_stats();
   r->Clear();
   return *r;
 }
 
-void Publisher::SendFlow() { Send("flow"); }
-void Publisher::SendStats() { Send("stats"); }
+void Publisher::SendFlow() { Send("flow", flow_envelope_); }
+void Publisher::SendStats() { Send("stats", stats_envelope_); }
 
-void Publisher::Send(const char* topic) {
-  envelope_.set_seq(++seq_);
+void Publisher::Send(const char* topic, proto::Envelope& envelope) {
+  envelope.set_seq(++seq_);
   if (jsonl_ != nullptr) {
     json_.clear();
     google::protobuf::util::JsonPrintOptions json_options;
     json_options.preserve_proto_field_names = true;
-    (void)google::protobuf::util::MessageToJsonString(envelope_, &json_, json_options);
+    (void)google::protobuf::util::MessageToJsonString(envelope, &json_, json_options);
     json_.push_back('\n');
     std::fwrite(json_.data(), 1, json_.size(), jsonl_);
   }
   if (socket_ != nullptr) {
-    wire_.clear();
-    envelope_.SerializeToString(&wire_);
     const int flags = options_.lossless ? 0 : ZMQ_DONTWAIT;
     // With NODROP the first frame is the one refused at the high-water mark; once it is
     // accepted the second frame of the message always follows.
@@ -110,10 +113,17 @@ void Publisher::Send(const char* topic) {
       ++send_drops_;
       return;
     }
+    // Serialized once, straight into the message libzmq sends (zmq_send would copy a staging
+    // buffer into a fresh message of its own).
+    const size_t size = envelope.ByteSizeLong();
+    zmq_msg_t msg;
+    zmq_msg_init_size(&msg, size);
+    envelope.SerializeWithCachedSizesToArray(static_cast<uint8_t*>(zmq_msg_data(&msg)));
     do {
-      rc = zmq_send(socket_, wire_.data(), wire_.size(), flags);
+      rc = zmq_msg_send(&msg, socket_, flags);
     } while (rc < 0 && zmq_errno() == EINTR);
     if (rc < 0) {
+      zmq_msg_close(&msg);  // a refused message stays ours
       ++send_drops_;
       return;
     }

@@ -1,6 +1,8 @@
 #pragma once
 // Publishes records: ZeroMQ XPUB (topics "flow" and "stats", then a serialized Envelope) and/or
-// JSON lines. Every record gets the next per-sensor sequence number, so a subscriber can count
+// JSON lines. The Envelope is serialized straight into the ZeroMQ message's buffer (one copy,
+// no staging string); the record objects are reused, so the export path allocates nothing but
+// the message buffer libzmq itself allocates for every message longer than 33 bytes. Every record gets the next per-sensor sequence number, so a subscriber can count
 // exactly what it missed.
 
 #include <cstdint>
@@ -46,15 +48,17 @@ class Publisher {
 
  private:
   Publisher() = default;
-  void Send(const char* topic);
+  void Send(const char* topic, proto::Envelope& envelope);
 
   PublisherOptions options_;
   void* context_ = nullptr;
   void* socket_ = nullptr;
   FILE* jsonl_ = nullptr;
   bool jsonl_is_stdout_ = false;
-  proto::Envelope envelope_;
-  std::string wire_;
+  // One envelope per record kind, each reused: switching the oneof of a single envelope between
+  // flow and stats would free and reallocate the flow record (and all its strings) every time.
+  proto::Envelope flow_envelope_;
+  proto::Envelope stats_envelope_;
   std::string json_;
   uint64_t seq_ = 0;
   uint64_t sent_ = 0;

@@ -2,15 +2,15 @@
 
 #include <arpa/inet.h>
 
-#include "sensor/app_record.h"
+#include <cstring>
+
 
 namespace tapwatch::sensor {
 
-std::string FormatAddress(const decoders::IpAddress& a) {
-  char buf[INET6_ADDRSTRLEN] = {};
+size_t FormatAddressTo(const decoders::IpAddress& a, char* buf) {
   if (a.family == 6) {
-    inet_ntop(AF_INET6, a.bytes.data(), buf, sizeof(buf));
-    return buf;
+    if (inet_ntop(AF_INET6, a.bytes.data(), buf, kAddressTextBytes) == nullptr) return 0;
+    return std::strlen(buf);
   }
   // Dotted quad by hand: glibc's inet_ntop formats IPv4 through sprintf, which was a visible
   // share of the export path.
@@ -22,14 +22,32 @@ std::string FormatAddress(const decoders::IpAddress& a) {
     *p++ = static_cast<char>('0' + v % 10);
     if (i < 3) *p++ = '.';
   }
-  return std::string(buf, p);
+  return static_cast<size_t>(p - buf);
+}
+
+std::string FormatAddress(const decoders::IpAddress& a) {
+  char buf[kAddressTextBytes];
+  return std::string(buf, FormatAddressTo(a, buf));
+}
+
+size_t FormatLinkMacTo(const std::array<uint8_t, 6>& mac, char* buf) {
+  uint8_t any = 0;
+  for (uint8_t b : mac) any |= b;
+  if (any == 0) return 0;
+  // Lower-case hex, as app_record's FormatMac (the wire format of every MAC field).
+  constexpr char kHex[] = "0123456789abcdef";
+  char* p = buf;
+  for (size_t i = 0; i < mac.size(); ++i) {
+    if (i) *p++ = ':';
+    *p++ = kHex[mac[i] >> 4];
+    *p++ = kHex[mac[i] & 0xF];
+  }
+  return kMacTextBytes;
 }
 
 std::string FormatLinkMac(const std::array<uint8_t, 6>& mac) {
-  for (uint8_t b : mac) {
-    if (b != 0) return FormatMac(mac);
-  }
-  return {};
+  char buf[kMacTextBytes];
+  return std::string(buf, FormatLinkMacTo(mac, buf));
 }
 
 void BuildFlowRecord(const flowtable::Flow& flow, flowtable::EndReason why, bool interim,
@@ -37,17 +55,20 @@ void BuildFlowRecord(const flowtable::Flow& flow, flowtable::EndReason why, bool
                      proto::FlowRecord& out) {
   using flowtable::Flow;
   out.set_flow_id(flow.flow_id);
-  out.set_sensor_id(std::string(sensor_id));
-  out.set_src_addr(FormatAddress(flowtable::SrcAddr(flow)));
-  out.set_dst_addr(FormatAddress(flowtable::DstAddr(flow)));
+  // mutable_x()->assign() writes into the reused record's string: no allocation once it has
+  // grown to size. (protobuf 3.21's set_x(data, size) builds a temporary std::string first.)
+  out.mutable_sensor_id()->assign(sensor_id.data(), sensor_id.size());
+  char text[kAddressTextBytes];
+  out.mutable_src_addr()->assign(text, FormatAddressTo(flowtable::SrcAddr(flow), text));
+  out.mutable_dst_addr()->assign(text, FormatAddressTo(flowtable::DstAddr(flow), text));
   out.set_src_port(flowtable::SrcPort(flow));
   out.set_dst_port(flowtable::DstPort(flow));
   out.set_ip_proto(flow.key.ip_proto);
   out.set_vlan(flow.key.vlan_outer);
   out.set_vlan_inner(flow.key.vlan_inner);
   if (flow.bits & flowtable::kBitHasMac) {
-    out.set_src_mac(FormatLinkMac(flow.mac[0]));
-    out.set_dst_mac(FormatLinkMac(flow.mac[1]));
+    out.mutable_src_mac()->assign(text, FormatLinkMacTo(flow.mac[0], text));
+    out.mutable_dst_mac()->assign(text, FormatLinkMacTo(flow.mac[1], text));
   }
   // An interim record covers [record_start, last]; the first record starts at the flow's start.
   out.set_start_ns(flow.record_start_ns ? flow.record_start_ns : flow.first_ns);
@@ -80,12 +101,16 @@ void BuildFlowRecord(const flowtable::Flow& flow, flowtable::EndReason why, bool
     out.set_icmp_type(flow.icmp_type);
     out.set_icmp_code(flow.icmp_code);
   }
-  out.set_direction(std::string(flowtable::DirectionConfidenceName(flow.direction)));
-  out.set_conn_state(std::string(flowtable::ConnState(flow)));
+  const std::string_view direction = flowtable::DirectionConfidenceName(flow.direction);
+  out.mutable_direction()->assign(direction.data(), direction.size());
+  const std::string_view conn_state = flowtable::ConnState(flow);
+  out.mutable_conn_state()->assign(conn_state.data(), conn_state.size());
   flowtable::History(flow, *out.mutable_history());
-  out.set_argus_state(std::string(flowtable::ArgusState(flow, why)));
+  const std::string_view argus_state = flowtable::ArgusState(flow, why);
+  out.mutable_argus_state()->assign(argus_state.data(), argus_state.size());
   flowtable::ArgusFlags(flow, *out.mutable_argus_flags());
-  out.set_end_reason(std::string(flowtable::EndReasonName(why)));
+  const std::string_view end_reason = flowtable::EndReasonName(why);
+  out.mutable_end_reason()->assign(end_reason.data(), end_reason.size());
   out.set_interim(interim);
   out.set_record_seq(flow.record_seq);
   auto& anomalies = *out.mutable_anomalies();

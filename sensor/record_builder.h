@@ -1,7 +1,11 @@
 #pragma once
-// Turns an exported flow-table entry into the wire FlowRecord. Runs once per exported record, not
-// per packet, so it may format strings.
+// Turns an exported flow-table entry into the wire FlowRecord. Runs once per exported record; it
+// formats into stack buffers and assigns into the record's existing strings, so refilling a
+// reused record allocates nothing (except map entries: anomalies and log labels).
 
+#include <array>
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,9 +15,18 @@
 
 namespace tapwatch::sensor {
 
-/// Renders an address as text ("192.0.2.1", "2001:db8::1").
+/// Room FormatAddressTo() needs (INET6_ADDRSTRLEN).
+inline constexpr size_t kAddressTextBytes = 46;
+/// Renders an address as text ("192.0.2.1", "2001:db8::1") into `buf`; returns its length.
+size_t FormatAddressTo(const decoders::IpAddress& a, char* buf);
+/// Same, as a string.
 std::string FormatAddress(const decoders::IpAddress& a);
-/// "00:11:22:33:44:55"; all-zero MACs (no link layer, e.g. log lines without MAC=) render empty.
+/// Room FormatLinkMacTo() needs.
+inline constexpr size_t kMacTextBytes = 17;
+/// "00:11:22:33:44:55" into `buf`; returns its length: 0 for an all-zero MAC (no link layer, e.g.
+/// log lines without MAC=), which renders empty.
+size_t FormatLinkMacTo(const std::array<uint8_t, 6>& mac, char* buf);
+/// Same, as a string.
 std::string FormatLinkMac(const std::array<uint8_t, 6>& mac);
 
 /// Fills the flow-level fields of `out` from `flow` (not the application-layer ones).
