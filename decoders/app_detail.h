@@ -1,6 +1,7 @@
 #pragma once
 // Bulky per-flow application details (SMB, NetBIOS, ICMP histogram) kept OUTSIDE the flow slot:
-// a fixed pool of AppDetail slots allocated once at start-up, with a free list. A flow takes a
+// a pool of AppDetail slots reserved once at start-up (touched only as details are used), with a
+// free list. A flow takes a
 // slot on the first packet that needs one and gives it back at export. Everything here is bounded:
 // first N names, first K distinct commands (+ "other"), histograms of at most K keys (+ "other").
 // Standard library only; no allocation after the pool's constructor.
@@ -8,19 +9,22 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <new>
 #include <string_view>
-#include <variant>
+#include <type_traits>
 #include <vector>
 
 namespace tapwatch::decoders {
 
-/// A string of at most N-1 bytes stored inline; longer input is cut (never an error).
+/// The storage of a FixedString without initialisers: writing nothing when constructed, so a
+/// FixedStringSet (whose `count` says which items mean anything) costs no stores to reset.
 template <size_t N>
-struct FixedString {
+struct FixedStringStorage {
   // Only the first `len` bytes mean anything; the rest is left uninitialised on purpose, so that
   // resetting a pool slot for a new flow writes a few lengths, not kilobytes.
   std::array<char, N> data;
-  uint8_t len = 0;
+  uint8_t len;
   static_assert(N <= 255);
 
   std::string_view view() const { return {data.data(), len}; }
@@ -35,12 +39,20 @@ struct FixedString {
   }
 };
 
+/// A string of at most N-1 bytes stored inline; longer input is cut (never an error).
+template <size_t N>
+struct FixedString : FixedStringStorage<N> {
+  FixedString() noexcept { this->len = 0; }
+};
+
 /// The first M distinct strings (each cut to N-1 bytes); later ones are counted in `dropped`.
 template <size_t N, size_t M>
 struct FixedStringSet {
-  std::array<FixedString<N>, M> items;  // default-initialised: each len = 0
   uint8_t count = 0;
   uint32_t dropped = 0;
+  // Items [count, M) are never read and, in a pool slot, not even written when it is reset: only
+  // Add() writes an item, when it is taken.
+  std::array<FixedStringStorage<N>, M> items;
 
   bool Contains(std::string_view s) const noexcept {
     for (uint8_t i = 0; i < count; ++i) {
@@ -102,42 +114,44 @@ struct SmbStreamState {
   bool seq_valid = false;
 };
 
-// The user-provided constructors below stop value-initialisation (variant::emplace<T>()) from
-// zeroing the whole struct first: only the members with initialisers are written.
+// The user-provided constructors below stop value-initialisation (new (p) T()) from
+// zeroing the whole struct first: only the members with initialisers are written. Scalars and
+// counters come first (a few cache lines, what every packet and every export touches), the
+// string sets last (their items are touched only when a string is kept).
 struct SmbDetail {
   SmbDetail() noexcept {}
   uint8_t version = 0;  // 1 = SMB1, 2 = SMB2/3 (highest seen)
-  BoundedCounter<uint8_t, 16> smb1_commands;
-  std::array<uint32_t, 19> smb2_commands{};  // SMB2 commands 0x00..0x12
+  uint16_t smb2_dialect = 0;
+  uint32_t messages = 0;
   uint32_t smb2_other_commands = 0;
   uint32_t failed_responses = 0;
   uint32_t first_error_status = 0;
+  std::array<SmbStreamState, 2> stream{};  // [0] from src, [1] from dst
+  BoundedCounter<uint8_t, 6> nbss_types;
+  BoundedCounter<uint8_t, 16> smb1_commands;
+  std::array<uint32_t, 19> smb2_commands{};  // SMB2 commands 0x00..0x12
   FixedStringSet<32, 6> dialects;
-  FixedStringSet<kPathLen, 4> tree_paths;
-  FixedStringSet<kPathLen, 4> pipes;
-  uint16_t smb2_dialect = 0;
   FixedStringSet<kNameLen, 2> nbss_called;
   FixedStringSet<kNameLen, 2> nbss_calling;
-  BoundedCounter<uint8_t, 6> nbss_types;
-  uint32_t messages = 0;
-  std::array<SmbStreamState, 2> stream{};  // [0] from src, [1] from dst
+  FixedStringSet<kPathLen, 4> tree_paths;
+  FixedStringSet<kPathLen, 4> pipes;
 };
 
 struct NetbiosDetail {
   NetbiosDetail() noexcept {}
-  std::array<uint32_t, 16> nbns_opcodes{};
-  FixedStringSet<kNameLen, 8> nbns_names;  // question and resource-record owner names
-  uint32_t nb_queries = 0;                 // questions of type NB (0x20)
-  uint32_t nbstat_queries = 0;             // questions of type NBSTAT (0x21)
-  uint32_t rr_nb = 0;                      // resource records of type NB
-  uint32_t rr_nbstat = 0;                  // resource records of type NBSTAT
-  uint32_t other_types = 0;                // questions + records of any other type
+  uint32_t nb_queries = 0;      // questions of type NB (0x20)
+  uint32_t nbstat_queries = 0;  // questions of type NBSTAT (0x21)
+  uint32_t rr_nb = 0;           // resource records of type NB
+  uint32_t rr_nbstat = 0;       // resource records of type NBSTAT
+  uint32_t other_types = 0;     // questions + records of any other type
   uint32_t broadcast = 0;
   uint32_t responses = 0;
   uint32_t error_responses = 0;
-  FixedStringSet<kNameLen, 8> nbstat_names;
   std::array<uint8_t, 6> nbstat_mac{};
   bool has_nbstat_mac = false;
+  std::array<uint32_t, 16> nbns_opcodes{};
+  FixedStringSet<kNameLen, 8> nbns_names;  // question and resource-record owner names
+  FixedStringSet<kNameLen, 8> nbstat_names;
   FixedStringSet<kNameLen, 4> nbds_source_names;
   FixedStringSet<kNameLen, 4> nbds_destination_names;
   FixedStringSet<kNameLen, 4> browser_hosts;
@@ -149,53 +163,126 @@ struct IcmpDetail {
   BoundedCounter<uint16_t, 8> ip_lengths;  // IP total length -> packets
 };
 
-/// One pool slot: empty, or the details of one application kind.
-using AppDetail = std::variant<std::monostate, SmbDetail, NetbiosDetail, IcmpDetail>;
+/// One pool slot: empty, or the details of one application kind. The kind comes first, so that
+/// reading it and the detail's first members costs one cache line, not two (a std::variant keeps
+/// its index after the ~2 KiB of storage).
+struct AppDetailSlot {
+  AppDetailSlot() noexcept {}
+  uint8_t kind = 0;  // 0 free, else DetailKind<T>::value
+  union Storage {
+    Storage() noexcept {}
+    SmbDetail smb;
+    NetbiosDetail netbios;
+    IcmpDetail icmp;
+  } u;
+};
+
+template <typename T>
+struct DetailKind;
+template <>
+struct DetailKind<SmbDetail> : std::integral_constant<uint8_t, 1> {};
+template <>
+struct DetailKind<NetbiosDetail> : std::integral_constant<uint8_t, 2> {};
+template <>
+struct DetailKind<IcmpDetail> : std::integral_constant<uint8_t, 3> {};
 
 inline constexpr uint32_t kNoDetail = 0xFFFFFFFFu;
 
-/// Fixed-size pool of AppDetail slots with a free list. All memory is allocated in the
-/// constructor; Acquire/Release never allocate. Not thread-safe (one pool per capture thread).
+/// Pool of AppDetail slots with a free list, reserved once and touched lazily. The constructor
+/// only reserves address space (one malloc of capacity x sizeof(AppDetailSlot) and the free list's
+/// capacity; large blocks come from fresh, untouched pages), so start-up costs no page faults and
+/// the memory actually touched follows the peak number of live details, not the capacity:
+/// Acquire reuses the most recently released slot (still warm in cache) and only takes a
+/// never-used slot, the lowest one, when no released slot is left. Acquire/Release never allocate.
+/// Not thread-safe (one pool per capture thread).
 class AppDetailPool {
  public:
-  explicit AppDetailPool(uint32_t capacity) : slots_(capacity), free_(capacity) {
-    for (uint32_t i = 0; i < capacity; ++i) free_[i] = capacity - 1 - i;
+  explicit AppDetailPool(uint32_t capacity)
+      : capacity_(capacity),
+        slots_(static_cast<AppDetailSlot*>(
+            capacity ? std::malloc(size_t{capacity} * sizeof(AppDetailSlot)) : nullptr)) {
+    if (capacity != 0 && slots_ == nullptr) throw std::bad_alloc();
+    free_.reserve(capacity);  // reserved, not touched: pushes never reallocate
   }
+  ~AppDetailPool() { std::free(slots_); }  // details are trivially destructible
+  AppDetailPool(const AppDetailPool&) = delete;
+  AppDetailPool& operator=(const AppDetailPool&) = delete;
+
   /// Takes a slot and resets it to `T{}`; kNoDetail (and counts it) when the pool is empty.
   template <typename T>
   uint32_t Acquire() noexcept {
-    if (free_.empty()) {
+    uint32_t i;
+    if (!free_.empty()) {
+      i = free_.back();
+      free_.pop_back();
+    } else if (used_ < capacity_) {
+      i = used_++;
+      new (&slots_[i]) AppDetailSlot();  // first use of this slot's memory
+    } else {
       ++exhausted_;
       return kNoDetail;
     }
-    const uint32_t i = free_.back();
-    free_.pop_back();  // never reallocates: capacity was reserved in the constructor
-    slots_[i].template emplace<T>();
+    // T's user-provided constructor writes only the members with initialisers (see SmbDetail).
+    new (Member<T>(slots_[i])) T();
+    slots_[i].kind = DetailKind<T>::value;
     return i;
   }
-  /// Returns slot `i` to the free list. kNoDetail or an out-of-range index is ignored.
+  /// Returns slot `i` to the free list. kNoDetail, a free or an out-of-range index is ignored.
   void Release(uint32_t i) noexcept {
-    if (i >= slots_.size() || std::holds_alternative<std::monostate>(slots_[i])) return;
-    slots_[i].emplace<std::monostate>();
+    if (i >= used_ || slots_[i].kind == 0) return;
+    slots_[i].kind = 0;
     free_.push_back(i);
   }
   template <typename T>
   T* Get(uint32_t i) noexcept {
-    return i < slots_.size() ? std::get_if<T>(&slots_[i]) : nullptr;
+    return i < used_ && slots_[i].kind == DetailKind<T>::value ? Member<T>(slots_[i]) : nullptr;
   }
   template <typename T>
   const T* Get(uint32_t i) const noexcept {
-    return i < slots_.size() ? std::get_if<T>(&slots_[i]) : nullptr;
+    return i < used_ && slots_[i].kind == DetailKind<T>::value ? Member<T>(slots_[i]) : nullptr;
   }
-  uint32_t capacity() const { return static_cast<uint32_t>(slots_.size()); }
-  uint32_t in_use() const { return capacity() - static_cast<uint32_t>(free_.size()); }
+  /// Slot i's detail of type T at its address, WITHOUT checking (or reading) its kind: only for
+  /// prefetching its cache lines before Get. nullptr when out of range.
+  template <typename T>
+  const T* Peek(uint32_t i) const noexcept {
+    return i < used_ ? Member<T>(slots_[i]) : nullptr;
+  }
+  uint32_t capacity() const { return capacity_; }
+  uint32_t in_use() const { return used_ - static_cast<uint32_t>(free_.size()); }
+  /// Slots ever handed out (the peak of in_use()): only their memory has been touched.
+  uint32_t touched() const { return used_; }
   /// Acquire calls that found the pool empty (the flow kept only its inline counters).
   uint64_t exhausted() const { return exhausted_; }
-  size_t memory_bytes() const { return slots_.size() * (sizeof(AppDetail) + sizeof(uint32_t)); }
+  /// Bytes reserved at start (the cap); touched_bytes() of them are in use at most.
+  size_t memory_bytes() const {
+    return size_t{capacity_} * (sizeof(AppDetailSlot) + sizeof(uint32_t));
+  }
+  size_t touched_bytes() const { return size_t{used_} * (sizeof(AppDetailSlot) + sizeof(uint32_t)); }
 
  private:
-  std::vector<AppDetail> slots_;
-  std::vector<uint32_t> free_;
+  template <typename T>
+  static T* Member(AppDetailSlot& slot) noexcept {
+    if constexpr (std::is_same_v<T, SmbDetail>) {
+      return &slot.u.smb;
+    } else if constexpr (std::is_same_v<T, NetbiosDetail>) {
+      return &slot.u.netbios;
+    } else {
+      static_assert(std::is_same_v<T, IcmpDetail>);
+      return &slot.u.icmp;
+    }
+  }
+  template <typename T>
+  static const T* Member(const AppDetailSlot& slot) noexcept {
+    return Member<T>(const_cast<AppDetailSlot&>(slot));
+  }
+  static_assert(std::is_trivially_destructible_v<SmbDetail> &&
+                    std::is_trivially_destructible_v<NetbiosDetail> &&
+                    std::is_trivially_destructible_v<IcmpDetail>,
+                "slots are reused and freed without destructors");
+  uint32_t capacity_;
+  uint32_t used_ = 0;  // slots [0, used_) have been constructed; the rest is untouched memory
+  AppDetailSlot* slots_;
+  std::vector<uint32_t> free_;  // released slots, most recent last
   uint64_t exhausted_ = 0;
 };
 

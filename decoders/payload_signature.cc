@@ -1,11 +1,15 @@
 #include "decoders/payload_signature.h"
 
+#include <algorithm>
+#include <bit>
 #include <string_view>
 
 #include "decoders/signature_text.h"
 
 namespace tapwatch::decoders {
 namespace {
+
+uint32_t LowBit(uint32_t m) { return m & (~m + 1); }
 
 uint8_t Lower(uint8_t c) { return c >= 'A' && c <= 'Z' ? static_cast<uint8_t>(c + 32) : c; }
 
@@ -49,9 +53,9 @@ bool Contains(std::span<const uint8_t> hay, std::string_view needle, size_t anch
 
 }  // namespace
 
-uint32_t PayloadSignatureTable::Match(uint8_t ip_proto, uint16_t dst_port,
-                                      std::span<const uint8_t> payload,
-                                      uint32_t wire_len) const noexcept {
+uint32_t PayloadSignatureTable::MatchSlow(uint8_t ip_proto, uint16_t dst_port,
+                                          std::span<const uint8_t> payload,
+                                          uint32_t wire_len) const noexcept {
   uint32_t mask = 0;
   for (size_t i = 0; i < rules.size() && i < kMaxPayloadRules; ++i) {
     const PayloadRule& r = rules[i];
@@ -74,8 +78,95 @@ uint32_t PayloadSignatureTable::Match(uint8_t ip_proto, uint16_t dst_port,
   return mask;
 }
 
+void PayloadSignatureTable::BuildIndex() {
+  index_rules_ = SIZE_MAX;
+  for (auto& m : proto_mask_) m = 0;
+  for (auto& m : prefix_first_byte_) m = 0;
+  port_rules_ = len_rules_ = none_rules_ = 0;
+  anchor_groups_.clear();
+  labels_.clear();
+  for (size_t i = 0; i < rules.size(); ++i) {
+    const PayloadRule& r = rules[i];
+    labels_.push_back(r.name + ": " + r.hint);
+    if (i >= kMaxPayloadRules) continue;
+    const uint32_t bit = 1u << i;
+    if (r.ip_proto == 0 || r.ip_proto == 6) proto_mask_[0] |= bit;
+    if (r.ip_proto == 0 || r.ip_proto == 17) proto_mask_[1] |= bit;
+    if (r.ip_proto != 6 && r.ip_proto != 17) proto_mask_[2] |= bit;
+    if (r.dst_port != 0) port_rules_ |= bit;
+    if (r.min_len != 0 || r.max_len != UINT32_MAX) len_rules_ |= bit;
+    // An empty pattern matches everything (as in MatchSlow): treat it as a rule without one.
+    if (r.match == PayloadMatch::kNone || r.pattern.empty()) {
+      none_rules_ |= bit;
+    } else if (r.match == PayloadMatch::kPrefix) {
+      const auto first = static_cast<uint8_t>(r.pattern[0]);
+      for (int b = 0; b < 256; ++b) {
+        if (Lower(static_cast<uint8_t>(b)) == first) prefix_first_byte_[b] |= bit;
+      }
+    } else {
+      const char lower = r.pattern[r.anchor];
+      auto it = std::find_if(anchor_groups_.begin(), anchor_groups_.end(),
+                             [&](const AnchorGroup& g) { return g.lower == lower; });
+      if (it == anchor_groups_.end()) {
+        AnchorGroup g;
+        g.lower = lower;
+        g.upper = lower >= 'a' && lower <= 'z' ? static_cast<char>(lower - 32) : lower;
+        it = anchor_groups_.insert(anchor_groups_.end(), g);
+      }
+      it->mask |= bit;
+    }
+  }
+  index_rules_ = rules.size();
+}
+
+uint32_t PayloadSignatureTable::Match(uint8_t ip_proto, uint16_t dst_port,
+                                      std::span<const uint8_t> payload,
+                                      uint32_t wire_len) const noexcept {
+  if (index_rules_ != rules.size()) return MatchSlow(ip_proto, dst_port, payload, wire_len);
+  uint32_t cand = proto_mask_[ip_proto == 6 ? 0 : ip_proto == 17 ? 1 : 2];
+  // Port and length conditions: only the few rules that have one are looked at.
+  for (uint32_t m = cand & (port_rules_ | len_rules_); m != 0; m &= m - 1) {
+    const PayloadRule& r = rules[static_cast<size_t>(std::countr_zero(m))];
+    if ((r.dst_port != 0 && r.dst_port != dst_port) || wire_len < r.min_len ||
+        wire_len > r.max_len) {
+      cand &= ~(LowBit(m));
+    }
+  }
+  if (cand == 0) return 0;
+  uint32_t mask = cand & none_rules_;
+  // Prefix rules: only those whose first byte is the payload's first byte.
+  if (!payload.empty()) {
+    for (uint32_t m = cand & prefix_first_byte_[payload[0]]; m != 0; m &= m - 1) {
+      const PayloadRule& r = rules[static_cast<size_t>(std::countr_zero(m))];
+      if (payload.size() >= r.pattern.size() && MatchAt(payload, 0, r.pattern)) mask |= LowBit(m);
+    }
+  }
+  // Substring rules: one memchr pass per anchor byte (and its upper case) for the whole group;
+  // every hit is tried against each rule of the group not matched yet.
+  const std::string_view text(reinterpret_cast<const char*>(payload.data()), payload.size());
+  for (const AnchorGroup& g : anchor_groups_) {
+    uint32_t todo = cand & g.mask;
+    for (const char c : {g.lower, g.upper}) {
+      for (size_t at = todo ? text.find(c) : std::string_view::npos;
+           at != std::string_view::npos; at = todo ? text.find(c, at + 1) : std::string_view::npos) {
+        for (uint32_t m = todo; m != 0; m &= m - 1) {
+          const PayloadRule& r = rules[static_cast<size_t>(std::countr_zero(m))];
+          if (at < r.anchor || at - r.anchor + r.pattern.size() > payload.size()) continue;
+          if (MatchAt(payload, at - r.anchor, r.pattern)) {
+            mask |= LowBit(m);
+            todo &= ~(LowBit(m));
+          }
+        }
+      }
+      if (g.upper == g.lower) break;
+    }
+  }
+  return mask;
+}
+
 bool ParsePayloadSignatures(std::string_view text, PayloadSignatureTable& out, std::string& error) {
   out.rules.clear();
+  out.BuildIndex();  // an index of no rules: Match checks rule by rule until the one below
   std::vector<int> lines;
   const auto rows = table_text::Rows(text, lines);
   for (size_t i = 0; i < rows.size(); ++i) {
@@ -155,6 +246,7 @@ bool ParsePayloadSignatures(std::string_view text, PayloadSignatureTable& out, s
     error = "payload signatures: more than 32 rules";
     return false;
   }
+  out.BuildIndex();
   return true;
 }
 

@@ -13,7 +13,11 @@ using decoders::AppState;
 template <size_t N, size_t M>
 void CopySet(const decoders::FixedStringSet<N, M>& set,
              google::protobuf::RepeatedPtrField<std::string>* out) {
-  for (uint8_t i = 0; i < set.count; ++i) out->Add(std::string(set.items[i].view()));
+  // Add() reuses a string the cleared record kept; assign() reuses its capacity.
+  for (uint8_t i = 0; i < set.count; ++i) {
+    const std::string_view v = set.items[i].view();
+    out->Add()->assign(v.data(), v.size());
+  }
 }
 
 void FillSmb(const decoders::SmbDetail& d, proto::SmbSummary& s) {
@@ -92,21 +96,67 @@ void FillIcmp(const AppState& state, const decoders::AppScratch& scratch, proto:
   // Further error types are only counted: errors_quoted minus the listed counts.
 }
 
+// Export reads application state that has been cold since the flow's last packet (first bytes,
+// pooled details): ask for all the cache lines it will read at once, so their misses overlap
+// instead of following one another.
+void Prefetch(const void* p) { __builtin_prefetch(p, 0, 3); }
+
+void PrefetchDetail(const AppState& state, const decoders::AppScratch& scratch) {
+  if (scratch.pool == nullptr || state.detail == decoders::kNoDetail) return;
+  if (state.kind == AppKind::kSmb) {
+    if (const auto* d = scratch.pool->Peek<decoders::SmbDetail>(state.detail)) {
+      for (const void* p : {static_cast<const void*>(d), static_cast<const void*>(&d->smb1_commands),
+                            static_cast<const void*>(&d->smb2_commands),
+                            static_cast<const void*>(&d->smb2_commands.back()),
+                            static_cast<const void*>(&d->dialects.count),
+                            static_cast<const void*>(&d->nbss_called.count),
+                            static_cast<const void*>(&d->nbss_calling.count),
+                            static_cast<const void*>(&d->tree_paths.count),
+                            static_cast<const void*>(&d->pipes.count)}) {
+        Prefetch(p);
+      }
+    }
+  } else if (state.kind == AppKind::kNbns || state.kind == AppKind::kNbds) {
+    if (const auto* d = scratch.pool->Peek<decoders::NetbiosDetail>(state.detail)) {
+      for (const void* p : {static_cast<const void*>(d), static_cast<const void*>(&d->nbns_opcodes),
+                            static_cast<const void*>(&d->nbns_names.count),
+                            static_cast<const void*>(&d->nbns_names.items[0]),
+                            static_cast<const void*>(&d->nbstat_names.count),
+                            static_cast<const void*>(&d->nbds_source_names.count),
+                            static_cast<const void*>(&d->nbds_destination_names.count),
+                            static_cast<const void*>(&d->browser_hosts.count),
+                            static_cast<const void*>(&d->browser_os.count)}) {
+        Prefetch(p);
+      }
+    }
+  } else if (state.kind == AppKind::kIcmp) {
+    if (const auto* d = scratch.pool->Peek<decoders::IcmpDetail>(state.detail)) Prefetch(d);
+  }
+}
+
 }  // namespace
 
 std::string FormatMac(const std::array<uint8_t, 6>& mac) {
   constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
+  std::string out(3 * mac.size() - 1, ':');  // one allocation, no growth
   for (size_t i = 0; i < mac.size(); ++i) {
-    if (i) out.push_back(':');
-    out.push_back(kHex[mac[i] >> 4]);
-    out.push_back(kHex[mac[i] & 0xF]);
+    out[3 * i] = kHex[mac[i] >> 4];
+    out[3 * i + 1] = kHex[mac[i] & 0xF];
   }
   return out;
 }
 
 void FillAppRecord(const AppState& state, const decoders::AppScratch& scratch,
                    proto::FlowRecord& rec) {
+  const size_t per_dir_bytes = scratch.first_bytes.size() / 2;
+  for (int dir = 0; dir < 2; ++dir) {
+    if (state.first_len[dir] == 0 || per_dir_bytes == 0) continue;
+    const uint8_t* p = scratch.first_bytes.data() + dir * per_dir_bytes;
+    Prefetch(p);
+    Prefetch(p + std::min<size_t>(state.first_len[dir], per_dir_bytes) - 1);
+  }
+  PrefetchDetail(state, scratch);
+
   rec.set_bare_ack(state.bare_ack());
   rec.set_src_bare_ack_pkts(state.bare_ack_pkts[0]);
   rec.set_dst_bare_ack_pkts(state.bare_ack_pkts[1]);
@@ -118,14 +168,24 @@ void FillAppRecord(const AppState& state, const decoders::AppScratch& scratch,
     const size_t n = std::min<size_t>(state.first_len[dir], per_dir);
     first[dir] = std::span<const uint8_t>(scratch.first_bytes).subspan(dir * per_dir, n);
   }
-  if (!first[0].empty()) rec.set_src_first_bytes(first[0].data(), first[0].size());
-  if (!first[1].empty()) rec.set_dst_first_bytes(first[1].data(), first[1].size());
+  // mutable_*()->assign(): set_*_bytes(ptr, n) would build a temporary std::string per call,
+  // while the reused record's field keeps its buffer.
+  const auto as_chars = [](std::span<const uint8_t> b) {
+    return reinterpret_cast<const char*>(b.data());
+  };
+  if (!first[0].empty()) rec.mutable_src_first_bytes()->assign(as_chars(first[0]), first[0].size());
+  if (!first[1].empty()) rec.mutable_dst_first_bytes()->assign(as_chars(first[1]), first[1].size());
 
-  if (scratch.signatures != nullptr) {
+  if (scratch.signatures != nullptr && state.label_mask != 0) {
     const auto& rules = scratch.signatures->rules;
     for (size_t i = 0; i < rules.size() && i < 32; ++i) {
-      if (state.label_mask & (1u << i))
+      if (!(state.label_mask & (1u << i))) continue;
+      const std::string_view label = scratch.signatures->Label(i);
+      if (!label.empty()) {
+        rec.add_payload_labels()->assign(label.data(), label.size());
+      } else {
         rec.add_payload_labels(rules[i].name + ": " + rules[i].hint);
+      }
     }
   }
   // HTTP request line: the initiator's first bytes, else the responder's (a bare-ACK flow's
@@ -133,8 +193,8 @@ void FillAppRecord(const AppState& state, const decoders::AppScratch& scratch,
   for (int dir = 0; dir < 2; ++dir) {
     decoders::HttpRequestLine line;
     if (decoders::ParseHttpRequestLine(first[dir], line)) {
-      rec.set_http_method(std::string(line.method));
-      rec.set_http_uri(std::string(line.uri));
+      rec.mutable_http_method()->assign(line.method.data(), line.method.size());
+      rec.mutable_http_uri()->assign(line.uri.data(), line.uri.size());
       break;
     }
   }

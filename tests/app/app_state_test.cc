@@ -1,6 +1,9 @@
 #include "decoders/app_state.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
 
 #include <deque>
 #include <string>
@@ -171,6 +174,73 @@ TEST(AppState, PoolExhaustionKeepsInlineCountersAndIsCounted) {
   decoders::UpdateAppState(echo, true, env.config, c, s);
   ASSERT_NE(c.detail, decoders::kNoDetail);
   EXPECT_EQ(pool.Get<decoders::IcmpDetail>(c.detail)->ip_lengths.Get(28), 1u);
+}
+
+// Resident memory of this process, from the kernel (/proc/self/statm, in pages).
+size_t ResidentBytes() {
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  if (f == nullptr) return 0;
+  unsigned long size = 0, resident = 0;
+  const int n = std::fscanf(f, "%lu %lu", &size, &resident);
+  std::fclose(f);
+  return n == 2 ? resident * static_cast<size_t>(sysconf(_SC_PAGESIZE)) : 0;
+}
+
+TEST(AppDetailPool, TouchesMemoryOnlyForPeakLiveDetails) {
+  const size_t rss_before = ResidentBytes();
+  AppDetailPool pool(200000);  // ~400 MB reserved
+  EXPECT_GE(pool.memory_bytes(), 200000u * sizeof(decoders::SmbDetail));
+  EXPECT_EQ(pool.touched(), 0u);
+  // Fresh slots are handed out lowest index first.
+  const uint32_t a = pool.Acquire<decoders::SmbDetail>();
+  const uint32_t b = pool.Acquire<decoders::NetbiosDetail>();
+  const uint32_t c = pool.Acquire<decoders::IcmpDetail>();
+  EXPECT_EQ(a, 0u);
+  EXPECT_EQ(b, 1u);
+  EXPECT_EQ(c, 2u);
+  EXPECT_EQ(pool.Get<decoders::NetbiosDetail>(a), nullptr);  // wrong kind
+  EXPECT_EQ(pool.Get<decoders::SmbDetail>(c), nullptr);
+  EXPECT_EQ(pool.Get<decoders::SmbDetail>(3), nullptr);  // never handed out
+  decoders::SmbDetail* smb = pool.Get<decoders::SmbDetail>(a);
+  ASSERT_NE(smb, nullptr);
+  smb->messages = 7;
+  smb->dialects.Add("NT LM 0.12");
+  smb->smb2_commands[3] = 9;
+  // A released slot is reused (before any untouched one) and comes back reset.
+  pool.Release(a);
+  pool.Release(a);  // twice: ignored
+  EXPECT_EQ(pool.in_use(), 2u);
+  const uint32_t d = pool.Acquire<decoders::SmbDetail>();
+  EXPECT_EQ(d, a);
+  const decoders::SmbDetail* again = pool.Get<decoders::SmbDetail>(d);
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(again->messages, 0u);
+  EXPECT_EQ(again->dialects.count, 0u);
+  EXPECT_EQ(again->smb2_commands[3], 0u);
+  pool.Release(d);
+  const uint32_t e = pool.Acquire<decoders::NetbiosDetail>();  // same slot, other kind
+  EXPECT_EQ(e, a);
+  ASSERT_NE(pool.Get<decoders::NetbiosDetail>(e), nullptr);
+  EXPECT_EQ(pool.Get<decoders::NetbiosDetail>(e)->nbns_names.count, 0u);
+  EXPECT_EQ(pool.Get<decoders::SmbDetail>(e), nullptr);
+  // 100000 short flows, at most 5 alive at once: only 5 slots (plus the 2 still held) touched.
+  std::deque<uint32_t> live;
+  for (int i = 0; i < 100000; ++i) {
+    live.push_back(pool.Acquire<decoders::NetbiosDetail>());
+    pool.Get<decoders::NetbiosDetail>(live.back())->nbns_names.Add("NAME");
+    if (live.size() == 5) {
+      pool.Release(live.front());
+      live.pop_front();
+    }
+  }
+  EXPECT_EQ(pool.touched(), 3u + 5u);  // peak: 3 held + 5 live
+  EXPECT_LE(pool.touched_bytes(), 8u * 4096u);
+  EXPECT_EQ(pool.exhausted(), 0u);
+  // The kernel agrees: far less than the 400 MB reserved became resident.
+  const size_t rss_after = ResidentBytes();
+  if (rss_before != 0 && rss_after != 0) {
+    EXPECT_LT(rss_after, rss_before + (16u << 20));
+  }
 }
 
 TEST(AppState, IcmpErrorsAttributedAndBounded) {

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -88,6 +91,90 @@ TEST(PayloadSignature, ParserRowsAndErrors) {
   std::string many;
   for (int i = 0; i < 33; ++i) many += "r" + std::to_string(i) + "\tprefix\tx\t*\t*\t*\th\n";
   EXPECT_FALSE(decoders::ParsePayloadSignatures(many, t, error));
+}
+
+// A naive reference, written from the TSV's documented meaning (not from Match): rule i matches
+// when its protocol, port and length conditions hold and its pattern occurs (prefix: at offset
+// 0) in the captured bytes, comparing ASCII case-insensitively.
+uint32_t ReferenceMatch(const PayloadSignatureTable& t, uint8_t proto, uint16_t port,
+                        const std::string& payload, uint32_t wire_len) {
+  const auto eq = [](char a, char b) {
+    return std::tolower(static_cast<unsigned char>(a)) ==
+           std::tolower(static_cast<unsigned char>(b));
+  };
+  uint32_t mask = 0;
+  for (size_t i = 0; i < t.rules.size(); ++i) {
+    const auto& r = t.rules[i];
+    if ((r.ip_proto && r.ip_proto != proto) || (r.dst_port && r.dst_port != port)) continue;
+    if (wire_len < r.min_len || wire_len > r.max_len) continue;
+    bool ok = true;
+    if (r.match == decoders::PayloadMatch::kPrefix) {
+      ok = payload.size() >= r.pattern.size() &&
+           std::equal(r.pattern.begin(), r.pattern.end(), payload.begin(), eq);
+    } else if (r.match == decoders::PayloadMatch::kSubstring) {
+      ok = std::search(payload.begin(), payload.end(), r.pattern.begin(), r.pattern.end(), eq) !=
+           payload.end();
+    }
+    if (ok) mask |= 1u << i;
+  }
+  return mask;
+}
+
+// The indexed Match (rules grouped by anchor byte, first-byte table for prefixes, port / length
+// pre-filters) against the reference on random payloads built from the patterns' own bytes, so
+// that partial, overlapping, mixed-case and edge matches are frequent. Also the table after a
+// hand edit of `rules` without BuildIndex (Match must not use the stale index).
+TEST(PayloadSignature, IndexedMatchEqualsReferenceOnRandomPayloads) {
+  PayloadSignatureTable t;
+  std::string error;
+  ASSERT_TRUE(decoders::ParsePayloadSignatures(
+      std::string(decoders::DefaultPayloadSignaturesTsv()) +
+          "ab_x\tsubstring\tabx\t*\t*\t*\th\n"      // anchor x, like cmd.exe/root.exe
+          "xx_end\tsubstring\tax.\tudp\t*\t*\th\n"   // same anchor byte, other offset
+          "pct\tsubstring\t%%\t*\t80\t*\th\n"        // anchor %, port condition
+          "pre_g\tprefix\tget\t*\t*\t*\th\n"         // prefix sharing GET with code_red
+          "pre_G2\tprefix\tGe\ttcp\t*\t3-40\th\n"    // length condition
+          "port_only\t-\t\tudp\t53\t*\th\n"
+          "len_only\t-\t\t*\t*\t5-9\th\n"
+          "bin\tsubstring\t\\x00\\xff\t*\t*\t*\th\n",
+      t, error))
+      << error;
+  const std::string alphabet("GETget /default.ida?NXxXabzZ.%%c0afAF25cmdrootEXE\x00\xff\x04", 52);
+  std::mt19937 rng(12345);
+  int matched = 0;
+  for (int n = 0; n < 20000; ++n) {
+    std::string payload(rng() % 48, ' ');
+    for (char& c : payload) c = alphabet[rng() % alphabet.size()];
+    if (rng() % 4 == 0) {  // plant a pattern somewhere, in random case
+      const auto& r = t.rules[rng() % t.rules.size()];
+      std::string p = r.pattern;
+      for (char& c : p) {
+        if (rng() % 2) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      }
+      const size_t at = r.match == decoders::PayloadMatch::kPrefix ? 0 : rng() % (payload.size() + 1);
+      payload.insert(at, p);
+    }
+    const uint8_t proto = std::array<uint8_t, 3>{6, 17, 1}[rng() % 3];
+    const uint16_t port = std::array<uint16_t, 4>{80, 53, 1434, 445}[rng() % 4];
+    const uint32_t wire = static_cast<uint32_t>(payload.size() + (rng() % 3 == 0 ? rng() % 400 : 0));
+    const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(payload.data()),
+                                         payload.size());
+    const uint32_t want = ReferenceMatch(t, proto, port, payload, wire);
+    ASSERT_EQ(t.Match(proto, port, bytes, wire), want)
+        << "payload [" << payload << "] proto " << int{proto} << " port " << port;
+    if (want) ++matched;
+  }
+  EXPECT_GT(matched, 5000);  // the comparison covered many matches, not only misses
+  EXPECT_EQ(t.Label(2), "iis_cmd_exe: IIS cmd.exe access (Nimda, Code Red II backdoor use)");
+
+  // A hand edit without BuildIndex: Match falls back to the rules themselves.
+  t.rules.push_back(t.rules[0]);
+  t.rules.back().match = decoders::PayloadMatch::kSubstring;
+  t.rules.back().name = "hand_qq";
+  t.rules.back().pattern = "qq";
+  t.rules.back().anchor = 0;
+  EXPECT_EQ(Names(t, 6, 80, "xxQQ"), V{"hand_qq"});
+  EXPECT_EQ(t.Label(0), "");  // no label text from a stale index
 }
 
 }  // namespace
