@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string_view>
 
 namespace tapwatch::sensor {
@@ -79,7 +80,8 @@ struct LogRecord {
   bool has_inner = false;  // ICMP error: the quoted packet inside [ ]
   LogIpFields inner;
 
-  void Clear() { *this = LogRecord{}; }
+  // In place: `*this = LogRecord{}` zeroed a temporary and copied it (two rep-string runs).
+  void Clear() { std::construct_at(this); }
 };
 
 /// Why a line did not parse: `field` is the key that failed ("SRC", "timestamp"), `why` a short

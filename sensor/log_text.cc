@@ -3,48 +3,9 @@
 namespace tapwatch::sensor {
 namespace {
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+int HexDigit(char c) { return kHexDigit.value[static_cast<uint8_t>(c)]; }
 
 }  // namespace
-
-bool ParseHex(std::string_view s, uint64_t max, uint64_t* out) {
-  if (s.size() >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) s.remove_prefix(2);
-  if (s.empty() || s.size() > 16) return false;
-  uint64_t v = 0;
-  for (char c : s) {
-    const int d = HexDigit(c);
-    if (d < 0) return false;
-    v = (v << 4) | static_cast<uint64_t>(d);
-  }
-  if (v > max) return false;
-  *out = v;
-  return true;
-}
-
-bool ParseIpv4(std::string_view s, uint8_t* out4) {
-  size_t pos = 0;
-  for (int part = 0; part < 4; ++part) {
-    if (part > 0) {
-      if (pos >= s.size() || s[pos] != '.') return false;
-      ++pos;
-    }
-    unsigned v = 0;
-    size_t digits = 0;
-    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9' && digits < 3) {
-      v = v * 10 + static_cast<unsigned>(s[pos] - '0');
-      ++pos;
-      ++digits;
-    }
-    if (digits == 0 || v > 255) return false;
-    out4[part] = static_cast<uint8_t>(v);
-  }
-  return pos == s.size();
-}
 
 bool ParseIpv6(std::string_view s, std::array<uint8_t, 16>* out) {
   // Up to 8 groups; one "::" may stand for a run of zero groups; the last 32 bits may be a dotted

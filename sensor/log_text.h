@@ -38,11 +38,59 @@ inline bool ParseDecAs(std::string_view s, T* out, uint64_t max = static_cast<T>
   return true;
 }
 
-/// Hex digits with an optional 0x/0X prefix, value <= max.
-bool ParseHex(std::string_view s, uint64_t max, uint64_t* out);
+// Hex digit values, -1 for anything else.
+struct HexDigitTable {
+  int8_t value[256] = {};
+  constexpr HexDigitTable() {
+    for (int i = 0; i < 256; ++i) value[i] = -1;
+    for (int i = 0; i < 10; ++i) value['0' + i] = static_cast<int8_t>(i);
+    for (int i = 0; i < 6; ++i) {
+      value['a' + i] = static_cast<int8_t>(10 + i);
+      value['A' + i] = static_cast<int8_t>(10 + i);
+    }
+  }
+};
+inline constexpr HexDigitTable kHexDigit{};
 
-/// Dotted quad a.b.c.d, each 0..255, no leading '+' or spaces. Writes 4 bytes.
-bool ParseIpv4(std::string_view s, uint8_t* out4);
+/// Hex digits with an optional 0x/0X prefix, value <= max. Inline: three per netfilter line
+/// (TOS=, PREC=, RES=).
+inline bool ParseHex(std::string_view s, uint64_t max, uint64_t* out) {
+  if (s.size() >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) s.remove_prefix(2);
+  if (s.empty() || s.size() > 16) return false;
+  uint64_t v = 0;
+  for (char c : s) {
+    const int d = kHexDigit.value[static_cast<uint8_t>(c)];
+    if (d < 0) return false;
+    v = (v << 4) | static_cast<uint64_t>(d);
+  }
+  if (v > max) return false;
+  *out = v;
+  return true;
+}
+
+/// Dotted quad a.b.c.d, each 0..255 in 1-3 digits, no leading '+' or spaces. Writes 4 bytes.
+/// Inline: two per log line.
+inline bool ParseIpv4(std::string_view s, uint8_t* out4) {
+  const char* p = s.data();
+  const char* const end = p + s.size();
+  for (int part = 0; part < 4; ++part) {
+    if (part > 0) {
+      if (p == end || *p != '.') return false;
+      ++p;
+    }
+    const char* const first = p;
+    unsigned v = 0;
+    while (p != end && p - first < 3) {
+      const auto d = static_cast<unsigned>(static_cast<unsigned char>(*p) - '0');
+      if (d > 9) break;
+      v = v * 10 + d;
+      ++p;
+    }
+    if (p == first || v > 255) return false;
+    out4[part] = static_cast<uint8_t>(v);
+  }
+  return p == end;
+}
 
 /// Textual IPv6 (RFC 4291 2.2, incl. "::" and an embedded IPv4 tail). Writes 16 bytes.
 bool ParseIpv6(std::string_view s, std::array<uint8_t, 16>* out);

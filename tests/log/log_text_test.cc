@@ -54,6 +54,65 @@ TEST(LogText, Ipv4AgreesWithInetPton) {
   }
 }
 
+TEST(LogText, RandomIpv4AndHexAgreeWithTheCLibrary) {
+  // Random strings over the characters that matter (digits, '.', hex letters, 'x'): the inline
+  // parsers must accept exactly what inet_pton / strtoul accept (leading zeros aside, see above).
+  uint64_t state = 0x9e3779b97f4a7c15ull;
+  auto next = [&state]() {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  const char ipv4_chars[] = "0123456789.....a";
+  const char hex_chars[] = "0123456789abcdefABCDEFxXg 0";
+  int accepted_ipv4 = 0;
+  for (int i = 0; i < 200000; ++i) {
+    std::string s;
+    const size_t len = next() % 17;
+    for (size_t k = 0; k < len; ++k) s.push_back(ipv4_chars[next() % (sizeof(ipv4_chars) - 1)]);
+    if (i % 4 == 0) {  // a plausible address now and then, so that many are valid
+      s = std::to_string(next() % 300) + "." + std::to_string(next() % 256) + "." +
+          std::to_string(next() % 256) + "." + std::to_string(next() % 1000);
+    }
+    uint8_t ours[4];
+    unsigned char ref[4];
+    const bool ok = ParseIpv4(s, ours);
+    const bool ok_ref = inet_pton(AF_INET, s.c_str(), ref) == 1;
+    bool leading_zero = false;
+    for (size_t k = 0; k + 1 < s.size(); ++k) {
+      const bool starts_part = k == 0 || s[k - 1] == '.';
+      leading_zero |= starts_part && s[k] == '0' && s[k + 1] >= '0' && s[k + 1] <= '9';
+    }
+    if (leading_zero) continue;  // inet_pton rejects "01"; syslog never prints it
+    ASSERT_EQ(ok, ok_ref) << "'" << s << "'";
+    if (ok) {
+      ++accepted_ipv4;
+      ASSERT_EQ(std::memcmp(ours, ref, 4), 0) << s;
+    }
+  }
+  EXPECT_GT(accepted_ipv4, 10000);
+  for (int i = 0; i < 200000; ++i) {
+    std::string s = i % 3 == 0 ? "0x" : "";
+    const size_t len = next() % 6;
+    for (size_t k = 0; k < len; ++k) s.push_back(hex_chars[next() % (sizeof(hex_chars) - 1)]);
+    uint64_t v = 0;
+    const bool ok = ParseHex(s, 0xFFFF, &v);
+    char* end = nullptr;
+    errno = 0;
+    const unsigned long ref = std::strtoul(s.c_str(), &end, 16);
+    // strtoul also takes leading blanks and signs, and "0x" alone as 0 with end at 'x'.
+    const std::string digits = s.rfind("0x", 0) == 0 || s.rfind("0X", 0) == 0 ? s.substr(2) : s;
+    const bool plain = !digits.empty() && digits.find_first_not_of("0123456789abcdefABCDEF") ==
+                                              std::string::npos;
+    const bool ok_ref = plain && *end == '\0' && errno == 0 && ref <= 0xFFFF;
+    ASSERT_EQ(ok, ok_ref) << "'" << s << "'";
+    if (ok) {
+      ASSERT_EQ(v, ref) << s;
+    }
+  }
+}
+
 TEST(LogText, NumbersAgreeWithStrtoul) {
   for (const char* c : {"0", "65535", "65536", "4294967295", "4294967296", "18446744073709551615",
                         "18446744073709551616", "", "12a", "-1", "+1", " 1"}) {
