@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Pipeline benchmark (issue 2 and 3). One run measures, on the same generated capture:
-#   - libpcap's bare read loop (the floor),
+#   - libpcap's bare read loop (the floor issue 2 names) and the sensor's own zero-copy reader's,
 #   - tapwatch-sensor: decode + flow table + app decoders + publish to a counting subscriber,
 #   - tapwatch-sensor --no-app (what the application decoders cost),
 #   - argus -r and nfpcapd -r (the baselines users know),
-# wall time (median of RUNS) and peak RSS of each, and prints the ratios.
+# wall time and CPU time (user + sys; medians of RUNS) and peak RSS of each, and prints the
+# ratios. The machine is shared: CPU-time ratios are the steadier ones. Then the export path alone
+# (bench/export_bench.cc) in records per second.
 # Usage: bench/pipeline_bench.sh [BUILD_DIR] [PACKETS] [FLOWS] [APP_SHARE]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,21 +27,25 @@ capture=$work/bench.pcap
 "$gen" bench --out "$capture" --packets "$packets" --flows "$flows" --app-share "$app_share" >/dev/null
 echo "capture: $packets packets, $flows flows, app share $app_share, $(du -h "$capture" | cut -f1)"
 
-# measure NAME CMD... -> prints "NAME wall_s peak_kb" (median wall, max rss over runs)
-declare -A wall rss
+# measure NAME CMD... -> prints "NAME wall_s cpu_s peak_kb" (median wall and CPU, max rss over
+# runs; CPU is user + sys of the command and its children, e.g. the subscriber)
+declare -A wall cpu rss
 measure() {
   local name=$1; shift
-  local times=() peak=0
+  local times=() cpus=() peak=0
   for ((i = 0; i < runs; i++)); do
-    /usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || {
+    /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || {
       echo "bench: $name failed:"; cat "$work/stderr"; exit 1; }
-    read -r t m <"$work/time"
+    read -r t u s m <"$work/time"
     times+=("$t")
+    cpus+=("$(echo "$u + $s" | bc -l)")
     [ "$m" -gt "$peak" ] && peak=$m
   done
   wall[$name]=$(printf '%s\n' "${times[@]}" | sort -g | sed -n "$(( (runs + 1) / 2 ))p")
+  cpu[$name]=$(printf '%s\n' "${cpus[@]}" | sort -g | sed -n "$(( (runs + 1) / 2 ))p")
   rss[$name]=$peak
-  printf '%-22s %8.2f s  %8.1f MiB peak RSS\n' "$name" "${wall[$name]}" "$(echo "${rss[$name]} / 1024" | bc -l)"
+  printf '%-22s %8.2f s wall %8.2f s cpu  %8.1f MiB peak RSS\n' "$name" "${wall[$name]}" \
+    "${cpu[$name]}" "$(echo "${rss[$name]} / 1024" | bc -l)"
 }
 
 sensor_with_sub() {  # the sensor publishing to a real subscriber on loopback
@@ -54,6 +60,7 @@ sensor_with_sub() {  # the sensor publishing to a real subscriber on loopback
 export -f sensor_with_sub 2>/dev/null || true
 
 measure pcap_read_loop "$build/bench/pcap_read_loop" "$capture"
+measure zero_copy_read "$build/bench/pcap_read_loop" --zero-copy "$capture"
 measure sensor bash -c "$(declare -f sensor_with_sub); build=$build sensor=$sensor capture=$capture work=$work sensor_with_sub"
 measure sensor_no_app bash -c "$(declare -f sensor_with_sub); build=$build sensor=$sensor capture=$capture work=$work sensor_with_sub --no-app"
 measure sensor_jsonl_none "$sensor" -r "$capture" --jsonl /dev/null --hash-seed 1 -q
@@ -65,8 +72,15 @@ cat "$work/sub.out"
 ratio() { echo "scale=2; $1 / $2" | bc -l; }
 echo
 echo "sensor / pcap_read_loop wall:      $(ratio "${wall[sensor]}" "${wall[pcap_read_loop]}")x   (target <= 2)"
+echo "sensor / pcap_read_loop cpu:       $(ratio "${cpu[sensor]}" "${cpu[pcap_read_loop]}")x"
+echo "pcap_read_loop / zero_copy_read cpu: $(ratio "${cpu[pcap_read_loop]}" "${cpu[zero_copy_read]}")x"
 echo "argus / sensor wall:               $(ratio "${wall[argus]}" "${wall[sensor]}")x   (target >= 5)"
+echo "argus / sensor cpu:                $(ratio "${cpu[argus]}" "${cpu[sensor]}")x"
 echo "nfpcapd / sensor wall:             $(ratio "${wall[nfpcapd]}" "${wall[sensor]}")x"
 echo "sensor / argus peak RSS:           $(ratio "${rss[sensor]}" "${rss[argus]}")   (target <= 0.25)"
 echo "sensor / nfpcapd peak RSS:         $(ratio "${rss[sensor]}" "${rss[nfpcapd]}")"
 echo "app decoders cost (sensor / --no-app wall): $(ratio "${wall[sensor]}" "${wall[sensor_no_app]}")x   (target <= 1.15)"
+echo
+echo "export path alone (flows of the same capture; build = BuildFlowRecord, publish = + ZeroMQ"
+echo "to a subscriber thread, legacy = session 1's builder and publisher):"
+"$build/bench/export_bench" "$capture" 3

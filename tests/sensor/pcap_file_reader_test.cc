@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -374,6 +376,70 @@ TEST(PcapSourceFile, PcapngStaysWithLibpcap) {
   EXPECT_EQ(p.cap_len, frame.size());
   EXPECT_EQ(src->Next(p), PcapSource::Result::kEnd);
   std::remove(path.c_str());
+}
+
+/// Every real capture in $TAPWATCH_SHARED/pcaps through PcapSource and through plain libpcap
+/// (pcap_next_ex with pcap_setfilter): the same packets, bytes, timestamps and end, with and
+/// without a BPF filter. Classic pcap files take the zero-copy path, pcapng files libpcap's.
+TEST(PcapSourceFile, RealCapturesMatchLibpcapPacketForPacket) {
+  const char* env = std::getenv("TAPWATCH_SHARED");
+  const std::filesystem::path dir =
+      std::filesystem::path(env != nullptr ? env : TAPWATCH_SHARED_DEFAULT) / "pcaps";
+  const char* ci = std::getenv("CI");
+  if (!std::filesystem::is_directory(dir)) {
+    if (ci != nullptr && std::string(ci) == "true") FAIL() << "missing " << dir;
+    GTEST_SKIP() << "shared captures not found: " << dir << " (set TAPWATCH_SHARED)";
+  }
+  int files = 0, zero_copy = 0;
+  uint64_t packets = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    const std::string path = entry.path().string();
+    if (!path.ends_with(".pcap") && !path.ends_with(".pcapng")) continue;
+    for (const std::string bpf : {"", "tcp or icmp"}) {
+      const std::string what = path + " [" + bpf + "]";
+      char errbuf[PCAP_ERRBUF_SIZE] = {};
+      pcap_t* p =
+          pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, errbuf);
+      std::string error;
+      auto src = PcapSource::OpenFile(path, bpf, error);
+      ASSERT_EQ(p != nullptr, src != nullptr) << what << ": " << errbuf << " / " << error;
+      if (p == nullptr) continue;
+      if (!bpf.empty()) {
+        bpf_program prog{};
+        ASSERT_EQ(pcap_compile(p, &prog, bpf.c_str(), 1, PCAP_NETMASK_UNKNOWN), 0) << what;
+        ASSERT_EQ(pcap_setfilter(p, &prog), 0) << what;
+        pcap_freecode(&prog);
+      } else {
+        ++files;
+        zero_copy += src->zero_copy() ? 1 : 0;
+      }
+      pcap_pkthdr* h;
+      const u_char* d;
+      int rc;
+      uint64_t n = 0;
+      RawPacket got;
+      while ((rc = pcap_next_ex(p, &h, &d)) == 1) {
+        ASSERT_EQ(src->Next(got), PcapSource::Result::kPacket) << what << " packet " << n;
+        EXPECT_EQ(got.ts_ns, static_cast<uint64_t>(h->ts.tv_sec) * 1000000000ull +
+                                 static_cast<uint64_t>(h->ts.tv_usec))
+            << what << " packet " << n;
+        ASSERT_EQ(got.cap_len, h->caplen) << what << " packet " << n;
+        EXPECT_EQ(got.wire_len, h->len) << what << " packet " << n;
+        EXPECT_EQ(std::memcmp(got.data, d, h->caplen), 0) << what << " packet " << n;
+        ++n;
+      }
+      const PcapSource::Result end = src->Next(got);
+      EXPECT_EQ(end, rc == PCAP_ERROR_BREAK ? PcapSource::Result::kEnd : PcapSource::Result::kError)
+          << what << ": " << pcap_geterr(p) << " / " << src->error();
+      packets += n;
+      pcap_close(p);
+    }
+  }
+  EXPECT_GT(files, 10);
+  EXPECT_GT(zero_copy, 10);
+  EXPECT_LT(zero_copy, files);  // the pcapng files stayed with libpcap
+  std::printf("%d captures (%d zero-copy), %llu packets compared\n", files, zero_copy,
+              static_cast<unsigned long long>(packets));
 }
 
 }  // namespace

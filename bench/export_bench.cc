@@ -1,0 +1,273 @@
+// The export path alone, in records per second: the flows of a capture are collected first
+// (decoder + flow table, not timed), then exported again and again:
+//   build      Publisher::NextFlow + BuildFlowRecord (no output)
+//   publish    build + Publisher::SendFlow to a ZeroMQ subscriber thread (ipc)
+//   legacy     the session-1 path, re-created here for the same-run comparison: fields set from
+//              std::string temporaries, SerializeToString into a staging string, zmq_send copying
+//              it into a new message
+// Application fields (FillAppRecord) are not part of this measurement.
+// Usage: export_bench FILE [ROUNDS]
+#include <unistd.h>
+#include <zmq.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <span>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "decoders/decode_frame.h"
+#include "flowtable/flow_table.h"
+#include "sensor/pcap_file_reader.h"
+#include "sensor/publisher.h"
+#include "sensor/record_builder.h"
+
+namespace {
+
+using namespace tapwatch;
+
+class Keep : public flowtable::ExportSink {
+ public:
+  void Export(const flowtable::Flow& flow, flowtable::EndReason why, bool) override {
+    flows.push_back(flow);
+    flows.back().app = decoders::AppState{};  // app details live in a pool not kept here
+    reasons.push_back(why);
+  }
+  std::vector<flowtable::Flow> flows;
+  std::vector<flowtable::EndReason> reasons;
+};
+
+double ThreadCpuS() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+struct Timer {
+  std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
+  double cpu0 = ThreadCpuS();
+  void Report(const char* name, size_t records) const {
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double cpu = ThreadCpuS() - cpu0;
+    std::printf("%-8s %9zu records  %6.3f s wall  %6.3f s cpu  %10.0f records/s (cpu)\n", name,
+                records, wall, cpu, static_cast<double>(records) / cpu);
+  }
+};
+
+/// Session 1's BuildFlowRecord (git 1bf1529), verbatim: string fields from std::string temporaries.
+void LegacyBuild(const flowtable::Flow& flow, flowtable::EndReason why, bool interim,
+                 std::string_view sensor_id, const std::vector<std::string>& labels,
+                 proto::FlowRecord& out) {
+  using sensor::FormatAddress;
+  using sensor::FormatLinkMac;
+  using flowtable::Flow;
+  out.set_flow_id(flow.flow_id);
+  out.set_sensor_id(std::string(sensor_id));
+  out.set_src_addr(FormatAddress(flowtable::SrcAddr(flow)));
+  out.set_dst_addr(FormatAddress(flowtable::DstAddr(flow)));
+  out.set_src_port(flowtable::SrcPort(flow));
+  out.set_dst_port(flowtable::DstPort(flow));
+  out.set_ip_proto(flow.key.ip_proto);
+  out.set_vlan(flow.key.vlan_outer);
+  out.set_vlan_inner(flow.key.vlan_inner);
+  if (flow.bits & flowtable::kBitHasMac) {
+    out.set_src_mac(FormatLinkMac(flow.mac[0]));
+    out.set_dst_mac(FormatLinkMac(flow.mac[1]));
+  }
+  // An interim record covers [record_start, last]; the first record starts at the flow's start.
+  out.set_start_ns(flow.record_start_ns ? flow.record_start_ns : flow.first_ns);
+  out.set_end_ns(flow.last_ns);
+  const auto& s = flow.dir[0];
+  const auto& d = flow.dir[1];
+  out.set_src_pkts(s.pkts);
+  out.set_dst_pkts(d.pkts);
+  out.set_src_ip_bytes(s.ip_bytes);
+  out.set_dst_ip_bytes(d.ip_bytes);
+  out.set_src_wire_bytes(s.wire_bytes);
+  out.set_dst_wire_bytes(d.wire_bytes);
+  out.set_src_payload_bytes(s.payload_bytes);
+  out.set_dst_payload_bytes(d.payload_bytes);
+  out.set_src_tcp_flags(s.tcp_flags);
+  out.set_dst_tcp_flags(d.tcp_flags);
+  out.set_src_initial_tcp_flags(s.initial_tcp_flags);
+  out.set_dst_initial_tcp_flags(d.initial_tcp_flags);
+  if (flow.bits & flowtable::kBitSeenSrc) {
+    out.set_src_ttl_min(s.ttl_min);
+    out.set_src_ttl_max(s.ttl_max);
+  }
+  if (flow.bits & flowtable::kBitSeenDst) {
+    out.set_dst_ttl_min(d.ttl_min);
+    out.set_dst_ttl_max(d.ttl_max);
+  }
+  out.set_src_fragments(s.fragments);
+  out.set_dst_fragments(d.fragments);
+  if (flow.bits & flowtable::kBitHasIcmp) {
+    out.set_icmp_type(flow.icmp_type);
+    out.set_icmp_code(flow.icmp_code);
+  }
+  out.set_direction(std::string(flowtable::DirectionConfidenceName(flow.direction)));
+  out.set_conn_state(std::string(flowtable::ConnState(flow)));
+  flowtable::History(flow, *out.mutable_history());
+  out.set_argus_state(std::string(flowtable::ArgusState(flow, why)));
+  flowtable::ArgusFlags(flow, *out.mutable_argus_flags());
+  out.set_end_reason(std::string(flowtable::EndReasonName(why)));
+  out.set_interim(interim);
+  out.set_record_seq(flow.record_seq);
+  auto& anomalies = *out.mutable_anomalies();
+  for (int i = 0; i < flowtable::kFlowAnomalySlots; ++i) {
+    if (flow.anomaly_count[i] == 0) continue;
+    anomalies[std::string(decoders::AnomalyName(flow.anomaly[i]))] += flow.anomaly_count[i];
+  }
+  if (flow.anomaly_other) anomalies["other"] += flow.anomaly_other;
+  out.set_bare_ack(flowtable::BareAck(flow));
+  out.set_src_bare_ack_pkts(s.bare_ack_pkts);
+  out.set_dst_bare_ack_pkts(d.bare_ack_pkts);
+  auto& log_labels = *out.mutable_log_labels();
+  for (int i = 0; i < flowtable::kFlowLabelSlots; ++i) {
+    const uint16_t id = flow.label_id[i];
+    if (id == 0 || flow.label_pkts[i] == 0) continue;
+    const std::string& name = id < labels.size() ? labels[id] : std::string("label") + std::to_string(id);
+    log_labels[name] += flow.label_pkts[i];
+  }
+  if (flow.label_other) log_labels["other"] += flow.label_other;
+}
+
+void Subscriber(const std::string& endpoint, size_t expect, std::atomic<bool>* ready) {
+  void* ctx = zmq_ctx_new();
+  void* s = zmq_socket(ctx, ZMQ_SUB);
+  const int zero = 0;
+  zmq_setsockopt(s, ZMQ_RCVHWM, &zero, sizeof(zero));
+  zmq_setsockopt(s, ZMQ_SUBSCRIBE, "flow", 4);
+  zmq_connect(s, endpoint.c_str());
+  *ready = true;
+  zmq_msg_t m;
+  zmq_msg_init(&m);
+  for (size_t i = 0; i < 2 * expect; ++i) {
+    if (zmq_msg_recv(&m, s, 0) < 0) break;
+  }
+  zmq_msg_close(&m);
+  zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero));
+  zmq_close(s);
+  zmq_ctx_term(ctx);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: export_bench FILE [ROUNDS]\n");
+    return 2;
+  }
+  const int rounds = argc > 2 ? std::atoi(argv[2]) : 3;
+  sensor::PcapFileReader reader;
+  std::string error;
+  if (!reader.OpenFile(argv[1], error)) {
+    std::fprintf(stderr, "export_bench: %s: %s\n", argv[1], error.empty() ? "not pcap" : error.c_str());
+    return 1;
+  }
+  flowtable::FlowTableConfig config;
+  config.capacity_log2 = 19;
+  flowtable::FlowTable table(config);
+  Keep keep;
+  sensor::RawPacket raw;
+  const auto link = static_cast<decoders::LinkType>(reader.header().linktype);
+  while (reader.Next(raw) == sensor::PcapFileReader::Result::kPacket) {
+    decoders::DecodedPacket pkt;
+    pkt.ts_ns = raw.ts_ns;
+    pkt.wire_len = raw.wire_len;
+    pkt.cap_len = raw.cap_len;
+    if (decoders::DecodeFrame(link, std::span<const uint8_t>(raw.data, raw.cap_len), pkt) !=
+        decoders::DecodeStatus::kOk) {
+      continue;
+    }
+    table.Update(pkt, keep);
+  }
+  table.FlushAll(keep);
+  const size_t n = keep.flows.size();
+  std::printf("%zu flow records from %llu packets, %d rounds each\n", n,
+              static_cast<unsigned long long>(reader.records()), rounds);
+  const std::vector<std::string> labels{std::string()};
+  const std::string sensor_id = "bench";
+
+  {
+    sensor::PublisherOptions o;
+    o.sensor_id = sensor_id;
+    auto p = sensor::Publisher::Create(o, error);
+    Timer t;
+    for (int r = 0; r < rounds; ++r) {
+      for (size_t i = 0; i < n; ++i) {
+        sensor::BuildFlowRecord(keep.flows[i], keep.reasons[i], false, sensor_id, labels,
+                                p->NextFlow());
+        p->SendFlow();
+      }
+    }
+    t.Report("build", n * rounds);
+  }
+  for (const bool legacy : {false, true}) {
+    const std::string endpoint =
+        "ipc:///tmp/tw_export_bench_" + std::to_string(getpid()) + (legacy ? "_l" : "_n");
+    std::atomic<bool> ready{false};
+    std::thread sub;
+    if (!legacy) {
+      sensor::PublisherOptions o;
+      o.sensor_id = sensor_id;
+      o.endpoint = endpoint;
+      auto p = sensor::Publisher::Create(o, error);
+      if (!p) {
+        std::fprintf(stderr, "export_bench: %s\n", error.c_str());
+        return 1;
+      }
+      sub = std::thread(Subscriber, endpoint, n * rounds, &ready);
+      p->WaitForSubscribers(1, 10000);
+      Timer t;
+      for (int r = 0; r < rounds; ++r) {
+        for (size_t i = 0; i < n; ++i) {
+          sensor::BuildFlowRecord(keep.flows[i], keep.reasons[i], false, sensor_id, labels,
+                                  p->NextFlow());
+          p->SendFlow();
+        }
+      }
+      t.Report("publish", n * rounds);
+      sub.join();
+    } else {
+      // The session-1 publisher, inline: one envelope, staging string, copying zmq_send.
+      void* ctx = zmq_ctx_new();
+      void* s = zmq_socket(ctx, ZMQ_XPUB);
+      const int one = 1, hwm = 200000;
+      zmq_setsockopt(s, ZMQ_XPUB_NODROP, &one, sizeof(one));
+      zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof(hwm));
+      zmq_bind(s, endpoint.c_str());
+      sub = std::thread(Subscriber, endpoint, n * rounds, &ready);
+      char buf[64];
+      zmq_recv(s, buf, sizeof(buf), 0);  // the subscription
+      proto::Envelope env;
+      env.set_sensor_id(sensor_id);
+      std::string wire;
+      uint64_t seq = 0;
+      Timer t;
+      for (int r = 0; r < rounds; ++r) {
+        for (size_t i = 0; i < n; ++i) {
+          proto::FlowRecord* rec = env.mutable_flow();
+          rec->Clear();
+          LegacyBuild(keep.flows[i], keep.reasons[i], false, sensor_id, labels, *rec);
+          env.set_seq(++seq);
+          wire.clear();
+          env.SerializeToString(&wire);
+          zmq_send(s, "flow", 4, ZMQ_SNDMORE);
+          zmq_send(s, wire.data(), wire.size(), 0);
+        }
+      }
+      t.Report("legacy", n * rounds);
+      sub.join();
+      zmq_close(s);
+      zmq_ctx_term(ctx);
+    }
+    unlink(endpoint.substr(6).c_str());
+  }
+  return 0;
+}
