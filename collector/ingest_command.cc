@@ -1,8 +1,10 @@
 #include "collector/ingest_command.h"
 
+#include <google/protobuf/arena.h>
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -22,9 +24,33 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // Envelopes parsed by the receiver, handed to the writer in batches (one lock per batch).
+// They live on the batch's arena: parsing allocates by bumping a pointer in a block the batch
+// keeps for its whole life (a heap Envelope would cost a FlowRecord and a std::string per set
+// field in malloc/free on every message), and Reset() releases them all at once.
 struct Batch {
-  std::vector<proto::Envelope> items;
-  size_t count = 0;
+  static constexpr size_t kBlockBytes = 1 << 20;  // ~1,000 bench-sized envelopes
+
+  Batch() : block(new char[kBlockBytes]), arena(ArenaOptions(block.get())) {}
+  // On the receiving thread, before reuse: the writer is the busier one.
+  void Reset() {
+    items.clear();
+    arena.Reset();
+  }
+  size_t count() const { return items.size(); }
+
+  std::unique_ptr<char[]> block;  // the arena's first block, declared first: it outlives arena
+  google::protobuf::Arena arena;
+  std::vector<proto::Envelope*> items;
+
+ private:
+  static google::protobuf::ArenaOptions ArenaOptions(char* first_block) {
+    google::protobuf::ArenaOptions o;
+    o.initial_block = first_block;
+    o.initial_block_size = kBlockBytes;
+    o.start_block_size = 64 << 10;  // only a batch of unusually large envelopes gets here
+    o.max_block_size = 1 << 20;
+    return o;
+  }
 };
 
 // Bounded hand-off queue. When the writer falls behind the receiver blocks, and messages wait
@@ -62,11 +88,14 @@ class BatchQueue {
   }
 
   std::unique_ptr<Batch> Fresh() {
-    std::lock_guard lock(mutex_);
-    if (free_.empty()) return std::make_unique<Batch>();
-    auto batch = std::move(free_.back());
-    free_.pop_back();
-    batch->count = 0;
+    std::unique_ptr<Batch> batch;
+    {
+      std::lock_guard lock(mutex_);
+      if (free_.empty()) return std::make_unique<Batch>();
+      batch = std::move(free_.back());
+      free_.pop_back();
+    }
+    batch->Reset();
     return batch;
   }
 
@@ -93,6 +122,10 @@ class BatchQueue {
 };
 
 constexpr size_t kBatchSize = 1024;
+// Below this rate the deferred flows indexes are rebuilt (IngestOptions::IndexMode): a live
+// sensor's trickle, far under what row-by-row index upkeep costs (~30,000 rows/s on one core).
+constexpr double kSlowFlowsPerSecond = 5000;
+constexpr int kSlowWindows = 5;
 constexpr int kPollMs = 100;
 // After the last final record (or a stop request), keep reading until this long passes without
 // a message, but never longer than kMaxDrain.
@@ -113,23 +146,34 @@ bool RebuildIndexes(Store& store, const IngestOptions& options, const char* when
 
 void WriterLoop(Store& store, BatchQueue& queue, const IngestOptions& options, bool& ok) {
   const auto commit_after = std::chrono::milliseconds(options.commit_ms);
-  const auto index_idle = std::chrono::milliseconds(options.index_idle_ms);
-  const bool rebuild_when_idle =
+  // The bulk load is over, after some flows were stored (a collector waiting for its sensor
+  // keeps the indexes deferred), when a window of index_idle_ms stored no flow at all (a replay
+  // ended), or when kSlowWindows windows in a row stored flows at less than kSlowFlowsPerSecond
+  // with the writer waiting for work 90% of the time (a live sensor's trickle). A bulk load on a
+  // busy machine also has slow seconds, with the writer short of CPU rather than of work.
+  const auto window = std::chrono::milliseconds(std::max<uint64_t>(options.index_idle_ms, 1));
+  const double slow_flows = kSlowFlowsPerSecond * static_cast<double>(window.count()) / 1000.0;
+  const bool rebuild_when_slow =
       options.index_mode == IngestOptions::IndexMode::kDeferUntilIdle;
-  // Without pending rows the wait only bounds how late an idle rebuild can start.
+  // Without pending rows the wait only bounds how late a rebuild can start.
   constexpr auto kIdlePoll = std::chrono::milliseconds(100);
   Clock::time_point first_pending{};
-  Clock::time_point last_batch = Clock::now();
+  Clock::time_point window_start = Clock::now();
+  uint64_t window_base = store.flows_stored();
+  Clock::duration window_waited{};
+  int slow_windows = 0;
+  bool rebuild_due = false;
   while (true) {
     const Clock::time_point deadline =
         store.pending_rows() > 0 ? first_pending + commit_after : Clock::now() + kIdlePoll;
     bool done = false;
+    const Clock::time_point wait_start = Clock::now();
     std::unique_ptr<Batch> batch = queue.Pop(deadline, done);
+    window_waited += Clock::now() - wait_start;
     if (batch) {
-      last_batch = Clock::now();
-      if (store.pending_rows() == 0) first_pending = last_batch;
-      for (size_t i = 0; i < batch->count && ok; ++i) {
-        if (!store.Add(batch->items[i])) ok = false;
+      if (store.pending_rows() == 0) first_pending = Clock::now();
+      for (size_t i = 0; i < batch->count() && ok; ++i) {
+        if (!store.Add(*batch->items[i])) ok = false;
         if (ok && store.pending_rows() >= options.commit_rows) {
           ok = store.Commit();
           first_pending = Clock::now();
@@ -140,12 +184,22 @@ void WriterLoop(Store& store, BatchQueue& queue, const IngestOptions& options, b
     if (ok && store.pending_rows() > 0 && Clock::now() >= first_pending + commit_after) {
       ok = store.Commit();
     }
-    // Idle with everything committed: the bulk load is over (or never was), so the report and
-    // `flows` get their indexes now rather than at exit. Rows still pending (a huge
-    // --commit-ms) wait for their own commit: a rebuild would commit them early.
-    if (ok && rebuild_when_idle && !done && store.indexes_deferred() &&
-        store.pending_rows() == 0 && Clock::now() - last_batch >= index_idle) {
-      ok = RebuildIndexes(store, options, "(idle)");
+    if (rebuild_when_slow && store.indexes_deferred() && Clock::now() - window_start >= window) {
+      const uint64_t stored = store.flows_stored();
+      const bool slow = static_cast<double>(stored - window_base) < slow_flows &&
+                        window_waited * 10 >= (Clock::now() - window_start) * 9;
+      slow_windows = slow ? slow_windows + 1 : 0;
+      rebuild_due = rebuild_due || (stored > 0 && (stored == window_base ||
+                                                   slow_windows >= kSlowWindows));
+      window_start = Clock::now();
+      window_base = stored;
+      window_waited = {};
+    }
+    // The report and `flows` get their indexes now rather than at exit. Only right after a
+    // commit: rows still pending (a huge --commit-ms) must not be committed early by it.
+    if (ok && rebuild_due && !done && store.pending_rows() == 0) {
+      rebuild_due = false;
+      ok = RebuildIndexes(store, options, "(ingest slowed down)");
     }
     if (!ok) {
       std::fprintf(stderr, "tapwatch-collector: store error: %s\n", store.error().c_str());
@@ -250,7 +304,7 @@ IngestResult RunIngest(const IngestOptions& options, const std::atomic<bool>& st
   bool queue_ok = true;
 
   auto flush = [&] {
-    if (batch->count == 0) return;
+    if (batch->count() == 0) return;
     queue_ok = queue.Push(std::move(batch)) && queue_ok;
     batch = queue.Fresh();
   };
@@ -262,7 +316,7 @@ IngestResult RunIngest(const IngestOptions& options, const std::atomic<bool>& st
     }
     if (draining && Clock::now() >= drain_until) break;
     // With a partial batch in hand, do not wait: hand it over first so it gets committed.
-    const int timeout_ms = batch->count > 0 ? 0 : (draining ? kDrainQuietMs : kPollMs);
+    const int timeout_ms = batch->count() > 0 ? 0 : (draining ? kDrainQuietMs : kPollMs);
     const Subscriber::Result r = subscriber->Receive(timeout_ms, message);
     if (r == Subscriber::Result::kMessage) {
       ++result.messages;
@@ -271,14 +325,14 @@ IngestResult RunIngest(const IngestOptions& options, const std::atomic<bool>& st
         ++result.malformed;
         continue;
       }
-      if (batch->count == batch->items.size()) batch->items.emplace_back();
-      proto::Envelope& envelope = batch->items[batch->count];
+      proto::Envelope& envelope =
+          *google::protobuf::Arena::CreateMessage<proto::Envelope>(&batch->arena);
       const std::string_view body = message.body();
       if (!envelope.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
-        ++result.malformed;
+        ++result.malformed;  // its arena space is reclaimed with the batch's
         continue;
       }
-      ++batch->count;
+      batch->items.push_back(&envelope);
       if (options.exit_after_final > 0 && envelope.has_stats() && envelope.stats().final()) {
         std::string_view id = envelope.sensor_id();
         if (id.empty()) id = envelope.stats().sensor_id();
@@ -288,9 +342,9 @@ IngestResult RunIngest(const IngestOptions& options, const std::atomic<bool>& st
           drain_until = Clock::now() + kMaxDrain;
         }
       }
-      if (batch->count >= kBatchSize) flush();
+      if (batch->count() >= kBatchSize) flush();
     } else if (r == Subscriber::Result::kTimeout) {
-      if (batch->count > 0) {
+      if (batch->count() > 0) {
         flush();
         continue;
       }

@@ -22,15 +22,16 @@ struct IngestOptions {
   uint64_t commit_rows = 10000;        // --commit-rows: commit after this many rows...
   uint64_t commit_ms = 200;            // --commit-ms: ...or this long after the first pending row
   // Flows indexes on a store that starts empty: by default they are dropped for the bulk load
-  // (appends only, ~2x cheaper per row) and rebuilt, one sort each, once the writer has had
-  // nothing to do for `index_idle_ms` (a replay ended, a live sensor's trickle) or at exit.
+  // (appends only, ~2x cheaper per row) and rebuilt, one sort each, at exit, or once flows were
+  // stored and then a window of `index_idle_ms` stored none (a replay ended), or five windows
+  // in a row stored under 5,000 flows/s with the writer waiting for work (a live trickle).
   enum class IndexMode {
     kDeferUntilIdle,  // default
     kDeferUntilExit,  // --defer-indexes: rebuilt only at exit
     kMaintain,        // --index-during-load: indexes kept and updated row by row
   };
   IndexMode index_mode = IndexMode::kDeferUntilIdle;
-  uint64_t index_idle_ms = 2000;  // --index-idle-ms
+  uint64_t index_idle_ms = 2000;  // --index-idle-ms: the rate window
 };
 
 /// What one ingest run did (also printed as the summary).
