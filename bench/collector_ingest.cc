@@ -3,10 +3,12 @@
 // synthetic flow envelopes (default 1,000,000) and a final StatsRecord. The collector runs with
 // --exit-after-final 1, so the time from the first send to the child's exit covers receiving,
 // parsing and committing every row. Prints flows/s, the child's peak RSS (wait4 ru_maxrss) and
-// checks the row count in the database.
+// checks the row count in the database. The collector's default index handling applies (the
+// store starts empty, so the flows indexes are deferred and built at exit, inside the timed
+// window); `--arg --index-during-load` measures the row-by-row index upkeep instead.
 //
 // usage: collector_ingest [--flows N] [--db FILE] [--collector PATH] [--keep-db]
-//                         [--arg COLLECTOR_OPTION]...   (e.g. --arg --defer-indexes)
+//                         [--arg COLLECTOR_OPTION]...   (e.g. --arg --index-during-load)
 
 #include <sqlite3.h>
 #include <sys/resource.h>
