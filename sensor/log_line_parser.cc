@@ -59,8 +59,9 @@ LineKind ParseLogMessage(std::string_view message, LogFormat format, LogRecord& 
   if (format != LogFormat::kNetfilter && LooksLikeIpchains(message)) {
     return ParseIpchainsMessage(message, rec, err);
   }
-  if (format != LogFormat::kIpchains && LooksLikeNetfilter(message)) {
-    return ParseNetfilterMessage(message, rec, err);
+  if (format != LogFormat::kIpchains) {
+    const size_t in_pos = FindNetfilterInToken(message);  // found once, not twice
+    if (in_pos != std::string_view::npos) return ParseNetfilterMessage(message, in_pos, rec, err);
   }
   return LineKind::kNonPacket;
 }

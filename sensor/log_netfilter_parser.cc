@@ -430,9 +430,16 @@ size_t FindInToken(std::string_view msg) {
 
 bool LooksLikeNetfilter(std::string_view msg) { return FindInToken(msg) != std::string_view::npos; }
 
+size_t FindNetfilterInToken(std::string_view msg) { return FindInToken(msg); }
+
 LineKind ParseNetfilterMessage(std::string_view msg, LogRecord& rec, LogParseError& err) {
   const size_t in_pos = FindInToken(msg);
   if (in_pos == std::string_view::npos) return LineKind::kNonPacket;
+  return ParseNetfilterMessage(msg, in_pos, rec, err);
+}
+
+LineKind ParseNetfilterMessage(std::string_view msg, size_t in_pos, LogRecord& rec,
+                               LogParseError& err) {
   rec.format = LogFormat::kNetfilter;
   // The prefix is free text set by the rule (--log-prefix), usually ending in ": " or " ".
   std::string_view label = msg.substr(0, in_pos);

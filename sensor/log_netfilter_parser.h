@@ -18,9 +18,15 @@ namespace tapwatch::sensor {
 /// True when `msg` looks like a netfilter packet line: an "IN=" token.
 bool LooksLikeNetfilter(std::string_view msg);
 
+/// Offset of the "IN=" token in `msg` (at the start or after a space), npos if none.
+size_t FindNetfilterInToken(std::string_view msg);
+
 /// Parses one netfilter message. Returns kPacket (rec filled), kNonPacket (a netfilter line for a
 /// non-IP frame such as ARP), kIncomplete (the message ends before PROTO=: possibly wrapped) or
 /// kMalformed (err says which field). Never allocates; rec's views point into msg.
 LineKind ParseNetfilterMessage(std::string_view msg, LogRecord& rec, LogParseError& err);
+/// The same, with `in_pos` = FindNetfilterInToken(msg) already known (not npos).
+LineKind ParseNetfilterMessage(std::string_view msg, size_t in_pos, LogRecord& rec,
+                               LogParseError& err);
 
 }  // namespace tapwatch::sensor

@@ -245,10 +245,11 @@ void LogSource::FinishPending() {
 
 uint16_t LogSource::InternLabel(std::string_view label) {
   if (label.empty()) return 0;
-  if (labels_[last_label_id_] == label) return last_label_id_;
+  if (last_label_ == label) return last_label_id_;
   auto it = label_ids_.find(label);
   if (it != label_ids_.end()) {
     last_label_id_ = it->second;
+    last_label_ = labels_[it->second];
     return it->second;
   }
   if (labels_.size() > 0xFFFF) return 0;  // table full: counted under "no label"
@@ -256,6 +257,7 @@ uint16_t LogSource::InternLabel(std::string_view label) {
   labels_.emplace_back(label);
   label_ids_.emplace(labels_.back(), id);
   last_label_id_ = id;
+  last_label_ = labels_.back();
   return id;
 }
 

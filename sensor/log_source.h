@@ -143,6 +143,7 @@ class LogSource {
   std::deque<std::string> labels_{std::string()};  // deque: views into it stay valid
   std::unordered_map<std::string, uint16_t, Hash, std::equal_to<>> label_ids_;
   uint16_t last_label_id_ = 0;
+  std::string_view last_label_;  // labels_[last_label_id_] (a deque: the view stays valid)
 
   LogCounters counters_;
 };
