@@ -12,7 +12,7 @@
 # the subscriber's own CPU is not counted in 4. The machine is shared: CPU rates are the figures
 # to compare, wall rates drop with other load (the load average is printed).
 # PERF=1 also profiles run 4 (perf record) and splits its samples into parse / decode and flow
-# table / record export / kernel and other.
+# table / record export (main thread and ZeroMQ I/O thread) / kernel and other.
 # Build in release first, e.g.
 #   cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=RelWithDebInfo
 #   cmake --build build-rel --target log_bench tapwatch-sensor zmq_count_sub
@@ -159,18 +159,21 @@ if [ "${PERF:-0}" = 1 ] && [ "$have_sensor" = 1 ] && command -v perf > /dev/null
     --publish "tcp://127.0.0.1:$port" --wait-subscribers 1 --hash-seed 1 2> /dev/null
   wait "$sub_pid"
   echo
-  echo "perf (self time of run 4, by symbol; sensor process and its ZeroMQ I/O thread):"
-  perf report -i "$work/perf.data" --no-children --stdio --sort dso,sym 2> /dev/null |
+  echo "perf (self time of run 4 by thread and symbol: the sensor's main thread and its ZeroMQ"
+  echo "I/O thread; export = building, serializing and publishing records, incl. the I/O thread):"
+  perf report -i "$work/perf.data" --no-children --stdio --sort comm,dso,sym 2> /dev/null |
     awk '/^ +[0-9.]+%/ {
       pct = $1; sub("%", "", pct); line = $0
-      if (line ~ /LogSource|log_|Log[A-Z]|ParsePacket|ParseIpv|ParseHex|ParseSyslog|SplitSyslog|FindInToken|ParseNetfilter|ParseIpchains|WriteIp|WriteL4|ParseClock|ToUtcNs|ParseProto|TcpFlagBit|memchr/)
-        c = "parse (log lines -> frames)"
+      if (line ~ /ZMQbg/)
+        c = "record export: ZeroMQ I/O thread (user + kernel)"
+      else if (line ~ /LogSource|log_|Log[A-Z]|ParsePacket|ParseIpv|ParseHex|ParseSyslog|SplitSyslog|FindInToken|ParseNetfilter|ParseIpchains|WriteIp|WriteL4|ParseClock|ToUtcNs|ParseProto|TcpFlagBit|memchr|_copy_to_iter|filemap_/)
+        c = "parse: log lines -> frames (incl. read(2) copies)"
       else if (line ~ /flowtable::|decoders::|Pipeline::OnFrame|UpdateAppState|Decode/)
         c = "decode + flow table"
       else if (line ~ /proto::|protobuf|BuildFlowRecord|FillAppRecord|Format|Publisher|publisher|zmq|malloc|free|_int_|memmove|memcpy|cfree|Record|Envelope|Arena|json|Json/)
-        c = "record export (build, serialize, publish)"
+        c = "record export: main thread (build, serialize, queue)"
       else if (line ~ /\[k\]/)
-        c = "kernel (read, send)"
+        c = "kernel, main thread: wake-ups of the I/O thread, page faults, other"
       else
         c = "other"
       share[c] += pct
