@@ -393,5 +393,27 @@ TEST(LogNetfilter, MalformedFieldsAreNamed) {
   }
 }
 
+TEST(LogNetfilter, LargestFrameFitsTheBuffer) {
+  // The frame builder writes without bounds checks: the largest frame it can build is an IPv6
+  // first fragment (fragment header) carrying an ICMPv6 error that quotes another IPv6 first
+  // fragment: 14 + 40 + 8 + 8 + 40 + 8 + 8 = 126 bytes (tshark reads 126 bytes, the inner
+  // fragment header and UDP ports at the offsets below).
+  const auto r = ParseOne(
+      "Jun  2 12:00:00 host kernel: big6 IN=eth0 OUT= SRC=2001:db8::1 DST=2001:db8::2 LEN=1280 "
+      "TC=0 HOPLIMIT=64 FLOWLBL=0 FRAG:0 INCOMPLETE ID:0000abcd PROTO=ICMPv6 TYPE=1 CODE=4 "
+      "[SRC=2001:db8::2 DST=2001:db8::3 LEN=1232 TC=0 HOPLIMIT=63 FLOWLBL=0 FRAG:0 INCOMPLETE "
+      "ID:00001234 PROTO=UDP SPT=1 DPT=2 LEN=1192 ] ");
+  ASSERT_EQ(r.frame.cap_len, 126u);
+  ASSERT_LE(r.frame.cap_len, r.frame.bytes.size());
+  const uint8_t* b = r.frame.bytes.data();
+  EXPECT_EQ(b[14 + 6], 44);             // outer next header: fragment
+  EXPECT_EQ(b[14 + 40], 58);            // fragment header -> ICMPv6
+  EXPECT_EQ(b[14 + 48], 1);             // ICMPv6 type 1
+  EXPECT_EQ(b[14 + 56 + 6], 44);        // quoted IPv6: next header fragment
+  EXPECT_EQ(b[14 + 56 + 40], 17);       // quoted fragment header -> UDP
+  EXPECT_EQ(b[14 + 56 + 48 + 1], 1);    // quoted UDP source port 1
+  EXPECT_EQ(b[14 + 56 + 48 + 3], 2);    // quoted UDP destination port 2
+}
+
 }  // namespace
 }  // namespace tapwatch::sensor
