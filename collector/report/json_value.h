@@ -44,6 +44,8 @@ class JsonValue {
   const std::string& as_string() const { return string_; }
   const std::vector<JsonValue>& items() const { return items_; }
   const std::vector<std::pair<std::string, JsonValue>>& members() const { return members_; }
+  /// Object: member i, mutable (for releasing a large document member by member).
+  std::pair<std::string, JsonValue>& TakeMember(size_t i) { return members_[i]; }
 
   /// Object: sets key (replacing an existing one). Returns *this for chaining.
   JsonValue& Set(std::string_view key, JsonValue value);

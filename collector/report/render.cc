@@ -278,6 +278,30 @@ std::string Charts(const std::string& key, const JsonValue& sec) {
 
 std::string RenderJson(const JsonValue& report) { return report.Dump(2) + "\n"; }
 
+void RenderJsonTo(JsonValue&& report, const std::function<void(std::string_view)>& sink) {
+  if (!report.is_object() || report.size() == 0) {
+    sink(RenderJson(report));
+    return;
+  }
+  // Same text as Dump(2): "{", then per member ",\n  \"key\": value", then "\n}\n".
+  JsonValue doc = std::move(report);
+  std::string chunk = "{";
+  const size_t n = doc.size();
+  for (size_t i = 0; i < n; ++i) {
+    auto& [key, value] = doc.TakeMember(i);
+    if (i) chunk.push_back(',');
+    chunk += "\n  ";
+    AppendJsonString(chunk, key);
+    chunk += ": ";
+    value.DumpTo(chunk, 2, 1);
+    value = JsonValue();
+    sink(chunk);
+    chunk.clear();
+    chunk.shrink_to_fit();
+  }
+  sink("\n}\n");
+}
+
 std::string RenderText(const JsonValue& report) {
   std::string out;
   if (const JsonValue* meta = report.Find("meta")) {

@@ -2,7 +2,9 @@
 // self-contained HTML page with inline SVG charts (no scripts, no external resources).
 #pragma once
 
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include "collector/report/json_value.h"
 
@@ -14,6 +16,9 @@ extern const char* const kSectionKeys[14];
 std::string RenderText(const JsonValue& report);
 std::string RenderMarkdown(const JsonValue& report);
 std::string RenderJson(const JsonValue& report);
+/// RenderJson's text, handed to sink one top-level member at a time (bounded memory for a large
+/// report); each member's tree is released once written, so report is left empty.
+void RenderJsonTo(JsonValue&& report, const std::function<void(std::string_view)>& sink);
 std::string RenderHtml(const JsonValue& report);
 
 }  // namespace tapwatch::collector::report

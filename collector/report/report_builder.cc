@@ -2,14 +2,19 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <condition_variable>
 #include <cstdlib>
 #include <ctime>
+#include <deque>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string_view>
+#include <thread>
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
@@ -99,6 +104,107 @@ class Stmt {
  private:
   sqlite3_stmt* stmt_ = nullptr;
 };
+
+// The flows pass reads its rows through a second thread: decoding SQLite records (about half of
+// the pass's CPU) overlaps with aggregating them. Rows travel in batches of plain cells; the text
+// columns are copied into the batch's arena.
+constexpr int kScanCols = 29;
+constexpr size_t kBatchRows = 4096;
+struct RowBatch {
+  struct Cell {
+    int64_t v = 0;
+    uint32_t off = 0, len = 0;
+    bool null = true;
+  };
+  std::vector<Cell> cells = std::vector<Cell>(kBatchRows * kScanCols);
+  std::string arena;
+  size_t rows = 0;
+};
+
+// One row of a batch, read with Stmt's accessors.
+class RowView {
+ public:
+  RowView(const RowBatch& b, size_t row) : c_(&b.cells[row * kScanCols]), arena_(b.arena.data()) {}
+  int64_t Int(int i) const { return c_[i].v; }
+  bool Null(int i) const { return c_[i].null; }
+  std::string_view Text(int i) const {
+    return c_[i].null ? std::string_view() : std::string_view(arena_ + c_[i].off, c_[i].len);
+  }
+
+ private:
+  const RowBatch::Cell* c_;
+  const char* arena_;
+};
+
+// Steps st on a reader thread and calls f(RowView) for every row on this thread, in order.
+// is_text[i]: column i is read as text, else as an integer. st's connection must not be used by
+// anyone else meanwhile.
+template <typename F>
+void ForEachRow(Stmt& st, const std::array<bool, kScanCols>& is_text, F&& f) {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::array<RowBatch, 3> batches;
+  std::deque<RowBatch*> full, empty;
+  for (auto& b : batches) empty.push_back(&b);
+  bool done = false;
+  std::thread reader([&] {
+    for (;;) {
+      RowBatch* b;
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        cv.wait(lock, [&] { return !empty.empty(); });
+        b = empty.front();
+        empty.pop_front();
+      }
+      b->rows = 0;
+      b->arena.clear();
+      bool more = true;
+      while (b->rows < kBatchRows && (more = st.Step())) {
+        RowBatch::Cell* c = &b->cells[b->rows * kScanCols];
+        for (int i = 0; i < kScanCols; ++i) {
+          c[i].null = sqlite3_column_type(st.get(), i) == SQLITE_NULL;
+          if (c[i].null) {
+            c[i].v = 0;
+          } else if (is_text[i]) {
+            std::string_view t = st.Text(i);
+            c[i].off = static_cast<uint32_t>(b->arena.size());
+            c[i].len = static_cast<uint32_t>(t.size());
+            b->arena.append(t);
+          } else {
+            c[i].v = st.Int(i);
+          }
+        }
+        ++b->rows;
+      }
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        full.push_back(b);
+        done = !more;
+      }
+      cv.notify_all();
+      if (!more) return;
+    }
+  });
+  for (;;) {
+    RowBatch* b;
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait(lock, [&] { return !full.empty(); });
+      b = full.front();
+      full.pop_front();
+    }
+    for (size_t r = 0; r < b->rows; ++r) f(RowView(*b, r));
+    bool finished;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      finished = done && full.empty();
+      empty.push_back(b);
+    }
+    cv.notify_all();
+    if (finished) break;
+  }
+  reader.join();
+}
 
 bool IsMulticast(uint32_t a) { return (a >> 28) == 0xE; }
 
@@ -197,6 +303,136 @@ struct Counter {
   int64_t flows = 0;
   int64_t packets = 0;
 };
+
+// A section object with its title and the seed question it answers (members in this order).
+JsonValue Section(const char* title, const char* question) {
+  JsonValue s = JsonValue::Object();
+  s.Set("title", title);
+  s.Set("question", question);
+  return s;
+}
+
+template <typename T>
+void Release(std::vector<T>& v) {
+  std::vector<T>().swap(v);
+}
+
+// The members of an IcmpSummary JSON object (collector/store.cc, protobuf JSON mapping) the
+// report reads. Parsed once per ICMP row in C++: three json_extract calls per row and a second
+// json_each query over the ICMP rows cost more than the whole object scan.
+struct IcmpJson {
+  int64_t ttl1_probes = 0;
+  std::string fingerprint;
+  std::vector<std::pair<int64_t, int64_t>> lengths;  // ip_length_histogram: length -> packets
+  void Clear() {
+    ttl1_probes = 0;
+    fingerprint.clear();
+    lengths.clear();
+  }
+};
+
+// Fast path for the printer's compact output: flat keys without escapes, unsigned numbers
+// (bare or quoted), one nested object (the histogram). Returns false on anything else.
+bool ParseIcmpJsonFast(std::string_view s, IcmpJson* out) {
+  size_t i = 0;
+  auto ws = [&] {
+    while (i < s.size() && (s[i] == ' ' || s[i] == '\n' || s[i] == '\t' || s[i] == '\r')) ++i;
+  };
+  auto eat = [&](char c) {
+    ws();
+    if (i < s.size() && s[i] == c) {
+      ++i;
+      return true;
+    }
+    return false;
+  };
+  auto str = [&](std::string_view* v) {
+    if (!eat('"')) return false;
+    size_t b = i;
+    while (i < s.size() && s[i] != '"') {
+      if (s[i] == '\\') return false;  // escapes: leave to the full parser
+      ++i;
+    }
+    if (i >= s.size()) return false;
+    *v = s.substr(b, i - b);
+    ++i;
+    return true;
+  };
+  auto num = [&](int64_t* v) {
+    ws();
+    bool quoted = i < s.size() && s[i] == '"';
+    if (quoted) ++i;
+    size_t b = i;
+    int64_t x = 0;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9' && i - b < 18) x = x * 10 + (s[i++] - '0');
+    if (i == b || (i < s.size() && s[i] >= '0' && s[i] <= '9')) return false;
+    if (quoted && !(i < s.size() && s[i++] == '"')) return false;
+    *v = x;
+    return true;
+  };
+  // Skips a string or number value; anything else (nested objects, arrays, literals) -> false.
+  auto skip = [&] {
+    ws();
+    if (i < s.size() && s[i] == '"') {
+      std::string_view unused;
+      return str(&unused);
+    }
+    int64_t unused = 0;
+    return num(&unused);
+  };
+  out->Clear();
+  if (!eat('{')) return false;
+  if (eat('}')) return true;
+  do {
+    std::string_view key;
+    if (!str(&key) || !eat(':')) return false;
+    if (key == "ip_length_histogram") {
+      if (!eat('{')) return false;
+      if (!eat('}')) {
+        do {
+          std::string_view len_text;
+          int64_t len = 0, packets = 0;
+          if (!str(&len_text) || !eat(':') || !num(&packets)) return false;
+          for (char c : len_text) {
+            if (c < '0' || c > '9' || len > 1000000) return false;
+            len = len * 10 + (c - '0');
+          }
+          if (len_text.empty()) return false;
+          out->lengths.emplace_back(len, packets);
+        } while (eat(','));
+        if (!eat('}')) return false;
+      }
+    } else if (key == "ttl1_probes") {
+      if (!num(&out->ttl1_probes)) return false;
+    } else if (key == "fingerprint") {
+      std::string_view fp;
+      if (!str(&fp)) return false;
+      out->fingerprint.assign(fp.data(), fp.size());
+    } else if (!skip()) {
+      return false;
+    }
+  } while (eat(','));
+  if (!eat('}')) return false;
+  ws();
+  return i == s.size();
+}
+
+void ParseIcmpJson(std::string_view s, IcmpJson* out) {
+  if (ParseIcmpJsonFast(s, out)) return;
+  out->Clear();
+  auto v = JsonValue::Parse(s);
+  if (!v || !v->is_object()) return;
+  if (const JsonValue* t = v->Find("ttl1_probes")) {
+    out->ttl1_probes = t->is_string() ? std::strtoll(t->as_string().c_str(), nullptr, 10) : t->as_int();
+  }
+  if (const JsonValue* f = v->Find("fingerprint"); f && f->is_string()) out->fingerprint = f->as_string();
+  if (const JsonValue* h = v->Find("ip_length_histogram"); h && h->is_object()) {
+    for (const auto& [k, n] : h->members()) {
+      int64_t packets = n.is_string() ? std::strtoll(n.as_string().c_str(), nullptr, 10) : n.as_int();
+      out->lengths.emplace_back(std::strtoll(k.c_str(), nullptr, 10), packets);
+    }
+  }
+}
 
 const char* const kCategories[] = {"inbound_tcp",  "inbound_udp",    "inbound_icmp", "inbound_other",
                                    "outbound_tcp", "outbound_udp",   "outbound_other",
@@ -345,6 +581,12 @@ struct Accumulators {
   std::set<uint32_t> bare_ack_sources;
   int64_t labels_cmd_exe_handshake = 0, labels_ida_handshake = 0;
   int64_t labels_cmd_exe_bare = 0, labels_ida_bare = 0;
+  struct IcmpLenAgg {
+    int64_t packets = 0, flows = 0;
+    std::vector<uint32_t> sources;  // sorted and deduplicated in IcmpLengths()
+    std::map<std::string, int64_t, std::less<>> fingerprints;
+  };
+  std::map<int64_t, IcmpLenAgg> icmp_lens;  // by IP length
 
   // gaps: per bin
   std::vector<int32_t> cover_diff;
@@ -445,11 +687,15 @@ class Builder {
     static const bool enabled = std::getenv("TAPWATCH_REPORT_TIMING") != nullptr;
     if (!enabled) return;
     std::clock_t now = std::clock();
-    std::fprintf(stderr, "report timing: %-22s %.2f s cpu\n", stage,
-                 static_cast<double>(now - mark_) / CLOCKS_PER_SEC);
+    auto wall = std::chrono::steady_clock::now();
+    std::fprintf(stderr, "report timing: %-22s %.2f s cpu %.2f s wall\n", stage,
+                 static_cast<double>(now - mark_) / CLOCKS_PER_SEC,
+                 std::chrono::duration<double>(wall - wall_mark_).count());
     mark_ = now;
+    wall_mark_ = wall;
   }
   std::clock_t mark_ = std::clock();
+  std::chrono::steady_clock::time_point wall_mark_ = std::chrono::steady_clock::now();
 
   JsonValue Meta();
   JsonValue Hosts();
@@ -514,6 +760,7 @@ class Builder {
   };
   std::map<uint32_t, ThreatAgg> threats_;
   std::unique_ptr<Stmt> dark_src_, dark_dst_;
+  IcmpJson icmp_;  // the current row's ICMP summary (buffers reused across rows)
   std::string last_mac_[2];
   MacAgg* last_mac_agg_[2] = {nullptr, nullptr};
   std::set<uint32_t> compromised_;
@@ -611,14 +858,10 @@ bool Builder::ScanFlows(std::string* error) {
       "dst_pkts, src_ip_bytes, dst_ip_bytes, src_payload_bytes, dst_payload_bytes, "
       "src_tcp_flags, dst_tcp_flags, src_initial_tcp_flags, src_ttl_min, icmp_type, direction, "
       "bare_ack, src_mac, dst_mac, payload_labels_json, smb_json, netbios_json, "
-      "CASE WHEN icmp_json IS NULL THEN NULL ELSE "
-      "json_extract(icmp_json, '$.ip_length_histogram.\"28\"') END, "
-      "CASE WHEN icmp_json IS NULL THEN NULL ELSE json_extract(icmp_json, '$.ttl1_probes') END, "
-      "CASE WHEN icmp_json IS NULL THEN NULL ELSE json_extract(icmp_json, '$.fingerprint') END, "
-      "record_seq, interim "
+      "CASE WHEN ip_proto = 1 THEN icmp_json END, record_seq, interim "
       "FROM flows WHERE 1" + TimeClause();
-  Stmt st(db_, sql);
-  if (!st.ok()) {
+  Stmt sql_st(db_, sql);
+  if (!sql_st.ok()) {
     *error = std::string("flows table does not match collector/schema.sql: ") + sqlite3_errmsg(db_);
     return false;
   }
@@ -626,18 +869,18 @@ bool Builder::ScanFlows(std::string* error) {
   acc_.cover_diff.assign(period_.bins + 1, 0);
   acc_.bin_max_end.assign(period_.bins, INT64_MIN);
   acc_.bin_min_start.assign(period_.bins, INT64_MAX);
-  const int64_t week_origin_day = 0;
-  (void)week_origin_day;
+  std::array<bool, kScanCols> is_text{};
+  for (int i : {19, 21, 22, 23, 24, 25, 26}) is_text[i] = true;
 
-  while (st.Step()) {
+  ForEachRow(sql_st, is_text, [&](const RowView& st) {
     ++acc_.rows;
     if ((acc_.rows & 0xFFFF) == 0 && max_id_ > 0) {
       Progress(0.05 + 0.85 * std::min(1.0, static_cast<double>(st.Int(0)) / max_id_), "scanning flows");
     }
     const int64_t start = st.Int(6), end = std::max(st.Int(7), st.Int(6));
     const int64_t spk = st.Int(8), dpk = st.Int(9);
-    const bool first_record = st.Int(29) == 0;
-    if (st.Int(30)) ++acc_.interim_rows;
+    const bool first_record = st.Int(27) == 0;
+    if (st.Int(28)) ++acc_.interim_rows;
     if (first_record) ++acc_.flows;
     acc_.packets += spk + dpk;
     acc_.min_start = std::min(acc_.min_start, start);
@@ -650,9 +893,26 @@ bool Builder::ScanFlows(std::string* error) {
       acc_.bin_max_end[b1] = std::max(acc_.bin_max_end[b1], end);
       acc_.bin_min_start[b0] = std::min(acc_.bin_min_start[b0], start);
     }
+    // ICMP summary (icmp_lengths, nmap length-28 probes, traceroutes, Welchia).
+    const bool has_icmp = !st.Null(26);
+    int64_t n28 = 0;
+    if (has_icmp) {
+      ParseIcmpJson(st.Text(26), &icmp_);
+      const std::string_view fp = icmp_.fingerprint.empty() ? "unlabelled" : icmp_.fingerprint;
+      for (const auto& [len, n] : icmp_.lengths) {
+        auto& l = acc_.icmp_lens[len];
+        l.packets += n;
+        if (first_record) ++l.flows;
+        if (!st.Null(1)) l.sources.push_back(static_cast<uint32_t>(st.Int(1)));
+        auto it = l.fingerprints.find(fp);
+        if (it == l.fingerprints.end()) it = l.fingerprints.emplace(std::string(fp), 0).first;
+        it->second += n;
+        if (len == 28) n28 = n;
+      }
+    }
     if (st.Null(1) || st.Null(2)) {
       ++acc_.ipv6_rows;
-      continue;
+      return;
     }
     const uint32_t src = static_cast<uint32_t>(st.Int(1)), dst = static_cast<uint32_t>(st.Int(2));
     const uint32_t sport = static_cast<uint32_t>(st.Int(3)), dport = static_cast<uint32_t>(st.Int(4));
@@ -840,9 +1100,8 @@ bool Builder::ScanFlows(std::string* error) {
       bool success = proto == 6 ? ((dflags & 0x12) == 0x12 || dpay > 0) : dpk > 0;
       if (success) ev.bits |= kEvSuccess;
       if (proto == 1 && icmp_type == 8) ev.bits |= kEvEcho;
-      int64_t n28 = st.Null(26) ? 0 : st.Int(26);
       if (n28 > 0) ev.bits |= kEvNmap28;
-      std::string_view fp = st.Text(28);
+      std::string_view fp = has_icmp ? std::string_view(icmp_.fingerprint) : std::string_view();
       if (fp.find("welchia") != std::string_view::npos || fp.find("nachi") != std::string_view::npos) {
         ev.bits |= kEvWelchia;
       }
@@ -867,7 +1126,7 @@ bool Builder::ScanFlows(std::string* error) {
       }
     }
     // Traceroutes: TTL <= 1 probes.
-    int64_t ttl1 = st.Null(27) ? 0 : st.Int(27);
+    int64_t ttl1 = has_icmp ? icmp_.ttl1_probes : 0;
     if (spk > 0 && (ttl_min <= 1 || ttl1 > 0)) {
       if (IsMulticast(dst)) {
         acc_.multicast_ttl1_flows += flows_inc;
@@ -983,7 +1242,7 @@ bool Builder::ScanFlows(std::string* error) {
       acc_.labels_cmd_exe_handshake += cmd;
       acc_.labels_ida_handshake += ida;
     }
-  }
+  });
   return true;
 }
 
@@ -1040,9 +1299,8 @@ JsonValue Builder::Hosts() {
     if (a.inbound != b.inbound) return a.inbound > b.inbound;
     return a.total != b.total ? a.total > b.total : a.host < b.host;
   });
-  JsonValue s = JsonValue::Object();
-  s.Set("title", "Most attacked / most active home hosts");
-  s.Set("question", "What home systems were attacked the most?");
+  JsonValue s = Section("Most attacked / most active home hosts",
+                        "What home systems were attacked the most?");
   JsonValue arr = JsonValue::Array();
   size_t rank = 0;
   for (const auto& r : rows) {
@@ -1074,9 +1332,8 @@ JsonValue Builder::Hosts() {
 }
 
 JsonValue Builder::OpenPorts() {
-  JsonValue s = JsonValue::Object();
-  s.Set("title", "Open ports per home host");
-  s.Set("question", "What ports were open on each of them?");
+  JsonValue s = Section("Open ports per home host",
+                        "What ports were open on each of them?");
   SortUnique(acc_.open_port_clients);
   std::vector<int64_t> clients(acc_.open_ports.size() + 1, 0);
   for (uint64_t k : acc_.open_port_clients) ++clients[k >> 32];
@@ -1114,10 +1371,9 @@ JsonValue Builder::OpenPorts() {
 }
 
 JsonValue Builder::MacAliases() {
-  JsonValue s = JsonValue::Object();
-  s.Set("title", "MAC to IP mapping");
-  s.Set("question", "Which addresses share a network card (IP aliasing), which is the bridge / "
-                    "logging host?");
+  JsonValue s = Section("MAC to IP mapping",
+                        "Which addresses share a network card (IP aliasing), which is the bridge / "
+                        "logging host?");
   JsonValue macs = JsonValue::Array(), aliases = JsonValue::Array();
   std::vector<std::string> keys;
   std::vector<MacAgg*> by_id(acc_.macs.size() + 1, nullptr);
@@ -1172,29 +1428,10 @@ JsonValue Builder::MacAliases() {
 }
 
 JsonValue Builder::IcmpLengths() {
-  JsonValue s = JsonValue::Object();
-  s.Set("title", "ICMP packets by IP length, with fingerprints");
-  s.Set("question", "What ICMP is this (Welchia, Windows tracert, nmap, ping)?");
-  struct LenAgg {
-    int64_t packets = 0, flows = 0;
-    std::vector<uint32_t> sources;  // sorted and deduplicated after the query
-    std::map<std::string, int64_t> fingerprints;
-  };
-  std::map<int64_t, LenAgg> lens;
-  // Index-driven (flows_proto_port) pass over the ICMP rows only, JSON1 for the histogram.
-  Stmt st(db_,
-          "SELECT f.src_v4, je.key, je.value, coalesce(json_extract(f.icmp_json,'$.fingerprint'),''), "
-          "f.record_seq FROM flows f, json_each(f.icmp_json, '$.ip_length_histogram') je "
-          "WHERE f.ip_proto = 1 AND f.icmp_json IS NOT NULL" + TimeClause());
-  while (st.ok() && st.Step()) {
-    int64_t len = std::strtoll(std::string(st.Text(1)).c_str(), nullptr, 10);
-    auto& l = lens[len];
-    l.packets += st.Int(2);
-    if (st.Int(4) == 0) ++l.flows;
-    if (!st.Null(0)) l.sources.push_back(static_cast<uint32_t>(st.Int(0)));
-    std::string fp(st.Text(3));
-    l.fingerprints[fp.empty() ? "unlabelled" : fp] += st.Int(2);
-  }
+  JsonValue s = Section("ICMP packets by IP length, with fingerprints",
+                        "What ICMP is this (Welchia, Windows tracert, nmap, ping)?");
+  // Filled by the flows pass (icmp_json of the ip_proto = 1 rows).
+  auto& lens = acc_.icmp_lens;
   auto known = [](int64_t len) -> std::string {
     switch (len) {
       case 28: return "nmap ping (no data)";
@@ -1243,9 +1480,8 @@ JsonValue Builder::IcmpLengths() {
 }
 
 JsonValue Builder::Ports() {
-  JsonValue s = JsonValue::Object();
-  s.Set("title", "Inbound destination ports");
-  s.Set("question", "Which ports are attacked, is it growing (ISC trend), what malware?");
+  JsonValue s = Section("Inbound destination ports",
+                        "Which ports are attacked, is it growing (ISC trend), what malware?");
   struct PortAgg {
     int64_t sources = 0, targets = 0;
     std::vector<int64_t> src_per_bucket, dst_per_bucket;
@@ -1347,9 +1583,8 @@ JsonValue Builder::Ports() {
 }
 
 JsonValue Builder::Trends() {
-  JsonValue s = JsonValue::Object();
-  s.Set("title", "Trends per traffic category");
-  s.Set("question", "What are the high-level trends? What was growing / decreasing?");
+  JsonValue s = Section("Trends per traffic category",
+                        "What are the high-level trends? What was growing / decreasing?");
   s.Set("bucket", period_.bucket_ns == kDayNs ? "day" : period_.bucket_ns == kHourNs ? "hour" : "custom");
   JsonValue starts = JsonValue::Array();
   for (size_t b = 0; b < period_.buckets; ++b) {
@@ -1424,9 +1659,8 @@ std::string SuggestHorizontalTool(int proto, uint32_t port, bool sequential, boo
 }
 
 JsonValue Builder::Recon() {
-  JsonValue s = JsonValue::Object();
-  s.Set("title", "Reconnaissance");
-  s.Set("question", "What types of reconnaissance and scan patterns (sequential, ...) are there?");
+  JsonValue s = Section("Reconnaissance",
+                        "What types of reconnaissance and scan patterns (sequential, ...) are there?");
   constexpr uint32_t kEpisodeGapS = 3600;
   constexpr size_t kHorizontalMin = 5, kVerticalMin = 10;
   auto& ev = acc_.scan;
@@ -1603,9 +1837,8 @@ JsonValue Builder::Recon() {
 }
 
 JsonValue Builder::SlowScans() {
-  JsonValue s = JsonValue::Object();
-  s.Set("title", "Low-and-slow scanners");
-  s.Set("question", "Any long-term (low and slow) scanning activity?");
+  JsonValue s = Section("Low-and-slow scanners",
+                        "Any long-term (low and slow) scanning activity?");
   const int64_t unit_s = period_.bucket_ns / kSecondNs;  // day, or hour for short captures
   const std::string unit = period_.bucket_ns == kDayNs ? "day" : "hour";
   constexpr int kMinActiveUnits = 3;
@@ -1719,9 +1952,8 @@ JsonValue Builder::SlowScans() {
 }
 
 JsonValue Builder::Spoofed() {
-  JsonValue s = JsonValue::Object();
-  s.Set("title", "Spoofed sources and backscatter");
-  s.Set("question", "Any traffic that cannot be genuine (RFC 1918, 127.0.0.1, reserved, backscatter)?");
+  JsonValue s = Section("Spoofed sources and backscatter",
+                        "Any traffic that cannot be genuine (RFC 1918, 127.0.0.1, reserved, backscatter)?");
   JsonValue arr = JsonValue::Array();
   for (const auto& [src, a] : acc_.spoofed) {
     JsonValue row = JsonValue::Object();
@@ -1771,9 +2003,8 @@ JsonValue Builder::Spoofed() {
 }
 
 JsonValue Builder::Compromise() {
-  JsonValue s = JsonValue::Object();
-  s.Set("title", "Outbound connections and compromised home hosts");
-  s.Set("question", "Was a home host compromised? How do you know?");
+  JsonValue s = Section("Outbound connections and compromised home hosts",
+                        "Was a home host compromised? How do you know?");
   std::map<uint32_t, std::vector<std::pair<std::tuple<uint32_t, int, uint32_t>, const OutboundAgg*>>> by_host;
   for (const auto& [k, v] : acc_.outbound) {
     by_host[std::get<0>(k)].push_back({{std::get<1>(k), std::get<2>(k), std::get<3>(k)}, &v});
@@ -1855,9 +2086,8 @@ JsonValue Builder::Compromise() {
 }
 
 JsonValue Builder::Gaps() {
-  JsonValue s = JsonValue::Object();
-  s.Set("title", "Capture gaps");
-  s.Set("question", "When was nothing captured or logged?");
+  JsonValue s = Section("Capture gaps",
+                        "When was nothing captured or logged?");
   int64_t span = period_.last_ns - period_.first_ns;
   int64_t min_gap = opt_.min_gap_ns > 0 ? opt_.min_gap_ns : (span >= 2 * kDayNs ? kHourNs : 5 * 60 * kSecondNs);
   s.Set("min_gap_s", min_gap / kSecondNs);
@@ -1921,10 +2151,9 @@ JsonValue Builder::Gaps() {
 }
 
 JsonValue Builder::ReservedDestinations() {
-  JsonValue s = JsonValue::Object();
-  s.Set("title", "Home hosts sending to reserved / unallocated networks");
-  s.Set("question", "Which internal hosts send to reserved networks (1.11.0.0/16), is it growing, "
-                    "what do they send, does anything get through?");
+  JsonValue s = Section("Home hosts sending to reserved / unallocated networks",
+                        "Which internal hosts send to reserved networks (1.11.0.0/16), is it growing, "
+                        "what do they send, does anything get through?");
   SortUnique(acc_.reserved_week_hosts);
   std::map<int64_t, int64_t> per_week;
   for (uint64_t k : acc_.reserved_week_hosts) ++per_week[static_cast<int64_t>(k >> 32)];
@@ -1999,9 +2228,8 @@ JsonValue Builder::ReservedDestinations() {
 }
 
 JsonValue Builder::BareAck() {
-  JsonValue s = JsonValue::Object();
-  s.Set("title", "Payload without a handshake (bare ACK)");
-  s.Set("question", "Why is the cmd.exe count higher than the .ida count; are the targets dark?");
+  JsonValue s = Section("Payload without a handshake (bare ACK)",
+                        "Why is the cmd.exe count higher than the .ida count; are the targets dark?");
   JsonValue arr = JsonValue::Array();
   int64_t flows = 0;
   for (const auto& [net, b] : acc_.bare_ack) {
@@ -2047,9 +2275,8 @@ JsonValue Builder::BareAck() {
 }
 
 JsonValue Builder::Threats() {
-  JsonValue s = JsonValue::Object();
-  s.Set("title", "Highest threats");
-  s.Set("question", "Which source IPs or home hosts should be focused on as the highest threat?");
+  JsonValue s = Section("Highest threats",
+                        "Which source IPs or home hosts should be focused on as the highest threat?");
   std::vector<std::pair<uint32_t, const ThreatAgg*>> v;
   for (const auto& [a, t] : threats_) v.push_back({a, &t});
   std::stable_sort(v.begin(), v.end(), [](auto& a, auto& b) {
@@ -2101,6 +2328,9 @@ bool Builder::Run(JsonValue* out, std::string* error) {
   r.Set("hosts", Hosts());
   r.Set("open_ports", OpenPorts());
   r.Set("mac_aliases", MacAliases());
+  // Release pass data no later section reads, before the large sections build their trees.
+  Release(acc_.mac_ips);
+  Release(acc_.open_port_clients);
   Mark("hosts/open_ports/macs");
   r.Set("icmp_lengths", IcmpLengths());
   Mark("icmp_lengths (query)");
@@ -2111,9 +2341,11 @@ bool Builder::Run(JsonValue* out, std::string* error) {
   r.Set("recon", Recon());
   Mark("recon");
   r.Set("slow_scans", SlowScans());
+  Release(acc_.scan);
   Mark("slow_scans");
   r.Set("spoofed", Spoofed());
   r.Set("compromise", Compromise());
+  acc_.outbound = {};
   Progress(0.97, "gaps");
   r.Set("gaps", Gaps());
   r.Set("reserved_destinations", ReservedDestinations());

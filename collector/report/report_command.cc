@@ -155,8 +155,9 @@ int RunReport(int argc, char** argv) {
     return Fail("cannot open database '" + opt.db_path + "': " + msg);
   }
   sqlite3_busy_timeout(db, 5000);
-  // One sequential pass over a large table: memory-map it instead of pread()-copying pages.
-  sqlite3_exec(db, "PRAGMA mmap_size = 17179869184; PRAGMA cache_size = -65536", nullptr, nullptr, nullptr);
+  // No memory map: a mapped store counts in the report's resident memory as it is read (2.8 GB
+  // for 10M rows); pread() into a bounded page cache costs little more CPU for one pass.
+  sqlite3_exec(db, "PRAGMA mmap_size = 0; PRAGMA cache_size = -32768", nullptr, nullptr, nullptr);
   if (progress) {
     auto last = std::chrono::steady_clock::now() - std::chrono::seconds(1);
     opt.progress = [last](double f, const char* stage) mutable {
@@ -175,8 +176,25 @@ int RunReport(int argc, char** argv) {
     if (progress) std::fputs("\n", stderr);
     return Fail(error);
   }
-  std::string text = format == "json"   ? report::RenderJson(doc)
-                     : format == "md"   ? report::RenderMarkdown(doc)
+  if (format == "json") {
+    // Streamed one section at a time: the 10M-row report's JSON is ~160 MB of text.
+    std::ofstream out;
+    if (!out_path.empty()) out.open(out_path, std::ios::binary);
+    report::RenderJsonTo(std::move(doc), [&](std::string_view chunk) {
+      if (out_path.empty()) {
+        std::fwrite(chunk.data(), 1, chunk.size(), stdout);
+      } else {
+        out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+      }
+    });
+    if (out_path.empty()) {
+      std::fflush(stdout);
+    } else if (!out) {
+      return Fail("cannot write '" + out_path + "'");
+    }
+    return 0;
+  }
+  std::string text = format == "md"     ? report::RenderMarkdown(doc)
                      : format == "html" ? report::RenderHtml(doc)
                                         : report::RenderText(doc);
   if (out_path.empty()) {
