@@ -3,11 +3,226 @@
 #include <google/protobuf/util/json_util.h>
 #include <zmq.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <unordered_map>
+#include <vector>
 
 namespace tapwatch::sensor {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::Reflection;
+
+void AppendUnsigned(uint64_t v, std::string& out) {
+  char buf[24];
+  char* end = buf + sizeof(buf);
+  char* p = end;
+  do {
+    *--p = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  out.append(p, static_cast<size_t>(end - p));
+}
+
+void AppendSigned(int64_t v, std::string& out) {
+  if (v < 0) {
+    out.push_back('-');
+    AppendUnsigned(~static_cast<uint64_t>(v) + 1, out);
+  } else {
+    AppendUnsigned(static_cast<uint64_t>(v), out);
+  }
+}
+
+/// protobuf's JsonEscaping for ASCII; false on a non-ASCII byte.
+bool AppendString(const std::string& s, std::string& out) {
+  constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80) return false;
+    if (u >= 0x20 && u != '"' && u != '\\' && u != '<' && u != '>' && u != 0x7f) {
+      out.push_back(c);
+      continue;
+    }
+    switch (u) {
+      case '"': out.append("\\\""); break;
+      case '\\': out.append("\\\\"); break;
+      case '\b': out.append("\\b"); break;
+      case '\t': out.append("\\t"); break;
+      case '\n': out.append("\\n"); break;
+      case '\f': out.append("\\f"); break;
+      case '\r': out.append("\\r"); break;
+      default: {
+        const char esc[6] = {'\\', 'u', '0', '0', kHex[u >> 4], kHex[u & 0xf]};
+        out.append(esc, 6);
+      }
+    }
+  }
+  out.push_back('"');
+  return true;
+}
+
+void AppendBase64(const std::string& s, std::string& out) {
+  constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  out.push_back('"');
+  size_t i = 0;
+  const auto* b = reinterpret_cast<const unsigned char*>(s.data());
+  for (; i + 3 <= s.size(); i += 3) {
+    const uint32_t v = (uint32_t{b[i]} << 16) | (uint32_t{b[i + 1]} << 8) | b[i + 2];
+    const char q[4] = {kAlphabet[v >> 18], kAlphabet[(v >> 12) & 63], kAlphabet[(v >> 6) & 63],
+                       kAlphabet[v & 63]};
+    out.append(q, 4);
+  }
+  if (i + 1 == s.size()) {
+    const uint32_t v = uint32_t{b[i]} << 16;
+    const char q[4] = {kAlphabet[v >> 18], kAlphabet[(v >> 12) & 63], '=', '='};
+    out.append(q, 4);
+  } else if (i + 2 == s.size()) {
+    const uint32_t v = (uint32_t{b[i]} << 16) | (uint32_t{b[i + 1]} << 8);
+    const char q[4] = {kAlphabet[v >> 18], kAlphabet[(v >> 12) & 63], kAlphabet[(v >> 6) & 63],
+                       '='};
+    out.append(q, 4);
+  }
+  out.push_back('"');
+}
+
+bool AppendMessage(const Message& m, std::string& out);
+bool AppendMap(const Message& m, const Reflection& r, const FieldDescriptor* f, std::string& out);
+
+/// One value of `f` (index < 0: singular). `as_key`: a map key, always a JSON string.
+bool AppendValue(const Message& m, const Reflection& r, const FieldDescriptor* f, int index,
+                 bool as_key, std::string& out) {
+  const bool rep = index >= 0;
+  switch (f->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_INT32:
+      if (as_key) out.push_back('"');
+      AppendSigned(rep ? r.GetRepeatedInt32(m, f, index) : r.GetInt32(m, f), out);
+      if (as_key) out.push_back('"');
+      return true;
+    case FieldDescriptor::CPPTYPE_UINT32:
+      if (as_key) out.push_back('"');
+      AppendUnsigned(rep ? r.GetRepeatedUInt32(m, f, index) : r.GetUInt32(m, f), out);
+      if (as_key) out.push_back('"');
+      return true;
+    case FieldDescriptor::CPPTYPE_INT64:
+      out.push_back('"');
+      AppendSigned(rep ? r.GetRepeatedInt64(m, f, index) : r.GetInt64(m, f), out);
+      out.push_back('"');
+      return true;
+    case FieldDescriptor::CPPTYPE_UINT64:
+      out.push_back('"');
+      AppendUnsigned(rep ? r.GetRepeatedUInt64(m, f, index) : r.GetUInt64(m, f), out);
+      out.push_back('"');
+      return true;
+    case FieldDescriptor::CPPTYPE_BOOL: {
+      const bool v = rep ? r.GetRepeatedBool(m, f, index) : r.GetBool(m, f);
+      out.append(as_key ? (v ? "\"true\"" : "\"false\"") : (v ? "true" : "false"));
+      return true;
+    }
+    case FieldDescriptor::CPPTYPE_STRING: {
+      std::string scratch;
+      const std::string& v = rep ? r.GetRepeatedStringReference(m, f, index, &scratch)
+                                 : r.GetStringReference(m, f, &scratch);
+      if (f->type() == FieldDescriptor::TYPE_BYTES) {
+        AppendBase64(v, out);
+        return true;
+      }
+      return AppendString(v, out);
+    }
+    case FieldDescriptor::CPPTYPE_MESSAGE:
+      return AppendMessage(rep ? r.GetRepeatedMessage(m, f, index) : r.GetMessage(m, f), out);
+    default:
+      return false;  // float, double, enum: not in tapwatch.proto, left to protobuf
+  }
+}
+
+/// A map: its entries through the reflection's repeated view, which protobuf fills from the Map
+/// in the Map's own iteration order, the order the generated serializer (and so protobuf's
+/// printer) walks. (A map filled through the repeated view itself would differ; the publisher's
+/// records are filled through the generated map API.)
+bool AppendMap(const Message& m, const Reflection& r, const FieldDescriptor* f, std::string& out) {
+  const FieldDescriptor* key = f->message_type()->map_key();
+  const FieldDescriptor* value = f->message_type()->map_value();
+  out.push_back('{');
+  const int count = r.FieldSize(m, f);
+  for (int k = 0; k < count; ++k) {
+    const Message& e = r.GetRepeatedMessage(m, f, k);
+    const Reflection& er = *e.GetReflection();
+    if (k > 0) out.push_back(',');
+    if (!AppendValue(e, er, key, -1, true, out)) return false;
+    out.push_back(':');
+    // A map value is printed even at its default (the entry exists).
+    if (value->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) return false;
+    if (!AppendValue(e, er, value, -1, false, out)) return false;
+  }
+  out.push_back('}');
+  return true;
+}
+
+/// The fields of `d` in number order: the order of the binary encoding protobuf's printer walks
+/// (Envelope declares sensor_start_ns = 5 before its oneof of 3 and 4). Cached per thread.
+const std::vector<const FieldDescriptor*>& FieldsByNumber(const google::protobuf::Descriptor* d) {
+  thread_local std::unordered_map<const google::protobuf::Descriptor*,
+                                  std::vector<const FieldDescriptor*>>
+      cache;
+  auto [it, inserted] = cache.try_emplace(d);
+  if (inserted) {
+    for (int i = 0; i < d->field_count(); ++i) it->second.push_back(d->field(i));
+    std::sort(it->second.begin(), it->second.end(),
+              [](const FieldDescriptor* a, const FieldDescriptor* b) {
+                return a->number() < b->number();
+              });
+  }
+  return it->second;
+}
+
+bool AppendMessage(const Message& m, std::string& out) {
+  const Reflection& r = *m.GetReflection();
+  out.push_back('{');
+  bool first = true;
+  for (const FieldDescriptor* f : FieldsByNumber(m.GetDescriptor())) {
+    int count = 0;
+    if (f->is_repeated()) {
+      count = r.FieldSize(m, f);
+      if (count == 0) continue;
+    } else if (!r.HasField(m, f)) {  // proto3: a scalar at its default is not "set"
+      continue;
+    }
+    if (!first) out.push_back(',');
+    first = false;
+    out.push_back('"');
+    out.append(f->name());
+    out.append("\":");
+    if (f->is_map()) {
+      if (!AppendMap(m, r, f, out)) return false;
+    } else if (f->is_repeated()) {
+      out.push_back('[');
+      for (int k = 0; k < count; ++k) {
+        if (k > 0) out.push_back(',');
+        if (!AppendValue(m, r, f, k, false, out)) return false;
+      }
+      out.push_back(']');
+    } else if (!AppendValue(m, r, f, -1, false, out)) {
+      return false;
+    }
+  }
+  out.push_back('}');
+  return true;
+}
+
+}  // namespace
+
+bool AppendJson(const google::protobuf::Message& message, std::string& out) {
+  const size_t mark = out.size();
+  if (AppendMessage(message, out)) return true;
+  out.resize(mark);
+  return false;
+}
 
 std::unique_ptr<Publisher> Publisher::Create(const PublisherOptions& options, std::string& error) {
   std::unique_ptr<Publisher> p(new Publisher());
@@ -95,9 +310,12 @@ void Publisher::Send(const char* topic, proto::Envelope& envelope) {
   envelope.set_seq(++seq_);
   if (jsonl_ != nullptr) {
     json_.clear();
-    google::protobuf::util::JsonPrintOptions json_options;
-    json_options.preserve_proto_field_names = true;
-    (void)google::protobuf::util::MessageToJsonString(envelope, &json_, json_options);
+    if (!AppendJson(envelope, json_)) {
+      json_.clear();
+      google::protobuf::util::JsonPrintOptions json_options;
+      json_options.preserve_proto_field_names = true;
+      (void)google::protobuf::util::MessageToJsonString(envelope, &json_, json_options);
+    }
     json_.push_back('\n');
     std::fwrite(json_.data(), 1, json_.size(), jsonl_);
   }
