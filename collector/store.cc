@@ -80,7 +80,70 @@ uint64_t WallClockNs() {
                                    .count());
 }
 
+// The schema's "CREATE INDEX IF NOT EXISTS flows_..." statements, one per line of schema.sql.
+std::vector<std::string> FlowsIndexStatements() {
+  std::vector<std::string> out;
+  const std::string_view schema = kSchemaSql;
+  constexpr std::string_view kPrefix = "CREATE INDEX IF NOT EXISTS flows_";
+  for (size_t pos = schema.find(kPrefix); pos != std::string_view::npos;
+       pos = schema.find(kPrefix, pos + 1)) {
+    out.emplace_back(schema.substr(pos, schema.find(';', pos) - pos + 1));
+  }
+  return out;
+}
+
 }  // namespace
+
+bool EnsureFlowsIndexes(const std::string& path, std::string& error) {
+  sqlite3* db = nullptr;
+  // No SQLITE_OPEN_CREATE: a missing file stays missing (the caller reports it).
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) !=
+      SQLITE_OK) {
+    error = "--db " + path + ": cannot open for writing: " +
+            (db ? sqlite3_errmsg(db) : "out of memory");
+    sqlite3_close(db);
+    return false;
+  }
+  sqlite3_busy_timeout(db, 5000);
+  const std::vector<std::string> statements = FlowsIndexStatements();
+  // How many of the schema's flows indexes exist, and whether there is a flows table at all.
+  std::string names;
+  for (const std::string& statement : statements) {
+    constexpr size_t kNameAt = std::string_view("CREATE INDEX IF NOT EXISTS ").size();
+    names += (names.empty() ? "'" : ", '") +
+             statement.substr(kNameAt, statement.find(' ', kNameAt) - kNameAt) + "'";
+  }
+  int present = -1;
+  bool has_table = false;
+  sqlite3_stmt* stmt = nullptr;
+  const std::string query =
+      "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'flows' "
+      "AND name IN (" + names + ")), "
+      "EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'flows')";
+  if (sqlite3_prepare_v2(db, query.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
+      sqlite3_step(stmt) == SQLITE_ROW) {
+    present = sqlite3_column_int(stmt, 0);
+    has_table = sqlite3_column_int(stmt, 1) != 0;
+  }
+  sqlite3_finalize(stmt);
+  bool ok = true;
+  if (present < 0) {
+    error = "--db " + path + ": " + sqlite3_errmsg(db);
+    ok = false;
+  } else if (has_table && present < static_cast<int>(statements.size())) {
+    std::string sql = "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; PRAGMA threads = 2;";
+    for (const std::string& statement : statements) sql += statement;
+    char* message = nullptr;
+    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+      error = "--db " + path + ": creating the flows indexes: " +
+              (message ? message : sqlite3_errmsg(db));
+      ok = false;
+    }
+    sqlite3_free(message);
+  }
+  sqlite3_close(db);
+  return ok;
+}
 
 std::unique_ptr<Store> Store::Open(const std::string& path, std::string& error) {
   // SQLite's memory statistics take a global mutex on every allocation; we never read them.
@@ -99,7 +162,9 @@ std::unique_ptr<Store> Store::Open(const std::string& path, std::string& error) 
             ": cannot open: " + (store->db_ ? sqlite3_errmsg(store->db_) : sqlite3_errstr(rc));
     return nullptr;
   }
-  sqlite3_busy_timeout(store->db_, 5000);
+  // A reader may hold the write lock for a while (EnsureFlowsIndexes builds the indexes on a
+  // large store): the writer waits for it rather than failing; ZeroMQ buffers meanwhile.
+  sqlite3_busy_timeout(store->db_, 600000);
   // synchronous = NORMAL is durable across application crashes in WAL mode (only an OS crash can
   // lose the last commits), and avoids an fsync per transaction. A larger autocheckpoint keeps
   // checkpoints from interrupting the ingest every 1000 pages.

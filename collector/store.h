@@ -18,6 +18,14 @@ struct sqlite3_stmt;
 
 namespace tapwatch::collector {
 
+/// Creates the flows indexes of collector/schema.sql that are missing from the store at `path`
+/// (the collector defers them during a bulk load, and a collector killed mid-load leaves them
+/// out), for the readers (`flows`, `report`) to call before opening the store read-only. Never
+/// creates a database or a table: false with `error` when the file cannot be opened for writing
+/// or the indexes cannot be built (the caller goes on, with slower queries); true when nothing
+/// was missing, there is no flows table, or the indexes were built.
+bool EnsureFlowsIndexes(const std::string& path, std::string& error);
+
 class Store {
  public:
   /// Opens (creating if needed) the database at `path` and applies the schema; ":memory:" works.

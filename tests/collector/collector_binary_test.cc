@@ -8,6 +8,7 @@
 #include <fstream>
 #include <thread>
 
+#include "collector/store.h"
 #include "collector_test_util.h"
 
 namespace tapwatch::collector {
@@ -195,6 +196,47 @@ TEST(CollectorBinary, IndexesKeptDuringLoadOrOnANonEmptyStore) {
   }
   EXPECT_EQ(FlowsIndexes(db), kAllFlowsIndexes);
   EXPECT_EQ(Query(db, "SELECT count(*) FROM flows")[0][0], "2");
+}
+
+// A collector killed during a bulk load leaves the flows indexes out; `flows` (and `report`)
+// create the missing ones before reading.
+TEST(CollectorBinary, FlowsCommandCreatesIndexesLeftOutByAKilledLoad) {
+  const std::string db = TempDbPath("killed_load");
+  {
+    TestPublisher pub;
+    Child child({"--connect", pub.endpoint(), "--db", db, "--index-idle-ms", "600000"});
+    ASSERT_TRUE(pub.WaitForSubscriptions());
+    for (uint64_t seq = 1; seq <= 500; ++seq) {
+      pub.Send(FlowEnvelope("s", kStart, seq, SimpleFlow(seq)));
+    }
+    EXPECT_TRUE(Eventually([&] { return Query(db, "SELECT count(*) FROM flows")[0][0] == "500"; }));
+    child.Signal(SIGKILL);
+    child.Wait();
+  }
+  EXPECT_EQ(FlowsIndexes(db), "NULL") << "killed before the rebuild";
+  const auto r = RunCollector({"flows", "--db", db, "--format", "jsonl"});
+  EXPECT_EQ(r.code(), 0) << r.err;
+  EXPECT_EQ(Lines(r.out).size(), 500u);
+  EXPECT_EQ(FlowsIndexes(db), kAllFlowsIndexes);
+  EXPECT_EQ(Query(db, "PRAGMA integrity_check")[0][0], "ok");
+}
+
+// EnsureFlowsIndexes never creates a database or a table.
+TEST(CollectorBinary, EnsureFlowsIndexesLeavesOtherFilesAlone) {
+  const std::string missing = TempDbPath("missing");
+  std::string error;
+  EXPECT_FALSE(EnsureFlowsIndexes(missing, error));
+  EXPECT_NE(error.find("cannot open"), std::string::npos) << error;
+  EXPECT_FALSE(std::filesystem::exists(missing));
+
+  const std::string other = TempDbPath("no_flows_table");
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(other.c_str(), &raw), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw, "CREATE TABLE t (x)", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(raw);
+  error.clear();
+  EXPECT_TRUE(EnsureFlowsIndexes(other, error)) << error;
+  EXPECT_EQ(Query(other, "SELECT group_concat(name) FROM sqlite_master")[0][0], "t");
 }
 
 TEST(CollectorBinary, IdleExit) {
