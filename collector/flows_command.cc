@@ -10,6 +10,7 @@
 
 #include "collector/cli_util.h"
 #include "collector/json_out.h"
+#include "collector/store.h"
 
 namespace tapwatch::collector {
 namespace {
@@ -233,6 +234,8 @@ FlowsOptions ParseFlowsOptions(int argc, char** argv, int first) {
 }
 
 uint64_t RunFlows(const FlowsOptions& options, FILE* out) {
+  std::string index_error;  // best effort: without the indexes the filters scan the table
+  EnsureFlowsIndexes(options.db_path, index_error);
   sqlite3* raw_db = nullptr;
   const int rc = sqlite3_open_v2(options.db_path.c_str(), &raw_db, SQLITE_OPEN_READONLY, nullptr);
   std::unique_ptr<sqlite3, DbCloser> db(raw_db);
