@@ -304,6 +304,17 @@ struct Counter {
   int64_t packets = 0;
 };
 
+// Appends a key to a vector counted as a set. Before the vector would grow (from 1M keys on),
+// it drops its duplicates, and grows only when they were few: memory follows the distinct keys,
+// not the rows (one MAC seen with the same few addresses on every row).
+void PushKey(std::vector<uint64_t>& v, uint64_t k) {
+  if (v.size() == v.capacity() && v.size() >= (size_t{1} << 20)) {
+    SortUnique(v);
+    if (v.size() > v.capacity() / 4 * 3) v.reserve(v.capacity() * 2);
+  }
+  v.push_back(k);
+}
+
 // A section object with its title and the seed question it answers (members in this order).
 JsonValue Section(const char* title, const char* question) {
   JsonValue s = JsonValue::Object();
@@ -982,7 +993,7 @@ bool Builder::ScanFlows(std::string* error) {
         auto& o = it->second;
         if (fresh) o.id = static_cast<uint32_t>(acc_.open_ports.size());
         o.flows += flows_inc;
-        acc_.open_port_clients.push_back(uint64_t{o.id} << 32 | src);
+        PushKey(acc_.open_port_clients, uint64_t{o.id} << 32 | src);
         if (o.first_ns == 0 || start < o.first_ns) o.first_ns = start;
       }
     }
@@ -994,7 +1005,7 @@ bool Builder::ScanFlows(std::string* error) {
       auto& o = it->second;
       if (fresh) o.id = static_cast<uint32_t>(acc_.open_ports.size());
       o.flows += flows_inc;
-      acc_.open_port_clients.push_back(uint64_t{o.id} << 32 | dst);
+      PushKey(acc_.open_port_clients, uint64_t{o.id} << 32 | dst);
       if (o.first_ns == 0 || start < o.first_ns) o.first_ns = start;
     }
     if (proto == 17 && dport == 514 && src_home && dst_home) acc_.syslog[dst][src] += spk;
@@ -1024,7 +1035,7 @@ bool Builder::ScanFlows(std::string* error) {
       m.flows += flows_inc;
       const bool ip_home = side == 0 ? src_home : dst_home;
       if (ip_home && !(dst_bcast && side == 1)) {
-        if (ip != m.last_home_ip) acc_.mac_ips.push_back(uint64_t{m.id} << 33 | uint64_t{1} << 32 | ip);
+        if (ip != m.last_home_ip) PushKey(acc_.mac_ips, uint64_t{m.id} << 33 | uint64_t{1} << 32 | ip);
         m.last_home_ip = ip;
       } else if (!ip_home && m.external_sample.size() < kMacExternalSample &&
                  std::find(m.external_sample.begin(), m.external_sample.end(), ip) ==
@@ -1038,8 +1049,8 @@ bool Builder::ScanFlows(std::string* error) {
     if (!src_home && dst_home && (proto == 6 || proto == 17) && !reversed) {
       uint64_t pbit = proto == 6 ? 0 : 1;
       uint64_t bucket = period_.Bucket(start);
-      acc_.port_src_keys.push_back(pbit << 63 | uint64_t{dport} << 47 | uint64_t{src} << 15 | bucket);
-      acc_.port_dst_keys.push_back(pbit << 63 | uint64_t{dport} << 47 | uint64_t{dst} << 15 | bucket);
+      PushKey(acc_.port_src_keys, pbit << 63 | uint64_t{dport} << 47 | uint64_t{src} << 15 | bucket);
+      PushKey(acc_.port_dst_keys, pbit << 63 | uint64_t{dport} << 47 | uint64_t{dst} << 15 | bucket);
       auto& c = acc_.port_counts[{proto, dport}];
       c.flows += flows_inc;
       c.packets += spk;
