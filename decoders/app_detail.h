@@ -247,6 +247,10 @@ class AppDetailPool {
   const T* Peek(uint32_t i) const noexcept {
     return i < used_ ? Member<T>(slots_[i]) : nullptr;
   }
+  /// Starts loading slot i's first cache line (kind and first members); kNoDetail is ignored.
+  void Prefetch(uint32_t i) const noexcept {
+    if (i < used_) __builtin_prefetch(&slots_[i]);
+  }
   uint32_t capacity() const { return capacity_; }
   uint32_t in_use() const { return used_ - static_cast<uint32_t>(free_.size()); }
   /// Slots ever handed out (the peak of in_use()): only their memory has been touched.

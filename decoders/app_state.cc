@@ -91,12 +91,22 @@ void UpdateAppState(DecodedPacket& pkt, bool from_src, const AppConfig& config, 
   }
   if (!has_payload) return;
 
-  KeepFirstBytes(pkt, dir, config.first_bytes, state, scratch);
+  // The first-bytes arena and the detail slot are usually cold: start loading them now, so the
+  // misses overlap with the signature scan below instead of following it.
+  const bool keep_bytes = config.first_bytes != 0 && state.first_len[dir] < config.first_bytes &&
+                          scratch.first_bytes.size() >= size_t{2} * config.first_bytes;
+  if (keep_bytes) {
+    __builtin_prefetch(scratch.first_bytes.data() + static_cast<size_t>(dir) * config.first_bytes +
+                           state.first_len[dir],
+                       1);
+  }
+  if (scratch.pool != nullptr) scratch.pool->Prefetch(state.detail);
   if (scratch.signatures != nullptr && state.scanned_pkts[dir] < config.signature_packets) {
     ++state.scanned_pkts[dir];
     state.label_mask |= scratch.signatures->Match(pkt.ip_proto, pkt.dst_port, pkt.l4_payload,
                                                   pkt.l4_payload_wire_len);
   }
+  if (keep_bytes) KeepFirstBytes(pkt, dir, config.first_bytes, state, scratch);
 
   const auto on_port = [&](uint16_t port) { return pkt.src_port == port || pkt.dst_port == port; };
   if (pkt.ip_proto == kIpProtoTcp && (on_port(kPortNbss) || on_port(kPortSmb))) {

@@ -146,8 +146,7 @@ std::string FormatMac(const std::array<uint8_t, 6>& mac) {
   return out;
 }
 
-void FillAppRecord(const AppState& state, const decoders::AppScratch& scratch,
-                   proto::FlowRecord& rec) {
+void PrefetchAppRecord(const AppState& state, const decoders::AppScratch& scratch) {
   const size_t per_dir_bytes = scratch.first_bytes.size() / 2;
   for (int dir = 0; dir < 2; ++dir) {
     if (state.first_len[dir] == 0 || per_dir_bytes == 0) continue;
@@ -156,10 +155,42 @@ void FillAppRecord(const AppState& state, const decoders::AppScratch& scratch,
     Prefetch(p + std::min<size_t>(state.first_len[dir], per_dir_bytes) - 1);
   }
   PrefetchDetail(state, scratch);
+}
+
+void FillAppRecord(const AppState& state, const decoders::AppScratch& scratch,
+                   proto::FlowRecord& rec) {
+  PrefetchAppRecord(state, scratch);  // cheap when the caller already did it (lines in cache)
 
   rec.set_bare_ack(state.bare_ack());
   rec.set_src_bare_ack_pkts(state.bare_ack_pkts[0]);
   rec.set_dst_bare_ack_pkts(state.bare_ack_pkts[1]);
+
+  if (scratch.signatures != nullptr && state.label_mask != 0) {
+    const auto& rules = scratch.signatures->rules;
+    for (size_t i = 0; i < rules.size() && i < 32; ++i) {
+      if (!(state.label_mask & (1u << i))) continue;
+      const std::string_view label = scratch.signatures->Label(i);
+      if (!label.empty()) {
+        rec.add_payload_labels()->assign(label.data(), label.size());
+      } else {
+        rec.add_payload_labels(rules[i].name + ": " + rules[i].hint);
+      }
+    }
+  }
+  // The pooled details and the first bytes were cold; their prefetches have been under way
+  // since the top of this function.
+  if (scratch.pool != nullptr) {
+    if (state.kind == AppKind::kSmb) {
+      if (const auto* d = scratch.pool->Get<decoders::SmbDetail>(state.detail)) {
+        FillSmb(*d, *rec.mutable_smb());
+      }
+    } else if (state.kind == AppKind::kNbns || state.kind == AppKind::kNbds) {
+      if (const auto* d = scratch.pool->Get<decoders::NetbiosDetail>(state.detail)) {
+        FillNetbios(*d, *rec.mutable_netbios());
+      }
+    }
+  }
+  FillIcmp(state, scratch, rec);
 
   // First payload bytes: the arena part holds [src | dst], each first_bytes long.
   const size_t per_dir = scratch.first_bytes.size() / 2;
@@ -176,18 +207,6 @@ void FillAppRecord(const AppState& state, const decoders::AppScratch& scratch,
   if (!first[0].empty()) rec.mutable_src_first_bytes()->assign(as_chars(first[0]), first[0].size());
   if (!first[1].empty()) rec.mutable_dst_first_bytes()->assign(as_chars(first[1]), first[1].size());
 
-  if (scratch.signatures != nullptr && state.label_mask != 0) {
-    const auto& rules = scratch.signatures->rules;
-    for (size_t i = 0; i < rules.size() && i < 32; ++i) {
-      if (!(state.label_mask & (1u << i))) continue;
-      const std::string_view label = scratch.signatures->Label(i);
-      if (!label.empty()) {
-        rec.add_payload_labels()->assign(label.data(), label.size());
-      } else {
-        rec.add_payload_labels(rules[i].name + ": " + rules[i].hint);
-      }
-    }
-  }
   // HTTP request line: the initiator's first bytes, else the responder's (a bare-ACK flow's
   // "initiator" is only the first sender we saw).
   for (int dir = 0; dir < 2; ++dir) {
@@ -199,18 +218,6 @@ void FillAppRecord(const AppState& state, const decoders::AppScratch& scratch,
     }
   }
 
-  if (scratch.pool != nullptr) {
-    if (state.kind == AppKind::kSmb) {
-      if (const auto* d = scratch.pool->Get<decoders::SmbDetail>(state.detail)) {
-        FillSmb(*d, *rec.mutable_smb());
-      }
-    } else if (state.kind == AppKind::kNbns || state.kind == AppKind::kNbds) {
-      if (const auto* d = scratch.pool->Get<decoders::NetbiosDetail>(state.detail)) {
-        FillNetbios(*d, *rec.mutable_netbios());
-      }
-    }
-  }
-  FillIcmp(state, scratch, rec);
 }
 
 }  // namespace tapwatch::sensor

@@ -20,6 +20,12 @@ inline constexpr uint32_t kIcmpOtherLengthsKey = 0;
 void FillAppRecord(const decoders::AppState& state, const decoders::AppScratch& scratch,
                    proto::FlowRecord& rec);
 
+/// Starts loading the cache lines FillAppRecord will read (first bytes, pooled details), which
+/// have been cold since the flow's last packet. Call it with the same arguments as FillAppRecord,
+/// as early as possible before it (e.g. before building the rest of the record) so the misses
+/// overlap with other work. Reads nothing itself; never faults.
+void PrefetchAppRecord(const decoders::AppState& state, const decoders::AppScratch& scratch);
+
 /// "aa:bb:cc:dd:ee:ff".
 std::string FormatMac(const std::array<uint8_t, 6>& mac);
 
