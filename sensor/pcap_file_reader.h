@@ -106,8 +106,9 @@ class PcapFileReader {
   void* map_ = nullptr;
   size_t map_bytes_ = 0;
   // Pages already read are unmapped every kWindowBytes, so a mapped file does not add its size
-  // to the resident set (the pages stay in the page cache).
-  static constexpr size_t kWindowBytes = size_t{8} << 20;
+  // to the resident set (the pages stay in the page cache): about +2.5 MiB over libpcap's loop
+  // with 1 MiB, +7 MiB with 8 MiB, at the same CPU time.
+  static constexpr size_t kWindowBytes = size_t{1} << 20;
   size_t released_ = 0;                 // [0, released_) is unmapped
   size_t release_at_ = ~size_t{0};      // next offset at which to release
   PcapFileHeader header_;
