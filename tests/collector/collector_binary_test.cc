@@ -166,6 +166,32 @@ TEST(CollectorBinary, DeferredIndexesAreBuiltWhenIngestSlowsDown) {
   EXPECT_EQ(Query(db, "PRAGMA integrity_check")[0][0], "ok");
 }
 
+// A live sensor's trickle never leaves the writer idle for a whole window, but it is far from a
+// bulk load: the indexes come back after a few slow windows while records keep arriving.
+TEST(CollectorBinary, DeferredIndexesAreBuiltDuringATrickle) {
+  const std::string db = TempDbPath("trickle_index");
+  TestPublisher pub;
+  Child child({"--connect", pub.endpoint(), "--db", db, "--index-idle-ms", "300"});
+  ASSERT_TRUE(pub.WaitForSubscriptions());
+  uint64_t seq = 0;
+  bool rebuilt = false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!rebuilt && std::chrono::steady_clock::now() < deadline) {
+    ++seq;
+    pub.Send(FlowEnvelope("s", kStart, seq, SimpleFlow(seq)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // 50 flows/s
+    if (seq % 10 == 0) rebuilt = FlowsIndexes(db) == kAllFlowsIndexes;
+  }
+  EXPECT_TRUE(rebuilt) << "still no indexes after " << seq << " trickled flows";
+  EXPECT_TRUE(child.Running());
+  child.Signal(SIGTERM);
+  const int status = child.Wait();
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << child.err();
+  EXPECT_EQ(Query(db, "SELECT count(*) FROM flows")[0][0], std::to_string(seq));
+  EXPECT_EQ(Query(db, "PRAGMA integrity_check")[0][0], "ok");
+}
+
 // --index-during-load keeps the indexes the whole time; a store that already holds flows is
 // never stripped of its indexes, whatever the mode.
 TEST(CollectorBinary, IndexesKeptDuringLoadOrOnANonEmptyStore) {
