@@ -12,6 +12,10 @@
 
 #include <array>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <new>
 #include <span>
 #include <vector>
 
@@ -67,24 +71,39 @@ struct AppState {
 };
 static_assert(sizeof(AppState) <= 48, "AppState lives in every flow slot: keep it <= 48 bytes");
 
-/// The first-payload-bytes store for all flow slots, allocated once: 2 x first_bytes per slot
+/// The first-payload-bytes store for all flow slots, reserved once: 2 x first_bytes per slot
 /// ([0, first_bytes) from the initiator, [first_bytes, 2 x first_bytes) from the responder).
+/// The block comes from calloc, so its pages are fresh zero pages touched only when a slot is
+/// used: memory follows the flow table's slots in use, not its capacity.
 class FirstBytesArena {
  public:
   FirstBytesArena(uint32_t slots, uint16_t first_bytes)
-      : first_bytes_(first_bytes), bytes_(size_t{slots} * 2 * first_bytes) {}
+      : first_bytes_(first_bytes),
+        size_(size_t{slots} * 2 * first_bytes),
+        bytes_(static_cast<uint8_t*>(size_ ? std::calloc(size_, 1) : nullptr)) {
+    if (size_ != 0 && bytes_ == nullptr) throw std::bad_alloc();
+  }
   /// The part of the arena for flow slot `slot` (empty when first_bytes is 0 or out of range).
   std::span<uint8_t> ForSlot(uint32_t slot) noexcept {
     const size_t per = size_t{2} * first_bytes_;
-    if (per == 0 || (size_t{slot} + 1) * per > bytes_.size()) return {};
-    return std::span<uint8_t>(bytes_).subspan(size_t{slot} * per, per);
+    if (per == 0 || (size_t{slot} + 1) * per > size_) return {};
+    return std::span<uint8_t>(bytes_.get() + size_t{slot} * per, per);
+  }
+  /// The flow table moved a flow between slots: its kept bytes follow it.
+  void Move(uint32_t from, uint32_t to) noexcept {
+    const std::span<uint8_t> a = ForSlot(from), b = ForSlot(to);
+    if (!a.empty() && !b.empty()) std::memcpy(b.data(), a.data(), a.size());
   }
   uint16_t first_bytes() const { return first_bytes_; }
-  size_t memory_bytes() const { return bytes_.size(); }
+  size_t memory_bytes() const { return size_; }
 
  private:
+  struct Free {
+    void operator()(uint8_t* p) const { std::free(p); }
+  };
   uint16_t first_bytes_;
-  std::vector<uint8_t> bytes_;
+  size_t size_;
+  std::unique_ptr<uint8_t, Free> bytes_;
 };
 
 /// What UpdateAppState needs besides the flow: the capture thread's tables and pool (set once at

@@ -126,6 +126,10 @@ inline constexpr uint16_t kBitBareAckSrc = 0x0040;  // initiator's first packet:
 inline constexpr uint16_t kBitBareAckDst = 0x0080;  // responder's first packet: payload, no SYN
 inline constexpr uint16_t kBitHasIcmp = 0x0100;     // icmp_type/code are set
 inline constexpr uint16_t kBitHasMac = 0x0200;      // macs are set
+// A flow stored outside its home bucket, in the same group of four: these two bits hold
+// (stored bucket XOR home bucket), 1..3; 0 = at home.
+inline constexpr uint16_t kSpillShift = 12;
+inline constexpr uint16_t kSpillMask = 0x3000;
 inline constexpr uint16_t kBitInUse = 0x8000;
 
 // Aligned to a cache line, with everything the lookup and the expiry check read (key, TCP

@@ -5,7 +5,9 @@
 #include <limits>
 #include <memory>
 #include <new>
+#include <cstdlib>
 #include <stdexcept>
+#include <type_traits>
 
 namespace tapwatch::flowtable {
 namespace {
@@ -16,6 +18,10 @@ constexpr uint32_t kNoSlot = std::numeric_limits<uint32_t>::max();
 constexpr uint32_t kNeverDue = std::numeric_limits<uint32_t>::max();
 constexpr uint64_t kNsPerSec = 1'000'000'000;
 constexpr size_t kSlotAlignment = size_t{2} << 20;  // a transparent huge page
+// Slots are raw zeroed memory, constructed on insert and copied with memcpy when the table
+// doubles.
+static_assert(std::is_trivially_copyable_v<tapwatch::flowtable::Flow>);
+static_assert(std::is_trivially_destructible_v<tapwatch::flowtable::Flow>);
 
 uint64_t Mix64(uint64_t h) {
   // MurmurHash3 fmix64 finaliser.
@@ -149,24 +155,80 @@ FlowTable::FlowTable(const FlowTableConfig& config) : config_(config) {
     throw std::invalid_argument("idle timeouts must be > 0");
   }
   capacity_ = 1u << config.capacity_log2;
-  bucket_mask_ = capacity_ / kWays - 1;
   frag_mask_ = (1u << config.fragment_cache_log2) - 1;
-  meta_ = std::make_unique<BucketMeta[]>(bucket_mask_ + 1);
-  for (uint32_t b = 0; b <= bucket_mask_; ++b) meta_[b].due_s = kNeverDue;
+  const uint32_t max_buckets = capacity_ / kWays;
+  // calloc of a large block maps fresh zero pages without writing them: nothing is touched
+  // until a bucket is activated or a flow stored.
+  meta_block_.base = std::calloc(max_buckets, sizeof(BucketMeta));
   const size_t bytes = size_t{capacity_} * sizeof(Flow);
-  void* raw = ::operator new[](bytes, std::align_val_t{kSlotAlignment});
-  if (config.advise_memory != nullptr) config.advise_memory(raw, bytes);
-  flows_ = std::unique_ptr<Flow[], FlowArrayDeleter>(
-      std::uninitialized_value_construct_n(static_cast<Flow*>(raw), capacity_) - capacity_,
-      FlowArrayDeleter{capacity_});
+  flow_block_.base = std::calloc(1, bytes + kSlotAlignment);
+  if (meta_block_.base == nullptr || flow_block_.base == nullptr) throw std::bad_alloc();
+  meta_ = static_cast<BucketMeta*>(meta_block_.base);
+  const auto raw = reinterpret_cast<uintptr_t>(flow_block_.base);
+  flows_ = reinterpret_cast<Flow*>((raw + kSlotAlignment - 1) & ~(uintptr_t{kSlotAlignment} - 1));
+  if (config.advise_memory != nullptr) config.advise_memory(flows_, bytes);
+  const uint32_t initial_log2 = std::min(config.initial_capacity_log2, config.capacity_log2);
+  const uint32_t initial_buckets = std::max<uint32_t>(1, (1u << initial_log2) / kWays);
+  bucket_mask_ = initial_buckets - 1;
+  ActivateBuckets(0, initial_buckets);
   frags_ = std::make_unique<FragEntry[]>(frag_mask_ + 1);
 }
 
 FlowTable::~FlowTable() = default;
 
-void FlowTable::FlowArrayDeleter::operator()(Flow* p) const {
-  std::destroy_n(p, count);
-  ::operator delete[](p, std::align_val_t{kSlotAlignment});
+FlowTable::Reservation::~Reservation() { std::free(base); }
+
+void FlowTable::ActivateBuckets(uint32_t first, uint32_t count) {
+  for (uint32_t b = first; b < first + count; ++b) {
+    meta_[b].tags = {};
+    meta_[b].due_s = kNeverDue;
+    meta_[b].spilled = 0;
+  }
+}
+
+bool FlowTable::Grow(ExportSink& sink) {
+  const uint32_t n = bucket_mask_ + 1;
+  if (size_t{n} * 2 * kWays > capacity_) return false;
+  ActivateBuckets(n, n);
+  for (uint32_t b = 0; b < n; ++b) {
+    uint32_t next_way = 0;
+    for (uint32_t w = 0; w < kWays; ++w) {
+      const uint32_t from = b * kWays + w;
+      if (Tag(from) == 0) continue;
+      if ((HashKey(flows_[from].key, config_.hash_seed) & n) == 0) continue;
+      // Bucket b + n receives only flows from bucket b: it has a free way for each.
+      const uint32_t to = (b + n) * kWays + next_way++;
+      std::memcpy(static_cast<void*>(&flows_[to]), &flows_[from], sizeof(Flow));
+      Tag(to) = Tag(from);
+      Tag(from) = 0;
+      flows_[from].bits = 0;
+      sink.Moved(from, to);
+      ++stats_.flows_moved;
+    }
+    // The due bound stays a valid lower bound for both halves.
+    meta_[b + n].due_s = meta_[b].due_s;
+  }
+  bucket_mask_ = 2 * n - 1;
+  // A spilled flow moves with the same bit as its home (both indices gain n), so it stays in
+  // its home's group at the same XOR; the counts are rebuilt for the new bucket numbering.
+  RecountSpills();
+  ++stats_.doublings;
+  return true;
+}
+
+uint32_t FlowTable::FindEmpty(uint32_t bucket) const {
+  for (uint32_t i = bucket * kWays; i < (bucket + 1) * kWays; ++i) {
+    if (Tag(i) == 0) return i;
+  }
+  return kNoSlot;
+}
+
+void FlowTable::RecountSpills() {
+  for (uint32_t b = 0; b <= bucket_mask_; ++b) meta_[b].spilled = 0;
+  for (uint32_t i = 0; i < active_capacity(); ++i) {
+    const uint32_t x = (flows_[i].bits & kSpillMask) >> kSpillShift;
+    if (Tag(i) != 0 && x != 0) ++meta_[(i / kWays) ^ x].spilled;
+  }
 }
 
 void FlowTable::NoteDue(uint32_t slot, const Flow& f) {
@@ -181,12 +243,18 @@ void FlowTable::NoteDue(uint32_t slot, const Flow& f) {
 }
 
 uint64_t FlowTable::memory_bytes() const {
-  return uint64_t{capacity_} * sizeof(Flow) + uint64_t{bucket_mask_ + 1} * sizeof(BucketMeta) +
+  return uint64_t{capacity_} * sizeof(Flow) + uint64_t{capacity_ / kWays} * sizeof(BucketMeta) +
+         uint64_t{frag_mask_ + 1} * sizeof(FragEntry);
+}
+
+uint64_t FlowTable::active_memory_bytes() const {
+  return uint64_t{active_capacity()} * sizeof(Flow) +
+         uint64_t{bucket_mask_ + 1} * sizeof(BucketMeta) +
          uint64_t{frag_mask_ + 1} * sizeof(FragEntry);
 }
 
 uint32_t FlowTable::SlotIndex(const Flow& flow) const {
-  return static_cast<uint32_t>(&flow - flows_.get());
+  return static_cast<uint32_t>(&flow - flows_);
 }
 
 uint64_t FlowTable::HashKey(const FlowKey& key, uint64_t seed) noexcept {
@@ -248,12 +316,18 @@ FlowTable::KeyedPacket FlowTable::KeyWithFragments(const DecodedPacket& pkt) noe
 }
 
 uint32_t FlowTable::FindSlot(const FlowKey& key, uint64_t hash) const {
-  const uint32_t bucket = static_cast<uint32_t>(hash & bucket_mask_);
+  const uint32_t home = static_cast<uint32_t>(hash & bucket_mask_);
   uint8_t tag = static_cast<uint8_t>(hash >> 56);
   if (tag == 0) tag = 1;
-  const auto& tags = meta_[bucket].tags;
-  for (uint32_t w = 0; w < kWays; ++w) {
-    if (tags[w] == tag && flows_[bucket * kWays + w].key == key) return bucket * kWays + w;
+  // Other buckets of the group only when some flow of this home was spilled there.
+  const uint32_t passes = meta_[home].spilled != 0 ? 4 : 1;
+  for (uint32_t x = 0; x < passes; ++x) {
+    const uint32_t bucket = home ^ x;
+    if (bucket > bucket_mask_) continue;
+    const auto& tags = meta_[bucket].tags;
+    for (uint32_t w = 0; w < kWays; ++w) {
+      if (tags[w] == tag && flows_[bucket * kWays + w].key == key) return bucket * kWays + w;
+    }
   }
   return kNoSlot;
 }
@@ -328,6 +402,8 @@ void FlowTable::ExportFinal(uint32_t i, EndReason why, ExportSink& sink) {
     case EndReason::kActive:
       break;
   }
+  const uint32_t x = (flows_[i].bits & kSpillMask) >> kSpillShift;
+  if (x != 0) --meta_[(i / kWays) ^ x].spilled;
   Tag(i) = 0;
   flows_[i].bits = 0;
 }
@@ -372,7 +448,7 @@ void FlowTable::Advance(uint64_t now_ns, ExportSink& sink) {
 }
 
 void FlowTable::FlushAll(ExportSink& sink) {
-  for (uint32_t i = 0; i < capacity_; ++i) {
+  for (uint32_t i = 0; i < active_capacity(); ++i) {
     if (Tag(i) == 0) continue;
     if (!CheckTimers(i, now_ns_, sink)) ExportFinal(i, EndReason::kShutdown, sink);
   }
@@ -489,19 +565,35 @@ UpdateResult FlowTable::Update(const DecodedPacket& pkt, ExportSink& sink) noexc
   if (slot != kNoSlot && CheckTimers(slot, now, sink)) slot = kNoSlot;
 
   if (slot == kNoSlot) {
-    const uint32_t base = static_cast<uint32_t>(hash & bucket_mask_) * kWays;
-    auto find_empty = [&] {
-      for (uint32_t i = base; i < base + kWays; ++i) {
-        if (Tag(i) == 0) return i;
-      }
-      return kNoSlot;
-    };
-    slot = find_empty();
+    // Keep the load below 3/4 while there is room to grow: short buckets, fast lookups.
+    if (stats_.active + 1 > uint64_t{active_capacity()} / 4 * 3) Grow(sink);
+    uint32_t bucket = static_cast<uint32_t>(hash & bucket_mask_);
+    slot = FindEmpty(bucket);
     if (slot == kNoSlot) {
       // Full bucket: first let expired flows leave with their own reason.
-      for (uint32_t i = base; i < base + kWays; ++i) CheckTimers(i, now, sink);
-      slot = find_empty();
+      for (uint32_t i = bucket * kWays; i < (bucket + 1) * kWays; ++i) CheckTimers(i, now, sink);
+      slot = FindEmpty(bucket);
     }
+    uint32_t spill_xor = 0;
+    while (slot == kNoSlot) {
+      // Spill within the group of four (expired flows there leave first); grow when it is full.
+      for (uint32_t x = 1; x < 4 && slot == kNoSlot; ++x) {
+        const uint32_t other = bucket ^ x;
+        if (other > bucket_mask_) continue;
+        slot = FindEmpty(other);
+        if (slot == kNoSlot) {
+          for (uint32_t i = other * kWays; i < (other + 1) * kWays; ++i) {
+            if (Tag(i) != 0) CheckTimers(i, now, sink);
+          }
+          slot = FindEmpty(other);
+        }
+        if (slot != kNoSlot) spill_xor = x;
+      }
+      if (slot != kNoSlot || !Grow(sink)) break;
+      bucket = static_cast<uint32_t>(hash & bucket_mask_);
+      slot = FindEmpty(bucket);
+    }
+    const uint32_t base = bucket * kWays;
     if (slot == kNoSlot) {
       uint32_t victim = base;
       for (uint32_t i = base + 1; i < base + kWays; ++i) {
@@ -511,8 +603,7 @@ UpdateResult FlowTable::Update(const DecodedPacket& pkt, ExportSink& sink) noexc
       slot = victim;
     }
 
-    Flow& f = flows_[slot];
-    f = Flow{};
+    Flow& f = *new (&flows_[slot]) Flow{};
     f.key = kp.key;
     f.flow_id = next_flow_id_++;
     f.first_ns = f.last_ns = f.record_start_ns = pkt.ts_ns;
@@ -528,6 +619,10 @@ UpdateResult FlowTable::Update(const DecodedPacket& pkt, ExportSink& sink) noexc
       }
     }
     f.bits = kBitInUse;
+    if (spill_xor != 0) {
+      f.bits |= static_cast<uint16_t>(spill_xor << kSpillShift);
+      ++meta_[bucket].spilled;
+    }
     if (initiator_is_sender == kp.sender_is_lo) f.bits |= kBitInitiatorIsLo;
     if (pkt.has_mac) {
       f.bits |= kBitHasMac;

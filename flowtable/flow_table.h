@@ -1,8 +1,16 @@
 #pragma once
 // A hashed, memory-bounded, bidirectional flow table (house style "Flow table"; ipfixprobe's
-// fixed rows and end reasons, SwissTable/DPDK tag bytes). All memory is allocated by the
-// constructor; Update() never allocates, never throws, and makes no virtual call except
-// ExportSink::Export when a record leaves the table.
+// fixed rows and end reasons, SwissTable/DPDK tag bytes). The constructor reserves the slots of
+// the full capacity once (zero pages the kernel supplies on first touch); Update() never
+// allocates, never throws, and makes no virtual call except into ExportSink.
+//
+// Growth on demand: the table starts with 2^initial_capacity_log2 slots in use and doubles in
+// place, inside the reservation, when it is 3/4 full, or when a new flow finds its whole group
+// of four buckets (index ^ 1..3, 32 slots) full. A full bucket spills into the group first (a
+// per-bucket count tells lookups when to look there), so one unlucky bucket does not double the
+// table: Poisson tails of 8-slot buckets would otherwise force doublings at a third full. A doubling splits each bucket b into b and b + n (linear hashing done at
+// once), so only the slots of live flows are ever touched and slot indices stay below
+// active_capacity(): memory follows the peak number of concurrent flows, not the cap.
 //
 // Keying (FlowKey, canonical: lower endpoint first):
 // - TCP/UDP: addresses, ports, protocol, outer and inner VLAN.
@@ -43,6 +51,7 @@ struct Timeouts {
 
 struct FlowTableConfig {
   uint32_t capacity_log2 = 19;                 // slots = 2^capacity_log2, 3..30
+  uint32_t initial_capacity_log2 = 12;         // slots in use at start (clamped to capacity)
   uint64_t hash_seed = 0x5eed'1234'abcd'9876;  // set from a random source at start-up
   Timeouts timeouts;
   uint32_t sweep_buckets_per_packet = 2;          // expiry work per Update()
@@ -62,6 +71,12 @@ class ExportSink {
  public:
   virtual ~ExportSink() = default;
   virtual void Export(const Flow& flow, EndReason why, bool interim) = 0;
+  /// The table doubled and moved a live flow from slot `from` to slot `to` (its bytes already
+  /// copied): state the sink keeps per slot must follow it.
+  virtual void Moved(uint32_t from, uint32_t to) {
+    (void)from;
+    (void)to;
+  }
 };
 
 struct UpdateResult {
@@ -86,6 +101,8 @@ struct FlowTableStats {
   uint64_t fragment_cache_misses = 0;  // later fragments counted against the L3 flow
   uint64_t quoted_found = 0;           // ICMP errors whose quoted flow was present
   uint64_t quoted_missing = 0;
+  uint64_t doublings = 0;              // growth steps taken
+  uint64_t flows_moved = 0;            // flows relocated by doublings
 };
 
 class FlowTable {
@@ -111,9 +128,14 @@ class FlowTable {
   /// remaining flow with kShutdown. The table is empty afterwards.
   void FlushAll(ExportSink& sink);
 
-  /// Bytes allocated by the constructor: slots, tag bytes and the fragment cache.
+  /// Bytes reserved by the constructor (the memory cap): slots, bucket metadata, fragment cache.
   uint64_t memory_bytes() const;
+  /// Bytes of the slots and metadata in use now (what growth has touched at most).
+  uint64_t active_memory_bytes() const;
+  /// Maximum slots (the cap); every slot index is below it.
   uint32_t capacity() const { return capacity_; }
+  /// Slots in use now (a power of two <= capacity()); every live slot index is below it.
+  uint32_t active_capacity() const { return (bucket_mask_ + 1) * kWays; }
   uint32_t SlotIndex(const Flow& flow) const;
   const FlowTableStats& stats() const { return stats_; }
   uint64_t now_ns() const { return now_ns_; }
@@ -137,6 +159,9 @@ class FlowTable {
   struct FragEntry;
 
   uint32_t FindSlot(const FlowKey& key, uint64_t hash) const;
+  // Doubles the slots in use (false at capacity), moving each flow whose hash has the new bit.
+  bool Grow(ExportSink& sink);
+  void ActivateBuckets(uint32_t first, uint32_t count);
   // Exports what is due for slot `i` at `now`; returns true if the flow left the table.
   bool CheckTimers(uint32_t i, uint64_t now, ExportSink& sink);
   void ExportInterim(Flow& f, ExportSink& sink);
@@ -153,9 +178,10 @@ class FlowTable {
   uint32_t sweep_cursor_ = 0;
   uint64_t now_ns_ = 0;
   uint64_t next_flow_id_ = 1;
-  struct FlowArrayDeleter {
-    size_t count;
-    void operator()(Flow* p) const;
+  // The reservation: zeroed by the allocator without being touched (large calloc = fresh pages).
+  struct Reservation {
+    void* base = nullptr;
+    ~Reservation();
   };
   // Earliest second at which something in the bucket may be due (a lower bound; UINT32_MAX:
   // nothing). The sweep skips a bucket without touching its flows until then.
@@ -165,12 +191,16 @@ class FlowTable {
   struct BucketMeta {
     std::array<uint8_t, kWays> tags{};
     uint32_t due_s = 0;
-    uint32_t pad = 0;
+    uint32_t spilled = 0;  // flows of this home bucket stored elsewhere in its group of four
   };
+  uint32_t FindEmpty(uint32_t bucket) const;
+  void RecountSpills();
   uint8_t& Tag(uint32_t slot) { return meta_[slot / kWays].tags[slot % kWays]; }
   uint8_t Tag(uint32_t slot) const { return meta_[slot / kWays].tags[slot % kWays]; }
-  std::unique_ptr<BucketMeta[]> meta_;
-  std::unique_ptr<Flow[], FlowArrayDeleter> flows_;
+  Reservation meta_block_;
+  Reservation flow_block_;
+  BucketMeta* meta_ = nullptr;  // capacity / kWays entries reserved
+  Flow* flows_ = nullptr;       // capacity entries reserved, 2 MiB aligned
   std::unique_ptr<FragEntry[]> frags_;
   FlowTableStats stats_;
 };

@@ -216,9 +216,10 @@ int main(int argc, char** argv) {
   }
   if (!opt.quiet) {
     std::fprintf(stderr,
-                 "tapwatch-sensor: flow table %u slots x %zu bytes; memory cap %.1f MiB "
-                 "(with application state)\n",
+                 "tapwatch-sensor: flow table %u slots x %zu bytes (in use from %u, doubling on "
+                 "demand); memory cap %.1f MiB (with application state)\n",
                  pipeline->table().capacity(), sizeof(flowtable::Flow),
+                 pipeline->table().active_capacity(),
                  static_cast<double>(pipeline->memory_bytes()) / (1024.0 * 1024.0));
   }
 
@@ -331,12 +332,13 @@ int main(int argc, char** argv) {
     std::fprintf(stderr,
                  "tapwatch-sensor: %llu packets (%llu decoded, %llu unsupported incl. %llu "
                  "non-IP, %llu malformed) in %.2f s; %llu flows, %llu records (%llu evicted), "
-                 "%llu records sent, %llu send drops\n",
+                 "%llu records sent, %llu send drops; flow table peak %u slots in use\n",
                  (unsigned long long)t.packets, (unsigned long long)t.decoded,
                  (unsigned long long)t.unsupported, (unsigned long long)t.non_ip,
                  (unsigned long long)t.malformed, secs, (unsigned long long)fs.created,
                  (unsigned long long)pipeline->records_exported(), (unsigned long long)fs.evicted,
-                 (unsigned long long)publisher->sent(), (unsigned long long)publisher->send_drops());
+                 (unsigned long long)publisher->sent(), (unsigned long long)publisher->send_drops(),
+                 pipeline->table().active_capacity());
     for (size_t i = 1; i < t.anomalies.size(); ++i) {
       if (t.anomalies[i] == 0) continue;
       std::fprintf(stderr, "tapwatch-sensor:   anomaly %s: %llu\n",

@@ -105,6 +105,10 @@ void Pipeline::Export(const flowtable::Flow& flow, flowtable::EndReason why, boo
   ++interval_flows_exported_;
 }
 
+void Pipeline::Moved(uint32_t from, uint32_t to) {
+  if (first_bytes_) first_bytes_->Move(from, to);
+}
+
 void Pipeline::MaybeEmitStats(uint64_t ts_ns) {
   if (!have_time_) {
     have_time_ = true;

@@ -333,29 +333,91 @@ std::vector<decoders::DecodedPacket> SameBucket(const FlowTable& table, uint32_t
   return out;
 }
 
-TEST(Eviction, FullBucketEvictsItsLeastRecentlySeenFlow) {
-  FlowTable table(SmallConfig(6));  // 64 slots, 8 buckets
+TEST(Eviction, FullBucketInAFullGroupEvictsTheLeastRecentlySeenFlow) {
+  FlowTable table(SmallConfig(6));  // 64 slots, 8 buckets, at its cap from the start
   RecordingSink sink(&table);
+  // The rest of bucket 3's group of four is full too, so a ninth flow cannot spill.
+  for (uint32_t other : {0u, 1u, 2u}) {
+    for (auto& p : SameBucket(table, other, 8)) {
+      p.ts_ns = 5 * kSec;
+      table.Update(p, sink);
+    }
+  }
   auto pkts = SameBucket(table, 3, 9);
   for (int i = 0; i < 8; ++i) {
     pkts[i].ts_ns = (10 + i) * kSec;
     table.Update(pkts[i], sink);
   }
-  pkts[0].ts_ns = 20 * kSec;  // refresh the oldest; flow 2 (pkts[1]) is now least recent
+  pkts[0].ts_ns = 20 * kSec;  // refresh the oldest; flow 26 (pkts[1]) is least recent of bucket 3
   table.Update(pkts[0], sink);
   EXPECT_TRUE(sink.records.empty());
-  EXPECT_EQ(table.stats().active, 8u);
+  EXPECT_EQ(table.stats().active, 32u);
   pkts[8].ts_ns = 21 * kSec;
   const auto r = table.Update(pkts[8], sink);
   ASSERT_EQ(sink.records.size(), 1u);
   EXPECT_EQ(sink.records[0].why, EndReason::kEvicted);
-  EXPECT_EQ(sink.records[0].flow_id, 2u);
+  EXPECT_EQ(sink.records[0].flow_id, 26u);
   EXPECT_EQ(sink.records[0].sport, pkts[1].src_port);
   EXPECT_EQ(table.stats().evicted, 1u);
-  EXPECT_EQ(table.stats().active, 8u);
-  // The new flow took the victim's slot, inside bucket 3.
+  EXPECT_EQ(table.stats().active, 32u);
+  // The new flow took the victim's slot, inside bucket 3 (the older flows of the group stay).
   EXPECT_EQ(table.SlotIndex(*r.flow), sink.records[0].slot);
   EXPECT_EQ(table.SlotIndex(*r.flow) / FlowTable::kWays, 3u);
+}
+
+TEST(Growth, FullBucketBelowHalfLoadSpillsIntoItsNeighbour) {
+  FlowTable table(SmallConfig(6));  // at its cap: cannot grow, must not evict either
+  RecordingSink sink(&table);
+  auto pkts = SameBucket(table, 3, 9);
+  for (int i = 0; i < 9; ++i) {
+    pkts[i].ts_ns = (10 + i) * kSec;
+    table.Update(pkts[i], sink);
+  }
+  EXPECT_TRUE(sink.records.empty()) << "nine flows in a 64-slot table: nothing to evict";
+  EXPECT_EQ(table.stats().active, 9u);
+  // The ninth lives next door, and its next packet finds it there.
+  const Flow* spilled = table.Find(pkts[8]);
+  ASSERT_NE(spilled, nullptr);
+  EXPECT_EQ(table.SlotIndex(*spilled) / FlowTable::kWays, 2u);
+  pkts[8].ts_ns = 30 * kSec;
+  const auto again = table.Update(pkts[8], sink);
+  EXPECT_FALSE(again.created);
+  EXPECT_EQ(again.flow, spilled);
+  EXPECT_EQ(again.flow->dir[0].pkts, 2u);
+  // Once it leaves, bucket 3's flows still resolve and a new spill works again.
+  table.FlushAll(sink);
+  ASSERT_EQ(sink.records.size(), 9u);
+  EXPECT_EQ(table.stats().evicted, 0u);
+  EXPECT_EQ(table.stats().created, 9u);
+}
+
+TEST(Growth, DoublesInPlaceKeepingEveryFlowAndTouchingOnlyWhatItUses) {
+  FlowTableConfig cfg = SmallConfig(16);  // cap 65,536 slots
+  cfg.initial_capacity_log2 = 3;         // start with one bucket
+  FlowTable table(cfg);
+  EXPECT_EQ(table.active_capacity(), 8u);
+  RecordingSink sink(&table);
+  std::vector<decoders::DecodedPacket> pkts;
+  for (int i = 0; i < 3000; ++i) {
+    pkts.push_back(Udp("10.0.0.1", static_cast<uint16_t>(1000 + i), "10.9.0.2", 53, kSec + i));
+    table.Update(pkts.back(), sink);
+  }
+  for (auto& p : pkts) {  // every flow is found again after all the moves
+    p.ts_ns += kSec;
+    const auto r = table.Update(p, sink);
+    ASSERT_FALSE(r.created) << "lost flow, port " << p.src_port;
+    ASSERT_EQ(r.flow->dir[0].pkts, 2u);
+  }
+  EXPECT_TRUE(sink.records.empty());
+  EXPECT_EQ(table.stats().created, 3000u);
+  EXPECT_GE(table.stats().doublings, 9u);  // 8 -> >= 4096 slots
+  EXPECT_GT(table.stats().flows_moved, 0u);
+  // 3,000 flows at <= 3/4 load need 4,096 slots; spills keep one bad bucket from doubling more.
+  EXPECT_LE(table.active_capacity(), 8192u);
+  EXPECT_LT(table.active_memory_bytes(), table.memory_bytes() / 4);
+  table.FlushAll(sink);
+  EXPECT_EQ(sink.records.size(), 3000u);
+  EXPECT_EQ(table.stats().active, 0u);
 }
 
 TEST(Eviction, ExpiredFlowsInAFullBucketLeaveAsIdleNotEvicted) {

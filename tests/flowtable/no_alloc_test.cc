@@ -82,7 +82,8 @@ TEST(NoAllocation, UpdateAdvanceAndFlushNeverAllocate) {
     }
   }
   FlowTableConfig cfg;
-  cfg.capacity_log2 = 9;  // small: forces eviction
+  cfg.capacity_log2 = 8;          // small: forces eviction
+  cfg.initial_capacity_log2 = 3;  // and every doubling up to it happens inside the measurement
   cfg.timeouts.active_ns = 20 * kSec;
   FlowTable table(cfg);
   CountingSink sink;
@@ -100,6 +101,7 @@ TEST(NoAllocation, UpdateAdvanceAndFlushNeverAllocate) {
   EXPECT_EQ(found, pkts.size());
   EXPECT_EQ(sink.pkts, pkts.size());  // every packet is in exactly one record
   EXPECT_GT(table.stats().evicted, 0u);
+  EXPECT_EQ(table.stats().doublings, 5u);  // 8 -> 256 slots
   EXPECT_GT(table.stats().interim_records, 0u);
   EXPECT_GT(g_allocations.load(), 0u);  // the counter works: construction allocated
 }
