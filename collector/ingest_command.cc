@@ -147,9 +147,9 @@ bool RebuildIndexes(Store& store, const IngestOptions& options, const char* when
 void WriterLoop(Store& store, BatchQueue& queue, const IngestOptions& options, bool& ok) {
   const auto commit_after = std::chrono::milliseconds(options.commit_ms);
   // The bulk load is over, after some flows were stored (a collector waiting for its sensor
-  // keeps the indexes deferred), when a window of index_idle_ms stored no flow at all (a replay
-  // ended), or when kSlowWindows windows in a row stored flows at less than kSlowFlowsPerSecond
-  // with the writer waiting for work 90% of the time (a live sensor's trickle). A bulk load on a
+  // keeps the indexes deferred), when the writer spent 90% of a window of index_idle_ms waiting
+  // for work and stored no flow (a replay ended), or did so kSlowWindows windows in a row while
+  // storing flows at less than kSlowFlowsPerSecond (a live sensor's trickle). A bulk load on a
   // busy machine also has slow seconds, with the writer short of CPU rather than of work.
   const auto window = std::chrono::milliseconds(std::max<uint64_t>(options.index_idle_ms, 1));
   const double slow_flows = kSlowFlowsPerSecond * static_cast<double>(window.count()) / 1000.0;
@@ -185,12 +185,13 @@ void WriterLoop(Store& store, BatchQueue& queue, const IngestOptions& options, b
       ok = store.Commit();
     }
     if (rebuild_when_slow && store.indexes_deferred() && Clock::now() - window_start >= window) {
+      // Waiting for work, not stuck in a long commit (a backlog may be queued meanwhile).
       const uint64_t stored = store.flows_stored();
-      const bool slow = static_cast<double>(stored - window_base) < slow_flows &&
-                        window_waited * 10 >= (Clock::now() - window_start) * 9;
+      const bool waiting = window_waited * 10 >= (Clock::now() - window_start) * 9;
+      const bool slow = waiting && static_cast<double>(stored - window_base) < slow_flows;
       slow_windows = slow ? slow_windows + 1 : 0;
-      rebuild_due = rebuild_due || (stored > 0 && (stored == window_base ||
-                                                   slow_windows >= kSlowWindows));
+      rebuild_due = rebuild_due || (stored > 0 && waiting && (stored == window_base ||
+                                                              slow_windows >= kSlowWindows));
       window_start = Clock::now();
       window_base = stored;
       window_waited = {};
