@@ -6,8 +6,24 @@
 
 namespace tapwatch::collector::report {
 
+JsonValue::JsonValue(const JsonValue& other)
+    : kind_(other.kind_),
+      bool_(other.bool_),
+      int_(other.int_),
+      double_(other.double_),
+      string_(other.string_),
+      kids_(other.kids_ ? std::make_unique<Children>(*other.kids_) : nullptr) {}
+
+JsonValue& JsonValue::operator=(const JsonValue& other) {
+  if (this != &other) *this = JsonValue(other);
+  return *this;
+}
+
+JsonValue::~JsonValue() = default;
+
 JsonValue& JsonValue::Set(std::string_view key, JsonValue value) {
   kind_ = Kind::kObject;
+  auto& members_ = Kids().members;
   for (auto& [k, v] : members_) {
     if (k == key) {
       v = std::move(value);
@@ -19,7 +35,7 @@ JsonValue& JsonValue::Set(std::string_view key, JsonValue value) {
 }
 
 const JsonValue* JsonValue::Find(std::string_view key) const {
-  for (const auto& [k, v] : members_) {
+  for (const auto& [k, v] : members()) {
     if (k == key) return &v;
   }
   return nullptr;
@@ -27,7 +43,7 @@ const JsonValue* JsonValue::Find(std::string_view key) const {
 
 JsonValue& JsonValue::Push(JsonValue value) {
   kind_ = Kind::kArray;
-  items_.push_back(std::move(value));
+  Kids().items.push_back(std::move(value));
   return *this;
 }
 
@@ -81,6 +97,7 @@ void JsonValue::DumpTo(std::string& out, int indent, int level) const {
     }
     case Kind::kString: AppendJsonString(out, string_); break;
     case Kind::kArray: {
+      const auto& items_ = items();
       if (items_.empty()) {
         out += "[]";
         break;
@@ -96,6 +113,7 @@ void JsonValue::DumpTo(std::string& out, int indent, int level) const {
       break;
     }
     case Kind::kObject: {
+      const auto& members_ = members();
       if (members_.empty()) {
         out += "{}";
         break;

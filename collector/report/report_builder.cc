@@ -1,5 +1,7 @@
 #include "collector/report/report_builder.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -699,9 +701,11 @@ class Builder {
     if (!enabled) return;
     std::clock_t now = std::clock();
     auto wall = std::chrono::steady_clock::now();
-    std::fprintf(stderr, "report timing: %-22s %.2f s cpu %.2f s wall\n", stage,
+    struct rusage ru {};
+    getrusage(RUSAGE_SELF, &ru);
+    std::fprintf(stderr, "report timing: %-22s %.2f s cpu %.2f s wall, peak rss %ld MB\n", stage,
                  static_cast<double>(now - mark_) / CLOCKS_PER_SEC,
-                 std::chrono::duration<double>(wall - wall_mark_).count());
+                 std::chrono::duration<double>(wall - wall_mark_).count(), ru.ru_maxrss / 1024);
     mark_ = now;
     wall_mark_ = wall;
   }
