@@ -139,10 +139,11 @@ class RowView {
 };
 
 // Steps st on a reader thread and calls f(RowView) for every row on this thread, in order.
-// is_text[i]: column i is read as text, else as an integer. st's connection must not be used by
-// anyone else meanwhile.
+// is_text[i]: column i is read as text, else as an integer; may_be_null[i]: RowView::Null(i) is
+// asked of that integer column. st's connection must not be used by anyone else meanwhile.
 template <typename F>
-void ForEachRow(Stmt& st, const std::array<bool, kScanCols>& is_text, F&& f) {
+void ForEachRow(Stmt& st, const std::array<bool, kScanCols>& is_text,
+                const std::array<bool, kScanCols>& may_be_null, F&& f) {
   std::mutex mu;
   std::condition_variable cv;
   std::array<RowBatch, 3> batches;
@@ -163,16 +164,23 @@ void ForEachRow(Stmt& st, const std::array<bool, kScanCols>& is_text, F&& f) {
       bool more = true;
       while (b->rows < kBatchRows && (more = st.Step())) {
         RowBatch::Cell* c = &b->cells[b->rows * kScanCols];
+        // As few SQLite calls per column as possible: a text column's NULL is a null pointer;
+        // an integer column's type is asked only where the pass tells NULL from 0.
         for (int i = 0; i < kScanCols; ++i) {
-          c[i].null = sqlite3_column_type(st.get(), i) == SQLITE_NULL;
-          if (c[i].null) {
-            c[i].v = 0;
-          } else if (is_text[i]) {
-            std::string_view t = st.Text(i);
-            c[i].off = static_cast<uint32_t>(b->arena.size());
-            c[i].len = static_cast<uint32_t>(t.size());
-            b->arena.append(t);
+          if (is_text[i]) {
+            const unsigned char* p = sqlite3_column_text(st.get(), i);
+            c[i].null = p == nullptr;
+            if (p != nullptr) {
+              const int n = sqlite3_column_bytes(st.get(), i);
+              c[i].off = static_cast<uint32_t>(b->arena.size());
+              c[i].len = static_cast<uint32_t>(n);
+              b->arena.append(reinterpret_cast<const char*>(p), static_cast<size_t>(n));
+            }
+          } else if (may_be_null[i]) {
+            c[i].null = sqlite3_column_type(st.get(), i) == SQLITE_NULL;
+            c[i].v = c[i].null ? 0 : st.Int(i);
           } else {
+            c[i].null = false;
             c[i].v = st.Int(i);
           }
         }
@@ -886,8 +894,10 @@ bool Builder::ScanFlows(std::string* error) {
   acc_.bin_min_start.assign(period_.bins, INT64_MAX);
   std::array<bool, kScanCols> is_text{};
   for (int i : {19, 21, 22, 23, 24, 25, 26}) is_text[i] = true;
+  std::array<bool, kScanCols> may_be_null{};
+  for (int i : {1, 2, 16, 17, 18}) may_be_null[i] = true;
 
-  ForEachRow(sql_st, is_text, [&](const RowView& st) {
+  ForEachRow(sql_st, is_text, may_be_null, [&](const RowView& st) {
     ++acc_.rows;
     if ((acc_.rows & 0xFFFF) == 0 && max_id_ > 0) {
       Progress(0.05 + 0.85 * std::min(1.0, static_cast<double>(st.Int(0)) / max_id_), "scanning flows");
