@@ -16,6 +16,7 @@
 #include "collector/report/reference_data.h"
 #include "collector/report/render.h"
 #include "collector/report/report_builder.h"
+#include "collector/store.h"
 
 namespace tapwatch::collector {
 
@@ -148,6 +149,8 @@ int RunReport(int argc, char** argv) {
     if (!loaded) return Fail(first_error.empty() ? "no data directory (use --data-dir)" : first_error);
   }
 
+  std::string index_error;  // best effort: flows indexes deferred by a bulk load come back here
+  EnsureFlowsIndexes(opt.db_path, index_error);
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(opt.db_path.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
