@@ -923,7 +923,10 @@ bool Builder::ScanFlows(std::string* error) {
     int64_t n28 = 0;
     if (has_icmp) {
       ParseIcmpJson(st.Text(26), &icmp_);
-      const std::string_view fp = icmp_.fingerprint.empty() ? "unlabelled" : icmp_.fingerprint;
+      // Both arms as views: a mixed ternary would build a temporary std::string and leave fp
+      // dangling (ASan: stack-use-after-scope).
+      const std::string_view fp = icmp_.fingerprint.empty() ? std::string_view("unlabelled")
+                                                            : std::string_view(icmp_.fingerprint);
       for (const auto& [len, n] : icmp_.lengths) {
         auto& l = acc_.icmp_lens[len];
         l.packets += n;
