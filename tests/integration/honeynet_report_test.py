@@ -16,15 +16,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tw_common  # noqa: E402
 
 
-def free_port():
-    import socket
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def main():
     sensor, collector, pcap_dir = sys.argv[1:4]
     pcap = os.path.join(pcap_dir, "honeynet.pcap")
@@ -38,7 +29,7 @@ def main():
 
     with tempfile.TemporaryDirectory() as tmp:
         db = os.path.join(tmp, "flows.db")
-        endpoint = "tcp://127.0.0.1:%d" % free_port()
+        endpoint = "tcp://127.0.0.1:%d" % tw_common.free_tcp_port()
         col = subprocess.Popen([collector, "--connect", endpoint, "--db", db,
                                 "--exit-after-final", "1", "--idle-exit", "120", "--quiet"])
         s = subprocess.run([sensor, "-r", pcap, "--publish", endpoint, "--sensor-id", "honeynet",

@@ -229,19 +229,8 @@ def choose_homes(flows):
 
 def report_for(sensor, collector, pcap, tmp, home):
     db = os.path.join(tmp, "%s.%s.db" % (os.path.basename(pcap), home[0].replace("/", "_")))
-    endpoint = "tcp://127.0.0.1:%d" % tw_common.free_tcp_port()
-    col = subprocess.Popen([collector, "--connect", endpoint, "--db", db, "--exit-after-final",
-                            "1", "--idle-exit", "60", "--quiet"])
-    subprocess.run([sensor, "-r", pcap, "--publish", endpoint, "--wait-subscribers", "1",
-                    "--idle-timeout", "4000000000", "--active-timeout", "0", "-q"],
-                   capture_output=True, timeout=300)
-    col.wait(timeout=300)
-    r = subprocess.run([collector, "report", "--db", db, "--format", "json", "--home",
-                        ",".join(home), "--top", "100000"],
-                       capture_output=True, text=True, timeout=300)
-    if r.returncode != 0:
-        return None, r.stderr
-    return json.loads(r.stdout), ""
+    return tw_common.pcap_report(sensor, collector, pcap, db,
+                                 ["--home", ",".join(home), "--top", "100000"])
 
 
 def ip(a):

@@ -11,23 +11,13 @@ usage: report_tshark_test.py SENSOR COLLECTOR
 
 import collections
 import glob
-import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tw_common  # noqa: E402
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def tshark_icmp_lengths(pcap):
@@ -41,22 +31,6 @@ def tshark_icmp_lengths(pcap):
         if line.strip():
             counts[int(line.split(",")[0])] += 1
     return counts
-
-
-def report_for(sensor, collector, pcap, tmp):
-    db = os.path.join(tmp, os.path.basename(pcap) + ".db")
-    endpoint = "tcp://127.0.0.1:%d" % free_port()
-    col = subprocess.Popen([collector, "--connect", endpoint, "--db", db, "--exit-after-final",
-                            "1", "--idle-exit", "60", "--quiet"])
-    subprocess.run([sensor, "-r", pcap, "--publish", endpoint, "--wait-subscribers", "1",
-                    "--idle-timeout", "4000000000", "--active-timeout", "0", "-q"],
-                   capture_output=True, timeout=300)
-    col.wait(timeout=300)
-    r = subprocess.run([collector, "report", "--db", db, "--format", "json"],
-                       capture_output=True, text=True, timeout=300)
-    if r.returncode != 0:
-        return None, r.stderr
-    return json.loads(r.stdout), ""
 
 
 def main():
@@ -75,7 +49,8 @@ def main():
             want = tshark_icmp_lengths(pcap)
             if not want:
                 continue
-            report, err = report_for(sensor, collector, pcap, tmp)
+            db = os.path.join(tmp, os.path.basename(pcap) + ".db")
+            report, err = tw_common.pcap_report(sensor, collector, pcap, db)
             if report is None:
                 print("FAIL %s: report failed: %s" % (name, err.strip()))
                 failures += 1

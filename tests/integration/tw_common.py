@@ -47,6 +47,23 @@ def free_tcp_port():
     return port
 
 
+def pcap_report(sensor, collector, pcap, db, report_args=()):
+    """Replays `pcap` through sensor -> ZeroMQ -> collector into `db` (timeouts longer than any
+    capture, so no flow ends inside it) and returns (report JSON, "") or (None, stderr)."""
+    endpoint = "tcp://127.0.0.1:%d" % free_tcp_port()
+    col = subprocess.Popen([collector, "--connect", endpoint, "--db", db, "--exit-after-final",
+                            "1", "--idle-exit", "60", "--quiet"])
+    subprocess.run([sensor, "-r", pcap, "--publish", endpoint, "--wait-subscribers", "1",
+                    "--idle-timeout", "4000000000", "--active-timeout", "0", "-q"],
+                   capture_output=True, timeout=300)
+    col.wait(timeout=300)
+    r = subprocess.run([collector, "report", "--db", db, "--format", "json"] + list(report_args),
+                       capture_output=True, text=True, timeout=300)
+    if r.returncode != 0:
+        return None, r.stderr
+    return json.loads(r.stdout), ""
+
+
 class Failures:
     """Collects failures so one run reports all of them, capped per key."""
 
