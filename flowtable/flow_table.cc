@@ -226,8 +226,9 @@ uint32_t FlowTable::FindEmpty(uint32_t bucket) const {
 void FlowTable::RecountSpills() {
   for (uint32_t b = 0; b <= bucket_mask_; ++b) meta_[b].spilled = 0;
   for (uint32_t i = 0; i < active_capacity(); ++i) {
+    if (Tag(i) == 0) continue;  // tags first: empty slots' flow memory stays untouched
     const uint32_t x = (flows_[i].bits & kSpillMask) >> kSpillShift;
-    if (Tag(i) != 0 && x != 0) ++meta_[(i / kWays) ^ x].spilled;
+    if (x != 0) ++meta_[(i / kWays) ^ x].spilled;
   }
 }
 
