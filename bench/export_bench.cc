@@ -11,6 +11,7 @@
 #include <zmq.h>
 
 #include <atomic>
+#include <cstring>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -137,12 +138,14 @@ void LegacyBuild(const flowtable::Flow& flow, flowtable::EndReason why, bool int
   if (flow.label_other) log_labels["other"] += flow.label_other;
 }
 
-void Subscriber(const std::string& endpoint, size_t expect, std::atomic<bool>* ready) {
+// Receives `expect` two-frame messages on `topic`.
+void Subscriber(const std::string& endpoint, const char* topic, size_t expect,
+                std::atomic<bool>* ready) {
   void* ctx = zmq_ctx_new();
   void* s = zmq_socket(ctx, ZMQ_SUB);
   const int zero = 0;
   zmq_setsockopt(s, ZMQ_RCVHWM, &zero, sizeof(zero));
-  zmq_setsockopt(s, ZMQ_SUBSCRIBE, "flow", 4);
+  zmq_setsockopt(s, ZMQ_SUBSCRIBE, topic, std::strlen(topic));
   zmq_connect(s, endpoint.c_str());
   *ready = true;
   zmq_msg_t m;
@@ -208,21 +211,26 @@ int main(int argc, char** argv) {
     }
     t.Report("build", n * rounds);
   }
-  for (const bool legacy : {false, true}) {
+  for (const int mode : {0, 1, 2}) {  // 0: publish (batched), 1: publish --batch 1, 2: legacy
+    const bool legacy = mode == 2;
+    const int batch = mode == 0 ? 64 : 1;
     const std::string endpoint =
-        "ipc:///tmp/tw_export_bench_" + std::to_string(getpid()) + (legacy ? "_l" : "_n");
+        "ipc:///tmp/tw_export_bench_" + std::to_string(getpid()) + "_" + std::to_string(mode);
     std::atomic<bool> ready{false};
     std::thread sub;
     if (!legacy) {
       sensor::PublisherOptions o;
       o.sensor_id = sensor_id;
       o.endpoint = endpoint;
+      o.batch_records = batch;
       auto p = sensor::Publisher::Create(o, error);
       if (!p) {
         std::fprintf(stderr, "export_bench: %s\n", error.c_str());
         return 1;
       }
-      sub = std::thread(Subscriber, endpoint, n * rounds, &ready);
+      const size_t messages = (n * rounds + batch - 1) / batch;
+      sub = std::thread(Subscriber, endpoint, batch > 1 ? sensor::kBatchFlowTopic : "flow",
+                        messages, &ready);
       p->WaitForSubscribers(1, 10000);
       Timer t;
       for (int r = 0; r < rounds; ++r) {
@@ -232,7 +240,8 @@ int main(int argc, char** argv) {
           p->SendFlow();
         }
       }
-      t.Report("publish", n * rounds);
+      p->Close();  // sends the last partial batch
+      t.Report(batch > 1 ? "publish" : "publish/1", n * rounds);
       sub.join();
     } else {
       // The session-1 publisher, inline: one envelope, staging string, copying zmq_send.
@@ -242,7 +251,7 @@ int main(int argc, char** argv) {
       zmq_setsockopt(s, ZMQ_XPUB_NODROP, &one, sizeof(one));
       zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof(hwm));
       zmq_bind(s, endpoint.c_str());
-      sub = std::thread(Subscriber, endpoint, n * rounds, &ready);
+      sub = std::thread(Subscriber, endpoint, "flow", n * rounds, &ready);
       char buf[64];
       zmq_recv(s, buf, sizeof(buf), 0);  // the subscription
       proto::Envelope env;

@@ -310,6 +310,20 @@ IngestResult RunIngest(const IngestOptions& options, const std::atomic<bool>& st
     batch = queue.Fresh();
   };
 
+  // One received record: into the batch; a sensor's final stats record may end the run.
+  auto accept = [&](proto::Envelope& envelope) {
+    batch->items.push_back(&envelope);
+    if (options.exit_after_final > 0 && envelope.has_stats() && envelope.stats().final()) {
+      std::string_view id = envelope.sensor_id();
+      if (id.empty()) id = envelope.stats().sensor_id();
+      if (finals.find(id) == finals.end()) finals.emplace(id);
+      if (!draining && finals.size() >= options.exit_after_final) {
+        draining = true;
+        drain_until = Clock::now() + kMaxDrain;
+      }
+    }
+  };
+
   while (queue_ok) {
     if (!draining && stop.load(std::memory_order_relaxed)) {
       draining = true;
@@ -326,22 +340,24 @@ IngestResult RunIngest(const IngestOptions& options, const std::atomic<bool>& st
         ++result.malformed;
         continue;
       }
-      proto::Envelope& envelope =
-          *google::protobuf::Arena::CreateMessage<proto::Envelope>(&batch->arena);
       const std::string_view body = message.body();
-      if (!envelope.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
-        ++result.malformed;  // its arena space is reclaimed with the batch's
-        continue;
-      }
-      batch->items.push_back(&envelope);
-      if (options.exit_after_final > 0 && envelope.has_stats() && envelope.stats().final()) {
-        std::string_view id = envelope.sensor_id();
-        if (id.empty()) id = envelope.stats().sensor_id();
-        if (finals.find(id) == finals.end()) finals.emplace(id);
-        if (!draining && finals.size() >= options.exit_after_final) {
-          draining = true;
-          drain_until = Clock::now() + kMaxDrain;
+      if (message.topic() == "batch.flow") {
+        // Several envelopes: they stay on the batch's arena with the EnvelopeBatch.
+        auto& several =
+            *google::protobuf::Arena::CreateMessage<proto::EnvelopeBatch>(&batch->arena);
+        if (!several.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+          ++result.malformed;
+          continue;
         }
+        for (proto::Envelope& envelope : *several.mutable_envelopes()) accept(envelope);
+      } else {
+        proto::Envelope& envelope =
+            *google::protobuf::Arena::CreateMessage<proto::Envelope>(&batch->arena);
+        if (!envelope.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+          ++result.malformed;  // its arena space is reclaimed with the batch's
+          continue;
+        }
+        accept(envelope);
       }
       if (batch->count() >= kBatchSize) flush();
     } else if (r == Subscriber::Result::kTimeout) {

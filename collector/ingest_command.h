@@ -38,7 +38,7 @@ struct IngestOptions {
 struct IngestResult {
   int exit_code = 0;
   uint64_t messages = 0;   // ZeroMQ messages received
-  uint64_t malformed = 0;  // messages that were not a 2-frame topic + Envelope
+  uint64_t malformed = 0;  // messages that were not a 2-frame topic + Envelope (EnvelopeBatch)
   uint64_t flows_stored = 0;
   uint64_t stats_stored = 0;
 };

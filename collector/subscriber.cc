@@ -46,6 +46,7 @@ std::unique_ptr<Subscriber> Subscriber::Create(const std::vector<std::string>& e
   zmq_setsockopt(s->socket_, ZMQ_RCVBUF, &rcvbuf_bytes, sizeof(rcvbuf_bytes));
   zmq_setsockopt(s->socket_, ZMQ_SUBSCRIBE, "flow", 4);
   zmq_setsockopt(s->socket_, ZMQ_SUBSCRIBE, "stats", 5);
+  zmq_setsockopt(s->socket_, ZMQ_SUBSCRIBE, "batch.flow", 10);
   for (const std::string& endpoint : endpoints) {
     if (zmq_connect(s->socket_, endpoint.c_str()) != 0) {
       error = "--connect " + endpoint + ": invalid endpoint: " + zmq_strerror(zmq_errno());

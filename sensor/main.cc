@@ -186,6 +186,7 @@ int main(int argc, char** argv) {
   po.sensor_id = opt.sensor_id;
   po.sensor_start_ns = WallNowNs();
   po.lossless = !live;
+  po.batch_records = opt.batch_records;
   auto publisher = Publisher::Create(po, error);
   if (!publisher) return Fail(3, error);
 

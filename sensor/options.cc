@@ -72,6 +72,8 @@ const char* SensorUsage() {
          "  --timezone TZ           time zone of syslog timestamps (default UTC)\n"
          "  --write-pcap FILE       also write the packets reconstructed from a log as a pcap\n"
          "  --publish ENDPOINT      ZeroMQ PUB endpoint (default tcp://127.0.0.1:5556)\n"
+         "  --batch N               flow records per ZeroMQ message, topic batch.flow (default 64;\n"
+         "                          1 = one per message, topic flow)\n"
          "  --jsonl FILE|-          write records as JSON lines (alone: nothing is published)\n"
          "  --sensor-id NAME        sensor name in every record (default: host name)\n"
          "  --idle-timeout T        SECONDS, or tcp=S,tcp-new=S,tcp-closed=S,udp=S,icmp=S,other=S\n"
@@ -177,6 +179,13 @@ std::optional<SensorOptions> ParseSensorOptions(int argc, char** argv, std::stri
     } else if (arg == "--wait-timeout") {
       if (!number(3600, n)) return std::nullopt;
       o.wait_timeout_s = static_cast<uint32_t>(n);
+    } else if (arg == "--batch") {
+      if (!number(4096, n)) return std::nullopt;
+      if (n == 0) {
+        error = "--batch: at least 1 record per message";
+        return std::nullopt;
+      }
+      o.batch_records = static_cast<int>(n);
     } else if (arg == "--first-bytes") {
       if (!number(1024, n)) return std::nullopt;
       o.first_bytes = static_cast<uint32_t>(n);

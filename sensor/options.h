@@ -29,6 +29,7 @@ struct SensorOptions {
   std::string bpf;                      // remaining positional words, joined
   std::string publish;                  // --publish ENDPOINT
   bool publish_given = false;
+  int batch_records = 64;               // --batch N: flow records per ZeroMQ message
   std::string jsonl;                    // --jsonl FILE|-
   std::string sensor_id;
   IdleTimeouts idle;

@@ -53,6 +53,8 @@ uint16_t Pipeline::LabelId(std::string_view label) {
 
 void Pipeline::OnFrame(decoders::LinkType link, uint64_t ts_ns, uint32_t wire_len,
                        const uint8_t* data, uint32_t cap_len, std::string_view label) {
+  // A busy live link never times out: look at the batch's age every few thousand frames.
+  if ((++frames_ & 0xFFF) == 0) publisher_.FlushIfDue();
   decoders::DecodedPacket& pkt = pkt_;
   pkt.ts_ns = ts_ns;
   pkt.wire_len = wire_len;
@@ -72,6 +74,7 @@ void Pipeline::OnFrame(decoders::LinkType link, uint64_t ts_ns, uint32_t wire_le
 }
 
 void Pipeline::OnIdle(uint64_t now_ns) {
+  publisher_.FlushIfDue();
   if (!have_time_) return;
   if (now_ns <= last_ts_ns_) return;
   MaybeEmitStats(now_ns);

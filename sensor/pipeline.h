@@ -82,6 +82,7 @@ class Pipeline : public flowtable::ExportSink {
   bool have_time_ = false;
   uint64_t last_ts_ns_ = 0;
   uint64_t records_exported_ = 0;
+  uint32_t frames_ = 0;  // frames seen, for the periodic batch-age check
   uint64_t interval_flows_created_base_ = 0;
   uint64_t interval_flows_exported_ = 0;
   uint64_t interval_flows_evicted_base_ = 0;

@@ -1,5 +1,6 @@
 #include "sensor/publisher.h"
 
+#include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/util/json_util.h>
 #include <zmq.h>
 
@@ -252,7 +253,8 @@ std::unique_ptr<Publisher> Publisher::Create(const PublisherOptions& options, st
     // XPUB_NODROP: at the high-water mark send fails (EAGAIN) instead of dropping silently;
     // file replay then blocks (lossless), live capture counts the drop.
     const int one = 1;
-    const int hwm = 200000;
+    // The high-water mark counts messages: about 200,000 records either way.
+    const int hwm = std::max(1000, 200000 / std::max(1, options.batch_records));
     const int linger_ms = 30000;
     zmq_setsockopt(p->socket_, ZMQ_XPUB_VERBOSE, &one, sizeof(one));
     zmq_setsockopt(p->socket_, ZMQ_XPUB_NODROP, &one, sizeof(one));
@@ -280,11 +282,13 @@ int Publisher::WaitForSubscribers(int count, int timeout_ms) {
     if (zmq_poll(&item, 1, static_cast<long>(left)) <= 0) continue;
     char buf[64];
     const int n = zmq_recv(socket_, buf, sizeof(buf), ZMQ_DONTWAIT);
-    // A subscription message is 0x01 followed by the topic; count subscribers by their "flow"
-    // subscription (or an empty prefix, which subscribes to everything).
+    // A subscription message is 0x01 followed by the topic prefix; count a subscriber by its
+    // subscription that receives flow records.
     if (n >= 1 && buf[0] == 1) {
-      const std::string_view topic(buf + 1, static_cast<size_t>(std::min(n, 64) - 1));
-      if (topic.empty() || topic == "flow") ++subscribers_;
+      const std::string_view prefix(buf + 1, static_cast<size_t>(std::min(n, 64) - 1));
+      const std::string_view flows =
+          options_.batch_records > 1 ? std::string_view(kBatchFlowTopic) : "flow";
+      if (flows.substr(0, prefix.size()) == prefix) ++subscribers_;
     }
   }
   return subscribers_;
@@ -306,6 +310,19 @@ proto::StatsRecord& Publisher::NextStats() {
 void Publisher::SendFlow() { Send("flow", flow_envelope_); }
 void Publisher::SendStats() { Send("stats", stats_envelope_); }
 
+namespace {
+
+int64_t SteadyNowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// A partial batch waits at most this long (wall time) before FlushIfDue sends it.
+constexpr int64_t kBatchDelayNs = 100'000'000;
+
+}  // namespace
+
 void Publisher::Send(const char* topic, proto::Envelope& envelope) {
   envelope.set_seq(++seq_);
   if (jsonl_ != nullptr) {
@@ -319,43 +336,95 @@ void Publisher::Send(const char* topic, proto::Envelope& envelope) {
     json_.push_back('\n');
     std::fwrite(json_.data(), 1, json_.size(), jsonl_);
   }
-  if (socket_ != nullptr) {
-    const int flags = options_.lossless ? 0 : ZMQ_DONTWAIT;
-    // With NODROP the first frame is the one refused at the high-water mark; once it is
-    // accepted the second frame of the message always follows.
-    int rc;
-    do {
-      rc = zmq_send(socket_, topic, std::strlen(topic), flags | ZMQ_SNDMORE);
-    } while (rc < 0 && zmq_errno() == EINTR);
-    if (rc < 0) {
-      ++send_drops_;
-      return;
-    }
-    // Serialized once, straight into the message libzmq sends (zmq_send would copy a staging
-    // buffer into a fresh message of its own).
-    const size_t size = envelope.ByteSizeLong();
-    zmq_msg_t msg;
-    zmq_msg_init_size(&msg, size);
-    envelope.SerializeWithCachedSizesToArray(static_cast<uint8_t*>(zmq_msg_data(&msg)));
+  if (socket_ == nullptr) {
+    ++sent_;
+    return;
+  }
+  if (options_.batch_records > 1 && &envelope == &flow_envelope_) {
+    AppendToBatch(envelope);
+    if (batch_count_ >= static_cast<uint64_t>(options_.batch_records)) FlushBatch();
+    return;
+  }
+  // A stats record never overtakes the flow records before it.
+  FlushBatch();
+  // Serialized once, straight into the message libzmq sends (zmq_send would copy a staging
+  // buffer into a fresh message of its own).
+  const size_t size = envelope.ByteSizeLong();
+  zmq_msg_t msg;
+  zmq_msg_init_size(&msg, size);
+  envelope.SerializeWithCachedSizesToArray(static_cast<uint8_t*>(zmq_msg_data(&msg)));
+  if (SendMessage(topic, msg)) {
+    ++sent_;
+  } else {
+    ++send_drops_;
+  }
+}
+
+void Publisher::AppendToBatch(const proto::Envelope& envelope) {
+  const size_t size = envelope.ByteSizeLong();
+  // Field 1, length-delimited: tag byte, varint length (at most 10 bytes), the envelope.
+  const size_t need = batch_bytes_ + 1 + 10 + size;
+  if (need > batch_capacity_) {
+    const size_t capacity = std::max(need, 2 * batch_capacity_ + 4096);
+    std::unique_ptr<uint8_t[]> grown(new uint8_t[capacity]);
+    if (batch_bytes_ > 0) std::memcpy(grown.get(), batch_.get(), batch_bytes_);
+    batch_ = std::move(grown);
+    batch_capacity_ = capacity;
+  }
+  uint8_t* p = batch_.get() + batch_bytes_;
+  *p++ = (1 << 3) | 2;
+  p = google::protobuf::io::CodedOutputStream::WriteVarint64ToArray(size, p);
+  p = envelope.SerializeWithCachedSizesToArray(p);
+  batch_bytes_ = static_cast<size_t>(p - batch_.get());
+  if (batch_count_++ == 0) batch_started_ns_ = SteadyNowNs();
+}
+
+void Publisher::FlushBatch() {
+  if (batch_count_ == 0 || socket_ == nullptr) return;
+  zmq_msg_t msg;
+  zmq_msg_init_size(&msg, batch_bytes_);
+  std::memcpy(zmq_msg_data(&msg), batch_.get(), batch_bytes_);
+  if (SendMessage(kBatchFlowTopic, msg)) {
+    sent_ += batch_count_;
+  } else {
+    send_drops_ += batch_count_;
+  }
+  batch_bytes_ = 0;
+  batch_count_ = 0;
+}
+
+void Publisher::FlushIfDue() {
+  if (batch_count_ > 0 && SteadyNowNs() - batch_started_ns_ >= kBatchDelayNs) FlushBatch();
+}
+
+bool Publisher::SendMessage(const char* topic, zmq_msg_t& msg) {
+  const int flags = options_.lossless ? 0 : ZMQ_DONTWAIT;
+  // With NODROP the first frame is the one refused at the high-water mark; once it is
+  // accepted the second frame of the message always follows.
+  int rc;
+  do {
+    rc = zmq_send(socket_, topic, std::strlen(topic), flags | ZMQ_SNDMORE);
+  } while (rc < 0 && zmq_errno() == EINTR);
+  if (rc >= 0) {
     do {
       rc = zmq_msg_send(&msg, socket_, flags);
     } while (rc < 0 && zmq_errno() == EINTR);
-    if (rc < 0) {
-      zmq_msg_close(&msg);  // a refused message stays ours
-      ++send_drops_;
-      return;
-    }
-    // Drain subscription messages now and then so the XPUB inbound queue never fills.
-    if ((seq_ & 1023) == 0) {
-      char buf[64];
-      while (zmq_recv(socket_, buf, sizeof(buf), ZMQ_DONTWAIT) >= 0) {
-      }
+  }
+  if (rc < 0) {
+    zmq_msg_close(&msg);  // a refused message stays ours
+    return false;
+  }
+  // Drain subscription messages now and then so the XPUB inbound queue never fills.
+  if ((++messages_ & 1023) == 0) {
+    char buf[64];
+    while (zmq_recv(socket_, buf, sizeof(buf), ZMQ_DONTWAIT) >= 0) {
     }
   }
-  ++sent_;
+  return true;
 }
 
 void Publisher::Close() {
+  FlushBatch();
   if (jsonl_ != nullptr) {
     std::fflush(jsonl_);
     if (!jsonl_is_stdout_) std::fclose(jsonl_);

@@ -49,13 +49,14 @@ class TestPublisher {
   }
   const std::string& endpoint() const { return endpoint_; }
 
-  /// Waits for the subscriber's "flow" and "stats" subscriptions (ZeroMQ PUB drops whatever
-  /// is sent before a subscription arrives). False after `timeout_ms`.
+  /// Waits for the subscriber's "flow", "stats" and "batch.flow" subscriptions (ZeroMQ PUB
+  /// drops whatever is sent before a subscription arrives). False after `timeout_ms`.
   bool WaitForSubscriptions(int timeout_ms = 10000) {
     bool flow = false;
     bool stats = false;
+    bool batch = false;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-    while (!(flow && stats)) {
+    while (!(flow && stats && batch)) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                             deadline - std::chrono::steady_clock::now())
                             .count();
@@ -68,6 +69,7 @@ class TestPublisher {
       const std::string topic(buf + 1, static_cast<size_t>(n - 1));
       flow = flow || topic == "flow";
       stats = stats || topic == "stats";
+      batch = batch || topic == "batch.flow";
     }
     return true;
   }
@@ -84,6 +86,12 @@ class TestPublisher {
   }
   void Send(const proto::Envelope& envelope) {
     SendRaw(envelope.has_stats() ? "stats" : "flow", envelope.SerializeAsString());
+  }
+  /// Several envelopes in one "batch.flow" message, as the sensor sends them by default.
+  void SendBatch(const std::vector<proto::Envelope>& envelopes) {
+    proto::EnvelopeBatch batch;
+    for (const proto::Envelope& e : envelopes) *batch.add_envelopes() = e;
+    SendRaw("batch.flow", batch.SerializeAsString());
   }
 
  private:

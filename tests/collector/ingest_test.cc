@@ -392,6 +392,37 @@ TEST(Ingest, MalformedMessagesAreCountedAndSkipped) {
   EXPECT_EQ(Query(db, "SELECT count(*) FROM flows")[0][0], "1");
 }
 
+// Batches (topic "batch.flow") mixed with single-record messages: every envelope of a batch is
+// stored and counted in sequence; a batch that does not parse is one malformed message and its
+// records show up as lost, never silently.
+TEST(Ingest, BatchedEnvelopesAreStoredAndABadBatchIsCountedAsLost) {
+  const std::string db = TempDbPath("batch");
+  TestPublisher pub;
+  IngestRun run({pub.endpoint()}, db, 1);
+  ASSERT_TRUE(pub.WaitForSubscriptions());
+  std::vector<proto::Envelope> first, third;
+  for (uint64_t seq = 1; seq <= 40; ++seq) first.push_back(FlowEnvelope("s", kStart, seq, SimpleFlow(seq)));
+  pub.SendBatch(first);
+  pub.Send(FlowEnvelope("s", kStart, 41, SimpleFlow(41)));
+  // seqs 42..44 were in this batch, cut short: it does not parse.
+  proto::EnvelopeBatch lost;
+  for (uint64_t seq = 42; seq <= 44; ++seq) {
+    *lost.add_envelopes() = FlowEnvelope("s", kStart, seq, SimpleFlow(seq));
+  }
+  const std::string cut = lost.SerializeAsString();
+  pub.SendRaw("batch.flow", cut.substr(0, cut.size() - 5));
+  for (uint64_t seq = 45; seq <= 50; ++seq) third.push_back(FlowEnvelope("s", kStart, seq, SimpleFlow(seq)));
+  pub.SendBatch(third);
+  pub.Send(FinalStats("s", kStart, 51));
+  const std::string summary = run.Finish();
+  EXPECT_NE(summary.find("sensor s: received 48, lost 3, duplicates 0\n"), std::string::npos)
+      << summary;
+  EXPECT_EQ(run.result().messages, 5u);
+  EXPECT_EQ(run.result().malformed, 1u);
+  EXPECT_EQ(Query(db, "SELECT count(*), sum(flow_id) FROM flows")[0],
+            (std::vector<std::string>{"47", std::to_string(50 * 51 / 2 - 42 - 43 - 44)}));
+}
+
 TEST(Ingest, StopRequestCommitsWhatWasReceived) {
   const std::string db = TempDbPath("stop");
   TestPublisher pub;

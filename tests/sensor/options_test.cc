@@ -92,6 +92,9 @@ TEST(SensorOptions, PublishDefaults) {
   EXPECT_EQ(p.options->publish, "tcp://127.0.0.1:7000");
   EXPECT_EQ(p.options->jsonl, "x.jsonl");
   EXPECT_EQ(p.options->wait_subscribers, 1);
+  EXPECT_EQ(p.options->batch_records, 64);
+  ExpectError({"-r", "a.pcap", "--batch", "0"}, "--batch");
+  ExpectError({"-r", "a.pcap", "--batch", "5000"}, "--batch");
   EXPECT_FALSE(p.options->sensor_id.empty());  // host name by default
 }
 
@@ -123,7 +126,7 @@ TEST(SensorOptions, NumbersLandInFields) {
   const Parsed p = Parse({"-i", "eth9", "--max-flows", "1000", "--stats-interval", "5",
                           "--wait-subscribers", "0", "--wait-timeout", "3", "--snaplen", "2048",
                           "--buffer-mb", "16", "--sensor-id", "s1", "--hash-seed", "77", "-q",
-                          "--no-app", "--first-bytes", "0"});
+                          "--no-app", "--first-bytes", "0", "--batch", "1"});
   ASSERT_TRUE(p.options) << p.error;
   const SensorOptions& o = *p.options;
   EXPECT_EQ(o.interface, "eth9");
@@ -138,6 +141,7 @@ TEST(SensorOptions, NumbersLandInFields) {
   EXPECT_TRUE(o.quiet);
   EXPECT_FALSE(o.app_decoders);
   EXPECT_EQ(o.first_bytes, 0u);
+  EXPECT_EQ(o.batch_records, 1);
 }
 
 }  // namespace

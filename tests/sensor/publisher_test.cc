@@ -1,6 +1,7 @@
 // The publisher: JSON lines in the Protobuf JSON mapping with proto field names, ZeroMQ frames
-// (topic, then a serialized Envelope) received by a plain libzmq SUB socket, sequence numbers
-// 1..n across record kinds, bounded subscriber waits, one-line errors.
+// (topic, then a serialized Envelope or EnvelopeBatch) received by a plain libzmq SUB socket,
+// sequence numbers 1..n across record kinds and batches, bounded subscriber waits, one-line
+// errors.
 
 #include "sensor/publisher.h"
 
@@ -16,6 +17,7 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace tapwatch::sensor {
@@ -190,6 +192,113 @@ TEST(Publisher, WaitForSubscribersIsBoundedAndCountsFlowSubscribersOnly) {
   EXPECT_LT(ms, 3000);
   ZmqSub flows(endpoint, "flow");
   EXPECT_EQ(p->WaitForSubscribers(1, 10000), 1);
+  p->Close();
+  unlink(endpoint.substr(6).c_str());
+}
+
+// Batched: flow records arrive as EnvelopeBatch messages of at most N envelopes, parsed here by
+// protobuf itself; a stats record flushes the pending flows first, so seq is 1..n in arrival
+// order across both topics; Close() sends the last partial batch.
+TEST(Publisher, BatchesFlowsInSequenceOrderAndFlushesBeforeStatsAndAtClose) {
+  const std::string endpoint = "ipc://" + TempPath("batch.sock");
+  PublisherOptions o;
+  o.endpoint = endpoint;
+  o.sensor_id = "s-batch";
+  o.batch_records = 10;
+  std::string error;
+  auto p = Publisher::Create(o, error);
+  ASSERT_TRUE(p) << error;
+  ZmqSub sub(endpoint, "");
+  ASSERT_EQ(p->WaitForSubscribers(1, 10000), 1);
+  constexpr int kRecords = 1000;  // stats at every 97th: partial batches before each
+  for (int i = 0; i < kRecords; ++i) {
+    if (i % 97 == 96) {
+      p->NextStats().set_packets(i);
+      p->SendStats();
+    } else {
+      p->NextFlow().set_flow_id(i + 1);
+      p->SendFlow();
+    }
+  }
+  p->Close();
+  EXPECT_EQ(p->sent(), static_cast<uint64_t>(kRecords));
+  EXPECT_EQ(p->send_drops(), 0u);
+  uint64_t next_seq = 1;
+  int batches = 0, full_batches = 0;
+  while (next_seq <= kRecords) {
+    std::string topic, body;
+    ASSERT_TRUE(sub.Receive(topic, body)) << "waiting for seq " << next_seq;
+    if (topic == "stats") {
+      proto::Envelope e;
+      ASSERT_TRUE(e.ParseFromString(body));
+      EXPECT_EQ(e.seq(), next_seq);
+      EXPECT_EQ(e.seq() % 97, 0u);
+      EXPECT_TRUE(e.has_stats());
+      ++next_seq;
+      continue;
+    }
+    ASSERT_EQ(topic, "batch.flow");
+    proto::EnvelopeBatch batch;
+    ASSERT_TRUE(batch.ParseFromString(body));
+    ASSERT_GE(batch.envelopes_size(), 1);
+    ASSERT_LE(batch.envelopes_size(), 10);
+    ++batches;
+    if (batch.envelopes_size() == 10) ++full_batches;
+    for (const proto::Envelope& e : batch.envelopes()) {
+      EXPECT_EQ(e.seq(), next_seq);
+      EXPECT_EQ(e.sensor_id(), "s-batch");
+      ASSERT_TRUE(e.has_flow());
+      EXPECT_EQ(e.flow().flow_id(), next_seq);
+      ++next_seq;
+    }
+  }
+  // 10 stretches of 96 flows, each ended by a stats record: 9 full batches and a partial one of
+  // 6 each; then 30 flows ended by Close(): 3 full batches.
+  EXPECT_EQ(full_batches, 93);
+  EXPECT_EQ(batches, 103);
+  unlink(endpoint.substr(6).c_str());
+}
+
+TEST(Publisher, BatchedWaitCountsBatchSubscribersNotSingleRecordOnes) {
+  const std::string endpoint = "ipc://" + TempPath("bwait.sock");
+  PublisherOptions o;
+  o.endpoint = endpoint;
+  o.batch_records = 64;
+  std::string error;
+  auto p = Publisher::Create(o, error);
+  ASSERT_TRUE(p) << error;
+  ZmqSub single(endpoint, "flow");  // would receive nothing from a batching sensor
+  EXPECT_EQ(p->WaitForSubscribers(1, 400), 0);
+  ZmqSub prefix(endpoint, "batch.");
+  EXPECT_EQ(p->WaitForSubscribers(1, 10000), 1);
+  p->Close();
+  unlink(endpoint.substr(6).c_str());
+}
+
+TEST(Publisher, PartialBatchWaitsAtMostTheBatchDelay) {
+  const std::string endpoint = "ipc://" + TempPath("bdelay.sock");
+  PublisherOptions o;
+  o.endpoint = endpoint;
+  o.batch_records = 64;
+  std::string error;
+  auto p = Publisher::Create(o, error);
+  ASSERT_TRUE(p) << error;
+  ZmqSub sub(endpoint, "batch.flow");
+  ASSERT_EQ(p->WaitForSubscribers(1, 10000), 1);
+  for (int i = 0; i < 3; ++i) {
+    p->NextFlow().set_flow_id(i + 1);
+    p->SendFlow();
+  }
+  p->FlushIfDue();  // too young: nothing is sent
+  EXPECT_EQ(p->sent(), 0u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  p->FlushIfDue();
+  EXPECT_EQ(p->sent(), 3u);
+  std::string topic, body;
+  ASSERT_TRUE(sub.Receive(topic, body));
+  proto::EnvelopeBatch batch;
+  ASSERT_TRUE(batch.ParseFromString(body));
+  EXPECT_EQ(batch.envelopes_size(), 3);
   p->Close();
   unlink(endpoint.substr(6).c_str());
 }
