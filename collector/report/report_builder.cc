@@ -138,12 +138,50 @@ class RowView {
   const char* arena_;
 };
 
+using ColumnFlags = std::array<bool, kScanCols>;
+
+// Steps st into b (after emptying it) until b is full or st has no more rows. Returns false when
+// st is finished (done or failed). is_text[i]: column i is read as text, else as an integer;
+// may_be_null[i]: RowView::Null(i) is asked of that integer column.
+bool FillBatch(sqlite3_stmt* st, const ColumnFlags& is_text, const ColumnFlags& may_be_null,
+               RowBatch* b) {
+  b->rows = 0;
+  b->arena.clear();
+  while (b->rows < kBatchRows) {
+    if (sqlite3_step(st) != SQLITE_ROW) return false;
+    RowBatch::Cell* c = &b->cells[b->rows * kScanCols];
+    // One sqlite3_column_* call per column (each enters and leaves the API: most of the
+    // decoding CPU besides the record itself), then the cheap sqlite3_value_* accessors on the
+    // column's value, which only this thread touches. A text column's NULL is a null pointer;
+    // an integer column's type is asked only where the pass tells NULL from 0.
+    for (int i = 0; i < kScanCols; ++i) {
+      sqlite3_value* v = sqlite3_column_value(st, i);
+      if (is_text[i]) {
+        const unsigned char* p = sqlite3_value_text(v);
+        c[i].null = p == nullptr;
+        if (p != nullptr) {
+          const int n = sqlite3_value_bytes(v);
+          c[i].off = static_cast<uint32_t>(b->arena.size());
+          c[i].len = static_cast<uint32_t>(n);
+          b->arena.append(reinterpret_cast<const char*>(p), static_cast<size_t>(n));
+        }
+      } else if (may_be_null[i]) {
+        c[i].null = sqlite3_value_type(v) == SQLITE_NULL;
+        c[i].v = c[i].null ? 0 : sqlite3_value_int64(v);
+      } else {
+        c[i].null = false;
+        c[i].v = sqlite3_value_int64(v);
+      }
+    }
+    ++b->rows;
+  }
+  return true;
+}
+
 // Steps st on a reader thread and calls f(RowView) for every row on this thread, in order.
-// is_text[i]: column i is read as text, else as an integer; may_be_null[i]: RowView::Null(i) is
-// asked of that integer column. st's connection must not be used by anyone else meanwhile.
+// st's connection must not be used by anyone else meanwhile.
 template <typename F>
-void ForEachRow(Stmt& st, const std::array<bool, kScanCols>& is_text,
-                const std::array<bool, kScanCols>& may_be_null, F&& f) {
+void ForEachRow(Stmt& st, const ColumnFlags& is_text, const ColumnFlags& may_be_null, F&& f) {
   std::mutex mu;
   std::condition_variable cv;
   std::array<RowBatch, 3> batches;
@@ -159,33 +197,7 @@ void ForEachRow(Stmt& st, const std::array<bool, kScanCols>& is_text,
         b = empty.front();
         empty.pop_front();
       }
-      b->rows = 0;
-      b->arena.clear();
-      bool more = true;
-      while (b->rows < kBatchRows && (more = st.Step())) {
-        RowBatch::Cell* c = &b->cells[b->rows * kScanCols];
-        // As few SQLite calls per column as possible: a text column's NULL is a null pointer;
-        // an integer column's type is asked only where the pass tells NULL from 0.
-        for (int i = 0; i < kScanCols; ++i) {
-          if (is_text[i]) {
-            const unsigned char* p = sqlite3_column_text(st.get(), i);
-            c[i].null = p == nullptr;
-            if (p != nullptr) {
-              const int n = sqlite3_column_bytes(st.get(), i);
-              c[i].off = static_cast<uint32_t>(b->arena.size());
-              c[i].len = static_cast<uint32_t>(n);
-              b->arena.append(reinterpret_cast<const char*>(p), static_cast<size_t>(n));
-            }
-          } else if (may_be_null[i]) {
-            c[i].null = sqlite3_column_type(st.get(), i) == SQLITE_NULL;
-            c[i].v = c[i].null ? 0 : st.Int(i);
-          } else {
-            c[i].null = false;
-            c[i].v = st.Int(i);
-          }
-        }
-        ++b->rows;
-      }
+      const bool more = FillBatch(st.get(), is_text, may_be_null, b);
       {
         std::lock_guard<std::mutex> lock(mu);
         full.push_back(b);
@@ -214,6 +226,93 @@ void ForEachRow(Stmt& st, const std::array<bool, kScanCols>& is_text,
     if (finished) break;
   }
   reader.join();
+}
+
+// The same rows in the same (rowid) order as one full-table statement, read by several reader
+// threads: decoding SQLite records is most of the pass's CPU, more than one thread can do while
+// the main thread keeps up. The rowid range [first_id, +inf) is cut into chunks of chunk_ids ids;
+// reader k reads chunks k, k + n, k + 2n, ... on its own connection (one read transaction each)
+// with chunk_sql, whose ?1 and ?2 bind a chunk's [lo, hi) (the last chunk is open-ended, so rows
+// appended after the period was read are still seen, as with one statement). The main thread
+// takes the chunks back in order, so every order-dependent aggregate sees the rows as before.
+template <typename F>
+void ForEachRowChunked(const std::vector<sqlite3*>& conns, const std::string& chunk_sql,
+                       int64_t first_id, int64_t last_id, int64_t chunk_ids,
+                       const ColumnFlags& is_text, const ColumnFlags& may_be_null, F&& f) {
+  const size_t n = conns.size();
+  const int64_t last_chunk = (last_id - first_id) / chunk_ids + 1;  // open-ended
+  struct Reader {
+    std::array<RowBatch, 4> batches;
+    std::deque<RowBatch*> empty;
+    // Filled batches in order; the bool is true on a chunk's last batch.
+    std::deque<std::pair<RowBatch*, bool>> full;
+  };
+  std::vector<Reader> readers(n);
+  std::mutex mu;
+  std::condition_variable cv;
+  for (auto& r : readers) {
+    for (auto& b : r.batches) r.empty.push_back(&b);
+  }
+  std::vector<std::thread> threads;
+  for (size_t k = 0; k < n; ++k) {
+    threads.emplace_back([&, k] {
+      Reader& me = readers[k];
+      sqlite3* db = conns[k];
+      sqlite3_stmt* st = nullptr;
+      const bool prepared = sqlite3_prepare_v2(db, chunk_sql.c_str(), -1, &st, nullptr) == SQLITE_OK;
+      // One snapshot for all of this reader's chunks.
+      sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
+      for (int64_t c = static_cast<int64_t>(k); c <= last_chunk; c += static_cast<int64_t>(n)) {
+        if (prepared) {
+          sqlite3_reset(st);
+          sqlite3_bind_int64(st, 1, first_id + c * chunk_ids);
+          sqlite3_bind_int64(st, 2, c == last_chunk ? INT64_MAX : first_id + (c + 1) * chunk_ids);
+        }
+        for (bool more = prepared; ;) {
+          RowBatch* b;
+          {
+            std::unique_lock<std::mutex> lock(mu);
+            cv.wait(lock, [&] { return !me.empty.empty(); });
+            b = me.empty.front();
+            me.empty.pop_front();
+          }
+          if (more) {
+            more = FillBatch(st, is_text, may_be_null, b);
+          } else {
+            b->rows = 0;
+          }
+          {
+            std::lock_guard<std::mutex> lock(mu);
+            me.full.emplace_back(b, !more);
+          }
+          cv.notify_all();
+          if (!more) break;
+        }
+      }
+      sqlite3_finalize(st);
+      sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+    });
+  }
+  for (int64_t c = 0; c <= last_chunk; ++c) {
+    Reader& r = readers[static_cast<size_t>(c) % n];
+    for (bool chunk_done = false; !chunk_done;) {
+      RowBatch* b;
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        cv.wait(lock, [&] { return !r.full.empty(); });
+        b = r.full.front().first;
+        chunk_done = r.full.front().second;
+        r.full.pop_front();
+      }
+      for (size_t i = 0; i < b->rows; ++i) f(RowView(*b, i));
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        r.empty.push_back(b);
+      }
+      cv.notify_all();
+    }
+  }
+  for (auto& t : threads) t.join();
 }
 
 bool IsMulticast(uint32_t a) { return (a >> 28) == 0xE; }
@@ -876,13 +975,13 @@ void Builder::InferHome() {
 }
 
 bool Builder::ScanFlows(std::string* error) {
-  const std::string sql =
+  const std::string columns =
       "SELECT id, src_v4, dst_v4, src_port, dst_port, ip_proto, start_ns, end_ns, src_pkts, "
       "dst_pkts, src_ip_bytes, dst_ip_bytes, src_payload_bytes, dst_payload_bytes, "
       "src_tcp_flags, dst_tcp_flags, src_initial_tcp_flags, src_ttl_min, icmp_type, direction, "
       "bare_ack, src_mac, dst_mac, payload_labels_json, smb_json, netbios_json, "
-      "CASE WHEN ip_proto = 1 THEN icmp_json END, record_seq, interim "
-      "FROM flows WHERE 1" + TimeClause();
+      "CASE WHEN ip_proto = 1 THEN icmp_json END, record_seq, interim ";
+  const std::string sql = columns + "FROM flows WHERE 1" + TimeClause();
   Stmt sql_st(db_, sql);
   if (!sql_st.ok()) {
     *error = std::string("flows table does not match collector/schema.sql: ") + sqlite3_errmsg(db_);
@@ -892,12 +991,38 @@ bool Builder::ScanFlows(std::string* error) {
   acc_.cover_diff.assign(period_.bins + 1, 0);
   acc_.bin_max_end.assign(period_.bins, INT64_MIN);
   acc_.bin_min_start.assign(period_.bins, INT64_MAX);
-  std::array<bool, kScanCols> is_text{};
+  ColumnFlags is_text{};
   for (int i : {19, 21, 22, 23, 24, 25, 26}) is_text[i] = true;
-  std::array<bool, kScanCols> may_be_null{};
+  ColumnFlags may_be_null{};
   for (int i : {1, 2, 16, 17, 18}) may_be_null[i] = true;
 
-  ForEachRow(sql_st, is_text, may_be_null, [&](const RowView& st) {
+  // The whole store (no --from/--to) is read in rowid order, which chunks of rowid ranges on
+  // several connections reproduce. A period is read through the flows_start index instead (in
+  // start_ns order): one statement, as before.
+  std::vector<sqlite3*> readers;
+  const char* path = sqlite3_db_filename(db_, "main");
+  int64_t first_id = 0;
+  if (opt_.scan_readers > 0 && TimeClause().empty() && path != nullptr && path[0] != '\0') {
+    Stmt first(db_, "SELECT min(id) FROM flows");
+    if (first.ok() && first.Step() && !first.Null(0)) first_id = first.Int(0);
+    for (int k = 0; k < opt_.scan_readers; ++k) {
+      sqlite3* c = nullptr;
+      if (sqlite3_open_v2(path, &c, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+        sqlite3_close(c);
+        break;
+      }
+      sqlite3_busy_timeout(c, 5000);
+      // As the main connection (report_command.cc): no memory map, a bounded page cache.
+      sqlite3_exec(c, "PRAGMA mmap_size = 0; PRAGMA cache_size = -16384", nullptr, nullptr, nullptr);
+      readers.push_back(c);
+    }
+    if (static_cast<int>(readers.size()) < opt_.scan_readers) {
+      for (sqlite3* c : readers) sqlite3_close(c);
+      readers.clear();
+    }
+  }
+
+  auto row = [&](const RowView& st) {
     ++acc_.rows;
     if ((acc_.rows & 0xFFFF) == 0 && max_id_ > 0) {
       Progress(0.05 + 0.85 * std::min(1.0, static_cast<double>(st.Int(0)) / max_id_), "scanning flows");
@@ -1270,7 +1395,15 @@ bool Builder::ScanFlows(std::string* error) {
       acc_.labels_cmd_exe_handshake += cmd;
       acc_.labels_ida_handshake += ida;
     }
-  });
+  };
+  if (readers.empty()) {
+    ForEachRow(sql_st, is_text, may_be_null, row);
+  } else {
+    ForEachRowChunked(readers, columns + "FROM flows WHERE id >= ?1 AND id < ?2", first_id,
+                      std::max(first_id, max_id_), std::max<int64_t>(1, opt_.scan_chunk_ids),
+                      is_text, may_be_null, row);
+    for (sqlite3* c : readers) sqlite3_close(c);
+  }
   return true;
 }
 

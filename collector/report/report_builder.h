@@ -31,6 +31,11 @@ struct ReportOptions {
   std::vector<AllowedService> allowed = {{6, 113}, {17, 53}, {6, 53}};
   int64_t min_gap_ns = 0;                 // 0: 1 h for spans >= 2 days, else 5 min
   size_t top = 30;                        // rows per ranked table
+  /// Reader threads (each with its own read-only connection) decoding the flows table in
+  /// interleaved rowid chunks of scan_chunk_ids ids for a whole-store report; 0: one reader
+  /// thread stepping one statement (always so for a --from/--to period or an unnamed database).
+  int scan_readers = 2;
+  int64_t scan_chunk_ids = 4096;
   /// Called with a fraction in [0, 1] and a stage name while computing (may be empty).
   std::function<void(double, const char*)> progress;
 };

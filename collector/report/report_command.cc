@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -125,6 +126,14 @@ int RunReport(int argc, char** argv) {
     } else {
       return Fail("unknown option '" + a + "' (see --help)");
     }
+  }
+  // Tests and benchmarks only (the output does not depend on them): how the flows pass reads
+  // the store, TAPWATCH_REPORT_SCAN_READERS (0: one statement) and _CHUNK_IDS.
+  if (const char* e = std::getenv("TAPWATCH_REPORT_SCAN_READERS")) {
+    opt.scan_readers = std::clamp(std::atoi(e), 0, 16);
+  }
+  if (const char* e = std::getenv("TAPWATCH_REPORT_SCAN_CHUNK_IDS")) {
+    opt.scan_chunk_ids = std::max<int64_t>(1, std::atoll(e));
   }
   if (opt.db_path.empty()) return Fail("--db FILE is required (see --help)");
   if (opt.from_ns && opt.to_ns && *opt.from_ns >= *opt.to_ns) return Fail("--from must be before --to");
