@@ -163,6 +163,7 @@ class FlowTable {
   bool Grow(ExportSink& sink);
   void ActivateBuckets(uint32_t first, uint32_t count);
   // Exports what is due for slot `i` at `now`; returns true if the flow left the table.
+  static void PrefetchWholeFlow(const Flow& f);
   bool CheckTimers(uint32_t i, uint64_t now, ExportSink& sink);
   void ExportInterim(Flow& f, ExportSink& sink);
   void ExportFinal(uint32_t i, EndReason why, ExportSink& sink);

@@ -93,10 +93,14 @@ void Pipeline::SetLogLineCounts(uint64_t packet, uint64_t other, uint64_t malfor
 }
 
 void Pipeline::Export(const flowtable::Flow& flow, flowtable::EndReason why, bool interim) {
+  if (config_.app.enabled) {
+    // The application state is cold too: its loads overlap with building the flow fields.
+    scratch_.first_bytes = first_bytes_->ForSlot(table_.SlotIndex(flow));
+    PrefetchAppRecord(flow.app, scratch_);
+  }
   proto::FlowRecord& rec = publisher_.NextFlow();
   BuildFlowRecord(flow, why, interim, config_.sensor_id, labels_, rec);
   if (config_.app.enabled) {
-    scratch_.first_bytes = first_bytes_->ForSlot(table_.SlotIndex(flow));
     FillAppRecord(flow.app, scratch_, rec);
     // The slot is about to be reused: give its pooled details back. Interim records keep them.
     if (!interim) {

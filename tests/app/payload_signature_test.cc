@@ -177,5 +177,44 @@ TEST(PayloadSignature, IndexedMatchEqualsReferenceOnRandomPayloads) {
   EXPECT_EQ(t.Label(0), "");  // no label text from a stale index
 }
 
+// More distinct anchor bytes than the 16-byte compare pass takes: the byte-at-a-time loop, and
+// long payloads where candidates fall in the middle of blocks, at block edges and in the tail.
+TEST(PayloadSignature, ManyAnchorBytesAndLongPayloadsEqualReference) {
+  PayloadSignatureTable t;
+  std::string error;
+  for (const bool many : {false, true}) {
+    std::string tsv = "a\tsubstring\tj1\t*\t*\t*\th\nb\tsubstring\t%z\t*\t*\t*\th\n";
+    if (many) {
+      tsv += "c\tsubstring\tk2\t*\t*\t*\th\nd\tsubstring\tv3\t*\t*\t*\th\n"
+             "e\tsubstring\tq4\t*\t*\t*\th\nf\tsubstring\t$5\t*\t*\t*\th\n"
+             "g\tsubstring\t?6\t*\t*\t*\th\nh\tsubstring\tx7\t*\t*\t*\th\n";
+    }
+    ASSERT_TRUE(decoders::ParsePayloadSignatures(tsv, t, error)) << error;
+    const std::string alphabet = "jJ1%zZkK2vV3qQ4$5?6xX7 abc";
+    std::mt19937 rng(many ? 7 : 8);
+    int matched = 0;
+    for (int n = 0; n < 5000; ++n) {
+      std::string payload(rng() % 200, '.');
+      for (char& c : payload) {
+        if (rng() % 8 == 0) c = alphabet[rng() % alphabet.size()];
+      }
+      if (rng() % 2 == 0) {  // plant a pattern, in random case, anywhere
+        std::string pat = t.rules[rng() % t.rules.size()].pattern;
+        for (char& c : pat) {
+          if (rng() % 2) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        }
+        payload.insert(rng() % (payload.size() + 1), pat);
+      }
+      const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(payload.data()),
+                                           payload.size());
+      const uint32_t want = ReferenceMatch(t, 6, 80, payload, static_cast<uint32_t>(payload.size()));
+      ASSERT_EQ(t.Match(6, 80, bytes, static_cast<uint32_t>(payload.size())), want)
+          << "payload [" << payload << "] many " << many;
+      if (want) ++matched;
+    }
+    EXPECT_GT(matched, 1000) << many;
+  }
+}
+
 }  // namespace
 }  // namespace tapwatch::apptest
