@@ -1,20 +1,96 @@
 #include "sensor/pcap_file_reader.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
-#include <algorithm>
 #include <cstring>
+#include <mutex>
 
 namespace tapwatch::sensor {
 namespace {
 
 constexpr uint32_t kMagicMicro = 0xa1b2c3d4;
 constexpr uint32_t kMagicNano = 0xa1b23c4d;
+
+// The SIGBUS guard. Touching a page of a mapped file beyond the file's current end raises
+// SIGBUS, which would kill the sensor if someone truncates a capture while it is read. The
+// handler maps a zero page over the faulting page of a registered mapping and flags it; the
+// reader sees the flag at its next record and reports the damage. Faults anywhere else get the
+// previous disposition.
+struct GuardedMapping {
+  std::atomic<uintptr_t> begin{0};
+  std::atomic<uintptr_t> end{0};
+  std::atomic<bool> faulted{false};
+};
+constexpr int kGuardSlots = 16;
+GuardedMapping g_guarded[kGuardSlots];
+struct sigaction g_previous_sigbus {};
+uintptr_t g_page_bytes = 4096;
+std::once_flag g_guard_installed;
+
+void OnSigbus(int sig, siginfo_t* info, void* context) {
+  const auto addr = reinterpret_cast<uintptr_t>(info->si_addr);
+  for (GuardedMapping& g : g_guarded) {
+    if (addr < g.begin.load(std::memory_order_acquire) || addr >= g.end.load(std::memory_order_acquire)) {
+      continue;
+    }
+    void* page = reinterpret_cast<void*>(addr & ~(g_page_bytes - 1));
+    if (::mmap(page, g_page_bytes, PROT_READ, MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS, -1, 0) !=
+        MAP_FAILED) {
+      g.faulted.store(true, std::memory_order_relaxed);
+      return;  // the access is retried and reads zeros
+    }
+    break;
+  }
+  if ((g_previous_sigbus.sa_flags & SA_SIGINFO) != 0 && g_previous_sigbus.sa_sigaction != nullptr) {
+    g_previous_sigbus.sa_sigaction(sig, info, context);
+    return;
+  }
+  if (g_previous_sigbus.sa_handler != SIG_DFL && g_previous_sigbus.sa_handler != SIG_IGN) {
+    g_previous_sigbus.sa_handler(sig);
+    return;
+  }
+  ::signal(SIGBUS, SIG_DFL);  // the access faults again and gets the default action
+}
+
+void InstallGuard() {
+  g_page_bytes = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  struct sigaction action {};
+  action.sa_sigaction = OnSigbus;
+  action.sa_flags = SA_SIGINFO | SA_NODEFER;
+  sigemptyset(&action.sa_mask);
+  ::sigaction(SIGBUS, &action, &g_previous_sigbus);
+}
+
+/// A guard slot for [begin, begin + bytes), or -1 when all are taken (the map is then unguarded).
+int GuardMapping(const void* begin, size_t bytes) {
+  std::call_once(g_guard_installed, InstallGuard);
+  for (int i = 0; i < kGuardSlots; ++i) {
+    uintptr_t expected = 0;
+    GuardedMapping& g = g_guarded[i];
+    if (g.end.load() != 0) continue;
+    // Claim the slot through `end` (a mapping never ends at address 0), then publish `begin`.
+    if (!g.end.compare_exchange_strong(expected, reinterpret_cast<uintptr_t>(begin) + bytes)) {
+      continue;
+    }
+    g.faulted.store(false);
+    g.begin.store(reinterpret_cast<uintptr_t>(begin), std::memory_order_release);
+    return i;
+  }
+  return -1;
+}
+
+void UnguardMapping(int slot) {
+  if (slot < 0) return;
+  g_guarded[slot].begin.store(UINTPTR_MAX, std::memory_order_release);  // matches nothing
+  g_guarded[slot].end.store(0, std::memory_order_release);             // free again
+}
 
 }  // namespace
 
@@ -57,9 +133,37 @@ bool PcapFileReader::ParseHeader(const uint8_t* data, size_t size, PcapFileHeade
 PcapFileReader::~PcapFileReader() { Unmap(); }
 
 void PcapFileReader::Unmap() {
+  UnguardMapping(guard_slot_);
+  guard_slot_ = -1;
+  sigbus_flag_ = nullptr;
   if (map_ != nullptr) ::munmap(map_, map_bytes_);
   map_ = nullptr;
   map_bytes_ = 0;
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+size_t PcapFileReader::CurrentFileSize() const {
+  struct stat st {};
+  if (fd_ < 0 || ::fstat(fd_, &st) != 0) return SIZE_MAX;
+  return static_cast<size_t>(st.st_size);
+}
+
+PcapFileReader::Result PcapFileReader::Shrunk() {
+  if (!error_.empty()) return Result::kError;
+  const size_t now = CurrentFileSize();
+  char msg[256];
+  std::snprintf(msg, sizeof(msg),
+                "the file shrank while being read (from %zu to %zu bytes): records from here on "
+                "are gone%s",
+                map_bytes_, now == SIZE_MAX ? size_t{0} : now,
+                records_ > 0 && now != SIZE_MAX && now < offset_
+                    ? ", and the last packet read may hold zeros where its bytes were"
+                    : "");
+  error_ = msg;
+  offset_ = std::min(offset_, size_);
+  size_ = offset_;  // nothing more is read from the map
+  return Result::kError;
 }
 
 bool PcapFileReader::OpenBuffer(const uint8_t* data, size_t size) {
@@ -87,13 +191,18 @@ bool PcapFileReader::OpenFile(const std::string& path, std::string& error) {
   }
   const size_t bytes = static_cast<size_t>(st.st_size);
   void* m = ::mmap(nullptr, bytes, PROT_READ, MAP_PRIVATE, fd, 0);
-  ::close(fd);
-  if (m == MAP_FAILED) return false;
+  if (m == MAP_FAILED) {
+    ::close(fd);
+    return false;
+  }
   // The file is read once, front to back: aggressive read-ahead, and the first window asked for.
   ::madvise(m, bytes, MADV_SEQUENTIAL);
   ::madvise(m, std::min(bytes, kWindowBytes), MADV_WILLNEED);
   map_ = m;
   map_bytes_ = bytes;
+  fd_ = fd;
+  guard_slot_ = GuardMapping(m, bytes);
+  sigbus_flag_ = guard_slot_ >= 0 ? &g_guarded[guard_slot_].faulted : nullptr;
   if (!OpenBuffer(static_cast<const uint8_t*>(m), bytes)) {
     Unmap();
     base_ = nullptr;
@@ -106,9 +215,11 @@ bool PcapFileReader::OpenFile(const std::string& path, std::string& error) {
   return true;
 }
 
-void PcapFileReader::ReleaseBehind() {
+bool PcapFileReader::ReleaseBehind() {
   release_at_ = offset_ + kWindowBytes;
-  if (map_ == nullptr) return;
+  if (map_ == nullptr) return true;
+  // Once per window: has the file been cut below what is mapped?
+  if (CurrentFileSize() < map_bytes_) return false;
   static const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
   // Everything before the next record header is done with; keep its page.
   const size_t end = offset_ / page * page;
@@ -122,6 +233,7 @@ void PcapFileReader::ReleaseBehind() {
     ::madvise(static_cast<uint8_t*>(map_) + ahead, std::min(kWindowBytes, map_bytes_ - ahead),
               MADV_WILLNEED);
   }
+  return true;
 }
 
 PcapFileReader::Result PcapFileReader::NextSlow(RawPacket& out) {
@@ -138,6 +250,10 @@ PcapFileReader::Result PcapFileReader::NextSlow(RawPacket& out) {
   }
   const uint8_t* h = base_ + offset_;
   const uint32_t caplen = Load32(h + 8);
+  // A zero-length record is legal but also what a shrunk file's zero-filled last page holds.
+  if (caplen == 0 && map_ != nullptr && CurrentFileSize() < offset_ + kRecordHeaderBytes) {
+    return Shrunk();
+  }
   const size_t body = left - kRecordHeaderBytes;
   if (caplen > kMaxSnaplen) {
     if (caplen > header_.snapshot) {

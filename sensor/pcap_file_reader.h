@@ -6,7 +6,11 @@
 // is damage, reported with the byte offset of the damaged record's header; a caplen above the
 // file's snapshot length (but sane) is cut to the snapshot length, as libpcap does.
 // pcapng, stdin and other variants (modified pcap, version 2.3 and older) stay with libpcap.
+// A mapped file that shrinks while it is read (truncated, rewritten) is damage too, never a
+// crash: the size is checked at every window and at zero-length records, and a page that is
+// gone anyway (SIGBUS) is replaced by a zero page by a guard handler, then reported.
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -53,13 +57,17 @@ class PcapFileReader {
   enum class Result { kPacket, kEnd, kError };
   /// The next record. kError: error() has libpcap's wording, error_offset() the record's offset.
   Result Next(RawPacket& out) {
+    // A page of the file vanished under the previous packet (the file shrank): stop here.
+    if (sigbus_flag_ != nullptr && sigbus_flag_->load(std::memory_order_relaxed)) return Shrunk();
     // The previous packet's bytes are released now (they were valid until this call).
-    if (offset_ >= release_at_) ReleaseBehind();
+    if (offset_ >= release_at_ && !ReleaseBehind()) return Shrunk();
     const size_t left = size_ - offset_;
     if (left >= kRecordHeaderBytes) {
       const uint8_t* h = base_ + offset_;
       const uint32_t caplen = Load32(h + 8);
-      if (caplen <= fast_caplen_limit_ && left - kRecordHeaderBytes >= caplen) {
+      // caplen 0 goes the slow way: it is rare, and what the zeros after a shrunk file's new
+      // end look like.
+      if (caplen - 1 < fast_caplen_limit_ && left - kRecordHeaderBytes >= caplen) {
         out.ts_ns = TimestampNs(h);
         out.wire_len = Load32(h + 12);
         out.cap_len = caplen;
@@ -97,7 +105,12 @@ class PcapFileReader {
     return static_cast<uint64_t>(sec) * 1000000000ull + static_cast<uint64_t>(frac);
   }
   Result NextSlow(RawPacket& out);
-  void ReleaseBehind();
+  /// False when the file has shrunk below what is mapped.
+  bool ReleaseBehind();
+  /// Reports a file that shrank while being read (kError, error() says how much is gone).
+  Result Shrunk();
+  /// The file's size now, or SIZE_MAX when it cannot be asked.
+  size_t CurrentFileSize() const;
   void Unmap();
 
   const uint8_t* base_ = nullptr;
@@ -105,6 +118,9 @@ class PcapFileReader {
   size_t offset_ = 0;
   void* map_ = nullptr;
   size_t map_bytes_ = 0;
+  int fd_ = -1;                                   // kept open to ask the file's size
+  const std::atomic<bool>* sigbus_flag_ = nullptr;  // set by the SIGBUS guard for this map
+  int guard_slot_ = -1;
   // Pages already read are unmapped every kWindowBytes, so a mapped file does not add its size
   // to the resident set (the pages stay in the page cache): about +2.5 MiB over libpcap's loop
   // with 1 MiB, +7 MiB with 8 MiB, at the same CPU time.

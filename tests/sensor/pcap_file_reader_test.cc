@@ -333,6 +333,57 @@ TEST(PcapSourceFile, ZeroCopyPathAppliesTheBpfFilterAndReportsDamageOffsets) {
   std::remove(cut_path.c_str());
 }
 
+// A capture cut short while it is being read (truncate, log rotation): damage reported with the
+// file's new size, never a SIGBUS. Far ahead of the reader, the per-window size check finds it
+// before any vanished page is touched; just ahead, the vanished page faults and the guard maps
+// zeros there, and the reader stops at the next record. Every packet byte is touched, as the
+// decoders would.
+TEST(PcapFileReader, FileThatShrinksWhileReadIsDamageNotACrash) {
+  std::vector<Rec> recs;
+  for (uint32_t i = 0; i < 4000; ++i) recs.push_back({1000 + i, 0, 1000, 1000});
+  std::vector<size_t> offsets;
+  const Bytes full = MakeCapture(false, false, 65535, recs, &offsets);
+  for (const bool just_ahead : {false, true}) {
+    const std::string path = WriteTemp(just_ahead ? "shrink_near.pcap" : "shrink_far.pcap", full);
+    PcapFileReader reader;
+    std::string error;
+    ASSERT_TRUE(reader.OpenFile(path, error)) << error;
+    RawPacket p;
+    size_t n = 0;
+    uint32_t sum = 0;
+    const auto touch = [&] {
+      for (uint32_t k = 0; k < p.cap_len; ++k) sum += p.data[k];
+    };
+    for (; n < 10; ++n) {
+      ASSERT_EQ(reader.Next(p), PcapFileReader::Result::kPacket);
+      touch();
+    }
+    // Far: at record 3000 (~3 MB, windows ahead). Near: 40 bytes into record 60 (~60 KB).
+    const size_t cut = just_ahead ? offsets[60] + 40 : offsets[3000];
+    ASSERT_EQ(::truncate(path.c_str(), static_cast<off_t>(cut)), 0);
+    PcapFileReader::Result r;
+    while ((r = reader.Next(p)) == PcapFileReader::Result::kPacket) {
+      ++n;
+      touch();
+      ASSERT_LE(n, 4000u);
+    }
+    EXPECT_EQ(r, PcapFileReader::Result::kError) << just_ahead;
+    EXPECT_NE(reader.error().find("shrank while being read (from " + std::to_string(full.size()) +
+                                  " to " + std::to_string(cut) + " bytes)"),
+              std::string::npos)
+        << reader.error();
+    if (just_ahead) {
+      EXPECT_GE(n, 60u);  // everything before the cut, perhaps the record it cut
+      EXPECT_LE(n, 61u);
+    } else {
+      EXPECT_LT(n, 3000u);  // stopped at a window check, before the cut
+      EXPECT_GE(n, 10u);
+    }
+    EXPECT_NE(sum, 0u);
+    std::remove(path.c_str());
+  }
+}
+
 TEST(PcapSourceFile, PcapngStaysWithLibpcap) {
   // Written by libpcap's own pcapng-capable reader? libpcap cannot write pcapng, so build the
   // minimal one by hand: SHB, IDB (Ethernet), one EPB with a 46-byte frame.
