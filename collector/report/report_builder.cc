@@ -107,34 +107,36 @@ class Stmt {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
-// The flows pass reads its rows through a second thread: decoding SQLite records (about half of
-// the pass's CPU) overlaps with aggregating them. Rows travel in batches of plain cells; the text
-// columns are copied into the batch's arena.
+// The flows pass reads its rows through reader threads: decoding SQLite records (more than
+// half of the pass's CPU) overlaps with aggregating them. Rows travel in batches of 8-byte cells
+// (an integer, or a text column's arena offset << 32 | length) and a NULL bit per column; the
+// text columns are copied into the batch's arena.
 constexpr int kScanCols = 29;
 constexpr size_t kBatchRows = 4096;
 struct RowBatch {
-  struct Cell {
-    int64_t v = 0;
-    uint32_t off = 0, len = 0;
-    bool null = true;
-  };
-  std::vector<Cell> cells = std::vector<Cell>(kBatchRows * kScanCols);
+  std::vector<int64_t> cells = std::vector<int64_t>(kBatchRows * kScanCols);
+  std::vector<uint32_t> nulls = std::vector<uint32_t>(kBatchRows);  // bit i: column i is NULL
   std::string arena;
   size_t rows = 0;
 };
+static_assert(kScanCols <= 32, "one NULL bit per column in a uint32_t");
 
 // One row of a batch, read with Stmt's accessors.
 class RowView {
  public:
-  RowView(const RowBatch& b, size_t row) : c_(&b.cells[row * kScanCols]), arena_(b.arena.data()) {}
-  int64_t Int(int i) const { return c_[i].v; }
-  bool Null(int i) const { return c_[i].null; }
+  RowView(const RowBatch& b, size_t row)
+      : c_(&b.cells[row * kScanCols]), nulls_(b.nulls[row]), arena_(b.arena.data()) {}
+  int64_t Int(int i) const { return c_[i]; }
+  bool Null(int i) const { return (nulls_ >> i) & 1; }
   std::string_view Text(int i) const {
-    return c_[i].null ? std::string_view() : std::string_view(arena_ + c_[i].off, c_[i].len);
+    if (Null(i)) return std::string_view();
+    const uint64_t v = static_cast<uint64_t>(c_[i]);
+    return std::string_view(arena_ + (v >> 32), v & 0xFFFFFFFFu);
   }
 
  private:
-  const RowBatch::Cell* c_;
+  const int64_t* c_;
+  uint32_t nulls_;
   const char* arena_;
 };
 
@@ -149,30 +151,32 @@ bool FillBatch(sqlite3_stmt* st, const ColumnFlags& is_text, const ColumnFlags& 
   b->arena.clear();
   while (b->rows < kBatchRows) {
     if (sqlite3_step(st) != SQLITE_ROW) return false;
-    RowBatch::Cell* c = &b->cells[b->rows * kScanCols];
-    // One sqlite3_column_* call per column (each enters and leaves the API: most of the
-    // decoding CPU besides the record itself), then the cheap sqlite3_value_* accessors on the
-    // column's value, which only this thread touches. A text column's NULL is a null pointer;
-    // an integer column's type is asked only where the pass tells NULL from 0.
+    int64_t* c = &b->cells[b->rows * kScanCols];
+    uint32_t nulls = 0;
+    // One sqlite3_column_* call per column (each enters and leaves the API), then the cheap
+    // sqlite3_value_* accessors on the column's value, which only this thread touches. A text
+    // column's NULL is a null pointer; an integer column's type is asked only where the pass
+    // tells NULL from 0 (elsewhere NULL reads as 0).
     for (int i = 0; i < kScanCols; ++i) {
       sqlite3_value* v = sqlite3_column_value(st, i);
       if (is_text[i]) {
         const unsigned char* p = sqlite3_value_text(v);
-        c[i].null = p == nullptr;
-        if (p != nullptr) {
+        if (p == nullptr) {
+          nulls |= uint32_t{1} << i;
+          c[i] = 0;
+        } else {
           const int n = sqlite3_value_bytes(v);
-          c[i].off = static_cast<uint32_t>(b->arena.size());
-          c[i].len = static_cast<uint32_t>(n);
+          c[i] = static_cast<int64_t>(uint64_t{b->arena.size()} << 32 | static_cast<uint32_t>(n));
           b->arena.append(reinterpret_cast<const char*>(p), static_cast<size_t>(n));
         }
-      } else if (may_be_null[i]) {
-        c[i].null = sqlite3_value_type(v) == SQLITE_NULL;
-        c[i].v = c[i].null ? 0 : sqlite3_value_int64(v);
+      } else if (may_be_null[i] && sqlite3_value_type(v) == SQLITE_NULL) {
+        nulls |= uint32_t{1} << i;
+        c[i] = 0;
       } else {
-        c[i].null = false;
-        c[i].v = sqlite3_value_int64(v);
+        c[i] = sqlite3_value_int64(v);
       }
     }
+    b->nulls[b->rows] = nulls;
     ++b->rows;
   }
   return true;
