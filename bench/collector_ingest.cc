@@ -7,7 +7,10 @@
 // store starts empty, so the flows indexes are deferred and built at exit, inside the timed
 // window); `--arg --index-during-load` measures the row-by-row index upkeep instead.
 //
-// usage: collector_ingest [--flows N] [--db FILE] [--collector PATH] [--keep-db]
+// Flows go out as the sensor sends them by default: 64 envelopes per "batch.flow" message;
+// `--batch 1` sends one per "flow" message.
+//
+// usage: collector_ingest [--flows N] [--batch N] [--db FILE] [--collector PATH] [--keep-db]
 //                         [--arg COLLECTOR_OPTION]...   (e.g. --arg --index-during-load)
 
 #include <sqlite3.h>
@@ -16,6 +19,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -113,11 +117,14 @@ int main(int argc, char** argv) {
   std::string db = "/tmp/tapwatch_collector_bench_" + std::to_string(getpid()) + ".db";
   std::string collector = TAPWATCH_COLLECTOR_PATH;
   bool keep_db = false;
+  uint64_t batch = 64;
   std::vector<std::string> extra_args;
   for (int i = 1; i < argc; ++i) {
     const std::string_view a = argv[i];
     if (a == "--flows" && i + 1 < argc) {
       flows = std::strtoull(argv[++i], nullptr, 10);
+    } else if (a == "--batch" && i + 1 < argc) {
+      batch = std::max<uint64_t>(1, std::strtoull(argv[++i], nullptr, 10));
     } else if (a == "--db" && i + 1 < argc) {
       db = argv[++i];
     } else if (a == "--collector" && i + 1 < argc) {
@@ -128,7 +135,8 @@ int main(int argc, char** argv) {
       keep_db = true;
     } else {
       std::fprintf(
-          stderr, "usage: %s [--flows N] [--db FILE] [--collector PATH] [--keep-db] [--arg A]...\n",
+          stderr, "usage: %s [--flows N] [--batch N] [--db FILE] [--collector PATH] [--keep-db] "
+          "[--arg A]...\n",
           argv[0]);
       return 2;
     }
@@ -163,9 +171,10 @@ int main(int argc, char** argv) {
     std::perror("exec collector");
     _exit(127);
   }
-  // Wait for both subscriptions ("\x01flow", "\x01stats") so nothing is published into the void.
+  // Wait for all three subscriptions ("flow", "stats", "batch.flow") so nothing is published
+  // into the void.
   int subscriptions = 0;
-  while (subscriptions < 2) {
+  while (subscriptions < 3) {
     char buf[64];
     zmq_pollitem_t item{pub, 0, ZMQ_POLLIN, 0};
     if (zmq_poll(&item, 1, 10000) <= 0) {
@@ -192,12 +201,39 @@ int main(int argc, char** argv) {
     all += wire;
     ends.push_back(all.size());
   }
+  // Batches as EnvelopeBatch wire bytes: field 1 (tag 0x0a), varint length, envelope; repeated.
+  std::vector<std::string> batches;
+  if (batch > 1) {
+    size_t begin = 0;
+    for (uint64_t i = 0; i < flows; i += batch) {
+      std::string b;
+      for (uint64_t k = i; k < std::min(flows, i + batch); ++k) {
+        size_t len = ends[k] - begin;
+        b.push_back('\x0a');
+        while (len >= 0x80) {
+          b.push_back(static_cast<char>((len & 0x7f) | 0x80));
+          len >>= 7;
+        }
+        b.push_back(static_cast<char>(len));
+        b.append(all, begin, ends[k] - begin);
+        begin = ends[k];
+      }
+      batches.push_back(std::move(b));
+    }
+  }
   const auto t0 = Clock::now();
-  size_t begin = 0;
-  for (uint64_t i = 0; i < flows; ++i) {
-    zmq_send(pub, "flow", 4, ZMQ_SNDMORE);
-    zmq_send(pub, all.data() + begin, ends[i] - begin, 0);
-    begin = ends[i];
+  if (batch > 1) {
+    for (const std::string& b : batches) {
+      zmq_send(pub, "batch.flow", 10, ZMQ_SNDMORE);
+      zmq_send(pub, b.data(), b.size(), 0);
+    }
+  } else {
+    size_t begin = 0;
+    for (uint64_t i = 0; i < flows; ++i) {
+      zmq_send(pub, "flow", 4, ZMQ_SNDMORE);
+      zmq_send(pub, all.data() + begin, ends[i] - begin, 0);
+      begin = ends[i];
+    }
   }
   env.Clear();
   env.set_sensor_id("bench");
