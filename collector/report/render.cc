@@ -285,21 +285,25 @@ void RenderJsonTo(JsonValue&& report, const std::function<void(std::string_view)
   }
   // Same text as Dump(2): "{", then per member ",\n  \"key\": value", then "\n}\n".
   JsonValue doc = std::move(report);
-  std::string chunk = "{";
+  std::string chunk;
   const size_t n = doc.size();
   for (size_t i = 0; i < n; ++i) {
     auto& [key, value] = doc.TakeMember(i);
-    if (i) chunk.push_back(',');
-    chunk += "\n  ";
-    AppendJsonString(chunk, key);
-    chunk += ": ";
-    value.DumpTo(chunk, 2, 1);
+    AppendJsonMember(chunk, i, key, value);
     value = JsonValue();
     sink(chunk);
     chunk.clear();
     chunk.shrink_to_fit();
   }
   sink("\n}\n");
+}
+
+void AppendJsonMember(std::string& out, size_t index, std::string_view key, const JsonValue& value) {
+  out.push_back(index == 0 ? '{' : ',');
+  out += "\n  ";
+  AppendJsonString(out, key);
+  out += ": ";
+  value.DumpTo(out, 2, 1);
 }
 
 std::string RenderText(const JsonValue& report) {

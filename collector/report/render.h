@@ -19,6 +19,9 @@ std::string RenderJson(const JsonValue& report);
 /// RenderJson's text, handed to sink one top-level member at a time (bounded memory for a large
 /// report); each member's tree is released once written, so report is left empty.
 void RenderJsonTo(JsonValue&& report, const std::function<void(std::string_view)>& sink);
+/// The text RenderJsonTo writes for the report's member number index (from 0): "{" (first) or
+/// "," (others), then "\n  \"key\": value"; "\n}\n" follows the last member.
+void AppendJsonMember(std::string& out, size_t index, std::string_view key, const JsonValue& value);
 std::string RenderHtml(const JsonValue& report);
 
 }  // namespace tapwatch::collector::report

@@ -2489,33 +2489,40 @@ bool Builder::Run(JsonValue* out, std::string* error) {
   Mark("scan flows");
   Progress(0.9, "analysing");
   JsonValue r = JsonValue::Object();
-  r.Set("meta", Meta());
-  r.Set("hosts", Hosts());
-  r.Set("open_ports", OpenPorts());
-  r.Set("mac_aliases", MacAliases());
+  auto emit = [&](std::string_view key, JsonValue section) {
+    if (opt_.on_section) {
+      opt_.on_section(key, std::move(section));
+    } else {
+      r.Set(key, std::move(section));
+    }
+  };
+  emit("meta", Meta());
+  emit("hosts", Hosts());
+  emit("open_ports", OpenPorts());
+  emit("mac_aliases", MacAliases());
   // Release pass data no later section reads, before the large sections build their trees.
   Release(acc_.mac_ips);
   Release(acc_.open_port_clients);
   Mark("hosts/open_ports/macs");
-  r.Set("icmp_lengths", IcmpLengths());
+  emit("icmp_lengths", IcmpLengths());
   Mark("icmp_lengths (query)");
-  r.Set("ports", Ports());
-  r.Set("trends", Trends());
+  emit("ports", Ports());
+  emit("trends", Trends());
   Mark("ports/trends");
   Progress(0.93, "recon");
-  r.Set("recon", Recon());
+  emit("recon", Recon());
   Mark("recon");
-  r.Set("slow_scans", SlowScans());
+  emit("slow_scans", SlowScans());
   Release(acc_.scan);
   Mark("slow_scans");
-  r.Set("spoofed", Spoofed());
-  r.Set("compromise", Compromise());
+  emit("spoofed", Spoofed());
+  emit("compromise", Compromise());
   acc_.outbound = {};
   Progress(0.97, "gaps");
-  r.Set("gaps", Gaps());
-  r.Set("reserved_destinations", ReservedDestinations());
-  r.Set("bare_ack", BareAck());
-  r.Set("threats", Threats());
+  emit("gaps", Gaps());
+  emit("reserved_destinations", ReservedDestinations());
+  emit("bare_ack", BareAck());
+  emit("threats", Threats());
   Mark("other sections");
   Progress(1.0, "done");
   *out = std::move(r);

@@ -9,6 +9,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "collector/report/json_value.h"
@@ -35,7 +36,11 @@ struct ReportOptions {
   /// interleaved rowid chunks of scan_chunk_ids ids for a whole-store report; 0: one reader
   /// thread stepping one statement (always so for a --from/--to period or an unnamed database).
   int scan_readers = 2;
-  int64_t scan_chunk_ids = 4096;
+  int64_t scan_chunk_ids = 4000;  // a dense chunk fits one batch (4096 rows) of its reader
+  /// When set, each finished top-level member of the report is handed here (key, value), in
+  /// output order, instead of being kept in *report (left an empty object): the caller can write
+  /// one section while the next is computed, and its tree is freed early.
+  std::function<void(std::string_view, JsonValue&&)> on_section;
   /// Called with a fraction in [0, 1] and a stage name while computing (may be empty).
   std::function<void(double, const char*)> progress;
 };

@@ -6,12 +6,19 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 #include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "collector/report/reference_data.h"
@@ -50,6 +57,63 @@ std::vector<std::string> SplitCommas(const std::string& s) {
   }
   return out;
 }
+
+// Renders report members handed over by the builder (ReportOptions::on_section) on its own
+// thread, in order, with the same text as report::RenderJsonTo, and passes each to sink.
+class SectionWriter {
+ public:
+  explicit SectionWriter(std::function<void(std::string_view)> sink) : sink_(std::move(sink)) {}
+  ~SectionWriter() { Finish(); }
+  SectionWriter(const SectionWriter&) = delete;
+  SectionWriter& operator=(const SectionWriter&) = delete;
+
+  void Push(std::string_view key, report::JsonValue&& section) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
+      queue_.emplace_back(std::string(key), std::move(section));
+    }
+    cv_.notify_one();
+  }
+  /// Waits until every pushed member is written; returns how many were.
+  size_t Finish() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      closed_ = true;
+    }
+    cv_.notify_one();
+    if (thread_.joinable()) thread_.join();
+    return written_;
+  }
+
+ private:
+  void Run() {
+    std::string chunk;
+    for (;;) {
+      std::pair<std::string, report::JsonValue> item;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return closed_ || !queue_.empty(); });
+        if (queue_.empty()) return;
+        item = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      report::AppendJsonMember(chunk, written_++, item.first, item.second);
+      item.second = report::JsonValue();
+      sink_(chunk);
+      chunk.clear();
+      chunk.shrink_to_fit();
+    }
+  }
+
+  std::function<void(std::string_view)> sink_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::pair<std::string, report::JsonValue>> queue_;
+  bool closed_ = false;
+  size_t written_ = 0;
+  std::thread thread_;
+};
 
 }  // namespace
 
@@ -181,24 +245,38 @@ int RunReport(int argc, char** argv) {
       std::fflush(stderr);
     };
   }
+  // JSON is written one section at a time (the 10M-row report's JSON is ~160 MB of text) by a
+  // writer thread, while the builder computes the next section; each section's tree is freed
+  // once written. The output file is created with the first section (none on an error).
+  std::ofstream out;
+  auto sink = [&](std::string_view chunk) {
+    if (out_path.empty()) {
+      std::fwrite(chunk.data(), 1, chunk.size(), stdout);
+    } else {
+      if (!out.is_open()) out.open(out_path, std::ios::binary);
+      out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    }
+  };
+  SectionWriter writer(sink);
+  if (format == "json") {
+    opt.on_section = [&](std::string_view key, report::JsonValue&& section) {
+      writer.Push(key, std::move(section));
+    };
+  }
   report::JsonValue doc;
   bool ok = report::BuildReport(db, opt, ref, &doc, &error);
   sqlite3_close(db);
+  const size_t written = writer.Finish();
   if (!ok) {
     if (progress) std::fputs("\n", stderr);
     return Fail(error);
   }
   if (format == "json") {
-    // Streamed one section at a time: the 10M-row report's JSON is ~160 MB of text.
-    std::ofstream out;
-    if (!out_path.empty()) out.open(out_path, std::ios::binary);
-    report::RenderJsonTo(std::move(doc), [&](std::string_view chunk) {
-      if (out_path.empty()) {
-        std::fwrite(chunk.data(), 1, chunk.size(), stdout);
-      } else {
-        out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-      }
-    });
+    if (written == 0) {
+      report::RenderJsonTo(std::move(doc), sink);
+    } else {
+      sink("\n}\n");
+    }
     if (out_path.empty()) {
       std::fflush(stdout);
     } else if (!out) {
