@@ -163,6 +163,9 @@ struct alignas(64) Flow {
   std::array<uint16_t, kFlowLabelSlots> label_pkts{};
   uint16_t label_other = 0;  // packets whose label found no free slot
   decoders::AppState app;    // application-decoder state, owned by the caller's decoders
+  // Firewall-log source: [in, out] interface of the flow's first packet, as ids the caller
+  // interns (0 = none). Captures leave them 0.
+  std::array<uint8_t, 2> iface_id{};
 
   bool in_use() const { return (bits & kBitInUse) != 0; }
   TcpEndpointState TcpState(int side) const {

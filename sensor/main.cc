@@ -308,7 +308,8 @@ int main(int argc, char** argv) {
       }
       if (pcap_out) pcap_out->Write(frame);
       pipeline->OnFrame(decoders::LinkType::kEthernet, frame.ts_ns, frame.wire_len,
-                        frame.bytes.data(), frame.cap_len, frame.label);
+                        frame.bytes.data(), frame.cap_len, frame.label, frame.in_iface,
+                        frame.out_iface);
       // After OnFrame: a stats record it emitted closes the previous interval, which must not
       // count this line yet.
       const LogCounters& c = log->counters();

@@ -51,8 +51,22 @@ uint16_t Pipeline::LabelId(std::string_view label) {
   return id;
 }
 
+uint8_t Pipeline::IfaceId(std::string_view name) {
+  if (name.empty()) return 0;
+  for (size_t i = 1; i < ifaces_.size(); ++i) {
+    if (ifaces_[i] == name) return static_cast<uint8_t>(i);
+  }
+  if (ifaces_.size() > 0xFF) {
+    ++ifaces_unnamed_;
+    return 0;
+  }
+  ifaces_.emplace_back(name);
+  return static_cast<uint8_t>(ifaces_.size() - 1);
+}
+
 void Pipeline::OnFrame(decoders::LinkType link, uint64_t ts_ns, uint32_t wire_len,
-                       const uint8_t* data, uint32_t cap_len, std::string_view label) {
+                       const uint8_t* data, uint32_t cap_len, std::string_view label,
+                       std::string_view in_iface, std::string_view out_iface) {
   // A busy live link never times out: look at the batch's age every few thousand frames.
   if ((++frames_ & 0xFFF) == 0) publisher_.FlushIfDue();
   decoders::DecodedPacket& pkt = pkt_;
@@ -67,7 +81,11 @@ void Pipeline::OnFrame(decoders::LinkType link, uint64_t ts_ns, uint32_t wire_le
   totals_.Count(status, pkt);
   if (!pkt.is_ip()) return;
   const flowtable::UpdateResult r = table_.Update(pkt, *this);
-  if (r.flow == nullptr || !config_.app.enabled) return;
+  if (r.flow == nullptr) return;
+  if (r.created && !(in_iface.empty() && out_iface.empty())) {
+    r.flow->iface_id = {IfaceId(in_iface), IfaceId(out_iface)};
+  }
+  if (!config_.app.enabled) return;
   scratch_.first_bytes = first_bytes_->ForSlot(table_.SlotIndex(*r.flow));
   decoders::UpdateAppState(pkt, r.from_src, config_.app, r.flow->app, scratch_);
   if (r.quoted_flow != nullptr) decoders::NoteIcmpError(pkt, r.quoted_flow->app);
@@ -100,6 +118,8 @@ void Pipeline::Export(const flowtable::Flow& flow, flowtable::EndReason why, boo
   }
   proto::FlowRecord& rec = publisher_.NextFlow();
   BuildFlowRecord(flow, why, interim, config_.sensor_id, labels_, rec);
+  if (flow.iface_id[0] != 0) rec.set_in_iface(ifaces_[flow.iface_id[0]]);
+  if (flow.iface_id[1] != 0) rec.set_out_iface(ifaces_[flow.iface_id[1]]);
   if (config_.app.enabled) {
     FillAppRecord(flow.app, scratch_, rec);
     // The slot is about to be reused: give its pooled details back. Interim records keep them.

@@ -45,9 +45,11 @@ class Pipeline : public flowtable::ExportSink {
   Pipeline(const PipelineConfig& config, Publisher& publisher);
   ~Pipeline() override;
 
-  /// One captured frame. `label` is a log prefix (empty for captures).
+  /// One captured frame. `label` is a log prefix, `in_iface` / `out_iface` the interfaces a
+  /// log line names (all empty for captures); a new flow keeps its first packet's interfaces.
   void OnFrame(decoders::LinkType link, uint64_t ts_ns, uint32_t wire_len, const uint8_t* data,
-               uint32_t cap_len, std::string_view label = {});
+               uint32_t cap_len, std::string_view label = {}, std::string_view in_iface = {},
+               std::string_view out_iface = {});
   /// Time passes on an idle live link (wall clock): expire flows, emit due stats.
   void OnIdle(uint64_t now_ns);
   /// End of input: export every flow (end reason shutdown) and the final stats record.
@@ -88,6 +90,10 @@ class Pipeline : public flowtable::ExportSink {
   uint64_t interval_flows_evicted_base_ = 0;
   const DropSource* drop_source_ = nullptr;
   uint64_t log_packet_ = 0, log_other_ = 0, log_malformed_ = 0;
+  /// Interned interface name (1..255); 0 for none, or once 255 names are taken.
+  uint8_t IfaceId(std::string_view name);
+  std::vector<std::string> ifaces_{std::string()};  // id 0 = none
+  uint64_t ifaces_unnamed_ = 0;                     // interfaces past the 255th: not recorded
   std::vector<std::string> labels_{std::string()};  // id 0 = no label
   std::unordered_map<std::string, uint16_t> label_ids_;
   std::string last_label_;

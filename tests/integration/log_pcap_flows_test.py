@@ -7,6 +7,10 @@ and stats intervals must line up too), and a fixed hash seed. The two record str
 identical field by field, in the same order, except:
   - flow.log_labels: per-prefix packet counts exist only on the log side (a pcap has no log
     prefix). Checked instead: every log-side flow has them, and they sum to the flow's packets.
+  - flow.in_iface / out_iface: the interfaces of the flow's first line, log side only. Checked
+    instead against a regex pass over the netfilter lines: the record's pair is the pair
+    (PHYSIN or IN, PHYSOUT or OUT) of one of the lines between the flow's two addresses, and a
+    flow whose lines all name an interface has one.
   - stats.log_lines_packet / log_lines_other / log_lines_malformed: log line counters, log side
     only. Checked instead: the last stats record's log_lines_packet equals the packet-line count.
   - envelope sensor_start_ns: the wall clock when each sensor process started.
@@ -20,8 +24,10 @@ ipchains) plus kernel-format ICMP error, fragment and IPv6 lines, which always r
 Usage: log_pcap_flows_test.py SENSOR
 """
 
+import ipaddress
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -30,7 +36,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tw_common  # noqa: E402
 
-LOG_ONLY_FLOW_FIELDS = {"log_labels"}
+LOG_ONLY_FLOW_FIELDS = {"log_labels", "in_iface", "out_iface"}
 LOG_ONLY_STATS_FIELDS = {"log_lines_packet", "log_lines_other", "log_lines_malformed"}
 ENVELOPE_DIFFERS = {"sensor_start_ns"}
 
@@ -107,6 +113,50 @@ def load(path):
     return rows
 
 
+def netfilter_ifaces(log):
+    """{frozenset of the two addresses: set of (in, out) interface pairs}, from netfilter lines:
+    in = PHYSIN= if logged else IN=, out = PHYSOUT= else OUT= (before any quoted inner packet)."""
+    pairs = {}
+    with open(log, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            outer = line.split("[SRC=", 1)[0] if " kernel: " in line else ""
+            m_src = re.search(r" SRC=(\S+)", outer)
+            m_dst = re.search(r" DST=(\S+)", outer)
+            if not (m_src and m_dst and re.search(r" IN=", outer)):
+                continue
+
+            def field(key):
+                m = re.search(r" %s=(\S*)" % key, outer)
+                return m.group(1) if m else ""
+            try:
+                key = frozenset(ipaddress.ip_address(x).compressed
+                                for x in (m_src.group(1), m_dst.group(1)))
+            except ValueError:
+                continue
+            pair = (field("PHYSIN") or field("IN"), field("PHYSOUT") or field("OUT"))
+            pairs.setdefault(key, set()).add(pair)
+    return pairs
+
+
+def check_ifaces(name, log, records, fails):
+    pairs = netfilter_ifaces(log)
+    checked = 0
+    for kind, _, p in records:
+        if kind != "flow":
+            continue
+        key = frozenset((p.get("src_addr", ""), p.get("dst_addr", "")))
+        if key not in pairs:
+            continue  # an ipchains line, or one this regex does not read
+        got = (p.get("in_iface", ""), p.get("out_iface", ""))
+        checked += 1
+        fails.check(got in pairs[key], "%s: flow %s -> %s has interfaces %r, its lines %r" %
+                    (name, p.get("src_addr"), p.get("dst_addr"), got, sorted(pairs[key])))
+        if all(a or b for a, b in pairs[key]):
+            fails.check(got != ("", ""), "%s: flow %s -> %s lost its interfaces" %
+                        (name, p.get("src_addr"), p.get("dst_addr")))
+    fails.check(checked > 0, "%s: no flow's interfaces could be checked" % name)
+
+
 def compare(name, log, year, tmp, sensor, fails):
     pcap = os.path.join(tmp, name + ".pcap")
     a = os.path.join(tmp, name + ".log.jsonl")
@@ -120,6 +170,7 @@ def compare(name, log, year, tmp, sensor, fails):
     if not fails.check(rc == 0, "%s: sensor -r exit %d: %s" % (name, rc, err[-500:])):
         return
     ra, rb = load(a), load(b)
+    check_ifaces(name, log, ra, fails)
     lines = awk_packet_lines(log)
     # A line without a log prefix ("kernel: IN=...") counts under no label.
     unlabelled = subprocess.run(["grep", "-c", "kernel: IN=", log], stdout=subprocess.PIPE).stdout
