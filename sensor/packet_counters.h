@@ -5,7 +5,6 @@
 
 #include <array>
 #include <cstdint>
-#include <map>
 
 #include "decoders/anomaly.h"
 #include "decoders/packet.h"
@@ -20,8 +19,31 @@ struct PacketCounters {
   uint64_t malformed = 0;
   uint64_t non_ip = 0;
   std::array<uint64_t, static_cast<size_t>(decoders::Anomaly::kCount)> anomalies{};
-  // Keyed by EtherType; a handful of entries at most, touched only for non-IP frames.
-  std::map<uint16_t, uint64_t> non_ip_ethertypes;
+  // Non-IP frames per EtherType, in order of first appearance: a fixed table, so a new
+  // EtherType costs the per-packet path no allocation. Types past the 64th distinct one are
+  // counted together in non_ip_other_ethertypes (reported as "other").
+  struct EtherTypeCount {
+    uint16_t type = 0;
+    uint64_t count = 0;
+  };
+  static constexpr size_t kEtherTypeSlots = 64;
+  std::array<EtherTypeCount, kEtherTypeSlots> non_ip_ethertypes{};
+  size_t non_ip_ethertype_slots_used = 0;
+  uint64_t non_ip_other_ethertypes = 0;
+
+  void CountEtherType(uint16_t type) {
+    for (size_t i = 0; i < non_ip_ethertype_slots_used; ++i) {
+      if (non_ip_ethertypes[i].type == type) {
+        ++non_ip_ethertypes[i].count;
+        return;
+      }
+    }
+    if (non_ip_ethertype_slots_used < kEtherTypeSlots) {
+      non_ip_ethertypes[non_ip_ethertype_slots_used++] = {type, 1};
+    } else {
+      ++non_ip_other_ethertypes;
+    }
+  }
 
   void Count(decoders::DecodeStatus status, const decoders::DecodedPacket& pkt) {
     ++packets;
@@ -34,9 +56,7 @@ struct PacketCounters {
         ++unsupported;
         if (!pkt.is_ip()) {
           ++non_ip;
-          if (non_ip_ethertypes.size() < 64 || non_ip_ethertypes.count(pkt.ether_type)) {
-            ++non_ip_ethertypes[pkt.ether_type];
-          }
+          CountEtherType(pkt.ether_type);
         }
         break;
       case decoders::DecodeStatus::kMalformed:

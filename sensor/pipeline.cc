@@ -169,10 +169,13 @@ void Pipeline::EmitStats(uint64_t end_ns, bool final) {
     anomalies["app_detail_pool_exhausted_total"] = app_pool_->exhausted();
   }
   auto& ethertypes = *st.mutable_non_ip_ethertypes();
-  for (const auto& [type, count] : interval_.non_ip_ethertypes) {
+  for (size_t i = 0; i < interval_.non_ip_ethertype_slots_used; ++i) {
     char key[8];
-    std::snprintf(key, sizeof(key), "0x%04x", type);
-    ethertypes[key] = count;
+    std::snprintf(key, sizeof(key), "0x%04x", interval_.non_ip_ethertypes[i].type);
+    ethertypes[key] = interval_.non_ip_ethertypes[i].count;
+  }
+  if (interval_.non_ip_other_ethertypes != 0) {
+    ethertypes["other"] = interval_.non_ip_other_ethertypes;
   }
   const auto& ts = table_.stats();
   st.set_flows_created(ts.created - interval_flows_created_base_);

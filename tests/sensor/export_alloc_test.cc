@@ -20,6 +20,7 @@
 
 #include "decoders/decode_frame.h"
 #include "flowtable/flow_table.h"
+#include "sensor/packet_counters.h"
 #include "sensor/publisher.h"
 #include "sensor/record_builder.h"
 
@@ -104,6 +105,36 @@ Keep MakeFlows() {
   }
   table.FlushAll(keep);
   return keep;
+}
+
+// The per-packet counters too: a non-IP frame of a never-seen EtherType takes a slot of a fixed
+// table, and types past the 64th are counted as "other", so every frame still lands somewhere.
+TEST(PacketCountersAlloc, NewEtherTypesAllocateNothingAndOverflowIntoOther) {
+  PacketCounters c;
+  decoders::DecodedPacket pkt;  // ip_version 0: not IP
+  ASSERT_FALSE(pkt.is_ip());
+  t_allocs = 0;
+  t_counting = true;
+  for (uint16_t round = 0; round < 3; ++round) {
+    for (uint16_t type = 0x9000; type < 0x9000 + 70; ++type) {
+      pkt.ether_type = type;
+      c.Count(decoders::DecodeStatus::kUnsupported, pkt);
+    }
+  }
+  t_counting = false;
+  if (kCountingAllocations) {
+    EXPECT_EQ(t_allocs, 0u);
+  }
+  EXPECT_EQ(c.non_ip, 210u);
+  ASSERT_EQ(c.non_ip_ethertype_slots_used, PacketCounters::kEtherTypeSlots);
+  uint64_t listed = 0;
+  for (size_t i = 0; i < c.non_ip_ethertype_slots_used; ++i) {
+    EXPECT_EQ(c.non_ip_ethertypes[i].type, 0x9000 + i);  // order of first appearance
+    EXPECT_EQ(c.non_ip_ethertypes[i].count, 3u);
+    listed += c.non_ip_ethertypes[i].count;
+  }
+  EXPECT_EQ(c.non_ip_other_ethertypes, 6u * 3u);
+  EXPECT_EQ(listed + c.non_ip_other_ethertypes, c.non_ip);
 }
 
 TEST(ExportPath, BuildingIntoTheReusedRecordAllocatesNothing) {
