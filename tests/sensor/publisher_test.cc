@@ -130,27 +130,43 @@ class ZmqSub {
   void* sock_ = nullptr;
 };
 
+/// A publisher bound to `endpoint`, once the one subscriber connecting there is counted.
+std::unique_ptr<Publisher> ConnectedPublisher(const std::string& endpoint, PublisherOptions o) {
+  o.endpoint = endpoint;
+  std::string error;
+  auto p = Publisher::Create(o, error);
+  EXPECT_TRUE(p) << error;
+  if (p && p->WaitForSubscribers(1, 10000) != 1) {
+    ADD_FAILURE() << "no subscriber on " << endpoint;
+    return nullptr;
+  }
+  return p;
+}
+
+/// Records 0..n-1: a stats record (packets = i) at every i % stats_every == stats_every - 1,
+/// else a flow record (flow_id = i + 1).
+void SendMixed(Publisher& p, int n, int stats_every) {
+  for (int i = 0; i < n; ++i) {
+    if (i % stats_every == stats_every - 1) {
+      p.NextStats().set_packets(i);
+      p.SendStats();
+    } else {
+      p.NextFlow().set_flow_id(i + 1);
+      p.SendFlow();
+    }
+  }
+}
+
 TEST(Publisher, ZeroMqFramesTopicsAndContiguousSequence) {
   const std::string endpoint = "ipc://" + TempPath("zmq.sock");
   PublisherOptions o;
-  o.endpoint = endpoint;
   o.sensor_id = "s-zmq";
   o.sensor_start_ns = 42;
-  std::string error;
-  auto p = Publisher::Create(o, error);
-  ASSERT_TRUE(p) << error;
   ZmqSub sub(endpoint, "");
-  ASSERT_EQ(p->WaitForSubscribers(1, 10000), 1);
+  auto p = ConnectedPublisher(endpoint, o);
+  ASSERT_TRUE(p);
   constexpr int kRecords = 5000;
-  for (int i = 0; i < kRecords; ++i) {
-    if (i % 100 == 99) {
-      p->NextStats().set_packets(i);
-      p->SendStats();
-    } else {
-      p->NextFlow().set_flow_id(i + 1);
-      p->SendFlow();
-    }
-  }
+  SendMixed(*p, kRecords, 100);
   EXPECT_EQ(p->sent(), static_cast<uint64_t>(kRecords));
   EXPECT_EQ(p->send_drops(), 0u);
   for (int i = 0; i < kRecords; ++i) {
@@ -175,25 +191,35 @@ TEST(Publisher, ZeroMqFramesTopicsAndContiguousSequence) {
   unlink(endpoint.substr(6).c_str());
 }
 
+// Unbatched, a "stats" subscriber is not counted and a "flow" one is; batched, a "flow"
+// subscriber (which would receive nothing) is not counted and a "batch." prefix is.
 TEST(Publisher, WaitForSubscribersIsBoundedAndCountsFlowSubscribersOnly) {
-  const std::string endpoint = "ipc://" + TempPath("wait.sock");
-  PublisherOptions o;
-  o.endpoint = endpoint;
-  std::string error;
-  auto p = Publisher::Create(o, error);
-  ASSERT_TRUE(p) << error;
-  ZmqSub stats_only(endpoint, "stats");
-  const auto t0 = std::chrono::steady_clock::now();
-  EXPECT_EQ(p->WaitForSubscribers(1, 400), 0);
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::steady_clock::now() - t0)
-                      .count();
-  EXPECT_GE(ms, 350);
-  EXPECT_LT(ms, 3000);
-  ZmqSub flows(endpoint, "flow");
-  EXPECT_EQ(p->WaitForSubscribers(1, 10000), 1);
-  p->Close();
-  unlink(endpoint.substr(6).c_str());
+  struct Mode {
+    int batch;
+    const char* ignored;
+    const char* counted;
+  };
+  for (const Mode& m : {Mode{1, "stats", "flow"}, Mode{64, "flow", "batch."}}) {
+    const std::string endpoint = "ipc://" + TempPath("wait" + std::to_string(m.batch) + ".sock");
+    PublisherOptions o;
+    o.endpoint = endpoint;
+    o.batch_records = m.batch;
+    std::string error;
+    auto p = Publisher::Create(o, error);
+    ASSERT_TRUE(p) << error;
+    ZmqSub ignored(endpoint, m.ignored);
+    const auto t0 = std::chrono::steady_clock::now();
+    EXPECT_EQ(p->WaitForSubscribers(1, 400), 0) << m.batch;
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - t0)
+                        .count();
+    EXPECT_GE(ms, 350);
+    EXPECT_LT(ms, 3000);
+    ZmqSub counted(endpoint, m.counted);
+    EXPECT_EQ(p->WaitForSubscribers(1, 10000), 1) << m.batch;
+    p->Close();
+    unlink(endpoint.substr(6).c_str());
+  }
 }
 
 // Batched: flow records arrive as EnvelopeBatch messages of at most N envelopes, parsed here by
@@ -202,24 +228,13 @@ TEST(Publisher, WaitForSubscribersIsBoundedAndCountsFlowSubscribersOnly) {
 TEST(Publisher, BatchesFlowsInSequenceOrderAndFlushesBeforeStatsAndAtClose) {
   const std::string endpoint = "ipc://" + TempPath("batch.sock");
   PublisherOptions o;
-  o.endpoint = endpoint;
   o.sensor_id = "s-batch";
   o.batch_records = 10;
-  std::string error;
-  auto p = Publisher::Create(o, error);
-  ASSERT_TRUE(p) << error;
   ZmqSub sub(endpoint, "");
-  ASSERT_EQ(p->WaitForSubscribers(1, 10000), 1);
+  auto p = ConnectedPublisher(endpoint, o);
+  ASSERT_TRUE(p);
   constexpr int kRecords = 1000;  // stats at every 97th: partial batches before each
-  for (int i = 0; i < kRecords; ++i) {
-    if (i % 97 == 96) {
-      p->NextStats().set_packets(i);
-      p->SendStats();
-    } else {
-      p->NextFlow().set_flow_id(i + 1);
-      p->SendFlow();
-    }
-  }
+  SendMixed(*p, kRecords, 97);
   p->Close();
   EXPECT_EQ(p->sent(), static_cast<uint64_t>(kRecords));
   EXPECT_EQ(p->send_drops(), 0u);
@@ -259,32 +274,13 @@ TEST(Publisher, BatchesFlowsInSequenceOrderAndFlushesBeforeStatsAndAtClose) {
   unlink(endpoint.substr(6).c_str());
 }
 
-TEST(Publisher, BatchedWaitCountsBatchSubscribersNotSingleRecordOnes) {
-  const std::string endpoint = "ipc://" + TempPath("bwait.sock");
-  PublisherOptions o;
-  o.endpoint = endpoint;
-  o.batch_records = 64;
-  std::string error;
-  auto p = Publisher::Create(o, error);
-  ASSERT_TRUE(p) << error;
-  ZmqSub single(endpoint, "flow");  // would receive nothing from a batching sensor
-  EXPECT_EQ(p->WaitForSubscribers(1, 400), 0);
-  ZmqSub prefix(endpoint, "batch.");
-  EXPECT_EQ(p->WaitForSubscribers(1, 10000), 1);
-  p->Close();
-  unlink(endpoint.substr(6).c_str());
-}
-
 TEST(Publisher, PartialBatchWaitsAtMostTheBatchDelay) {
   const std::string endpoint = "ipc://" + TempPath("bdelay.sock");
   PublisherOptions o;
-  o.endpoint = endpoint;
   o.batch_records = 64;
-  std::string error;
-  auto p = Publisher::Create(o, error);
-  ASSERT_TRUE(p) << error;
   ZmqSub sub(endpoint, "batch.flow");
-  ASSERT_EQ(p->WaitForSubscribers(1, 10000), 1);
+  auto p = ConnectedPublisher(endpoint, o);
+  ASSERT_TRUE(p);
   for (int i = 0; i < 3; ++i) {
     p->NextFlow().set_flow_id(i + 1);
     p->SendFlow();
