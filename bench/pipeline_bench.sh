@@ -5,7 +5,8 @@
 #   - tapwatch-sensor --no-app (what the application decoders cost),
 #   - argus -r and nfpcapd -r (the baselines users know),
 # wall time and CPU time (user + sys; medians of RUNS) and peak RSS of each, and prints the
-# ratios. The machine is shared: CPU-time ratios are the steadier ones. Then the export path alone
+# ratios. The machine is shared: CPU-time ratios are the steadier ones. The app decoders' cost is
+# also measured as adjacent pairs (APP_AB_PAIRS, default 7). Then the export path alone
 # (bench/export_bench.cc) in records per second.
 # Usage: bench/pipeline_bench.sh [BUILD_DIR] [PACKETS] [FLOWS] [APP_SHARE]
 set -euo pipefail
@@ -80,6 +81,23 @@ echo "nfpcapd / sensor wall:             $(ratio "${wall[nfpcapd]}" "${wall[sens
 echo "sensor / argus peak RSS:           $(ratio "${rss[sensor]}" "${rss[argus]}")   (target <= 0.25)"
 echo "sensor / nfpcapd peak RSS:         $(ratio "${rss[sensor]}" "${rss[nfpcapd]}")"
 echo "app decoders cost (sensor / --no-app wall): $(ratio "${wall[sensor]}" "${wall[sensor_no_app]}")x   (target <= 1.15)"
+# The app decoders' cost once more, as adjacent pairs (sensor, then sensor --no-app, both with a
+# subscriber): a pair shares the host's conditions, so the median of per-pair ratios is steadier
+# on a shared machine than a ratio of medians taken minutes apart.
+pairs=${APP_AB_PAIRS:-7}
+ab=()
+for ((i = 0; i < pairs; i++)); do
+  for flag in "" --no-app; do
+    /usr/bin/time -f "%e" -o "$work/time" bash -c "$(declare -f sensor_with_sub); build=$build \
+      sensor=$sensor capture=$capture work=$work sensor_with_sub $flag" >/dev/null 2>&1
+    if [ -z "$flag" ]; then with=$(cat "$work/time"); else without=$(cat "$work/time"); fi
+  done
+  ab+=("$(echo "$with / $without" | bc -l)")
+done
+echo "app decoders cost, median of $pairs adjacent pairs: $(printf '%s\n' "${ab[@]}" | sort -g | \
+  sed -n "$(( (pairs + 1) / 2 ))p" | xargs printf '%.2f')x (range $(printf '%s\n' "${ab[@]}" | \
+  sort -g | sed -n '1p;$p' | xargs printf '%.2f ' | sed 's/ $//;s/ /-/')x; target <= 1.15)"
+
 echo
 echo "export path alone (flows of the same capture; build = BuildFlowRecord, publish = + ZeroMQ"
 echo "to a subscriber thread, legacy = session 1's builder and publisher):"
