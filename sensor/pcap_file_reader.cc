@@ -24,8 +24,8 @@ constexpr uint32_t kMagicNano = 0xa1b23c4d;
 // reader sees the flag at its next record and reports the damage. Faults anywhere else get the
 // previous disposition.
 struct GuardedMapping {
-  std::atomic<uintptr_t> begin{0};
-  std::atomic<uintptr_t> end{0};
+  std::atomic<uintptr_t> begin{UINTPTR_MAX};  // matches no address until a mapping is published
+  std::atomic<uintptr_t> end{0};              // 0: the slot is free
   std::atomic<bool> faulted{false};
 };
 constexpr int kGuardSlots = 16;
