@@ -452,7 +452,8 @@ void FlowTable::Sweep(uint32_t buckets, uint64_t now, ExportSink& sink) {
   }
   // The flows the next sweep will look at have usually been idle long enough to leave the
   // cache: start loading their first lines now, so the misses overlap with this packet's work.
-  for (uint32_t b = 0, bucket = sweep_cursor_; b < buckets; ++b, bucket = (bucket + 1) & bucket_mask_) {
+  for (uint32_t b = 0, bucket = sweep_cursor_; b < buckets;
+       ++b, bucket = (bucket + 1) & bucket_mask_) {
     if (now_s < meta_[bucket].due_s) continue;
     for (uint32_t i = bucket * kWays; i < (bucket + 1) * kWays; ++i) {
       if (Tag(i) != 0) __builtin_prefetch(&flows_[i], 1, 1);

@@ -23,7 +23,9 @@ import sys
 
 def load_schema(pb2_dir):
     here = os.path.dirname(os.path.abspath(__file__))
-    for d in [pb2_dir, here, os.path.join(here, "..", "build", "proto"), "/usr/local/share/tapwatch"]:
+    candidates = [pb2_dir, here, os.path.join(here, "..", "build", "proto"),
+                  "/usr/local/share/tapwatch"]
+    for d in candidates:
         if d and os.path.exists(os.path.join(d, "tapwatch_pb2.py")):
             sys.path.insert(0, d)
             break

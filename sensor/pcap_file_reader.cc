@@ -37,7 +37,8 @@ std::once_flag g_guard_installed;
 void OnSigbus(int sig, siginfo_t* info, void* context) {
   const auto addr = reinterpret_cast<uintptr_t>(info->si_addr);
   for (GuardedMapping& g : g_guarded) {
-    if (addr < g.begin.load(std::memory_order_acquire) || addr >= g.end.load(std::memory_order_acquire)) {
+    if (addr < g.begin.load(std::memory_order_acquire) ||
+        addr >= g.end.load(std::memory_order_acquire)) {
       continue;
     }
     void* page = reinterpret_cast<void*>(addr & ~(g_page_bytes - 1));

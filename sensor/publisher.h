@@ -66,7 +66,8 @@ class Publisher {
   /// now and then, so a quiet link does not hold records back).
   void FlushIfDue();
 
-  /// Sends the pending batch, sends nothing more and waits (bounded) for ZeroMQ to hand over what is queued.
+  /// Sends the pending batch, flushes JSON lines and waits (bounded) for ZeroMQ to hand over
+  /// what is queued.
   void Close();
 
   uint64_t sent() const { return sent_; }

@@ -207,8 +207,9 @@ TEST(PayloadSignature, ManyAnchorBytesAndLongPayloadsEqualReference) {
       }
       const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(payload.data()),
                                            payload.size());
-      const uint32_t want = ReferenceMatch(t, 6, 80, payload, static_cast<uint32_t>(payload.size()));
-      ASSERT_EQ(t.Match(6, 80, bytes, static_cast<uint32_t>(payload.size())), want)
+      const auto wire = static_cast<uint32_t>(payload.size());
+      const uint32_t want = ReferenceMatch(t, 6, 80, payload, wire);
+      ASSERT_EQ(t.Match(6, 80, bytes, wire), want)
           << "payload [" << payload << "] many " << many;
       if (want) ++matched;
     }

@@ -401,7 +401,9 @@ TEST(Ingest, BatchedEnvelopesAreStoredAndABadBatchIsCountedAsLost) {
   IngestRun run({pub.endpoint()}, db, 1);
   ASSERT_TRUE(pub.WaitForSubscriptions());
   std::vector<proto::Envelope> first, third;
-  for (uint64_t seq = 1; seq <= 40; ++seq) first.push_back(FlowEnvelope("s", kStart, seq, SimpleFlow(seq)));
+  for (uint64_t seq = 1; seq <= 40; ++seq) {
+    first.push_back(FlowEnvelope("s", kStart, seq, SimpleFlow(seq)));
+  }
   pub.SendBatch(first);
   pub.Send(FlowEnvelope("s", kStart, 41, SimpleFlow(41)));
   // seqs 42..44 were in this batch, cut short: it does not parse.
@@ -411,7 +413,9 @@ TEST(Ingest, BatchedEnvelopesAreStoredAndABadBatchIsCountedAsLost) {
   }
   const std::string cut = lost.SerializeAsString();
   pub.SendRaw("batch.flow", cut.substr(0, cut.size() - 5));
-  for (uint64_t seq = 45; seq <= 50; ++seq) third.push_back(FlowEnvelope("s", kStart, seq, SimpleFlow(seq)));
+  for (uint64_t seq = 45; seq <= 50; ++seq) {
+    third.push_back(FlowEnvelope("s", kStart, seq, SimpleFlow(seq)));
+  }
   pub.SendBatch(third);
   pub.Send(FinalStats("s", kStart, 51));
   const std::string summary = run.Finish();

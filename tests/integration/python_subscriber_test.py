@@ -34,8 +34,8 @@ def main():
     probe = subprocess.run([SYSTEM_PYTHON, "-c", "import zmq, google.protobuf"],
                            capture_output=True, text=True)
     if probe.returncode != 0:
-        tw_common.skip("%s lacks python3-zmq / python3-protobuf (scripts/setup.sh installs them): %s"
-                       % (SYSTEM_PYTHON, probe.stderr.strip()[-200:]))
+        tw_common.skip("%s lacks python3-zmq / python3-protobuf (scripts/setup.sh installs "
+                       "them): %s" % (SYSTEM_PYTHON, probe.stderr.strip()[-200:]))
     pcap = os.path.join(REPO, "pcaps", "honeynet.pcap")
     with open(os.path.join(REPO, "pcaps", "honeynet.truth.json"), encoding="utf-8") as f:
         truth = json.load(f)
