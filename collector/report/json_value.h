@@ -24,19 +24,27 @@ class JsonValue {
   JsonValue(JsonValue&&) noexcept = default;
   JsonValue& operator=(JsonValue&&) noexcept = default;
   ~JsonValue();
-  JsonValue(bool b) : kind_(Kind::kBool), bool_(b) {}                  // NOLINT
-  JsonValue(int v) : kind_(Kind::kInt), int_(v) {}                     // NOLINT
-  JsonValue(int64_t v) : kind_(Kind::kInt), int_(v) {}                 // NOLINT
+  JsonValue(bool b) : kind_(Kind::kBool), bool_(b) {}                          // NOLINT
+  JsonValue(int v) : kind_(Kind::kInt), int_(v) {}                             // NOLINT
+  JsonValue(int64_t v) : kind_(Kind::kInt), int_(v) {}                         // NOLINT
   JsonValue(uint64_t v) : kind_(Kind::kInt), int_(static_cast<int64_t>(v)) {}  // NOLINT
-  JsonValue(uint32_t v) : kind_(Kind::kInt), int_(v) {}                // NOLINT
-  JsonValue(double v) : kind_(Kind::kDouble), double_(v) {}            // NOLINT
-  JsonValue(const char* s) : kind_(Kind::kString), string_(s) {}       // NOLINT
-  JsonValue(std::string s) : kind_(Kind::kString), string_(std::move(s)) {}  // NOLINT
-  JsonValue(std::string_view s) : kind_(Kind::kString), string_(s) {}  // NOLINT
+  JsonValue(uint32_t v) : kind_(Kind::kInt), int_(v) {}                        // NOLINT
+  JsonValue(double v) : kind_(Kind::kDouble), double_(v) {}                    // NOLINT
+  JsonValue(const char* s) : kind_(Kind::kString), string_(s) {}               // NOLINT
+  JsonValue(std::string s) : kind_(Kind::kString), string_(std::move(s)) {}    // NOLINT
+  JsonValue(std::string_view s) : kind_(Kind::kString), string_(s) {}          // NOLINT
 
   /// An empty array / object.
-  static JsonValue Array() { JsonValue v; v.kind_ = Kind::kArray; return v; }
-  static JsonValue Object() { JsonValue v; v.kind_ = Kind::kObject; return v; }
+  static JsonValue Array() {
+    JsonValue v;
+    v.kind_ = Kind::kArray;
+    return v;
+  }
+  static JsonValue Object() {
+    JsonValue v;
+    v.kind_ = Kind::kObject;
+    return v;
+  }
 
   Kind kind() const { return kind_; }
   bool is_null() const { return kind_ == Kind::kNull; }

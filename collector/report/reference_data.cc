@@ -54,7 +54,9 @@ std::string FormatIpv4(uint32_t a) {
          std::to_string((a >> 8) & 255) + "." + std::to_string(a & 255);
 }
 
-std::string Cidr::ToString() const { return FormatIpv4(network) + "/" + std::to_string(prefix_len); }
+std::string Cidr::ToString() const {
+  return FormatIpv4(network) + "/" + std::to_string(prefix_len);
+}
 
 namespace {
 

@@ -6,10 +6,10 @@
 
 namespace tapwatch::collector::report {
 
-const char* const kSectionKeys[14] = {"hosts",      "open_ports",  "mac_aliases", "icmp_lengths",
-                                      "ports",      "trends",      "recon",       "slow_scans",
-                                      "spoofed",    "compromise",  "gaps",        "reserved_destinations",
-                                      "bare_ack",   "threats"};
+const char* const kSectionKeys[14] = {
+    "hosts",    "open_ports", "mac_aliases", "icmp_lengths", "ports", "trends",
+    "recon",    "slow_scans", "spoofed",     "compromise",   "gaps",  "reserved_destinations",
+    "bare_ack", "threats"};
 
 namespace {
 
@@ -20,18 +20,21 @@ bool IsTable(const JsonValue& v) {
   return v.is_array() && v.size() > 0 && v.items()[0].is_object();
 }
 
-bool IsHeaderKey(const std::string& k) {
-  return k == "title" || k == "question" || k == "answer";
-}
+bool IsHeaderKey(const std::string& k) { return k == "title" || k == "question" || k == "answer"; }
 
 std::string Scalar(const JsonValue& v) {
   switch (v.kind()) {
-    case JsonValue::Kind::kNull: return "-";
-    case JsonValue::Kind::kBool: return v.as_bool() ? "yes" : "no";
-    case JsonValue::Kind::kString: return v.as_string();
+    case JsonValue::Kind::kNull:
+      return "-";
+    case JsonValue::Kind::kBool:
+      return v.as_bool() ? "yes" : "no";
+    case JsonValue::Kind::kString:
+      return v.as_string();
     case JsonValue::Kind::kInt:
-    case JsonValue::Kind::kDouble: return v.Dump();
-    default: break;
+    case JsonValue::Kind::kDouble:
+      return v.Dump();
+    default:
+      break;
   }
   std::string out;
   if (v.is_array()) {
@@ -85,7 +88,8 @@ void TextTable(std::string& out, const JsonValue& table) {
   size_t rows = std::min(table.size(), kMaxRows);
   for (size_t c = 0; c < cols.size(); ++c) {
     width[c] = cols[c].size();
-    for (size_t r = 0; r < rows; ++r) width[c] = std::max(width[c], Cell(table.items()[r], cols[c]).size());
+    for (size_t r = 0; r < rows; ++r)
+      width[c] = std::max(width[c], Cell(table.items()[r], cols[c]).size());
   }
   auto line = [&](auto get) {
     out += "  ";
@@ -98,15 +102,19 @@ void TextTable(std::string& out, const JsonValue& table) {
   };
   line([&](size_t c) { return cols[c]; });
   for (size_t r = 0; r < rows; ++r) line([&](size_t c) { return Cell(table.items()[r], cols[c]); });
-  if (table.size() > rows) out += "  ... " + std::to_string(table.size() - rows) + " more (see --format json)\n";
+  if (table.size() > rows)
+    out += "  ... " + std::to_string(table.size() - rows) + " more (see --format json)\n";
 }
 
 std::string MdEscape(std::string s) {
   std::string out;
   for (char c : s) {
-    if (c == '|') out += "\\|";
-    else if (c == '\n') out += " ";
-    else out.push_back(c);
+    if (c == '|')
+      out += "\\|";
+    else if (c == '\n')
+      out += " ";
+    else
+      out.push_back(c);
   }
   return out;
 }
@@ -124,7 +132,8 @@ void MdTable(std::string& out, const JsonValue& table) {
     for (const auto& c : cols) out += " " + MdEscape(Cell(table.items()[r], c)) + " |";
     out += "\n";
   }
-  if (table.size() > rows) out += "\n_" + std::to_string(table.size() - rows) + " more rows in the JSON output._\n";
+  if (table.size() > rows)
+    out += "\n_" + std::to_string(table.size() - rows) + " more rows in the JSON output._\n";
   out += "\n";
 }
 
@@ -132,11 +141,20 @@ std::string HtmlEscape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out.push_back(c);
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;
@@ -154,7 +172,9 @@ void HtmlTable(std::string& out, const JsonValue& table) {
     out += "</tr>\n";
   }
   out += "</table>\n";
-  if (table.size() > rows) out += "<p class=more>" + std::to_string(table.size() - rows) + " more rows in the JSON output.</p>\n";
+  if (table.size() > rows)
+    out += "<p class=more>" + std::to_string(table.size() - rows) +
+           " more rows in the JSON output.</p>\n";
 }
 
 std::string Fmt(double v) {
@@ -164,15 +184,16 @@ std::string Fmt(double v) {
 }
 
 // Horizontal bar chart: labels and values.
-std::string SvgBars(const std::string& title, const std::vector<std::pair<std::string, double>>& bars) {
+std::string SvgBars(const std::string& title,
+                    const std::vector<std::pair<std::string, double>>& bars) {
   if (bars.empty()) return "";
   const double w = 640, label_w = 140, bar_h = 16, gap = 4;
   double h = 30 + bars.size() * (bar_h + gap);
   double mx = 0;
   for (auto& b : bars) mx = std::max(mx, b.second);
   if (mx <= 0) mx = 1;
-  std::string s = "<svg xmlns='http://www.w3.org/2000/svg' width='" + Fmt(w) + "' height='" + Fmt(h) +
-                  "' role='img'><title>" + HtmlEscape(title) + "</title>";
+  std::string s = "<svg xmlns='http://www.w3.org/2000/svg' width='" + Fmt(w) + "' height='" +
+                  Fmt(h) + "' role='img'><title>" + HtmlEscape(title) + "</title>";
   s += "<text x='4' y='16' class='t'>" + HtmlEscape(title) + "</text>";
   for (size_t i = 0; i < bars.size(); ++i) {
     double y = 26 + i * (bar_h + gap);
@@ -188,11 +209,12 @@ std::string SvgBars(const std::string& title, const std::vector<std::pair<std::s
 }
 
 // Line chart: one polyline per series over a shared x axis.
-std::string SvgLines(const std::string& title, const std::vector<std::pair<std::string, std::vector<double>>>& series,
+std::string SvgLines(const std::string& title,
+                     const std::vector<std::pair<std::string, std::vector<double>>>& series,
                      const std::string& first_label, const std::string& last_label) {
   if (series.empty()) return "";
-  static const char* kColors[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
-                                  "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#000"};
+  static const char* kColors[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b",
+                                  "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#000"};
   const double w = 720, h = 260, left = 60, right = 150, top = 26, bottom = 30;
   double mx = 0;
   size_t n = 0;
@@ -201,17 +223,18 @@ std::string SvgLines(const std::string& title, const std::vector<std::pair<std::
     for (double y : ys) mx = std::max(mx, y);
   }
   if (mx <= 0) mx = 1;
-  std::string s = "<svg xmlns='http://www.w3.org/2000/svg' width='" + Fmt(w) + "' height='" + Fmt(h) +
-                  "' role='img'><title>" + HtmlEscape(title) + "</title>";
+  std::string s = "<svg xmlns='http://www.w3.org/2000/svg' width='" + Fmt(w) + "' height='" +
+                  Fmt(h) + "' role='img'><title>" + HtmlEscape(title) + "</title>";
   s += "<text x='4' y='16' class='t'>" + HtmlEscape(title) + "</text>";
-  s += "<line x1='" + Fmt(left) + "' y1='" + Fmt(h - bottom) + "' x2='" + Fmt(w - right) + "' y2='" +
+  s += "<line x1='" + Fmt(left) + "' y1='" + Fmt(h - bottom) + "' x2='" + Fmt(w - right) +
+       "' y2='" + Fmt(h - bottom) + "' class='axis'/>";
+  s += "<line x1='" + Fmt(left) + "' y1='" + Fmt(top) + "' x2='" + Fmt(left) + "' y2='" +
        Fmt(h - bottom) + "' class='axis'/>";
-  s += "<line x1='" + Fmt(left) + "' y1='" + Fmt(top) + "' x2='" + Fmt(left) + "' y2='" + Fmt(h - bottom) +
-       "' class='axis'/>";
   s += "<text x='" + Fmt(left - 4) + "' y='" + Fmt(top + 10) + "' text-anchor='end'>" +
        std::to_string(static_cast<long long>(mx)) + "</text>";
   s += "<text x='" + Fmt(left) + "' y='" + Fmt(h - 10) + "'>" + HtmlEscape(first_label) + "</text>";
-  s += "<text x='" + Fmt(w - right) + "' y='" + Fmt(h - 10) + "' text-anchor='end'>" + HtmlEscape(last_label) + "</text>";
+  s += "<text x='" + Fmt(w - right) + "' y='" + Fmt(h - 10) + "' text-anchor='end'>" +
+       HtmlEscape(last_label) + "</text>";
   for (size_t i = 0; i < series.size(); ++i) {
     const auto& ys = series[i].second;
     std::string pts;
@@ -221,9 +244,10 @@ std::string SvgLines(const std::string& title, const std::vector<std::pair<std::
       pts += Fmt(x) + "," + Fmt(y) + " ";
     }
     const char* color = kColors[i % 11];
-    s += "<polyline fill='none' stroke='" + std::string(color) + "' stroke-width='1.5' points='" + pts + "'/>";
-    s += "<text x='" + Fmt(w - right + 6) + "' y='" + Fmt(top + 12 + 14 * i) + "' fill='" + color + "'>" +
-         HtmlEscape(series[i].first) + "</text>";
+    s += "<polyline fill='none' stroke='" + std::string(color) + "' stroke-width='1.5' points='" +
+         pts + "'/>";
+    s += "<text x='" + Fmt(w - right + 6) + "' y='" + Fmt(top + 12 + 14 * i) + "' fill='" + color +
+         "'>" + HtmlEscape(series[i].first) + "</text>";
   }
   return s + "</svg>\n";
 }
@@ -246,7 +270,8 @@ std::string Charts(const std::string& key, const JsonValue& sec) {
       first = st->items().front().as_string().substr(0, 16);
       last = st->items().back().as_string().substr(0, 16);
     }
-    out += SvgLines("Packets per " + (sec.Find("bucket") ? sec.Find("bucket")->as_string() : "bucket") +
+    out += SvgLines("Packets per " +
+                        (sec.Find("bucket") ? sec.Find("bucket")->as_string() : "bucket") +
                         " and category",
                     series, first, last);
   } else if (key == "ports") {
@@ -256,7 +281,8 @@ std::string Charts(const std::string& key, const JsonValue& sec) {
         for (const auto& r : rows->items()) {
           if (bars.size() >= 20) break;
           std::string label = Scalar(*r.Find("port"));
-          if (const JsonValue* svc = r.Find("service"); svc && !svc->as_string().empty()) label += " " + svc->as_string();
+          if (const JsonValue* svc = r.Find("service"); svc && !svc->as_string().empty())
+            label += " " + svc->as_string();
           bars.push_back({label, r.Find("packets")->as_double()});
         }
       }
@@ -298,7 +324,8 @@ void RenderJsonTo(JsonValue&& report, const std::function<void(std::string_view)
   sink("\n}\n");
 }
 
-void AppendJsonMember(std::string& out, size_t index, std::string_view key, const JsonValue& value) {
+void AppendJsonMember(std::string& out, size_t index, std::string_view key,
+                      const JsonValue& value) {
   out.push_back(index == 0 ? '{' : ',');
   out += "\n  ";
   AppendJsonString(out, key);
@@ -339,14 +366,16 @@ std::string RenderMarkdown(const JsonValue& report) {
   std::string out = "# tapwatch report\n\n";
   if (const JsonValue* meta = report.Find("meta")) {
     out += "| | |\n| --- | --- |\n";
-    for (const auto& [k, v] : meta->members()) out += "| " + k + " | " + MdEscape(Scalar(v)) + " |\n";
+    for (const auto& [k, v] : meta->members())
+      out += "| " + k + " | " + MdEscape(Scalar(v)) + " |\n";
     out += "\n";
   }
   int n = 0;
   for (const char* key : kSectionKeys) {
     const JsonValue* sec = report.Find(key);
     if (!sec) continue;
-    out += "## " + std::to_string(++n) + ". " + Scalar(*sec->Find("title")) + " (`" + key + "`)\n\n";
+    out +=
+        "## " + std::to_string(++n) + ". " + Scalar(*sec->Find("title")) + " (`" + key + "`)\n\n";
     out += "**Q:** " + MdEscape(Scalar(*sec->Find("question"))) + "  \n**A:** " +
            MdEscape(Scalar(*sec->Find("answer"))) + "\n\n";
     for (const auto& [k, v] : sec->members()) {
@@ -367,13 +396,15 @@ std::string RenderMarkdown(const JsonValue& report) {
 
 std::string RenderHtml(const JsonValue& report) {
   std::string out =
-      "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>tapwatch report</title>\n"
+      "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>tapwatch "
+      "report</title>\n"
       "<style>body{font-family:sans-serif;margin:2em;max-width:1200px;color:#222}"
       "table{border-collapse:collapse;margin:.5em 0;font-size:12px}td,th{border:1px solid #ccc;"
       "padding:2px 6px;text-align:left;vertical-align:top}th{background:#eee}"
       "h2{border-bottom:2px solid #444;margin-top:2em}.q{color:#555}.a{font-weight:bold}"
       "svg{display:block;margin:.5em 0;font-size:11px;font-family:sans-serif}.bar{fill:#4682b4}"
-      ".axis{stroke:#333}.t{font-weight:bold;font-size:13px}.more{color:#777}</style></head><body>\n"
+      ".axis{stroke:#333}.t{font-weight:bold;font-size:13px}.more{color:#777}</style></"
+      "head><body>\n"
       "<h1>tapwatch report</h1>\n";
   if (const JsonValue* meta = report.Find("meta")) {
     out += "<table>";
@@ -383,7 +414,8 @@ std::string RenderHtml(const JsonValue& report) {
     out += "</table>\n<ol>";
     for (const char* key : kSectionKeys) {
       if (const JsonValue* sec = report.Find(key)) {
-        out += "<li><a href='#" + std::string(key) + "'>" + HtmlEscape(Scalar(*sec->Find("title"))) + "</a></li>";
+        out += "<li><a href='#" + std::string(key) + "'>" +
+               HtmlEscape(Scalar(*sec->Find("title"))) + "</a></li>";
       }
     }
     out += "</ol>\n";

@@ -6,8 +6,8 @@
 #include <array>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <deque>
@@ -20,7 +20,6 @@
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
-
 
 namespace tapwatch::collector::report {
 
@@ -263,7 +262,8 @@ void ForEachRowChunked(const std::vector<sqlite3*>& conns, const std::string& ch
       Reader& me = readers[k];
       sqlite3* db = conns[k];
       sqlite3_stmt* st = nullptr;
-      const bool prepared = sqlite3_prepare_v2(db, chunk_sql.c_str(), -1, &st, nullptr) == SQLITE_OK;
+      const bool prepared =
+          sqlite3_prepare_v2(db, chunk_sql.c_str(), -1, &st, nullptr) == SQLITE_OK;
       // One snapshot for all of this reader's chunks.
       sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
       for (int64_t c = static_cast<int64_t>(k); c <= last_chunk; c += static_cast<int64_t>(n)) {
@@ -272,7 +272,7 @@ void ForEachRowChunked(const std::vector<sqlite3*>& conns, const std::string& ch
           sqlite3_bind_int64(st, 1, first_id + c * chunk_ids);
           sqlite3_bind_int64(st, 2, c == last_chunk ? INT64_MAX : first_id + (c + 1) * chunk_ids);
         }
-        for (bool more = prepared; ;) {
+        for (bool more = prepared;;) {
           RowBatch* b;
           {
             std::unique_lock<std::mutex> lock(mu);
@@ -323,10 +323,14 @@ bool IsMulticast(uint32_t a) { return (a >> 28) == 0xE; }
 
 std::string ProtoName(int p) {
   switch (p) {
-    case 1: return "icmp";
-    case 6: return "tcp";
-    case 17: return "udp";
-    default: return "ip" + std::to_string(p);
+    case 1:
+      return "icmp";
+    case 6:
+      return "tcp";
+    case 17:
+      return "udp";
+    default:
+      return "ip" + std::to_string(p);
   }
 }
 
@@ -385,19 +389,32 @@ std::string Direction(const std::vector<double>& y, double* slope_out, double* c
 
 std::string SmbCommandName(int code) {
   switch (code) {
-    case 0x04: return "Close";
-    case 0x25: return "Trans";
-    case 0x2b: return "Echo";
-    case 0x2d: return "Open AndX";
-    case 0x2e: return "Read AndX";
-    case 0x2f: return "Write AndX";
-    case 0x32: return "Trans2";
-    case 0x71: return "Tree Disconnect";
-    case 0x72: return "Negotiate";
-    case 0x73: return "Session Setup AndX";
-    case 0x74: return "Logoff AndX";
-    case 0x75: return "Tree Connect AndX";
-    case 0xa2: return "NT Create AndX";
+    case 0x04:
+      return "Close";
+    case 0x25:
+      return "Trans";
+    case 0x2b:
+      return "Echo";
+    case 0x2d:
+      return "Open AndX";
+    case 0x2e:
+      return "Read AndX";
+    case 0x2f:
+      return "Write AndX";
+    case 0x32:
+      return "Trans2";
+    case 0x71:
+      return "Tree Disconnect";
+    case 0x72:
+      return "Negotiate";
+    case 0x73:
+      return "Session Setup AndX";
+    case 0x74:
+      return "Logoff AndX";
+    case 0x75:
+      return "Tree Connect AndX";
+    case 0xa2:
+      return "NT Create AndX";
     default: {
       char buf[16];
       std::snprintf(buf, sizeof buf, "0x%02x", code);
@@ -547,23 +564,36 @@ void ParseIcmpJson(std::string_view s, IcmpJson* out) {
   auto v = JsonValue::Parse(s);
   if (!v || !v->is_object()) return;
   if (const JsonValue* t = v->Find("ttl1_probes")) {
-    out->ttl1_probes = t->is_string() ? std::strtoll(t->as_string().c_str(), nullptr, 10) : t->as_int();
+    out->ttl1_probes =
+        t->is_string() ? std::strtoll(t->as_string().c_str(), nullptr, 10) : t->as_int();
   }
-  if (const JsonValue* f = v->Find("fingerprint"); f && f->is_string()) out->fingerprint = f->as_string();
+  if (const JsonValue* f = v->Find("fingerprint"); f && f->is_string())
+    out->fingerprint = f->as_string();
   if (const JsonValue* h = v->Find("ip_length_histogram"); h && h->is_object()) {
     for (const auto& [k, n] : h->members()) {
-      int64_t packets = n.is_string() ? std::strtoll(n.as_string().c_str(), nullptr, 10) : n.as_int();
+      int64_t packets =
+          n.is_string() ? std::strtoll(n.as_string().c_str(), nullptr, 10) : n.as_int();
       out->lengths.emplace_back(std::strtoll(k.c_str(), nullptr, 10), packets);
     }
   }
 }
 
-const char* const kCategories[] = {"inbound_tcp",  "inbound_udp",    "inbound_icmp", "inbound_other",
-                                   "outbound_tcp", "outbound_udp",   "outbound_other",
-                                   "broadcast",    "dns",            "internal",     "transit"};
+const char* const kCategories[] = {"inbound_tcp",    "inbound_udp",  "inbound_icmp",
+                                   "inbound_other",  "outbound_tcp", "outbound_udp",
+                                   "outbound_other", "broadcast",    "dns",
+                                   "internal",       "transit"};
 constexpr int kNumCategories = 11;
 enum Category {
-  kInTcp, kInUdp, kInIcmp, kInOther, kOutTcp, kOutUdp, kOutOther, kBroadcast, kDns, kInternal,
+  kInTcp,
+  kInUdp,
+  kInIcmp,
+  kInOther,
+  kOutTcp,
+  kOutUdp,
+  kOutOther,
+  kBroadcast,
+  kDns,
+  kInternal,
   kTransit
 };
 
@@ -571,10 +601,10 @@ enum Category {
 struct ScanEv {
   uint32_t src;
   uint32_t dst;
-  uint32_t t_s;     // seconds since period start
-  uint16_t port;    // 0 for ICMP
+  uint32_t t_s;   // seconds since period start
+  uint16_t port;  // 0 for ICMP
   uint8_t proto;
-  uint8_t bits;     // kEv*
+  uint8_t bits;  // kEv*
 };
 constexpr uint8_t kEvSuccess = 1, kEvEcho = 2, kEvNmap28 = 4, kEvOddFlags = 8, kEvWelchia = 16;
 
@@ -585,8 +615,8 @@ struct HostAgg {
 struct OpenPortAgg {
   int64_t flows = 0;
   int64_t first_ns = 0;
-  uint32_t id = 0;       // index for the (id, client) pairs counted after the pass
-  int64_t clients = 0;   // distinct clients, filled after the pass
+  uint32_t id = 0;      // index for the (id, client) pairs counted after the pass
+  int64_t clients = 0;  // distinct clients, filled after the pass
 };
 
 struct MacAgg {
@@ -680,7 +710,7 @@ struct StringHash {
 struct Accumulators {
   int64_t rows = 0, flows = 0, interim_rows = 0, ipv6_rows = 0, packets = 0;
   int64_t min_start = INT64_MAX, max_end = 0;
-  std::vector<HostAgg> hosts;                      // by home slot (see Builder::HostSlot)
+  std::vector<HostAgg> hosts;  // by home slot (see Builder::HostSlot)
   std::vector<uint8_t> host_seen;
   std::unordered_map<uint32_t, HostAgg> hosts_big;  // homes larger than 2^20 addresses
   std::vector<uint64_t> mac_ips;                    // mac id << 33 | home bit << 32 | address
@@ -698,7 +728,8 @@ struct Accumulators {
   int64_t multicast_ttl1_flows = 0;
   std::map<uint32_t, SpoofAgg> spoofed;
   std::map<uint32_t, BackscatterAgg> backscatter;
-  std::unordered_map<std::tuple<uint32_t, uint32_t, int, uint32_t>, OutboundAgg, TupleHash> outbound;
+  std::unordered_map<std::tuple<uint32_t, uint32_t, int, uint32_t>, OutboundAgg, TupleHash>
+      outbound;
   std::map<std::string, ReservedAgg> reserved;
   std::vector<uint64_t> reserved_week_hosts;  // week_day<<32 | host
   std::map<uint32_t, BareAckAgg> bare_ack;    // by /16
@@ -780,7 +811,8 @@ class Builder {
   }
   uint32_t SlotAddress(size_t slot) const {
     for (size_t i = home_.size(); i-- > 0;) {
-      if (slot >= slot_base_[i]) return home_[i].network + static_cast<uint32_t>(slot - slot_base_[i]);
+      if (slot >= slot_base_[i])
+        return home_[i].network + static_cast<uint32_t>(slot - slot_base_[i]);
     }
     return 0;
   }
@@ -847,8 +879,10 @@ class Builder {
   // answered as a responder (flows_dst index). Asked only for the few bare-ACK targets.
   bool Dark(uint32_t a) {
     if (!dark_src_) {
-      dark_src_ = std::make_unique<Stmt>(db_, "SELECT 1 FROM flows WHERE src_addr = ?1 AND src_pkts > 0 LIMIT 1");
-      dark_dst_ = std::make_unique<Stmt>(db_, "SELECT 1 FROM flows WHERE dst_addr = ?1 AND dst_pkts > 0 LIMIT 1");
+      dark_src_ = std::make_unique<Stmt>(
+          db_, "SELECT 1 FROM flows WHERE src_addr = ?1 AND src_pkts > 0 LIMIT 1");
+      dark_dst_ = std::make_unique<Stmt>(
+          db_, "SELECT 1 FROM flows WHERE dst_addr = ?1 AND dst_pkts > 0 LIMIT 1");
     }
     const std::string addr = FormatIpv4(a);
     for (Stmt* st : {dark_src_.get(), dark_dst_.get()}) {
@@ -908,10 +942,13 @@ bool Builder::LoadPeriod(std::string* error) {
     }
   }
   // min/max over the flows_start index: no scan.
-  Stmt st(db_, "SELECT min(start_ns), max(start_ns), (SELECT max(id) FROM flows) FROM flows "
-               "WHERE 1" + TimeClause());
+  Stmt st(db_,
+          "SELECT min(start_ns), max(start_ns), (SELECT max(id) FROM flows) FROM flows "
+          "WHERE 1" +
+              TimeClause());
   if (!st.ok() || !st.Step() || st.Null(0)) {
-    *error = "no flows in the store" + std::string(opt_.from_ns || opt_.to_ns ? " for the period" : "");
+    *error =
+        "no flows in the store" + std::string(opt_.from_ns || opt_.to_ns ? " for the period" : "");
     return false;
   }
   period_.first_ns = st.Int(0);
@@ -935,8 +972,10 @@ void Builder::InferHome() {
   // the /24 that appears in most flows; widen to its /16 when several sibling /24s are busy.
   std::unordered_map<uint32_t, int64_t> by24;
   int64_t step = std::max<int64_t>(1, max_id_ / 100);
-  Stmt st(db_, "SELECT src_v4, dst_v4, start_ns FROM flows WHERE id >= ? AND id < ? AND "
-               "src_v4 IS NOT NULL" + TimeClause());
+  Stmt st(db_,
+          "SELECT src_v4, dst_v4, start_ns FROM flows WHERE id >= ? AND id < ? AND "
+          "src_v4 IS NOT NULL" +
+              TimeClause());
   int64_t sampled = 0;
   for (int64_t lo = 0; lo <= max_id_; lo += step) {
     sqlite3_reset(st.get());
@@ -1011,13 +1050,15 @@ bool Builder::ScanFlows(std::string* error) {
     if (first.ok() && first.Step() && !first.Null(0)) first_id = first.Int(0);
     for (int k = 0; k < opt_.scan_readers; ++k) {
       sqlite3* c = nullptr;
-      if (sqlite3_open_v2(path, &c, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+      if (sqlite3_open_v2(path, &c, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) !=
+          SQLITE_OK) {
         sqlite3_close(c);
         break;
       }
       sqlite3_busy_timeout(c, 5000);
       // As the main connection (report_command.cc): no memory map, a bounded page cache.
-      sqlite3_exec(c, "PRAGMA mmap_size = 0; PRAGMA cache_size = -16384", nullptr, nullptr, nullptr);
+      sqlite3_exec(c, "PRAGMA mmap_size = 0; PRAGMA cache_size = -16384", nullptr, nullptr,
+                   nullptr);
       readers.push_back(c);
     }
     if (static_cast<int>(readers.size()) < opt_.scan_readers) {
@@ -1029,7 +1070,8 @@ bool Builder::ScanFlows(std::string* error) {
   auto row = [&](const RowView& st) {
     ++acc_.rows;
     if ((acc_.rows & 0xFFFF) == 0 && max_id_ > 0) {
-      Progress(0.05 + 0.85 * std::min(1.0, static_cast<double>(st.Int(0)) / max_id_), "scanning flows");
+      Progress(0.05 + 0.85 * std::min(1.0, static_cast<double>(st.Int(0)) / max_id_),
+               "scanning flows");
     }
     const int64_t start = st.Int(6), end = std::max(st.Int(7), st.Int(6));
     const int64_t spk = st.Int(8), dpk = st.Int(9);
@@ -1072,7 +1114,8 @@ bool Builder::ScanFlows(std::string* error) {
       return;
     }
     const uint32_t src = static_cast<uint32_t>(st.Int(1)), dst = static_cast<uint32_t>(st.Int(2));
-    const uint32_t sport = static_cast<uint32_t>(st.Int(3)), dport = static_cast<uint32_t>(st.Int(4));
+    const uint32_t sport = static_cast<uint32_t>(st.Int(3)),
+                   dport = static_cast<uint32_t>(st.Int(4));
     const int proto = static_cast<int>(st.Int(5));
     const int64_t sbytes = st.Int(10), dbytes = st.Int(11);
     const int64_t spay = st.Int(12), dpay = st.Int(13);
@@ -1088,7 +1131,6 @@ bool Builder::ScanFlows(std::string* error) {
     const int64_t pk = spk + dpk;
     const int flows_inc = first_record ? 1 : 0;
 
-
     // --- category (hosts, trends) -------------------------------------------------------
     // A flow whose initiator sent nothing (the sensor inferred the initiator from a lone
     // SYN-ACK) is traffic *to* the initiator: count it as inbound to it.
@@ -1103,8 +1145,10 @@ bool Builder::ScanFlows(std::string* error) {
       host = a;
     } else if (a_home && !b_home) {
       host = a;
-      if (dport == 53 && !reversed) cat = kDns;
-      else cat = proto == 6 ? kOutTcp : proto == 17 ? kOutUdp : kOutOther;
+      if (dport == 53 && !reversed)
+        cat = kDns;
+      else
+        cat = proto == 6 ? kOutTcp : proto == 17 ? kOutUdp : kOutOther;
     } else if (!a_home && b_home) {
       host = b;
       cat = proto == 6 ? kInTcp : proto == 17 ? kInUdp : proto == 1 ? kInIcmp : kInOther;
@@ -1181,7 +1225,8 @@ bool Builder::ScanFlows(std::string* error) {
       m.flows += flows_inc;
       const bool ip_home = side == 0 ? src_home : dst_home;
       if (ip_home && !(dst_bcast && side == 1)) {
-        if (ip != m.last_home_ip) PushKey(acc_.mac_ips, uint64_t{m.id} << 33 | uint64_t{1} << 32 | ip);
+        if (ip != m.last_home_ip)
+          PushKey(acc_.mac_ips, uint64_t{m.id} << 33 | uint64_t{1} << 32 | ip);
         m.last_home_ip = ip;
       } else if (!ip_home && m.external_sample.size() < kMacExternalSample &&
                  std::find(m.external_sample.begin(), m.external_sample.end(), ip) ==
@@ -1195,8 +1240,10 @@ bool Builder::ScanFlows(std::string* error) {
     if (!src_home && dst_home && (proto == 6 || proto == 17) && !reversed) {
       uint64_t pbit = proto == 6 ? 0 : 1;
       uint64_t bucket = period_.Bucket(start);
-      PushKey(acc_.port_src_keys, pbit << 63 | uint64_t{dport} << 47 | uint64_t{src} << 15 | bucket);
-      PushKey(acc_.port_dst_keys, pbit << 63 | uint64_t{dport} << 47 | uint64_t{dst} << 15 | bucket);
+      PushKey(acc_.port_src_keys,
+              pbit << 63 | uint64_t{dport} << 47 | uint64_t{src} << 15 | bucket);
+      PushKey(acc_.port_dst_keys,
+              pbit << 63 | uint64_t{dport} << 47 | uint64_t{dst} << 15 | bucket);
       auto& c = acc_.port_counts[{proto, dport}];
       c.flows += flows_inc;
       c.packets += spk;
@@ -1259,16 +1306,21 @@ bool Builder::ScanFlows(std::string* error) {
       if (proto == 1 && icmp_type == 8) ev.bits |= kEvEcho;
       if (n28 > 0) ev.bits |= kEvNmap28;
       std::string_view fp = has_icmp ? std::string_view(icmp_.fingerprint) : std::string_view();
-      if (fp.find("welchia") != std::string_view::npos || fp.find("nachi") != std::string_view::npos) {
+      if (fp.find("welchia") != std::string_view::npos ||
+          fp.find("nachi") != std::string_view::npos) {
         ev.bits |= kEvWelchia;
       }
       std::string combo;
       if (proto == 6) {
         int f = has_sinit ? sinit : sflags;
-        if ((f & 0x3F) == 0x01) combo = "FIN";
-        else if ((f & 0x29) == 0x29 && !(f & 0x02)) combo = "XMAS";
-        else if ((f & 0x3F) == 0 && has_sinit) combo = "NULL";
-        else if ((f & 0x03) == 0x03) combo = "SYN|FIN";
+        if ((f & 0x3F) == 0x01)
+          combo = "FIN";
+        else if ((f & 0x29) == 0x29 && !(f & 0x02))
+          combo = "XMAS";
+        else if ((f & 0x3F) == 0 && has_sinit)
+          combo = "NULL";
+        else if ((f & 0x03) == 0x03)
+          combo = "SYN|FIN";
       }
       if (!combo.empty()) ev.bits |= kEvOddFlags;
       acc_.scan.push_back(ev);
@@ -1293,18 +1345,25 @@ bool Builder::ScanFlows(std::string* error) {
         tr.packets += ttl1 > 0 ? ttl1 : spk;
         if (tr.dsts.size() < 100) tr.dsts.insert(dst);
         tr.first_ns = std::min(tr.first_ns, start);
-        if (proto == 1) tr.tool = "ICMP echo with TTL 1 (Windows tracert or traceroute -I)";
-        else if (proto == 17 && dport >= 33434 && dport <= 33534) tr.tool = "UDP traceroute (Unix)";
-        else if (tr.tool.empty()) tr.tool = "TTL-limited " + ProtoName(proto) + " probe (tcptraceroute or similar)";
+        if (proto == 1)
+          tr.tool = "ICMP echo with TTL 1 (Windows tracert or traceroute -I)";
+        else if (proto == 17 && dport >= 33434 && dport <= 33534)
+          tr.tool = "UDP traceroute (Unix)";
+        else if (tr.tool.empty())
+          tr.tool = "TTL-limited " + ProtoName(proto) + " probe (tcptraceroute or similar)";
       }
     }
 
     // --- compromise: outbound from home -------------------------------------------------
     if (src_home && !dst_home && spk > 0 && !dst_bcast) {
       bool initiated = true;
-      if (proto == 6) initiated = (sflags & 0x02) && !((has_sinit ? sinit : sflags) & 0x10 && (has_sinit ? (sinit & 0x12) == 0x12 : false));
-      else if (proto == 17) initiated = !(sport < 1024 && dport >= 1024);
-      else if (proto == 1) initiated = icmp_type == 8;
+      if (proto == 6)
+        initiated = (sflags & 0x02) && !((has_sinit ? sinit : sflags) & 0x10 &&
+                                         (has_sinit ? (sinit & 0x12) == 0x12 : false));
+      else if (proto == 17)
+        initiated = !(sport < 1024 && dport >= 1024);
+      else if (proto == 1)
+        initiated = icmp_type == 8;
       const ReservedRange* rr = ref_.FindReserved(dst, start);
       if (initiated && !rr && !Allowed(proto, proto == 6 || proto == 17 ? dport : 0)) {
         auto& o = acc_.outbound[{src, dst, proto, proto == 6 || proto == 17 ? dport : 0}];
@@ -1336,7 +1395,8 @@ bool Builder::ScanFlows(std::string* error) {
           if (dpk > 0) ra.answered_flows += flows_inc;
           ra.payload_bytes_sent += spay;
           ra.payload_bytes_received += dpay;
-          ra.services[ProtoName(proto) + "/" + std::to_string(proto == 6 || proto == 17 ? dport : 0)] += flows_inc;
+          ra.services[ProtoName(proto) + "/" +
+                      std::to_string(proto == 6 || proto == 17 ? dport : 0)] += flows_inc;
           ra.first_ns = std::min(ra.first_ns, start);
           ra.last_ns = std::max(ra.last_ns, end);
           int64_t day = start >= 0 ? start / kDayNs : (start - kDayNs + 1) / kDayNs;
@@ -1356,7 +1416,8 @@ bool Builder::ScanFlows(std::string* error) {
           }
           if (!st.Null(25)) {
             if (auto nb = JsonValue::Parse(st.Text(25))) {
-              if (const JsonValue* q = nb->Find("nbns_nbstat_queries")) ra.nbstat_queries += q->as_int();
+              if (const JsonValue* q = nb->Find("nbns_nbstat_queries"))
+                ra.nbstat_queries += q->as_int();
               if (const JsonValue* q = nb->Find("nbns_nb_queries")) ra.nb_queries += q->as_int();
               if (const JsonValue* names = nb->Find("nbns_names")) {
                 for (const auto& n : names->items()) {
@@ -1425,14 +1486,17 @@ JsonValue Builder::Meta() {
   m.Set("last", FormatTimeNs(acc_.max_end));
   m.Set("first_ns", acc_.min_start);
   m.Set("last_ns", acc_.max_end);
-  m.Set("bucket", period_.bucket_ns == kDayNs ? "day" : period_.bucket_ns == kHourNs ? "hour" : "custom");
+  m.Set("bucket", period_.bucket_ns == kDayNs    ? "day"
+                  : period_.bucket_ns == kHourNs ? "hour"
+                                                 : "custom");
   m.Set("rows", acc_.rows);
   m.Set("flows", acc_.flows);
   m.Set("interim_rows", acc_.interim_rows);
   m.Set("ipv6_rows", acc_.ipv6_rows);
   m.Set("packets", acc_.packets);
   JsonValue allowed = JsonValue::Array();
-  for (const auto& a : opt_.allowed) allowed.Push(ProtoName(a.ip_proto) + "/" + std::to_string(a.port));
+  for (const auto& a : opt_.allowed)
+    allowed.Push(ProtoName(a.ip_proto) + "/" + std::to_string(a.port));
   m.Set("allowed_outbound", allowed);
   return m;
 }
@@ -1497,8 +1561,7 @@ JsonValue Builder::Hosts() {
 }
 
 JsonValue Builder::OpenPorts() {
-  JsonValue s = Section("Open ports per home host",
-                        "What ports were open on each of them?");
+  JsonValue s = Section("Open ports per home host", "What ports were open on each of them?");
   SortUnique(acc_.open_port_clients);
   std::vector<int64_t> clients(acc_.open_ports.size() + 1, 0);
   for (uint64_t k : acc_.open_port_clients) ++clients[k >> 32];
@@ -1552,7 +1615,8 @@ JsonValue Builder::MacAliases() {
     MacAgg* m = by_id[k >> 33];
     if ((k >> 32) & 1) m->home_ips.push_back(static_cast<uint32_t>(k));
   }
-  for (auto& [mac, agg] : acc_.macs) agg.external_ips = static_cast<int64_t>(agg.external_sample.size());
+  for (auto& [mac, agg] : acc_.macs)
+    agg.external_ips = static_cast<int64_t>(agg.external_sample.size());
   for (const auto& mac : keys) {
     const MacAgg& m = acc_.macs[mac];
     if (m.home_ips.empty()) continue;
@@ -1562,9 +1626,9 @@ JsonValue Builder::MacAliases() {
     for (uint32_t ip : m.home_ips) ips.Push(FormatIpv4(ip));
     row.Set("home_ips", ips);
     row.Set("external_ips", m.external_ips);
-    std::string role = m.external_ips >= 16 ? "gateway/router (many external addresses)"
-                       : m.home_ips.size() > 1     ? "IP aliasing (several home addresses)"
-                                                   : "host";
+    std::string role = m.external_ips >= 16    ? "gateway/router (many external addresses)"
+                       : m.home_ips.size() > 1 ? "IP aliasing (several home addresses)"
+                                               : "host";
     row.Set("role", role);
     macs.Push(row);
     if (m.home_ips.size() > 1 && m.external_ips < 16) aliases.Push(row);
@@ -1599,13 +1663,20 @@ JsonValue Builder::IcmpLengths() {
   auto& lens = acc_.icmp_lens;
   auto known = [](int64_t len) -> std::string {
     switch (len) {
-      case 28: return "nmap ping (no data)";
-      case 60: return "Windows ping (32 bytes abcdefghi...)";
-      case 84: return "Linux/BSD ping (56 bytes)";
-      case 92: return "Welchia/Nachi (0xAA x64) or Windows tracert (zeros)";
-      case 100: return "Cisco IOS ping (100 bytes)";
-      case 128: return "Cisco IOS ping (alternate size)";
-      default: return "";
+      case 28:
+        return "nmap ping (no data)";
+      case 60:
+        return "Windows ping (32 bytes abcdefghi...)";
+      case 84:
+        return "Linux/BSD ping (56 bytes)";
+      case 92:
+        return "Welchia/Nachi (0xAA x64) or Windows tracert (zeros)";
+      case 100:
+        return "Cisco IOS ping (100 bytes)";
+      case 128:
+        return "Cisco IOS ping (alternate size)";
+      default:
+        return "";
     }
   };
   JsonValue arr = JsonValue::Array();
@@ -1625,8 +1696,8 @@ JsonValue Builder::IcmpLengths() {
     arr.Push(row);
     total += l.packets;
   }
-  std::string answer = std::to_string(total) + " ICMP packets in " + std::to_string(lens.size()) +
-                       " lengths";
+  std::string answer =
+      std::to_string(total) + " ICMP packets in " + std::to_string(lens.size()) + " lengths";
   if (!lens.empty()) {
     auto top = std::max_element(lens.begin(), lens.end(), [](auto& a, auto& b) {
       return a.second.packets < b.second.packets;
@@ -1709,8 +1780,10 @@ JsonValue Builder::Ports() {
       row.Set("sources", p.sources);
       row.Set("targets", p.targets);
       if (period_.buckets >= 2 && !p.src_per_bucket.empty()) {
-        double S = static_cast<double>(p.src_per_bucket.back()), sa = avg_before_last(p.src_per_bucket);
-        double T = static_cast<double>(p.dst_per_bucket.back()), ta = avg_before_last(p.dst_per_bucket);
+        double S = static_cast<double>(p.src_per_bucket.back()),
+               sa = avg_before_last(p.src_per_bucket);
+        double T = static_cast<double>(p.dst_per_bucket.back()),
+               ta = avg_before_last(p.dst_per_bucket);
         double ss = std::max(sa, 1.0), tt = std::max(ta, 1.0);
         double mag = std::sqrt((S - sa) * (S - sa) / ss + (T - ta) * (T - ta) / tt);
         double sign = ((S - sa) / ss + (T - ta) / tt) < 0 ? -1 : 1;
@@ -1733,7 +1806,8 @@ JsonValue Builder::Ports() {
   }
   s.Set("trend_formula",
         "sign * sqrt((S-s)^2/max(s,1) + (T-t)^2/max(t,1)); S,T = distinct sources/targets in "
-        "the last " + std::string(period_.bucket_ns == kDayNs ? "24 h" : "hour") +
+        "the last " +
+            std::string(period_.bucket_ns == kDayNs ? "24 h" : "hour") +
             ", s,t = their average over up to 30 earlier buckets (ISC trends.html)");
   std::string answer = "top TCP port: ";
   answer += tcp.size() ? std::to_string(tcp.items()[0].Find("port")->as_int()) : "none";
@@ -1750,7 +1824,9 @@ JsonValue Builder::Ports() {
 JsonValue Builder::Trends() {
   JsonValue s = Section("Trends per traffic category",
                         "What are the high-level trends? What was growing / decreasing?");
-  s.Set("bucket", period_.bucket_ns == kDayNs ? "day" : period_.bucket_ns == kHourNs ? "hour" : "custom");
+  s.Set("bucket", period_.bucket_ns == kDayNs    ? "day"
+                  : period_.bucket_ns == kHourNs ? "hour"
+                                                 : "custom");
   JsonValue starts = JsonValue::Array();
   for (size_t b = 0; b < period_.buckets; ++b) {
     starts.Push(FormatTimeNs((period_.BucketStart(b) - 1) / kSecondNs * kSecondNs));
@@ -1816,16 +1892,21 @@ std::string SuggestHorizontalTool(int proto, uint32_t port, bool sequential, boo
     return "ICMP ping sweep";
   }
   std::string base = sequential ? "sequential sweep" : "random-order sweep";
-  if (proto == 6 && (port == 135 || port == 445 || port == 139)) return base + ": RPC/SMB worm (Blaster/Welchia/Sasser-style)";
+  if (proto == 6 && (port == 135 || port == 445 || port == 139))
+    return base + ": RPC/SMB worm (Blaster/Welchia/Sasser-style)";
   if (proto == 17 && port == 1434) return base + ": SQL Slammer";
-  if (proto == 6 && (port == 80 || port == 443)) return base + ": web worm or vulnerability scanner";
-  if (proto == 6 && (port == 3127 || port == 1080 || port == 3128 || port == 8080)) return base + ": MyDoom backdoor / open-proxy scanner";
-  return base + (sequential ? " (worm or scanner walking the address space)" : " (worm with random targets)");
+  if (proto == 6 && (port == 80 || port == 443))
+    return base + ": web worm or vulnerability scanner";
+  if (proto == 6 && (port == 3127 || port == 1080 || port == 3128 || port == 8080))
+    return base + ": MyDoom backdoor / open-proxy scanner";
+  return base + (sequential ? " (worm or scanner walking the address space)"
+                            : " (worm with random targets)");
 }
 
 JsonValue Builder::Recon() {
-  JsonValue s = Section("Reconnaissance",
-                        "What types of reconnaissance and scan patterns (sequential, ...) are there?");
+  JsonValue s =
+      Section("Reconnaissance",
+              "What types of reconnaissance and scan patterns (sequential, ...) are there?");
   constexpr uint32_t kEpisodeGapS = 3600;
   constexpr size_t kHorizontalMin = 5, kVerticalMin = 10;
   auto& ev = acc_.scan;
@@ -1868,13 +1949,15 @@ JsonValue Builder::Recon() {
     if (order.size() >= kHorizontalMin) {
       size_t up = 0, down = 0;
       for (size_t k = 1; k < order.size(); ++k) {
-        if (order[k] > order[k - 1]) ++up;
-        else ++down;
+        if (order[k] > order[k - 1])
+          ++up;
+        else
+          ++down;
       }
       size_t pairs = order.size() - 1;
-      std::string pattern = up * 10 >= pairs * 8   ? "sequential-ascending"
+      std::string pattern = up * 10 >= pairs * 8     ? "sequential-ascending"
                             : down * 10 >= pairs * 8 ? "sequential-descending"
-                                                      : "random";
+                                                     : "random";
       bool sequential = pattern != "random";
       auto [mn, mx] = std::minmax_element(order.begin(), order.end());
       JsonValue row = JsonValue::Object();
@@ -1894,9 +1977,10 @@ JsonValue Builder::Recon() {
       row.Set("tool", SuggestHorizontalTool(ev[i].proto, ev[i].port, sequential, welchia, nmap28));
       (ev[i].proto == 1 ? sw : hz).push_back({static_cast<int64_t>(order.size()), row});
       AddThreat(ev[i].src, false, 10 + static_cast<int>(std::min<size_t>(order.size(), 50) / 5),
-                "recon", std::string(ev[i].proto == 1 ? "ping sweep of " : "horizontal scan of ") +
-                             std::to_string(order.size()) + " hosts" +
-                             (ev[i].proto == 1 ? "" : " on port " + std::to_string(ev[i].port)));
+                "recon",
+                std::string(ev[i].proto == 1 ? "ping sweep of " : "horizontal scan of ") +
+                    std::to_string(order.size()) + " hosts" +
+                    (ev[i].proto == 1 ? "" : " on port " + std::to_string(ev[i].port)));
     }
     i = j;
   }
@@ -1940,18 +2024,21 @@ JsonValue Builder::Recon() {
       row.Set("start", FormatTimeNs(period_.first_ns + int64_t{ev[i].t_s} * kSecondNs));
       row.Set("duration_s", static_cast<int64_t>(ev[j - 1].t_s - ev[i].t_s));
       std::string tool = odd * 2 > static_cast<int>(j - i) ? "nmap -sF/-sX/-sN (odd TCP flags)"
-                         : udp * 2 > static_cast<int>(j - i) ? "UDP port scan (nmap -sU)"
-                                                             : "TCP port scan (nmap -sS/-sT or similar)";
+                         : udp * 2 > static_cast<int>(j - i)
+                             ? "UDP port scan (nmap -sU)"
+                             : "TCP port scan (nmap -sS/-sT or similar)";
       row.Set("tool", tool);
       vt.push_back({static_cast<int64_t>(ports.size()), row});
       AddThreat(ev[i].src, false, 10 + static_cast<int>(std::min<size_t>(ports.size(), 100) / 10),
-                "recon", "vertical scan of " + std::to_string(ports.size()) + " ports on " +
-                             FormatIpv4(ev[i].dst));
+                "recon",
+                "vertical scan of " + std::to_string(ports.size()) + " ports on " +
+                    FormatIpv4(ev[i].dst));
     }
     i = j;
   }
   auto emit = [&](std::vector<Found>& v, JsonValue& out) {
-    std::stable_sort(v.begin(), v.end(), [](const Found& a, const Found& b) { return a.targets > b.targets; });
+    std::stable_sort(v.begin(), v.end(),
+                     [](const Found& a, const Found& b) { return a.targets > b.targets; });
     for (size_t i = 0; i < v.size() && i < std::max<size_t>(opt_.top, 50); ++i) out.Push(v[i].row);
   };
   emit(hz, horizontal);
@@ -1967,7 +2054,8 @@ JsonValue Builder::Recon() {
     for (const auto& [k, v] : p.combos) combos.Set(k, v);
     row.Set("flag_combinations", combos);
     row.Set("targets", static_cast<int64_t>(p.targets.size()));
-    row.Set("tool", p.odd_flag_flows ? "nmap (-sF/-sX/-sN or OS detection)" : "nmap ping (ICMP echo without data)");
+    row.Set("tool", p.odd_flag_flows ? "nmap (-sF/-sX/-sN or OS detection)"
+                                     : "nmap ping (ICMP echo without data)");
     probes.Push(row);
     AddThreat(src, false, 5, "recon", "nmap-style probes");
   }
@@ -1995,15 +2083,15 @@ JsonValue Builder::Recon() {
   s.Set("nmap_probes", probes);
   s.Set("traceroutes", traces);
   s.Set("multicast_ttl1_flows", acc_.multicast_ttl1_flows);
-  s.Set("method", "episodes: probes from one source separated by at most 1 h; horizontal = >= 5 "
-                  "hosts on one port, sequential when >= 80% of consecutive first contacts move "
-                  "the same way through the address space; vertical = >= 10 ports on one host");
+  s.Set("method",
+        "episodes: probes from one source separated by at most 1 h; horizontal = >= 5 "
+        "hosts on one port, sequential when >= 80% of consecutive first contacts move "
+        "the same way through the address space; vertical = >= 10 ports on one host");
   return s;
 }
 
 JsonValue Builder::SlowScans() {
-  JsonValue s = Section("Low-and-slow scanners",
-                        "Any long-term (low and slow) scanning activity?");
+  JsonValue s = Section("Low-and-slow scanners", "Any long-term (low and slow) scanning activity?");
   const int64_t unit_s = period_.bucket_ns / kSecondNs;  // day, or hour for short captures
   const std::string unit = period_.bucket_ns == kDayNs ? "day" : "hour";
   constexpr int kMinActiveUnits = 3;
@@ -2023,7 +2111,8 @@ JsonValue Builder::SlowScans() {
     size_t j = i;
     while (j < ev.size() && ev[j].src == ev[i].src) ++j;
     // Fewer flows than active units needed, or all in one unit: not low-and-slow; skip cheaply.
-    if (j - i < kMinActiveUnits || ev[j - 1].t_s / unit_s - ev[i].t_s / unit_s + 1 < kMinActiveUnits) {
+    if (j - i < kMinActiveUnits ||
+        ev[j - 1].t_s / unit_s - ev[i].t_s / unit_s + 1 < kMinActiveUnits) {
       i = j;
       continue;
     }
@@ -2057,7 +2146,8 @@ JsonValue Builder::SlowScans() {
       ++targets;
       if (b - a >= 2) {
         ++returning;
-        if (returning_example.empty()) returning_example = FormatIpv4(static_cast<uint32_t>(target_unit[a] >> 32));
+        if (returning_example.empty())
+          returning_example = FormatIpv4(static_cast<uint32_t>(target_unit[a] >> 32));
       }
       a = b;
     }
@@ -2078,19 +2168,22 @@ JsonValue Builder::SlowScans() {
       JsonValue visits = JsonValue::Array();
       for (auto& [u, c] : per_unit) {
         if (visits.size() >= 40) break;
-        visits.Push(FormatTimeNs(period_.first_ns + u * unit_s * kSecondNs).substr(0, unit == "day" ? 10 : 13));
+        visits.Push(FormatTimeNs(period_.first_ns + u * unit_s * kSecondNs)
+                        .substr(0, unit == "day" ? 10 : 13));
       }
       row.Set("active_" + unit + "_list", visits);
       row.Set("trw_lambda", lambda);
       row.Set("trw_max_lambda", lambda_max);
-      row.Set("trw_decision", lambda_max >= kEta1 ? "scanner" : lambda <= kEta0 ? "benign" : "pending");
+      row.Set("trw_decision", lambda_max >= kEta1 ? "scanner"
+                              : lambda <= kEta0   ? "benign"
+                                                  : "pending");
       char why[320];
       std::snprintf(why, sizeof why,
                     "active on %lld of %lld %ss, never more than %lld flows in one %s, returned to "
                     "%lld target(s) (e.g. %s) on different %ss; TRW log-likelihood %.2f (scanner "
                     "threshold %.2f)",
-                    static_cast<long long>(active), static_cast<long long>(span_units), unit.c_str(),
-                    static_cast<long long>(max_per_unit), unit.c_str(),
+                    static_cast<long long>(active), static_cast<long long>(span_units),
+                    unit.c_str(), static_cast<long long>(max_per_unit), unit.c_str(),
                     static_cast<long long>(returning), returning_example.c_str(), unit.c_str(),
                     lambda_max, kEta1);
       row.Set("why", why);
@@ -2100,25 +2193,30 @@ JsonValue Builder::SlowScans() {
     }
     i = j;
   }
-  std::stable_sort(found.begin(), found.end(), [](const Found& a, const Found& b) { return a.score > b.score; });
+  std::stable_sort(found.begin(), found.end(),
+                   [](const Found& a, const Found& b) { return a.score > b.score; });
   JsonValue arr = JsonValue::Array();
-  for (size_t i = 0; i < found.size() && i < std::max<size_t>(opt_.top, 50); ++i) arr.Push(found[i].row);
+  for (size_t i = 0; i < found.size() && i < std::max<size_t>(opt_.top, 50); ++i)
+    arr.Push(found[i].row);
   s.Set("unit", unit);
   s.Set("method",
-        "a source is low-and-slow when it is active on >= 3 distinct " + unit + "s spread over >= 3 " +
-            unit + "s, never exceeds 50 new flows in one " + unit +
+        "a source is low-and-slow when it is active on >= 3 distinct " + unit +
+            "s spread over >= 3 " + unit + "s, never exceeds 50 new flows in one " + unit +
             ", returns to at least one target on a different " + unit +
             ", and at most half of its flows were answered (or the random walk says scanner): a "
-            "regular client coming back every day is answered. The threshold random walk (Jung et al. 2004: theta0 0.8, theta1 0.2, alpha = beta = 0.01) "
-            "adds +1.386 per unanswered first contact and -1.386 per answered one; >= 4.595 means scanner.");
+            "regular client coming back every day is answered. The threshold random walk (Jung et "
+            "al. 2004: theta0 0.8, theta1 0.2, alpha = beta = 0.01) "
+            "adds +1.386 per unanswered first contact and -1.386 per answered one; >= 4.595 means "
+            "scanner.");
   s.Set("answer", std::to_string(arr.size()) + " low-and-slow source(s)");
   s.Set("sources", arr);
   return s;
 }
 
 JsonValue Builder::Spoofed() {
-  JsonValue s = Section("Spoofed sources and backscatter",
-                        "Any traffic that cannot be genuine (RFC 1918, 127.0.0.1, reserved, backscatter)?");
+  JsonValue s =
+      Section("Spoofed sources and backscatter",
+              "Any traffic that cannot be genuine (RFC 1918, 127.0.0.1, reserved, backscatter)?");
   JsonValue arr = JsonValue::Array();
   for (const auto& [src, a] : acc_.spoofed) {
     JsonValue row = JsonValue::Object();
@@ -2132,7 +2230,8 @@ JsonValue Builder::Spoofed() {
     for (auto& [p, c] : a.ports) ports.push_back({c, p});
     std::sort(ports.rbegin(), ports.rend());
     JsonValue sp = JsonValue::Array();
-    for (size_t i = 0; i < ports.size() && i < 5; ++i) sp.Push(static_cast<int64_t>(ports[i].second));
+    for (size_t i = 0; i < ports.size() && i < 5; ++i)
+      sp.Push(static_cast<int64_t>(ports[i].second));
     row.Set("source_ports", sp);
     row.Set("first", FormatTimeNs(a.first_ns));
     row.Set("last", FormatTimeNs(a.last_ns));
@@ -2153,11 +2252,13 @@ JsonValue Builder::Spoofed() {
     for (auto& [p, c] : a.src_ports) ports.push_back({c, p});
     std::sort(ports.rbegin(), ports.rend());
     JsonValue sp = JsonValue::Array();
-    for (size_t i = 0; i < ports.size() && i < 5; ++i) sp.Push(static_cast<int64_t>(ports[i].second));
+    for (size_t i = 0; i < ports.size() && i < 5; ++i)
+      sp.Push(static_cast<int64_t>(ports[i].second));
     row.Set("service_ports", sp);
     row.Set("first", FormatTimeNs(a.first_ns));
-    row.Set("why", "answers (SYN-ACK / RST) to connections no home host opened: someone spoofed "
-                   "home addresses in a flood against this host");
+    row.Set("why",
+            "answers (SYN-ACK / RST) to connections no home host opened: someone spoofed "
+            "home addresses in a flood against this host");
     bs.Push(row);
   }
   s.Set("answer", std::to_string(arr.size()) + " spoofed source(s), " + std::to_string(bs.size()) +
@@ -2170,11 +2271,14 @@ JsonValue Builder::Spoofed() {
 JsonValue Builder::Compromise() {
   JsonValue s = Section("Outbound connections and compromised home hosts",
                         "Was a home host compromised? How do you know?");
-  std::map<uint32_t, std::vector<std::pair<std::tuple<uint32_t, int, uint32_t>, const OutboundAgg*>>> by_host;
+  std::map<uint32_t,
+           std::vector<std::pair<std::tuple<uint32_t, int, uint32_t>, const OutboundAgg*>>>
+      by_host;
   for (const auto& [k, v] : acc_.outbound) {
     by_host[std::get<0>(k)].push_back({{std::get<1>(k), std::get<2>(k), std::get<3>(k)}, &v});
   }
-  static const std::set<uint32_t> kIrc = {6660, 6661, 6662, 6663, 6664, 6665, 6666, 6667, 6668, 6669, 7000};
+  static const std::set<uint32_t> kIrc = {6660, 6661, 6662, 6663, 6664, 6665,
+                                          6666, 6667, 6668, 6669, 7000};
   JsonValue arr = JsonValue::Array(), judged = JsonValue::Array();
   for (auto& [host, entries] : by_host) {
     std::sort(entries.begin(), entries.end(), [](auto& a, auto& b) {
@@ -2218,11 +2322,13 @@ JsonValue Builder::Compromise() {
       }
     }
     bool scanning = dsts.size() >= 20;
-    if (scanning) reasons.Push("outbound connections to " + std::to_string(dsts.size()) + " external hosts (scanning)");
-    bool compromised = established > 0 || scanning ||
-                       std::any_of(entries.begin(), entries.end(), [&](auto& e) {
-                         return std::get<1>(e.first) == 6 && kIrc.count(std::get<2>(e.first));
-                       });
+    if (scanning)
+      reasons.Push("outbound connections to " + std::to_string(dsts.size()) +
+                   " external hosts (scanning)");
+    bool compromised =
+        established > 0 || scanning || std::any_of(entries.begin(), entries.end(), [&](auto& e) {
+          return std::get<1>(e.first) == 6 && kIrc.count(std::get<2>(e.first));
+        });
     row.Set("verdict", compromised ? "compromised" : "suspicious");
     if (!compromised) reasons.Push("outbound attempts to non-allowed services, none answered");
     row.Set("reasons", reasons);
@@ -2234,7 +2340,8 @@ JsonValue Builder::Compromise() {
     if (compromised) {
       judged.Push(FormatIpv4(host));
       compromised_.insert(host);
-      AddThreat(host, true, 100, "compromise", reasons.size() ? reasons.items()[0].as_string() : "compromised");
+      AddThreat(host, true, 100, "compromise",
+                reasons.size() ? reasons.items()[0].as_string() : "compromised");
     } else {
       AddThreat(host, true, 20, "compromise", "unanswered outbound attempts");
     }
@@ -2251,16 +2358,17 @@ JsonValue Builder::Compromise() {
 }
 
 JsonValue Builder::Gaps() {
-  JsonValue s = Section("Capture gaps",
-                        "When was nothing captured or logged?");
+  JsonValue s = Section("Capture gaps", "When was nothing captured or logged?");
   int64_t span = period_.last_ns - period_.first_ns;
-  int64_t min_gap = opt_.min_gap_ns > 0 ? opt_.min_gap_ns : (span >= 2 * kDayNs ? kHourNs : 5 * 60 * kSecondNs);
+  int64_t min_gap =
+      opt_.min_gap_ns > 0 ? opt_.min_gap_ns : (span >= 2 * kDayNs ? kHourNs : 5 * 60 * kSecondNs);
   s.Set("min_gap_s", min_gap / kSecondNs);
   JsonValue arr = JsonValue::Array();
   // Stats intervals lying wholly inside the gap tell a sensor that was up and saw nothing
   // from one that was down (stats_time index).
-  Stmt stats(db_, "SELECT count(*), coalesce(sum(packets),0) FROM stats WHERE "
-                  "interval_start_ns >= ? AND interval_start_ns < ? AND interval_end_ns <= ?");
+  Stmt stats(db_,
+             "SELECT count(*), coalesce(sum(packets),0) FROM stats WHERE "
+             "interval_start_ns >= ? AND interval_start_ns < ? AND interval_end_ns <= ?");
   int64_t cover = 0, last_end = INT64_MIN;
   bool prev_active = false;
   for (size_t b = 0; b < period_.bins; ++b) {
@@ -2293,7 +2401,8 @@ JsonValue Builder::Gaps() {
         arr.Push(row);
       }
     }
-    if (active && acc_.bin_max_end[b] != INT64_MIN) last_end = std::max(last_end, acc_.bin_max_end[b]);
+    if (active && acc_.bin_max_end[b] != INT64_MIN)
+      last_end = std::max(last_end, acc_.bin_max_end[b]);
     prev_active = active;
   }
   s.Set("answer", arr.size() ? std::to_string(arr.size()) + " gap(s); longest starts " +
@@ -2302,23 +2411,26 @@ JsonValue Builder::Gaps() {
   if (arr.size() > 1) {
     size_t best = 0;
     for (size_t i = 1; i < arr.size(); ++i) {
-      if (arr.items()[i].Find("duration_s")->as_int() > arr.items()[best].Find("duration_s")->as_int()) best = i;
+      if (arr.items()[i].Find("duration_s")->as_int() >
+          arr.items()[best].Find("duration_s")->as_int())
+        best = i;
     }
     s.Set("answer", std::to_string(arr.size()) + " gap(s); longest from " +
                         arr.items()[best].Find("start")->as_string() + " to " +
                         arr.items()[best].Find("end")->as_string());
   } else if (arr.size() == 1) {
-    s.Set("answer", "nothing captured between " + arr.items()[0].Find("start")->as_string() + " and " +
-                        arr.items()[0].Find("end")->as_string());
+    s.Set("answer", "nothing captured between " + arr.items()[0].Find("start")->as_string() +
+                        " and " + arr.items()[0].Find("end")->as_string());
   }
   s.Set("gaps", arr);
   return s;
 }
 
 JsonValue Builder::ReservedDestinations() {
-  JsonValue s = Section("Home hosts sending to reserved / unallocated networks",
-                        "Which internal hosts send to reserved networks (1.11.0.0/16), is it growing, "
-                        "what do they send, does anything get through?");
+  JsonValue s =
+      Section("Home hosts sending to reserved / unallocated networks",
+              "Which internal hosts send to reserved networks (1.11.0.0/16), is it growing, "
+              "what do they send, does anything get through?");
   SortUnique(acc_.reserved_week_hosts);
   std::map<int64_t, int64_t> per_week;
   for (uint64_t k : acc_.reserved_week_hosts) ++per_week[static_cast<int64_t>(k >> 32)];
@@ -2378,12 +2490,13 @@ JsonValue Builder::ReservedDestinations() {
     nets.Push(row);
     answered += r.answered_flows;
   }
-  s.Set("answer", all_hosts.empty() ? "no home host sends to reserved networks"
-                                    : std::to_string(all_hosts.size()) +
-                                          " home host(s) send to reserved networks; weekly host "
-                                          "count " + dir + "; " +
-                                          (answered ? "some flows were answered"
-                                                    : "nothing was ever answered"));
+  s.Set("answer", all_hosts.empty()
+                      ? "no home host sends to reserved networks"
+                      : std::to_string(all_hosts.size()) +
+                            " home host(s) send to reserved networks; weekly host "
+                            "count " +
+                            dir + "; " +
+                            (answered ? "some flows were answered" : "nothing was ever answered"));
   s.Set("hosts_total", static_cast<int64_t>(all_hosts.size()));
   s.Set("weekly_direction", dir);
   s.Set("weekly_slope", slope);
@@ -2393,8 +2506,9 @@ JsonValue Builder::ReservedDestinations() {
 }
 
 JsonValue Builder::BareAck() {
-  JsonValue s = Section("Payload without a handshake (bare ACK)",
-                        "Why is the cmd.exe count higher than the .ida count; are the targets dark?");
+  JsonValue s =
+      Section("Payload without a handshake (bare ACK)",
+              "Why is the cmd.exe count higher than the .ida count; are the targets dark?");
   JsonValue arr = JsonValue::Array();
   int64_t flows = 0;
   for (const auto& [net, b] : acc_.bare_ack) {
@@ -2417,7 +2531,8 @@ JsonValue Builder::BareAck() {
     arr.Push(row);
     flows += b.flows;
   }
-  for (uint32_t src : acc_.bare_ack_sources) AddThreat(src, false, 10, "bare_ack", "sends payload without a handshake");
+  for (uint32_t src : acc_.bare_ack_sources)
+    AddThreat(src, false, 10, "bare_ack", "sends payload without a handshake");
   JsonValue labels = JsonValue::Object();
   labels.Set("cmd_exe_with_handshake", acc_.labels_cmd_exe_handshake);
   labels.Set("ida_with_handshake", acc_.labels_ida_handshake);
@@ -2428,11 +2543,13 @@ JsonValue Builder::BareAck() {
   labels.Set("cmd_exe_total", cmd);
   labels.Set("ida_total", ida);
   s.Set("label_counts", labels);
-  std::string answer = std::to_string(flows) + " bare-ACK flow(s) from " + std::to_string(arr.size()) + " /16(s)";
+  std::string answer =
+      std::to_string(flows) + " bare-ACK flow(s) from " + std::to_string(arr.size()) + " /16(s)";
   if (cmd > ida) {
-    answer += "; cmd.exe exceeds .ida by " + std::to_string(cmd - ida) + ", of which " +
-              std::to_string(std::max<int64_t>(0, acc_.labels_cmd_exe_bare - acc_.labels_ida_bare)) +
-              " come from bare-ACK flows (payload fired without a handshake)";
+    answer +=
+        "; cmd.exe exceeds .ida by " + std::to_string(cmd - ida) + ", of which " +
+        std::to_string(std::max<int64_t>(0, acc_.labels_cmd_exe_bare - acc_.labels_ida_bare)) +
+        " come from bare-ACK flows (payload fired without a handshake)";
   }
   s.Set("answer", answer);
   s.Set("networks", arr);
@@ -2440,12 +2557,14 @@ JsonValue Builder::BareAck() {
 }
 
 JsonValue Builder::Threats() {
-  JsonValue s = Section("Highest threats",
-                        "Which source IPs or home hosts should be focused on as the highest threat?");
+  JsonValue s =
+      Section("Highest threats",
+              "Which source IPs or home hosts should be focused on as the highest threat?");
   std::vector<std::pair<uint32_t, const ThreatAgg*>> v;
   for (const auto& [a, t] : threats_) v.push_back({a, &t});
   std::stable_sort(v.begin(), v.end(), [](auto& a, auto& b) {
-    return a.second->score != b.second->score ? a.second->score > b.second->score : a.first < b.first;
+    return a.second->score != b.second->score ? a.second->score > b.second->score
+                                              : a.first < b.first;
   });
   JsonValue arr = JsonValue::Array();
   for (size_t i = 0; i < v.size() && i < opt_.top; ++i) {
@@ -2462,10 +2581,12 @@ JsonValue Builder::Threats() {
     row.Set("reasons", rs);
     arr.Push(row);
   }
-  s.Set("scoring", "compromised home host 100, unanswered outbound 20, low-and-slow 25, scan "
-                   "10 + size, bare ACK 10, reserved destinations 10, nmap probes 5, spoofed 3, "
-                   "traceroute 2; summed over sections");
-  s.Set("answer", arr.size() ? "highest threat: " + arr.items()[0].Find("address")->as_string() : "none");
+  s.Set("scoring",
+        "compromised home host 100, unanswered outbound 20, low-and-slow 25, scan "
+        "10 + size, bare ACK 10, reserved destinations 10, nmap probes 5, spoofed 3, "
+        "traceroute 2; summed over sections");
+  s.Set("answer",
+        arr.size() ? "highest threat: " + arr.items()[0].Find("address")->as_string() : "none");
   s.Set("ranked", arr);
   return s;
 }

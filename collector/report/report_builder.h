@@ -19,19 +19,19 @@ namespace tapwatch::collector::report {
 
 /// A service home hosts may use outbound without being judged compromised.
 struct AllowedService {
-  int ip_proto;   // 6 or 17
+  int ip_proto;  // 6 or 17
   uint32_t port;
 };
 
 /// Everything the command line controls.
 struct ReportOptions {
   std::string db_path;
-  std::vector<Cidr> home;                 // empty: infer
-  std::optional<int64_t> from_ns;         // flows with start_ns >= from
-  std::optional<int64_t> to_ns;           // flows with start_ns < to
+  std::vector<Cidr> home;          // empty: infer
+  std::optional<int64_t> from_ns;  // flows with start_ns >= from
+  std::optional<int64_t> to_ns;    // flows with start_ns < to
   std::vector<AllowedService> allowed = {{6, 113}, {17, 53}, {6, 53}};
-  int64_t min_gap_ns = 0;                 // 0: 1 h for spans >= 2 days, else 5 min
-  size_t top = 30;                        // rows per ranked table
+  int64_t min_gap_ns = 0;  // 0: 1 h for spans >= 2 days, else 5 min
+  size_t top = 30;         // rows per ranked table
   /// Reader threads (each with its own read-only connection) decoding the flows table in
   /// interleaved rowid chunks of scan_chunk_ids ids for a whole-store report; 0: one reader
   /// thread stepping one statement (always so for a --from/--to period or an unnamed database).

@@ -7,13 +7,13 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
-#include <deque>
-#include <functional>
-#include <mutex>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -40,7 +40,8 @@ constexpr const char* kUsage =
     "  --from/--to T   2004-02-01, 2004-02-01T10:00:00Z, epoch seconds or ns (start_ns filter)\n"
     "  --allow LIST    outbound services that do not count as compromise, e.g.\n"
     "                  tcp/113,udp/53,tcp/53 (the default); 'none' allows nothing\n"
-    "  --min-gap S     shortest capture gap reported (default 3600 s for spans >= 2 days, else 300)\n"
+    "  --min-gap S     shortest capture gap reported (default 3600 s for spans >= 2 days, else "
+    "300)\n"
     "  --data-dir DIR  where ports.tsv and reserved_networks.tsv live\n";
 
 int Fail(const std::string& msg) {
@@ -141,7 +142,7 @@ int RunReport(int argc, char** argv) {
       progress = false;
     } else if (!value(&v)) {
       return Fail(a.rfind("--", 0) == 0 ? "option " + a + " needs a value (see --help)"
-                                         : "unexpected argument '" + a + "' (see --help)");
+                                        : "unexpected argument '" + a + "' (see --help)");
     } else if (a == "--db") {
       opt.db_path = v;
     } else if (a == "--home") {
@@ -152,7 +153,9 @@ int RunReport(int argc, char** argv) {
       }
     } else if (a == "--from" || a == "--to") {
       auto t = report::ParseTimeArg(v);
-      if (!t) return Fail("bad time '" + v + "' for " + a + " (expected 2004-02-01[T10:00:00Z] or epoch)");
+      if (!t)
+        return Fail("bad time '" + v + "' for " + a +
+                    " (expected 2004-02-01[T10:00:00Z] or epoch)");
       (a == "--from" ? opt.from_ns : opt.to_ns) = *t;
     } else if (a == "--format") {
       if (v != "text" && v != "md" && v != "json" && v != "html") {
@@ -170,7 +173,8 @@ int RunReport(int argc, char** argv) {
           size_t slash = item.find('/');
           std::string proto = item.substr(0, slash);
           char* end = nullptr;
-          long port = slash == std::string::npos ? -1 : std::strtol(item.c_str() + slash + 1, &end, 10);
+          long port =
+              slash == std::string::npos ? -1 : std::strtol(item.c_str() + slash + 1, &end, 10);
           if ((proto != "tcp" && proto != "udp") || port < 0 || port > 65535 || (end && *end)) {
             return Fail("bad --allow entry '" + item + "' (expected tcp/PORT or udp/PORT)");
           }
@@ -200,9 +204,11 @@ int RunReport(int argc, char** argv) {
     opt.scan_chunk_ids = std::max<int64_t>(1, std::atoll(e));
   }
   if (opt.db_path.empty()) return Fail("--db FILE is required (see --help)");
-  if (opt.from_ns && opt.to_ns && *opt.from_ns >= *opt.to_ns) return Fail("--from must be before --to");
+  if (opt.from_ns && opt.to_ns && *opt.from_ns >= *opt.to_ns)
+    return Fail("--from must be before --to");
   struct stat sb {};
-  if (stat(opt.db_path.c_str(), &sb) != 0) return Fail("cannot open database '" + opt.db_path + "': no such file");
+  if (stat(opt.db_path.c_str(), &sb) != 0)
+    return Fail("cannot open database '" + opt.db_path + "': no such file");
   if (sb.st_size == 0) return Fail("database '" + opt.db_path + "' is empty");
 
   report::ReferenceData ref;
@@ -219,13 +225,15 @@ int RunReport(int argc, char** argv) {
       }
       if (first_error.empty()) first_error = error;
     }
-    if (!loaded) return Fail(first_error.empty() ? "no data directory (use --data-dir)" : first_error);
+    if (!loaded)
+      return Fail(first_error.empty() ? "no data directory (use --data-dir)" : first_error);
   }
 
   std::string index_error;  // best effort: flows indexes deferred by a bulk load come back here
   EnsureFlowsIndexes(opt.db_path, index_error);
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2(opt.db_path.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+  if (sqlite3_open_v2(opt.db_path.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                      nullptr) != SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
     return Fail("cannot open database '" + opt.db_path + "': " + msg);

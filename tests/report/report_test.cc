@@ -151,9 +151,11 @@ class Planter {
   Planter(StoreBuilder& store, Honeynet& h) : store_(store), h_(h) {}
   void Plant(FlowRow r) {
     // Nothing may fall in the capture gap: move it after the gap.
-    if (r.start_ns > h_.gap_start && r.start_ns < h_.gap_end) r.start_ns += h_.gap_end - h_.gap_start + kHour;
+    if (r.start_ns > h_.gap_start && r.start_ns < h_.gap_end)
+      r.start_ns += h_.gap_end - h_.gap_start + kHour;
     if (r.end_ns >= 0 && r.end_ns < r.start_ns) r.end_ns = r.start_ns;
-    if (!IsHome(r.src) && IsHome(r.dst) && r.src_pkts > 0) h_.inbound[r.dst] += r.src_pkts + r.dst_pkts;
+    if (!IsHome(r.src) && IsHome(r.dst) && r.src_pkts > 0)
+      h_.inbound[r.dst] += r.src_pkts + r.dst_pkts;
     if (IsHome(r.src) && !IsHome(r.dst) && r.src_pkts == 0) h_.inbound[r.src] += r.dst_pkts;
     if (r.record_seq == 0) {
       ++h_.flows;
@@ -168,7 +170,8 @@ class Planter {
 };
 
 std::string Dotted(int a, int b, int c, int d) {
-  return std::to_string(a) + "." + std::to_string(b) + "." + std::to_string(c) + "." + std::to_string(d);
+  return std::to_string(a) + "." + std::to_string(b) + "." + std::to_string(c) + "." +
+         std::to_string(d);
 }
 
 FlowRow Answered(FlowRow r) {  // TCP flow the responder accepted (SYN-ACK, data)
@@ -316,7 +319,8 @@ const Honeynet& BuildHoneynet() {
   // Web clients every day (answered): not scanners, not slow scanners.
   for (int d = 0; d < 27; ++d) {
     for (int c = 1; c <= 5; ++c) {
-      FlowRow r = Answered(Tcp(Dotted(200, 1, 1, c), 2000 + d, "11.11.11.75", 80, noon(d) + c * kS));
+      FlowRow r =
+          Answered(Tcp(Dotted(200, 1, 1, c), 2000 + d, "11.11.11.75", 80, noon(d) + c * kS));
       r.src_pkts = 3;
       r.dst_pkts = 3;
       p.Plant(r);
@@ -324,17 +328,20 @@ const Honeynet& BuildHoneynet() {
   }
   // Attack volume: .80 (139, daily) and .67 (80, daily), and the 66.60.166.84 HTTPS burst.
   for (int d = 0; d < 27; ++d) {
-    FlowRow a = Answered(Tcp(Dotted(80, 80, 80, d + 1), 1500, "11.11.11.80", 139, noon(d) + 30 * kS));
+    FlowRow a =
+        Answered(Tcp(Dotted(80, 80, 80, d + 1), 1500, "11.11.11.80", 139, noon(d) + 30 * kS));
     a.src_pkts = 100;
     a.dst_pkts = 50;
     p.Plant(a);
-    FlowRow b = Answered(Tcp(Dotted(67, 67, 67, d + 1), 1500, "11.11.11.67", 80, noon(d) + 40 * kS));
+    FlowRow b =
+        Answered(Tcp(Dotted(67, 67, 67, d + 1), 1500, "11.11.11.67", 80, noon(d) + 40 * kS));
     b.src_pkts = 60;
     b.dst_pkts = 40;
     p.Plant(b);
   }
   {
-    FlowRow burst = Answered(Tcp("66.60.166.84", 1900, "11.11.11.75", 443, At("2004-02-07 17:00:00")));
+    FlowRow burst =
+        Answered(Tcp("66.60.166.84", 1900, "11.11.11.75", 443, At("2004-02-07 17:00:00")));
     burst.end_ns = burst.start_ns + 10 * kMin;
     burst.src_pkts = 5000;
     burst.dst_pkts = 10;
@@ -344,14 +351,14 @@ const Honeynet& BuildHoneynet() {
   int src_id = 0;
   for (int d = 0; d < 27; ++d) {
     for (int k = 0; k <= d; ++k, ++src_id) {
-      FlowRow r = Tcp(Dotted(70, src_id / 250, src_id % 250 + 1, 1), 1100, Dotted(11, 11, 11, 100 + k % 26),
-                      445, noon(d) + k * kS);
+      FlowRow r = Tcp(Dotted(70, src_id / 250, src_id % 250 + 1, 1), 1100,
+                      Dotted(11, 11, 11, 100 + k % 26), 445, noon(d) + k * kS);
       r.src_pkts = 40;
       p.Plant(r);
     }
     for (int k = 0; k < 20 - d; ++k, ++src_id) {
-      FlowRow r = Tcp(Dotted(71, src_id / 250, src_id % 250 + 1, 1), 220, Dotted(11, 11, 11, 100 + k % 20),
-                      6129, noon(d) + k * kS);
+      FlowRow r = Tcp(Dotted(71, src_id / 250, src_id % 250 + 1, 1), 220,
+                      Dotted(11, 11, 11, 100 + k % 20), 6129, noon(d) + k * kS);
       r.src_pkts = 2;
       p.Plant(r);
     }
@@ -359,8 +366,8 @@ const Honeynet& BuildHoneynet() {
   // Welchia pings, fewer every day: one target per source.
   for (int d = 0; d < 27; ++d) {
     for (int k = 0; k < 27 - d; ++k) {
-      p.Plant(Icmp(Dotted(62, 10, d + 1, k + 1), Dotted(11, 11, 11, 64 + k % 26), noon(d) + k * kS, 3, 92,
-                   "welchia"));
+      p.Plant(Icmp(Dotted(62, 10, d + 1, k + 1), Dotted(11, 11, 11, 64 + k % 26), noon(d) + k * kS,
+                   3, 92, "welchia"));
       h->welchia_packets += 3;
     }
   }
@@ -395,14 +402,17 @@ const Honeynet& BuildHoneynet() {
       p.Plant(Tcp("61.4.4.4", 50001, "11.11.11.81", port, t + 3 * kHour + port * kS, 0x01));
     }
     for (int i = 0; i < 20; ++i) {
-      p.Plant(Icmp("203.69.14.162", Dotted(11, 11, 11, 64 + i), t + 4 * kHour + i * kS, 1, 28, "nmap"));
+      p.Plant(
+          Icmp("203.69.14.162", Dotted(11, 11, 11, 64 + i), t + 4 * kHour + i * kS, 1, 28, "nmap"));
     }
     for (int i = 0; i < 25; ++i) {
-      p.Plant(Icmp("62.1.1.1", Dotted(11, 11, 11, 64 + i), t + 5 * kHour + i * kS, 1, 92, "welchia"));
+      p.Plant(
+          Icmp("62.1.1.1", Dotted(11, 11, 11, 64 + i), t + 5 * kHour + i * kS, 1, 92, "welchia"));
       h->welchia_packets += 1;
     }
     // Traceroute (Windows tracert: ICMP, IP length 92 zeros, TTL 1) and an IGMP join with TTL 1.
-    p.Plant(Icmp("161.58.176.160", "11.11.11.75", At("2004-02-08 11:02:10"), 3, 92, "windows_tracert", 3));
+    p.Plant(Icmp("161.58.176.160", "11.11.11.75", At("2004-02-08 11:02:10"), 3, 92,
+                 "windows_tracert", 3));
     p.Plant(Icmp("150.0.3.1", "11.11.11.64", noon(4), 4, 84, "linux_ping"));
     FlowRow igmp = Udp("11.11.11.67", 0, "224.0.0.2", 0, At("2004-02-03 13:43:51"));
     igmp.ip_proto = 2;
@@ -419,12 +429,14 @@ const Honeynet& BuildHoneynet() {
     p.Plant(Udp("64.156.39.12", 1026, "11.11.11.72", 135, day(d, 10 * kHour + 7 * kMin)));
     p.Plant(Udp("64.156.39.12", 1026, "11.11.11.73", 135, day(d, 22 * kHour + 41 * kMin)));
   }
-  for (int i = 0; i < 30; ++i) p.Plant(Tcp("65.0.0.1", 5000 + i, "11.11.11.90", 80, day(5, 9 * kHour) + i * kMin));
+  for (int i = 0; i < 30; ++i)
+    p.Plant(Tcp("65.0.0.1", 5000 + i, "11.11.11.90", 80, day(5, 9 * kHour) + i * kMin));
   // Spoofed sources: 127.0.0.1 RST|ACK from port 80 (Feb 16), RFC 1918 and 1.0.0.0/8 (2004).
   {
     int i = 0;
     for (const char* dst : {"11.11.11.82", "11.11.11.72", "11.11.11.85"}) {
-      FlowRow r = Tcp("127.0.0.1", 80, dst, 1537 + i, At("2004-02-16 08:08:09") + i * 13 * kS, 0x14);
+      FlowRow r =
+          Tcp("127.0.0.1", 80, dst, 1537 + i, At("2004-02-16 08:08:09") + i * 13 * kS, 0x14);
       r.src_init = 0x14;
       r.ttl_min = 119;
       ++i;
@@ -437,7 +449,8 @@ const Honeynet& BuildHoneynet() {
   // Backscatter: lone SYN-ACKs from 198.133.219.25:80 to five home hosts (the sensor infers the
   // home host as initiator and records no packets from it).
   for (int i = 0; i < 5; ++i) {
-    FlowRow r = Tcp(Dotted(11, 11, 11, 90 + i), 2000 + i, "198.133.219.25", 80, noon(18) + i * kS, 0);
+    FlowRow r =
+        Tcp(Dotted(11, 11, 11, 90 + i), 2000 + i, "198.133.219.25", 80, noon(18) + i * kS, 0);
     r.src_pkts = 0;
     r.src_ip_bytes = 0;
     r.src_init = -1;
@@ -485,7 +498,8 @@ class HoneynetReport : public ::testing::Test {
   static void SetUpTestSuite() {
     const Honeynet& h = BuildHoneynet();
     std::string err;
-    rc_ = RunReportCli({"--db", h.path, "--home", "11.11.11.0/24", "--format", "json"}, &out_, &err);
+    rc_ =
+        RunReportCli({"--db", h.path, "--home", "11.11.11.0/24", "--format", "json"}, &out_, &err);
     err_ = err;
   }
   static int rc_;
@@ -498,9 +512,9 @@ TEST_F(HoneynetReport, ProducesValidJsonWithEverySection) {
   ASSERT_EQ(rc_, 0) << err_;
   Json j(out_);
   ASSERT_TRUE(j.Valid());
-  for (const char* key : {"meta", "hosts", "open_ports", "mac_aliases", "icmp_lengths", "ports", "trends",
-                          "recon", "slow_scans", "spoofed", "compromise", "gaps", "reserved_destinations",
-                          "bare_ack", "threats"}) {
+  for (const char* key : {"meta", "hosts", "open_ports", "mac_aliases", "icmp_lengths", "ports",
+                          "trends", "recon", "slow_scans", "spoofed", "compromise", "gaps",
+                          "reserved_destinations", "bare_ack", "threats"}) {
     EXPECT_NE(j.Get(std::string("$.") + key), "") << key;
   }
   const Honeynet& h = BuildHoneynet();
@@ -558,7 +572,8 @@ TEST_F(HoneynetReport, OpenPortsAreExactlyThePlantedOnes) {
     EXPECT_EQ(AsSet(j.Column(row + ".udp", "")), ports.second) << host;
   }
   int i67 = j.Find("$.open_ports.hosts", "host", "11.11.11.67");
-  EXPECT_EQ(j.Get("$.open_ports.hosts[" + std::to_string(i67) + "].ports[1].service"), "netbios-ssn");
+  EXPECT_EQ(j.Get("$.open_ports.hosts[" + std::to_string(i67) + "].ports[1].service"),
+            "netbios-ssn");
 }
 
 TEST_F(HoneynetReport, MacAliasingAndLoggingHost) {
@@ -579,7 +594,8 @@ TEST_F(HoneynetReport, MacAliasingAndLoggingHost) {
 TEST_F(HoneynetReport, IcmpLengthsTellWelchiaFromTracert) {
   const Honeynet& h = BuildHoneynet();
   Json j(out_);
-  EXPECT_EQ(j.Column("$.icmp_lengths.lengths", "ip_length"), (std::vector<std::string>{"28", "84", "92"}));
+  EXPECT_EQ(j.Column("$.icmp_lengths.lengths", "ip_length"),
+            (std::vector<std::string>{"28", "84", "92"}));
   EXPECT_EQ(j.Int("$.icmp_lengths.lengths[0].packets"), 20);
   EXPECT_EQ(j.Int("$.icmp_lengths.lengths[0].fingerprints.nmap"), 20);
   EXPECT_EQ(j.Int("$.icmp_lengths.lengths[1].packets"), 4);
@@ -657,7 +673,8 @@ TEST_F(HoneynetReport, ReconFindsEachPlantedScanAndNothingElse) {
   EXPECT_EQ(j.Get("$.recon.vertical[0].source"), "61.3.3.3");
   EXPECT_EQ(j.Get("$.recon.vertical[0].target"), "11.11.11.80");
   EXPECT_EQ(j.Int("$.recon.vertical[0].ports"), 100);
-  EXPECT_EQ(j.Column("$.recon.vertical[0].answered_ports", ""), (std::vector<std::string>{"21", "80"}));
+  EXPECT_EQ(j.Column("$.recon.vertical[0].answered_ports", ""),
+            (std::vector<std::string>{"21", "80"}));
   EXPECT_EQ(j.Get("$.recon.vertical[1].source"), "61.4.4.4");
   EXPECT_NE(j.Get("$.recon.vertical[1].tool").find("-sF"), std::string::npos);
 
@@ -665,10 +682,13 @@ TEST_F(HoneynetReport, ReconFindsEachPlantedScanAndNothingElse) {
             (std::set<std::string>{"62.1.1.1", "203.69.14.162"}));
   int w = j.Find("$.recon.ping_sweeps", "source", "62.1.1.1");
   int n = j.Find("$.recon.ping_sweeps", "source", "203.69.14.162");
-  EXPECT_NE(j.Get("$.recon.ping_sweeps[" + std::to_string(w) + "].tool").find("Welchia"), std::string::npos);
-  EXPECT_NE(j.Get("$.recon.ping_sweeps[" + std::to_string(n) + "].tool").find("nmap"), std::string::npos);
+  EXPECT_NE(j.Get("$.recon.ping_sweeps[" + std::to_string(w) + "].tool").find("Welchia"),
+            std::string::npos);
+  EXPECT_NE(j.Get("$.recon.ping_sweeps[" + std::to_string(n) + "].tool").find("nmap"),
+            std::string::npos);
 
-  EXPECT_EQ(AsSet(j.Column("$.recon.nmap_probes", "source")), (std::set<std::string>{"203.69.14.162", "61.4.4.4"}));
+  EXPECT_EQ(AsSet(j.Column("$.recon.nmap_probes", "source")),
+            (std::set<std::string>{"203.69.14.162", "61.4.4.4"}));
   int f = j.Find("$.recon.nmap_probes", "source", "61.4.4.4");
   EXPECT_EQ(j.Int("$.recon.nmap_probes[" + std::to_string(f) + "].flag_combinations.FIN"), 20);
 
@@ -702,10 +722,10 @@ TEST_F(HoneynetReport, SpoofedSourcesAndBackscatter) {
   auto cat = j.Column("$.spoofed.sources", "category");
   for (size_t i = 0; i < src.size(); ++i) got[src[i]] = cat[i];
   EXPECT_EQ(got, (std::map<std::string, std::string>{{"127.0.0.1", "loopback"},
-                                                      {"192.168.0.1", "private"},
-                                                      {"10.10.228.18", "private"},
-                                                      {"172.16.3.74", "private"},
-                                                      {"1.2.3.4", "unallocated"}}));
+                                                     {"192.168.0.1", "private"},
+                                                     {"10.10.228.18", "private"},
+                                                     {"172.16.3.74", "private"},
+                                                     {"1.2.3.4", "unallocated"}}));
   int lo = j.Find("$.spoofed.sources", "source", "127.0.0.1");
   EXPECT_EQ(j.Get("$.spoofed.sources[" + std::to_string(lo) + "].tcp_flags"), "RST|ACK");
   EXPECT_EQ(j.Int("$.spoofed.sources[" + std::to_string(lo) + "].targets"), 3);
@@ -721,12 +741,14 @@ TEST_F(HoneynetReport, SpoofedSourcesAndBackscatter) {
 TEST_F(HoneynetReport, CompromiseOnlyTheHostWithRealOutboundConnections) {
   Json j(out_);
   EXPECT_EQ(j.Column("$.compromise.compromised", ""), (std::vector<std::string>{"11.11.11.67"}));
-  EXPECT_EQ(j.Column("$.compromise.hosts", "host"), (std::vector<std::string>{"11.11.11.67", "11.11.11.73"}));
+  EXPECT_EQ(j.Column("$.compromise.hosts", "host"),
+            (std::vector<std::string>{"11.11.11.67", "11.11.11.73"}));
   EXPECT_EQ(j.Get("$.compromise.hosts[0].verdict"), "compromised");
   EXPECT_EQ(j.Get("$.compromise.hosts[1].verdict"), "suspicious");
   // Timeline in time order, ident excluded.
   EXPECT_EQ(j.Column("$.compromise.hosts[0].timeline", "destination"),
-            (std::vector<std::string>{"209.63.57.10", "193.230.153.133", "64.161.61.115", "195.27.176.155"}));
+            (std::vector<std::string>{"209.63.57.10", "193.230.153.133", "64.161.61.115",
+                                      "195.27.176.155"}));
   EXPECT_EQ(j.Get("$.compromise.hosts[0].timeline[0].first"), "2004-02-07T16:28:50Z");
   EXPECT_EQ(j.Int("$.compromise.hosts[0].timeline[1].port"), 21);
   EXPECT_EQ(j.Get("$.compromise.hosts[0].timeline[1].service"), "ftp");
@@ -760,7 +782,8 @@ TEST_F(HoneynetReport, ThreatsRankTheCompromisedHostFirst) {
   EXPECT_NE(j.Get("$.threats.ranked[0].sections").find("compromise"), std::string::npos);
   int s = j.Find("$.threats.ranked", "address", "63.126.133.117");
   ASSERT_GE(s, 0);
-  EXPECT_NE(j.Get("$.threats.ranked[" + std::to_string(s) + "].sections").find("slow_scans"), std::string::npos);
+  EXPECT_NE(j.Get("$.threats.ranked[" + std::to_string(s) + "].sections").find("slow_scans"),
+            std::string::npos);
 }
 
 TEST(ReportHome, InferredWhenNotGiven) {
@@ -776,7 +799,10 @@ TEST(ReportHome, InferredWhenNotGiven) {
 TEST(ReportPeriod, FromFiltersFlows) {
   const Honeynet& h = BuildHoneynet();
   std::string out, err;
-  ASSERT_EQ(RunReportCli({"--db", h.path, "--home", "11.11.11.0/24", "--from", "2004-02-20", "--format", "json"}, &out, &err), 0)
+  ASSERT_EQ(RunReportCli({"--db", h.path, "--home", "11.11.11.0/24", "--from", "2004-02-20",
+                          "--format", "json"},
+                         &out, &err),
+            0)
       << err;
   Json j(out);
   EXPECT_EQ(j.Int("$.meta.flows"), h.flows_from_feb20);
@@ -795,14 +821,18 @@ TEST(ReportScan, ChunkedReadersSeeEveryRowOnceInOrder) {
   {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(h.path.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, ("VACUUM INTO '" + holes + "'").c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+    ASSERT_EQ(sqlite3_exec(db, ("VACUUM INTO '" + holes + "'").c_str(), nullptr, nullptr, nullptr),
+              SQLITE_OK)
         << sqlite3_errmsg(db);
     sqlite3_close(db);
     ASSERT_EQ(sqlite3_open(holes.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, "DELETE FROM flows WHERE id < 40 OR id % 5 = 0 OR id BETWEEN 100 AND 160",
-                           nullptr, nullptr, nullptr), SQLITE_OK);
+    ASSERT_EQ(
+        sqlite3_exec(db, "DELETE FROM flows WHERE id < 40 OR id % 5 = 0 OR id BETWEEN 100 AND 160",
+                     nullptr, nullptr, nullptr),
+        SQLITE_OK);
     sqlite3_stmt* st = nullptr;
-    sqlite3_prepare_v2(db, "SELECT count(*), sum(src_pkts + dst_pkts) FROM flows", -1, &st, nullptr);
+    sqlite3_prepare_v2(db, "SELECT count(*), sum(src_pkts + dst_pkts) FROM flows", -1, &st,
+                       nullptr);
     ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
     rows = sqlite3_column_int64(st, 0);
     packets = sqlite3_column_int64(st, 1);
@@ -813,10 +843,15 @@ TEST(ReportScan, ChunkedReadersSeeEveryRowOnceInOrder) {
   for (const std::string& path : {h.path, holes}) {
     std::string one, chunked, err;
     setenv("TAPWATCH_REPORT_SCAN_READERS", "0", 1);
-    ASSERT_EQ(RunReportCli({"--db", path, "--home", "11.11.11.0/24", "--format", "json"}, &one, &err), 0) << err;
+    ASSERT_EQ(
+        RunReportCli({"--db", path, "--home", "11.11.11.0/24", "--format", "json"}, &one, &err), 0)
+        << err;
     setenv("TAPWATCH_REPORT_SCAN_READERS", "3", 1);
     setenv("TAPWATCH_REPORT_SCAN_CHUNK_IDS", "7", 1);
-    ASSERT_EQ(RunReportCli({"--db", path, "--home", "11.11.11.0/24", "--format", "json"}, &chunked, &err), 0) << err;
+    ASSERT_EQ(
+        RunReportCli({"--db", path, "--home", "11.11.11.0/24", "--format", "json"}, &chunked, &err),
+        0)
+        << err;
     unsetenv("TAPWATCH_REPORT_SCAN_READERS");
     unsetenv("TAPWATCH_REPORT_SCAN_CHUNK_IDS");
     Json j(chunked);
@@ -836,10 +871,14 @@ TEST(ReportFormats, TextMarkdownHtmlAreSelfContained) {
   ASSERT_EQ(RunReportCli({"--db", h.path, "--home", "11.11.11.0/24"}, &text, &err), 0) << err;
   EXPECT_NE(text.find("[slow_scans]"), std::string::npos);
   EXPECT_NE(text.find("63.126.133.117"), std::string::npos);
-  ASSERT_EQ(RunReportCli({"--db", h.path, "--home", "11.11.11.0/24", "--format", "md"}, &md, &err), 0) << err;
+  ASSERT_EQ(RunReportCli({"--db", h.path, "--home", "11.11.11.0/24", "--format", "md"}, &md, &err),
+            0)
+      << err;
   EXPECT_NE(md.find("## "), std::string::npos);
   EXPECT_NE(md.find("| source |"), std::string::npos);
-  ASSERT_EQ(RunReportCli({"--db", h.path, "--home", "11.11.11.0/24", "--format", "html"}, &html, &err), 0) << err;
+  ASSERT_EQ(
+      RunReportCli({"--db", h.path, "--home", "11.11.11.0/24", "--format", "html"}, &html, &err), 0)
+      << err;
   EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
   // Three kinds of chart: the trend lines, the port bars, the ICMP length bars.
   EXPECT_NE(html.find("<polyline"), std::string::npos);
@@ -867,12 +906,15 @@ TEST(ReportReserved, SmbLeakToUnallocatedNetCountedPerWeek) {
         FlowRow r = Tcp(Dotted(172, 30, 3, 50 + hst), 4425, Dotted(1, 11, 68, 22 + hst), 445, t);
         r.src_pkts = 7;
         r.src_payload = 39 * 6;
-        r.smb_json = "{\"version\":1,\"smb1_commands\":{\"113\":2,\"43\":1},\"failed_responses\":1,\"messages\":3}";
+        r.smb_json =
+            "{\"version\":1,\"smb1_commands\":{\"113\":2,\"43\":1},\"failed_responses\":1,"
+            "\"messages\":3}";
         store.Add(r);
         ++smb_flows;
         if (hst % 2 == 0) {
           FlowRow q = Udp(Dotted(172, 30, 3, 50 + hst), 137, Dotted(1, 11, 31, 99), 137, t + kMin);
-          q.netbios_json = "{\"nbns_opcodes\":{\"0\":1},\"nbns_names\":[\"*<00>\"],\"nbns_nbstat_queries\":1}";
+          q.netbios_json =
+              "{\"nbns_opcodes\":{\"0\":1},\"nbns_names\":[\"*<00>\"],\"nbns_nbstat_queries\":1}";
           store.Add(q);
           ++nbns;
         }
@@ -880,15 +922,18 @@ TEST(ReportReserved, SmbLeakToUnallocatedNetCountedPerWeek) {
     }
     // Ordinary internal and outbound traffic: not reserved destinations.
     for (int i = 0; i < 50; ++i) {
-      store.Add(Answered(Tcp(Dotted(172, 30, 2, i + 1), 3000, "192.0.32.10", 80, monday + i * kHour)));
+      store.Add(
+          Answered(Tcp(Dotted(172, 30, 2, i + 1), 3000, "192.0.32.10", 80, monday + i * kHour)));
       store.Add(Udp(Dotted(172, 30, 2, i + 1), 5353, "224.0.0.251", 5353, monday + i * kHour));
       store.Add(Udp(Dotted(172, 30, 2, i + 1), 1025, "10.0.0.53", 53, monday + i * kHour));
     }
   }
   std::string out, err;
   // An office LAN browses the web: allow it, so that only the leak stands out.
-  ASSERT_EQ(RunReportCli({"--db", path, "--home", "172.30.0.0/16", "--allow", "tcp/80,tcp/113,udp/53",
-                          "--format", "json"}, &out, &err), 0)
+  ASSERT_EQ(RunReportCli({"--db", path, "--home", "172.30.0.0/16", "--allow",
+                          "tcp/80,tcp/113,udp/53", "--format", "json"},
+                         &out, &err),
+            0)
       << err;
   Json j(out);
   EXPECT_EQ(j.Int("$.reserved_destinations.hosts_total"), 18);
@@ -896,7 +941,8 @@ TEST(ReportReserved, SmbLeakToUnallocatedNetCountedPerWeek) {
             (std::vector<std::string>{"4", "7", "10", "14", "18"}));
   EXPECT_EQ(j.Get("$.reserved_destinations.weeks[0].week_start"), "2004-08-09");
   EXPECT_EQ(j.Get("$.reserved_destinations.weekly_direction"), "growing");
-  EXPECT_EQ(j.Column("$.reserved_destinations.networks", "network"), (std::vector<std::string>{"1.11.0.0/16"}));
+  EXPECT_EQ(j.Column("$.reserved_destinations.networks", "network"),
+            (std::vector<std::string>{"1.11.0.0/16"}));
   std::string n = "$.reserved_destinations.networks[0]";
   EXPECT_EQ(j.Get(n + ".range"), "1.0.0.0/8");
   EXPECT_EQ(j.Get(n + ".category"), "unallocated");
@@ -932,7 +978,8 @@ TEST(ReportBareAck, ByNetworkWithLabelsAndDarkTargets) {
     const char* srcs[7] = {"130.67.216.237", "130.67.216.237", "130.67.114.61", "130.67.10.87",
                            "130.67.240.225", "130.67.118.172", "130.67.240.131"};
     for (int i = 0; i < 7; ++i) {
-      FlowRow r = Tcp(srcs[i], 3339 + i, Dotted(130, 216, 200 + i, 91), 80, t0 + kHour + i * kMin, 0x18);
+      FlowRow r =
+          Tcp(srcs[i], 3339 + i, Dotted(130, 216, 200 + i, 91), 80, t0 + kHour + i * kMin, 0x18);
       r.src_init = 0x10;
       r.src_payload = 1460;
       r.bare_ack = true;
@@ -947,9 +994,12 @@ TEST(ReportBareAck, ByNetworkWithLabelsAndDarkTargets) {
     }
   }
   std::string out, err;
-  ASSERT_EQ(RunReportCli({"--db", path, "--home", "130.216.0.0/16", "--format", "json"}, &out, &err), 0) << err;
+  ASSERT_EQ(
+      RunReportCli({"--db", path, "--home", "130.216.0.0/16", "--format", "json"}, &out, &err), 0)
+      << err;
   Json j(out);
-  EXPECT_EQ(j.Column("$.bare_ack.networks", "source_network"), (std::vector<std::string>{"130.67.0.0/16"}));
+  EXPECT_EQ(j.Column("$.bare_ack.networks", "source_network"),
+            (std::vector<std::string>{"130.67.0.0/16"}));
   std::string n = "$.bare_ack.networks[0]";
   EXPECT_EQ(j.Int(n + ".flows"), 7);
   EXPECT_EQ(j.Int(n + ".sources"), 6);
@@ -998,7 +1048,8 @@ TEST(ReportBadInput, MissingEmptyAndMalformed) {
   ExpectBadInput({"--db", h.path, "--home", "11.11.300.0/24"}, "bad CIDR");
   ExpectBadInput({"--db", h.path, "--format", "pdf"}, "bad --format");
   ExpectBadInput({"--db", h.path, "--from", "yesterday"}, "bad time");
-  ExpectBadInput({"--db", h.path, "--from", "2004-02-20", "--to", "2004-02-01"}, "--from must be before");
+  ExpectBadInput({"--db", h.path, "--from", "2004-02-20", "--to", "2004-02-01"},
+                 "--from must be before");
   ExpectBadInput({"--db", h.path, "--home", "11.11.11.0/24", "--from", "2010-01-01"}, "no flows");
   ExpectBadInput({"--home", "11.11.11.0/24"}, "--db FILE is required");
   ExpectBadInput({"--db", h.path, "--allow", "icmp/8"}, "bad --allow");
