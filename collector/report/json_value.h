@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "collector/json_out.h"
+
 namespace tapwatch::collector::report {
 
 /// A JSON value. Objects keep insertion order so the output keys are stable.
@@ -114,7 +116,7 @@ inline std::pair<std::string, JsonValue>& JsonValue::TakeMember(size_t i) {
   return Kids().members[i];
 }
 
-/// Appends s as a quoted JSON string.
-void AppendJsonString(std::string& out, std::string_view s);
+/// Appends s as a quoted JSON string: the collector's one escaper (json_out.h).
+using collector::AppendJsonString;
 
 }  // namespace tapwatch::collector::report
