@@ -30,40 +30,6 @@ uint64_t Pipeline::memory_bytes() const {
   return total;
 }
 
-uint16_t Pipeline::LabelId(std::string_view label) {
-  if (label.empty()) return 0;
-  // Consecutive lines usually share their prefix: skip the map lookup then.
-  if (label == last_label_) return last_label_id_;
-  std::string key(label);
-  auto it = label_ids_.find(key);
-  uint16_t id;
-  if (it != label_ids_.end()) {
-    id = it->second;
-  } else if (labels_.size() < 0xFFFF) {
-    id = static_cast<uint16_t>(labels_.size());
-    labels_.push_back(key);
-    label_ids_.emplace(key, id);
-  } else {
-    id = 0;  // more than 65534 distinct prefixes: count the packet without a label
-  }
-  last_label_ = std::move(key);
-  last_label_id_ = id;
-  return id;
-}
-
-uint8_t Pipeline::IfaceId(std::string_view name) {
-  if (name.empty()) return 0;
-  for (size_t i = 1; i < ifaces_.size(); ++i) {
-    if (ifaces_[i] == name) return static_cast<uint8_t>(i);
-  }
-  if (ifaces_.size() > 0xFF) {
-    ++ifaces_unnamed_;
-    return 0;
-  }
-  ifaces_.emplace_back(name);
-  return static_cast<uint8_t>(ifaces_.size() - 1);
-}
-
 void Pipeline::OnFrame(decoders::LinkType link, uint64_t ts_ns, uint32_t wire_len,
                        const uint8_t* data, uint32_t cap_len, std::string_view label,
                        std::string_view in_iface, std::string_view out_iface) {
@@ -75,7 +41,7 @@ void Pipeline::OnFrame(decoders::LinkType link, uint64_t ts_ns, uint32_t wire_le
   pkt.cap_len = cap_len;
   const decoders::DecodeStatus status =
       decoders::DecodeFrame(link, std::span<const uint8_t>(data, cap_len), pkt);
-  pkt.source_label = LabelId(label);
+  pkt.source_label = labels_.IdOf(label);
   MaybeEmitStats(ts_ns);
   interval_.Count(status, pkt);
   totals_.Count(status, pkt);
@@ -83,7 +49,7 @@ void Pipeline::OnFrame(decoders::LinkType link, uint64_t ts_ns, uint32_t wire_le
   const flowtable::UpdateResult r = table_.Update(pkt, *this);
   if (r.flow == nullptr) return;
   if (r.created && !(in_iface.empty() && out_iface.empty())) {
-    r.flow->iface_id = {IfaceId(in_iface), IfaceId(out_iface)};
+    r.flow->iface_id = {ifaces_.IdOf(in_iface), ifaces_.IdOf(out_iface)};
   }
   if (!config_.app.enabled) return;
   scratch_.first_bytes = first_bytes_->ForSlot(table_.SlotIndex(*r.flow));
@@ -117,9 +83,9 @@ void Pipeline::Export(const flowtable::Flow& flow, flowtable::EndReason why, boo
     PrefetchAppRecord(flow.app, scratch_);
   }
   proto::FlowRecord& rec = publisher_.NextFlow();
-  BuildFlowRecord(flow, why, interim, config_.sensor_id, labels_, rec);
-  if (flow.iface_id[0] != 0) rec.set_in_iface(ifaces_[flow.iface_id[0]]);
-  if (flow.iface_id[1] != 0) rec.set_out_iface(ifaces_[flow.iface_id[1]]);
+  BuildFlowRecord(flow, why, interim, config_.sensor_id, labels_.names(), rec);
+  if (flow.iface_id[0] != 0) rec.set_in_iface(ifaces_.Name(flow.iface_id[0]));
+  if (flow.iface_id[1] != 0) rec.set_out_iface(ifaces_.Name(flow.iface_id[1]));
   if (config_.app.enabled) {
     FillAppRecord(flow.app, scratch_, rec);
     // The slot is about to be reused: give its pooled details back. Interim records keep them.

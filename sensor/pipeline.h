@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include <memory>
@@ -17,6 +16,7 @@
 #include "decoders/payload_signature.h"
 #include "decoders/packet.h"
 #include "flowtable/flow_table.h"
+#include "sensor/name_table.h"
 #include "sensor/packet_counters.h"
 #include "sensor/publisher.h"
 
@@ -70,7 +70,6 @@ class Pipeline : public flowtable::ExportSink {
   void Moved(uint32_t from, uint32_t to) override;
 
  private:
-  uint16_t LabelId(std::string_view label);
   void MaybeEmitStats(uint64_t ts_ns);
   void EmitStats(uint64_t end_ns, bool final);
 
@@ -90,14 +89,8 @@ class Pipeline : public flowtable::ExportSink {
   uint64_t interval_flows_evicted_base_ = 0;
   const DropSource* drop_source_ = nullptr;
   uint64_t log_packet_ = 0, log_other_ = 0, log_malformed_ = 0;
-  /// Interned interface name (1..255); 0 for none, or once 255 names are taken.
-  uint8_t IfaceId(std::string_view name);
-  std::vector<std::string> ifaces_{std::string()};  // id 0 = none
-  uint64_t ifaces_unnamed_ = 0;                     // interfaces past the 255th: not recorded
-  std::vector<std::string> labels_{std::string()};  // id 0 = no label
-  std::unordered_map<std::string, uint16_t> label_ids_;
-  std::string last_label_;
-  uint16_t last_label_id_ = 0;
+  NameTable<uint16_t> labels_{0xFFFE};  // log prefixes, ids in DecodedPacket::source_label
+  NameTable<uint8_t> ifaces_{0xFF};      // log interfaces, ids in Flow::iface_id
   std::unique_ptr<decoders::AppDetailPool> app_pool_;
   std::unique_ptr<decoders::FirstBytesArena> first_bytes_;
   decoders::AppScratch scratch_;

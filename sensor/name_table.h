@@ -1,0 +1,59 @@
+#pragma once
+// Short names interned to small ids, so a flow slot stores a 1- or 2-byte id instead of a
+// string: log prefixes ("INBOUND TCP") and interface names ("eth0"). Id 0 is the empty name, and
+// what a name gets once the table is full (counted in refused()).
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace tapwatch::sensor {
+
+template <typename Id>
+class NameTable {
+ public:
+  /// Ids 1..max_id are handed out.
+  explicit NameTable(size_t max_id) : max_id_(max_id) {}
+
+  Id IdOf(std::string_view name) {
+    if (name.empty()) return 0;
+    // Consecutive packets usually repeat the last name: skip the map then.
+    if (name == last_) return last_id_;
+    Id id = 0;
+    if (const auto it = ids_.find(name); it != ids_.end()) {
+      id = it->second;
+    } else if (names_.size() <= max_id_) {
+      id = static_cast<Id>(names_.size());
+      names_.emplace_back(name);
+      ids_.emplace(names_.back(), id);
+    } else {
+      ++refused_;  // past max_id distinct names: counted, not named
+    }
+    last_.assign(name);
+    last_id_ = id;
+    return id;
+  }
+
+  const std::string& Name(Id id) const { return names_[id]; }
+  /// Every name by id (index 0 = "").
+  const std::vector<std::string>& names() const { return names_; }
+  uint64_t refused() const { return refused_; }
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  size_t max_id_;
+  std::vector<std::string> names_{std::string()};
+  std::unordered_map<std::string, Id, Hash, std::equal_to<>> ids_;
+  std::string last_;
+  Id last_id_ = 0;
+  uint64_t refused_ = 0;
+};
+
+}  // namespace tapwatch::sensor
