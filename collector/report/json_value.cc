@@ -280,64 +280,46 @@ class Parser {
     }
     return false;
   }
+  /// Consumes `c` if it is next.
+  bool Take(char c) {
+    if (pos_ >= s_.size() || s_[pos_] != c) return false;
+    ++pos_;
+    return true;
+  }
   bool ParseArray(JsonValue& out, int depth) {
     ++pos_;
     out = JsonValue::Array();
     SkipWs();
-    if (pos_ < s_.size() && s_[pos_] == ']') {
-      ++pos_;
-      return true;
-    }
+    if (Take(']')) return true;
     while (true) {
       JsonValue item;
       if (!ParseValue(item, depth + 1)) return false;
       out.Push(std::move(item));
       SkipWs();
-      if (pos_ >= s_.size()) return false;
-      if (s_[pos_] == ',') {
-        ++pos_;
-        continue;
-      }
-      if (s_[pos_] == ']') {
-        ++pos_;
-        return true;
-      }
-      return false;
+      if (Take(',')) continue;
+      return Take(']');
     }
   }
   bool ParseObject(JsonValue& out, int depth) {
     ++pos_;
     out = JsonValue::Object();
     SkipWs();
-    if (pos_ < s_.size() && s_[pos_] == '}') {
-      ++pos_;
-      return true;
-    }
+    if (Take('}')) return true;
     while (true) {
       SkipWs();
       if (pos_ >= s_.size() || s_[pos_] != '"') return false;
       std::string key;
       if (!ParseString(key)) return false;
       SkipWs();
-      if (pos_ >= s_.size() || s_[pos_] != ':') return false;
-      ++pos_;
+      if (!Take(':')) return false;
       JsonValue value;
       if (!ParseValue(value, depth + 1)) return false;
       out.Set(key, std::move(value));
       SkipWs();
-      if (pos_ >= s_.size()) return false;
-      if (s_[pos_] == ',') {
-        ++pos_;
-        continue;
-      }
-      if (s_[pos_] == '}') {
-        ++pos_;
-        return true;
-      }
-      return false;
+      if (Take(',')) continue;
+      return Take('}');
     }
   }
-
   std::string_view s_;
   size_t pos_ = 0;
 };
