@@ -23,6 +23,7 @@
 #include "decoders/icmp_fingerprint.h"
 #include "decoders/payload_signature.h"
 #include "sensor/log_pcap_writer.h"
+#include "sensor/log_prefetcher.h"
 #include "sensor/log_source.h"
 #include "sensor/options.h"
 #include "sensor/pcap_source.h"
@@ -40,6 +41,20 @@ std::atomic<PcapSource*> g_live_source{nullptr};
 void OnSignal(int) {
   g_stop.store(true);
   if (PcapSource* s = g_live_source.load()) s->BreakLoop();
+}
+
+// Log lines as the stats records count them: packet, other (non-packet + continuation), malformed.
+struct LineCounts {
+  uint64_t packet = 0;
+  uint64_t other = 0;
+  uint64_t malformed = 0;
+  LineCounts Plus(const LineCounts& o) const {
+    return {packet + o.packet, other + o.other, malformed + o.malformed};
+  }
+};
+
+LineCounts LineCountsOf(const LogCounters& c) {
+  return {c.packet, c.non_packet + c.continuation, c.malformed};
 }
 
 int Fail(int code, const std::string& message) {
@@ -277,14 +292,37 @@ int main(int argc, char** argv) {
     }
     g_live_source.store(nullptr);
   } else if (log) {
-    LogFrame frame;
+    // A regular file is parsed a chunk ahead on a second thread (log_prefetcher.h); standard
+    // input is read line by line, so `tail -F` lines reach the flows as they arrive.
+    std::unique_ptr<LogPrefetcher> ahead;
+    const auto read_ahead = [&] {
+      if (log_options.path != "-") ahead = std::make_unique<LogPrefetcher>(std::move(log));
+    };
+    read_ahead();
+    // Stats records carry cumulative line counts over every file read so far.
+    LineCounts done_files;  // files finished
+    LineCounts now;         // done_files + the current file, up to the last line processed
+    LogFrame direct;
     while (!g_stop.load(std::memory_order_relaxed)) {
-      if (!log->Next(frame)) {
-        if (!log->read_error().empty()) {
-          std::fprintf(stderr, "tapwatch-sensor: %s\n", log->read_error().c_str());
+      const LogFrame* frame = nullptr;
+      if (ahead) {
+        if (const PrefetchedFrame* f = ahead->Next()) {
+          frame = &f->frame;
+          now = done_files.Plus({f->packet_lines, f->other_lines, f->malformed_lines});
+        }
+      } else if (log->Next(direct)) {
+        frame = &direct;
+        now = done_files.Plus(LineCountsOf(log->counters()));
+      }
+      if (frame == nullptr) {
+        const LogSource& source = ahead ? ahead->source() : *log;
+        if (!source.read_error().empty()) {
+          std::fprintf(stderr, "tapwatch-sensor: %s\n", source.read_error().c_str());
           exit_code = 1;
         }
-        const LogCounters& c = log->counters();
+        const LogCounters& c = source.counters();
+        done_files = done_files.Plus(LineCountsOf(c));
+        now = done_files;
         if (!opt.quiet) {
           std::fprintf(stderr,
                        "tapwatch-sensor: %s: %llu lines: %llu packets, %llu other, %llu "
@@ -296,6 +334,8 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "tapwatch-sensor: %s: %s\n", log_options.path.c_str(), e.c_str());
           }
         }
+        ahead.reset();
+        log.reset();
         if (next_log >= opt.log_files.size()) break;
         log_options.path = opt.log_files[next_log++];
         log = LogSource::Open(log_options, &error);
@@ -304,21 +344,19 @@ int main(int argc, char** argv) {
           exit_code = 1;
           break;
         }
+        read_ahead();
         continue;
       }
-      if (pcap_out) pcap_out->Write(frame);
-      pipeline->OnFrame(decoders::LinkType::kEthernet, frame.ts_ns, frame.wire_len,
-                        frame.bytes.data(), frame.cap_len, frame.label, frame.in_iface,
-                        frame.out_iface);
+      if (pcap_out) pcap_out->Write(*frame);
+      pipeline->OnFrame(decoders::LinkType::kEthernet, frame->ts_ns, frame->wire_len,
+                        frame->bytes.data(), frame->cap_len, frame->label, frame->in_iface,
+                        frame->out_iface);
       // After OnFrame: a stats record it emitted closes the previous interval, which must not
       // count this line yet.
-      const LogCounters& c = log->counters();
-      pipeline->SetLogLineCounts(c.packet, c.non_packet + c.continuation, c.malformed);
+      pipeline->SetLogLineCounts(now.packet, now.other, now.malformed);
     }
-    if (log) {
-      const LogCounters& c = log->counters();
-      pipeline->SetLogLineCounts(c.packet, c.non_packet + c.continuation, c.malformed);
-    }
+    // Interrupted: the lines processed so far (a prefetcher has read further, unprocessed).
+    pipeline->SetLogLineCounts(now.packet, now.other, now.malformed);
     if (pcap_out && !pcap_out->Close(&error)) {
       std::fprintf(stderr, "tapwatch-sensor: --write-pcap %s\n", error.c_str());
       exit_code = 1;

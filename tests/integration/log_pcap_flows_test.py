@@ -219,6 +219,25 @@ def compare(name, log, year, tmp, sensor, fails):
                         "%s: log_labels %r do not add up to the %d packets" % (where, labels, pkts))
 
 
+def check_several_logs(seed, year, tmp, sensor, fails):
+    """Stats line counters are cumulative over every log of a run: with the seed log given twice,
+    they never go down and the last record counts both copies (awk's count, twice)."""
+    out = os.path.join(tmp, "twice.jsonl")
+    rc, _, err = tw_common.run_sensor(
+        sensor, ["--log", seed, "--log", seed, "--year", str(year), "--jsonl", out])
+    if not fails.check(rc == 0, "two logs: sensor exit %d: %s" % (rc, err[-500:])):
+        return
+    stats = [p for k, _, p in load(out) if k == "stats"]
+    if not fails.check(stats, "two logs: no stats records"):
+        return
+    for key in sorted(LOG_ONLY_STATS_FIELDS):
+        values = [tw_common.u64(p, key) for p in stats]
+        fails.check(values == sorted(values), "two logs: %s goes down: %r" % (key, values))
+    fails.check(tw_common.u64(stats[-1], "log_lines_packet") == 2 * awk_packet_lines(seed),
+                "two logs: last log_lines_packet %s, awk counts 2 x %d" %
+                (stats[-1].get("log_lines_packet"), awk_packet_lines(seed)))
+
+
 def main():
     if len(sys.argv) != 2:
         print(__doc__)
@@ -233,6 +252,7 @@ def main():
             f.write(SEED_LOG)
         fails.check(awk_packet_lines(seed) == SEED_PACKETS, "seed log: awk count changed")
         compare("seed", seed, 2004, tmp, sensor, fails)
+        check_several_logs(seed, 2004, tmp, sensor, fails)
         logs = os.path.join(tw_common.shared_dir(), "logs")
         real = (("sotm30", "Tetoronie-Scripting-and-Automation__iptables.log", 2004),
                 ("ufw", "teliten-log.plemma__ufw.log", 2022))
