@@ -4,5 +4,6 @@ list(APPEND TAPWATCH_SENSOR_SOURCES
   pcap_source.cc
   pipeline.cc
   publisher.cc
+  wire_json.cc
   record_builder.cc
 )

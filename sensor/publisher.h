@@ -16,19 +16,7 @@
 
 #include "tapwatch.pb.h"
 
-namespace google::protobuf {
-class Message;
-}
-
 namespace tapwatch::sensor {
-
-/// Appends `message` as protobuf's JSON mapping, byte for byte what
-/// util::MessageToJsonString(message, preserve_proto_field_names) prints (fields in number order,
-/// proto field names, 64-bit integers quoted, defaults omitted, bytes in base64, its escaping),
-/// without its binary round trip. Handles the types tapwatch.proto uses (integers, bool, string,
-/// bytes, messages, repeated, maps); returns false, leaving `out` as it was, for anything else or
-/// for a string with a non-ASCII byte (whose escaping and UTF-8 checks stay protobuf's own).
-bool AppendJson(const google::protobuf::Message& message, std::string& out);
 
 struct PublisherOptions {
   std::string endpoint;    // empty = no ZeroMQ

@@ -5,12 +5,13 @@
 // escapes. Non-ASCII text is refused, so the publisher leaves it to protobuf.
 
 #include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 
 #include <random>
 #include <string>
 
-#include "sensor/publisher.h"
+#include "sensor/wire_json.h"
 #include "tapwatch.pb.h"
 
 namespace tapwatch::sensor {
@@ -54,11 +55,16 @@ class Filler {
   uint64_t Pick(uint64_t n) { return std::uniform_int_distribution<uint64_t>(0, n - 1)(rng_); }
   uint64_t Number() {
     switch (Pick(5)) {
-      case 0: return 0;
-      case 1: return ~uint64_t{0};
-      case 2: return Pick(10);
-      case 3: return uint64_t{1} << Pick(64);
-      default: return rng_();
+      case 0:
+        return 0;
+      case 1:
+        return ~uint64_t{0};
+      case 2:
+        return Pick(10);
+      case 3:
+        return uint64_t{1} << Pick(64);
+      default:
+        return rng_();
     }
   }
   std::string Text(bool bytes) {
@@ -73,28 +79,50 @@ class Filler {
   }
   void SetScalar(Message& m, const Reflection& r, const FieldDescriptor* f) {
     switch (f->cpp_type()) {
-      case FieldDescriptor::CPPTYPE_INT32: r.SetInt32(&m, f, static_cast<int32_t>(Number())); break;
-      case FieldDescriptor::CPPTYPE_UINT32: r.SetUInt32(&m, f, static_cast<uint32_t>(Number())); break;
-      case FieldDescriptor::CPPTYPE_INT64: r.SetInt64(&m, f, static_cast<int64_t>(Number())); break;
-      case FieldDescriptor::CPPTYPE_UINT64: r.SetUInt64(&m, f, Number()); break;
-      case FieldDescriptor::CPPTYPE_BOOL: r.SetBool(&m, f, Pick(2) == 1); break;
+      case FieldDescriptor::CPPTYPE_INT32:
+        r.SetInt32(&m, f, static_cast<int32_t>(Number()));
+        break;
+      case FieldDescriptor::CPPTYPE_UINT32:
+        r.SetUInt32(&m, f, static_cast<uint32_t>(Number()));
+        break;
+      case FieldDescriptor::CPPTYPE_INT64:
+        r.SetInt64(&m, f, static_cast<int64_t>(Number()));
+        break;
+      case FieldDescriptor::CPPTYPE_UINT64:
+        r.SetUInt64(&m, f, Number());
+        break;
+      case FieldDescriptor::CPPTYPE_BOOL:
+        r.SetBool(&m, f, Pick(2) == 1);
+        break;
       case FieldDescriptor::CPPTYPE_STRING:
         r.SetString(&m, f, Text(f->type() == FieldDescriptor::TYPE_BYTES));
         break;
-      default: FAIL() << "unexpected type in tapwatch.proto: " << f->full_name();
+      default:
+        FAIL() << "unexpected type in tapwatch.proto: " << f->full_name();
     }
   }
   void AddScalar(Message& m, const Reflection& r, const FieldDescriptor* f) {
     switch (f->cpp_type()) {
-      case FieldDescriptor::CPPTYPE_INT32: r.AddInt32(&m, f, static_cast<int32_t>(Number())); break;
-      case FieldDescriptor::CPPTYPE_UINT32: r.AddUInt32(&m, f, static_cast<uint32_t>(Number())); break;
-      case FieldDescriptor::CPPTYPE_INT64: r.AddInt64(&m, f, static_cast<int64_t>(Number())); break;
-      case FieldDescriptor::CPPTYPE_UINT64: r.AddUInt64(&m, f, Number()); break;
-      case FieldDescriptor::CPPTYPE_BOOL: r.AddBool(&m, f, Pick(2) == 1); break;
+      case FieldDescriptor::CPPTYPE_INT32:
+        r.AddInt32(&m, f, static_cast<int32_t>(Number()));
+        break;
+      case FieldDescriptor::CPPTYPE_UINT32:
+        r.AddUInt32(&m, f, static_cast<uint32_t>(Number()));
+        break;
+      case FieldDescriptor::CPPTYPE_INT64:
+        r.AddInt64(&m, f, static_cast<int64_t>(Number()));
+        break;
+      case FieldDescriptor::CPPTYPE_UINT64:
+        r.AddUInt64(&m, f, Number());
+        break;
+      case FieldDescriptor::CPPTYPE_BOOL:
+        r.AddBool(&m, f, Pick(2) == 1);
+        break;
       case FieldDescriptor::CPPTYPE_STRING:
         r.AddString(&m, f, Text(f->type() == FieldDescriptor::TYPE_BYTES));
         break;
-      default: FAIL() << "unexpected type in tapwatch.proto: " << f->full_name();
+      default:
+        FAIL() << "unexpected type in tapwatch.proto: " << f->full_name();
     }
   }
   std::mt19937_64 rng_;
@@ -140,12 +168,113 @@ TEST(PublisherJson, EmptyAndSparseMessages) {
   EXPECT_EQ(s, ProtobufJson(e));
 }
 
+TEST(PublisherJson, ReusedRecordsPrintAsProtobuf) {
+  // The publisher clears and refills one record: its maps then iterate in an order their
+  // reflection view did not always follow (the reflection printer this replaced put a real SMB
+  // record's {"43":1,"113":2} as {"113":2,"43":1}).
+  proto::Envelope e;
+  for (int round = 0; round < 300; ++round) {
+    e.mutable_flow()->Clear();
+    auto& commands = *e.mutable_flow()->mutable_smb()->mutable_smb1_commands();
+    for (int k = 0; k <= round % 6; ++k)
+      commands[static_cast<uint32_t>(round * 37 + k * 70) % 256] += 1;
+    (*e.mutable_flow()->mutable_anomalies())["a" + std::to_string(round % 7)] += 1;
+    std::string mine;
+    ASSERT_TRUE(AppendJson(e, mine));
+    ASSERT_EQ(mine, ProtobufJson(e)) << "round " << round;
+  }
+}
+
 TEST(PublisherJson, NonAsciiIsLeftToProtobuf) {
   proto::Envelope e;
   e.mutable_flow()->set_http_uri("/caf\xc3\xa9");
   std::string s = "keep";
   EXPECT_FALSE(AppendJson(e, s));
   EXPECT_EQ(s, "keep");
+}
+
+TEST(WireJson, EveryPrefixOfAnEncodingIsRefusedOrPrintedAsProtobufReadsIt) {
+  // A cut encoding either fails (the output untouched) or, where it ends on a field boundary, is
+  // a valid shorter message: then protobuf's JSON parser reads the output back as exactly the
+  // message protobuf's binary parser reads from the prefix. (Compared as messages: a map prints
+  // in wire order here, in its hash order once parsed.)
+  const auto* type = proto::Envelope::descriptor();
+  int printed = 0;
+  for (uint32_t seed = 1; seed <= 40; ++seed) {
+    proto::Envelope e;
+    Filler(seed).Fill(e, 0);
+    const std::string wire = e.SerializeAsString();
+    for (size_t n = 0; n <= wire.size(); ++n) {
+      const std::string_view prefix(wire.data(), n);
+      std::string mine = "keep";
+      const bool ok = AppendJsonFromWire(*type, prefix, mine);
+      proto::Envelope parsed;
+      if (!parsed.ParseFromArray(prefix.data(), static_cast<int>(n))) {
+        ASSERT_FALSE(ok) << "seed " << seed << " prefix " << n;
+      }
+      if (!ok) {
+        ASSERT_EQ(mine, "keep");
+        continue;
+      }
+      ++printed;
+      proto::Envelope back;
+      ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(mine.substr(4), &back).ok()) << mine;
+      ASSERT_TRUE(google::protobuf::util::MessageDifferencer::Equals(back, parsed))
+          << "seed " << seed << " prefix " << n << ": " << mine;
+    }
+  }
+  EXPECT_GT(printed, 100);
+}
+
+// Hand-written encodings the generated serializer does not produce but protobuf reads.
+TEST(WireJson, MapEntriesWithoutKeyOrValueAndFieldOrder) {
+  const auto* type = proto::FlowRecord::descriptor();
+  // anomalies (map<string, uint64>): one entry with no value field, one with no key field.
+  const auto* anomalies = type->FindFieldByName("anomalies");
+  ASSERT_NE(anomalies, nullptr);
+  const auto tag = [](int number, int wire_type) {
+    std::string t;
+    uint32_t v = static_cast<uint32_t>(number << 3 | wire_type);
+    while (v >= 0x80) {
+      t.push_back(static_cast<char>(v | 0x80));
+      v >>= 7;
+    }
+    t.push_back(static_cast<char>(v));
+    return t;
+  };
+  const std::string key_only = tag(1, 2) + std::string("\x01x", 2);
+  const std::string value_only = tag(2, 0) + "\x07";
+  std::string wire = tag(anomalies->number(), 2) + static_cast<char>(key_only.size()) + key_only +
+                     tag(anomalies->number(), 2) + static_cast<char>(value_only.size()) +
+                     value_only;
+  proto::FlowRecord parsed;
+  ASSERT_TRUE(parsed.ParseFromString(wire));
+  std::string mine;
+  ASSERT_TRUE(AppendJsonFromWire(*type, wire, mine));
+  proto::FlowRecord back;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(mine, &back).ok()) << mine;
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(back, parsed)) << mine;
+  EXPECT_EQ(mine, "{\"anomalies\":{\"x\":0,\"\":7}}");
+
+  const auto* smb_type = proto::SmbSummary::descriptor();
+  const auto* version = smb_type->FindFieldByName("version");
+  const auto* messages = smb_type->FindFieldByName("messages");
+  ASSERT_NE(version, nullptr);
+  ASSERT_NE(messages, nullptr);
+  // Out of number order: protobuf accepts it; the walk leaves it to protobuf.
+  const std::string reversed =
+      tag(messages->number(), 0) + "\x05" + tag(version->number(), 0) + "\x01";
+  proto::SmbSummary s;
+  ASSERT_TRUE(s.ParseFromString(reversed));
+  mine = "keep";
+  EXPECT_FALSE(AppendJsonFromWire(*smb_type, reversed, mine));
+  EXPECT_EQ(mine, "keep");
+  // The same field twice (protobuf keeps the last): also left to protobuf.
+  const std::string twice = tag(version->number(), 0) + "\x01" + tag(version->number(), 0) + "\x02";
+  EXPECT_FALSE(AppendJsonFromWire(*smb_type, twice, mine));
+  // An unknown field number.
+  EXPECT_FALSE(AppendJsonFromWire(*smb_type, tag(1000, 0) + "\x01", mine));
+  EXPECT_EQ(mine, "keep");
 }
 
 }  // namespace

@@ -1,0 +1,407 @@
+#include "sensor/wire_json.h"
+
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/message.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+namespace tapwatch::sensor {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+
+void AppendUnsigned(uint64_t v, std::string& out) {
+  char buf[24];
+  char* end = buf + sizeof(buf);
+  char* p = end;
+  do {
+    *--p = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  out.append(p, static_cast<size_t>(end - p));
+}
+
+void AppendSigned(int64_t v, std::string& out) {
+  if (v < 0) {
+    out.push_back('-');
+    AppendUnsigned(~static_cast<uint64_t>(v) + 1, out);
+  } else {
+    AppendUnsigned(static_cast<uint64_t>(v), out);
+  }
+}
+
+/// protobuf's JsonEscaping for ASCII; false on a non-ASCII byte.
+bool AppendString(std::string_view s, std::string& out) {
+  constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80) return false;
+    if (u >= 0x20 && u != '"' && u != '\\' && u != '<' && u != '>' && u != 0x7f) {
+      out.push_back(c);
+      continue;
+    }
+    switch (u) {
+      case '"':
+        out.append("\\\"");
+        break;
+      case '\\':
+        out.append("\\\\");
+        break;
+      case '\b':
+        out.append("\\b");
+        break;
+      case '\t':
+        out.append("\\t");
+        break;
+      case '\n':
+        out.append("\\n");
+        break;
+      case '\f':
+        out.append("\\f");
+        break;
+      case '\r':
+        out.append("\\r");
+        break;
+      default: {
+        const char esc[6] = {'\\', 'u', '0', '0', kHex[u >> 4], kHex[u & 0xf]};
+        out.append(esc, 6);
+      }
+    }
+  }
+  out.push_back('"');
+  return true;
+}
+
+void AppendBase64(std::string_view s, std::string& out) {
+  constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  out.push_back('"');
+  size_t i = 0;
+  const auto* b = reinterpret_cast<const unsigned char*>(s.data());
+  for (; i + 3 <= s.size(); i += 3) {
+    const uint32_t v = (uint32_t{b[i]} << 16) | (uint32_t{b[i + 1]} << 8) | b[i + 2];
+    const char q[4] = {kAlphabet[v >> 18], kAlphabet[(v >> 12) & 63], kAlphabet[(v >> 6) & 63],
+                       kAlphabet[v & 63]};
+    out.append(q, 4);
+  }
+  if (i + 1 == s.size()) {
+    const uint32_t v = uint32_t{b[i]} << 16;
+    const char q[4] = {kAlphabet[v >> 18], kAlphabet[(v >> 12) & 63], '=', '='};
+    out.append(q, 4);
+  } else if (i + 2 == s.size()) {
+    const uint32_t v = (uint32_t{b[i]} << 16) | (uint32_t{b[i + 1]} << 8);
+    const char q[4] = {kAlphabet[v >> 18], kAlphabet[(v >> 12) & 63], kAlphabet[(v >> 6) & 63],
+                       '='};
+    out.append(q, 4);
+  }
+  out.push_back('"');
+}
+
+// What the walk needs to know of a field, built once per message type.
+enum class Kind : uint8_t {
+  kUnsupported,
+  kInt32,
+  kInt64,
+  kUInt32,
+  kUInt64,
+  kBool,
+  kString,
+  kBytes,
+  kMessage,
+  kMap
+};
+
+struct TypeInfo;
+
+struct FieldInfo {
+  Kind kind = Kind::kUnsupported;
+  bool repeated = false;
+  std::string key;                       // "\"name\":"
+  const TypeInfo* type = nullptr;        // kMessage: its type; kMap: the entry type
+  const FieldInfo* map_key = nullptr;    // kMap: entry field 1
+  const FieldInfo* map_value = nullptr;  // kMap: entry field 2
+};
+
+struct TypeInfo {
+  std::vector<FieldInfo> by_number;  // index = field number; kind kUnsupported where none
+  const FieldInfo* Find(uint64_t number) const {
+    return number < by_number.size() && by_number[number].kind != Kind::kUnsupported
+               ? &by_number[number]
+               : nullptr;
+  }
+};
+
+// Field numbers past this make a type unsupported (its table is indexed by number).
+constexpr int kMaxFieldNumber = 4096;
+constexpr int kMaxDepth = 16;
+
+Kind KindOf(const FieldDescriptor& f) {
+  switch (f.type()) {
+    case FieldDescriptor::TYPE_INT32:
+      return Kind::kInt32;
+    case FieldDescriptor::TYPE_INT64:
+      return Kind::kInt64;
+    case FieldDescriptor::TYPE_UINT32:
+      return Kind::kUInt32;
+    case FieldDescriptor::TYPE_UINT64:
+      return Kind::kUInt64;
+    case FieldDescriptor::TYPE_BOOL:
+      return Kind::kBool;
+    case FieldDescriptor::TYPE_STRING:
+      return Kind::kString;
+    case FieldDescriptor::TYPE_BYTES:
+      return Kind::kBytes;
+    case FieldDescriptor::TYPE_MESSAGE:
+      return f.is_map() ? Kind::kMap : Kind::kMessage;
+    default:
+      return Kind::kUnsupported;  // enums, zigzag, fixed-width, floating point, groups
+  }
+}
+
+class TypeTables {
+ public:
+  const TypeInfo& Of(const Descriptor& d) {
+    if (&d == last_descriptor_) return *last_;
+    auto [it, inserted] = tables_.try_emplace(&d);
+    if (inserted) it->second = std::make_unique<TypeInfo>();
+    // Building may add the field types to tables_ (rehashing it): keep the table, not `it`. A
+    // type that contains itself finds its own, still empty, entry and stops there.
+    TypeInfo* info = it->second.get();
+    if (inserted) Build(d, *info);
+    last_descriptor_ = &d;
+    last_ = info;
+    return *info;
+  }
+
+ private:
+  void Build(const Descriptor& d, TypeInfo& info) {
+    int max_number = 0;
+    for (int i = 0; i < d.field_count(); ++i)
+      max_number = std::max(max_number, d.field(i)->number());
+    if (max_number > kMaxFieldNumber) return;  // no field known: every walk of it fails
+    info.by_number.resize(static_cast<size_t>(max_number) + 1);
+    for (int i = 0; i < d.field_count(); ++i) {
+      const FieldDescriptor& f = *d.field(i);
+      FieldInfo& fi = info.by_number[static_cast<size_t>(f.number())];
+      fi.kind = KindOf(f);
+      fi.repeated = f.is_repeated();
+      fi.key = "\"" + f.name() + "\":";
+      if (fi.kind == Kind::kMessage || fi.kind == Kind::kMap) fi.type = &Of(*f.message_type());
+      if (fi.kind == Kind::kMap) {
+        fi.map_key = fi.type->Find(1);
+        fi.map_value = fi.type->Find(2);
+        // A map of messages, or keys of a type we cannot print: leave the message to protobuf.
+        if (fi.map_key == nullptr || fi.map_value == nullptr || fi.map_key->kind == Kind::kBytes ||
+            fi.map_value->kind == Kind::kMessage || fi.map_value->kind == Kind::kMap) {
+          fi.kind = Kind::kUnsupported;
+        }
+      }
+    }
+  }
+
+  std::unordered_map<const Descriptor*, std::unique_ptr<TypeInfo>> tables_;
+  const Descriptor* last_descriptor_ = nullptr;
+  const TypeInfo* last_ = nullptr;
+};
+
+class Reader {
+ public:
+  Reader(const char* p, const char* end) : p_(p), end_(end) {}
+  bool done() const { return p_ >= end_; }
+  bool Varint(uint64_t& v) {
+    v = 0;
+    for (int shift = 0; shift < 64 && p_ < end_; shift += 7) {
+      const auto b = static_cast<uint8_t>(*p_++);
+      v |= uint64_t{b & 0x7fu} << shift;
+      if (b < 0x80) return true;
+    }
+    return false;
+  }
+  bool Bytes(std::string_view& s) {
+    uint64_t n = 0;
+    if (!Varint(n) || n > static_cast<uint64_t>(end_ - p_)) return false;
+    s = std::string_view(p_, n);
+    p_ += n;
+    return true;
+  }
+
+ private:
+  const char* p_;
+  const char* end_;
+};
+
+bool AppendObject(const TypeInfo& type, std::string_view wire, int depth, std::string& out);
+
+// A varint-encoded value of `f` (as_key: a map key, always a JSON string).
+bool AppendVarint(const FieldInfo& f, uint64_t v, bool as_key, std::string& out) {
+  const bool quote = as_key || f.kind == Kind::kInt64 || f.kind == Kind::kUInt64;
+  if (quote) out.push_back('"');
+  switch (f.kind) {
+    case Kind::kInt32:
+      AppendSigned(static_cast<int32_t>(v), out);
+      break;
+    case Kind::kInt64:
+      AppendSigned(static_cast<int64_t>(v), out);
+      break;
+    case Kind::kUInt32:
+      AppendUnsigned(static_cast<uint32_t>(v), out);
+      break;
+    case Kind::kUInt64:
+      AppendUnsigned(v, out);
+      break;
+    case Kind::kBool:
+      out.append(v != 0 ? "true" : "false");
+      break;
+    default:
+      return false;
+  }
+  if (quote) out.push_back('"');
+  return true;
+}
+
+bool IsVarintKind(Kind k) {
+  return k == Kind::kInt32 || k == Kind::kInt64 || k == Kind::kUInt32 || k == Kind::kUInt64 ||
+         k == Kind::kBool;
+}
+
+// A length-delimited value of `f`: string, bytes or message.
+bool AppendDelimited(const FieldInfo& f, std::string_view s, int depth, std::string& out) {
+  switch (f.kind) {
+    case Kind::kString:
+      return AppendString(s, out);
+    case Kind::kBytes:
+      AppendBase64(s, out);
+      return true;
+    case Kind::kMessage:
+      return AppendObject(*f.type, s, depth + 1, out);
+    default:
+      return false;
+  }
+}
+
+// One map entry: key (field 1) and value (field 2), each at its default when absent (an entry
+// always prints its value).
+bool AppendMapEntry(const FieldInfo& map, std::string_view entry, std::string& out) {
+  const FieldInfo& key = *map.map_key;
+  const FieldInfo& value = *map.map_value;
+  uint64_t key_int = 0, value_int = 0;
+  std::string_view key_text, value_text;
+  Reader r(entry.data(), entry.data() + entry.size());
+  while (!r.done()) {
+    uint64_t tag = 0;
+    if (!r.Varint(tag)) return false;
+    const uint64_t number = tag >> 3;
+    const FieldInfo& f = number == 1 ? key : number == 2 ? value : key;
+    if (number != 1 && number != 2) return false;
+    uint64_t& as_int = number == 1 ? key_int : value_int;
+    std::string_view& as_text = number == 1 ? key_text : value_text;
+    if ((tag & 7) == 0 && IsVarintKind(f.kind)) {
+      if (!r.Varint(as_int)) return false;
+    } else if ((tag & 7) == 2 && !IsVarintKind(f.kind)) {
+      if (!r.Bytes(as_text)) return false;
+    } else {
+      return false;
+    }
+  }
+  if (IsVarintKind(key.kind) ? !AppendVarint(key, key_int, true, out)
+                             : !AppendString(key_text, out)) {
+    return false;
+  }
+  out.push_back(':');
+  return IsVarintKind(value.kind) ? AppendVarint(value, value_int, false, out)
+                                  : AppendDelimited(value, value_text, 0, out);
+}
+
+bool AppendObject(const TypeInfo& type, std::string_view wire, int depth, std::string& out) {
+  if (depth > kMaxDepth) return false;
+  out.push_back('{');
+  Reader r(wire.data(), wire.data() + wire.size());
+  uint64_t last_number = 0;
+  const FieldInfo* open = nullptr;  // the repeated field whose array (or map object) is open
+  bool first_element = true;
+  while (!r.done()) {
+    uint64_t tag = 0;
+    if (!r.Varint(tag)) return false;
+    const uint64_t number = tag >> 3;
+    const FieldInfo* f = type.Find(number);
+    if (f == nullptr) return false;
+    if (f != open) {
+      if (open != nullptr) out.push_back(open->kind == Kind::kMap ? '}' : ']');
+      open = nullptr;
+      // The generated serializer writes fields in number order, a repeated field's elements
+      // together; anything else (merged messages, unknown order) is left to protobuf.
+      if (number <= last_number) return false;
+      if (last_number != 0) out.push_back(',');
+      last_number = number;
+      out.append(f->key);
+      if (f->repeated) {
+        out.push_back(f->kind == Kind::kMap ? '{' : '[');
+        open = f;
+        first_element = true;
+      }
+    }
+    const auto separate = [&] {
+      if (f->repeated && !first_element) out.push_back(',');
+      first_element = false;
+    };
+    const uint32_t wire_type = tag & 7;
+    if (wire_type == 0 && IsVarintKind(f->kind)) {
+      uint64_t v = 0;
+      if (!r.Varint(v)) return false;
+      separate();
+      if (!AppendVarint(*f, v, false, out)) return false;
+    } else if (wire_type == 2) {
+      std::string_view s;
+      if (!r.Bytes(s)) return false;
+      if (IsVarintKind(f->kind)) {
+        if (!f->repeated) return false;
+        Reader packed(s.data(), s.data() + s.size());  // a packed run of elements
+        while (!packed.done()) {
+          uint64_t v = 0;
+          if (!packed.Varint(v)) return false;
+          separate();
+          if (!AppendVarint(*f, v, false, out)) return false;
+        }
+      } else if (f->kind == Kind::kMap) {
+        separate();
+        if (!AppendMapEntry(*f, s, out)) return false;
+      } else {
+        separate();
+        if (!AppendDelimited(*f, s, depth, out)) return false;
+      }
+    } else {
+      return false;
+    }
+  }
+  if (open != nullptr) out.push_back(open->kind == Kind::kMap ? '}' : ']');
+  out.push_back('}');
+  return true;
+}
+
+TypeTables& Tables() {
+  thread_local TypeTables tables;
+  return tables;
+}
+
+}  // namespace
+
+bool AppendJsonFromWire(const Descriptor& type, std::string_view wire, std::string& out) {
+  const size_t mark = out.size();
+  if (AppendObject(Tables().Of(type), wire, 0, out)) return true;
+  out.resize(mark);
+  return false;
+}
+
+bool AppendJson(const google::protobuf::Message& message, std::string& out) {
+  thread_local std::string wire;
+  wire.clear();
+  if (!message.SerializeToString(&wire)) return false;
+  return AppendJsonFromWire(*message.GetDescriptor(), wire, out);
+}
+
+}  // namespace tapwatch::sensor
