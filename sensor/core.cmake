@@ -5,4 +5,5 @@ list(APPEND TAPWATCH_SENSOR_SOURCES
   pipeline.cc
   publisher.cc
   record_builder.cc
+  flow_record_encoder.cc
 )
