@@ -34,21 +34,16 @@ class WireWriter {
 
   void Varint(uint64_t v) {
     Reserve(10);
-    uint8_t* p = buf_.get() + pos_;
-    while (v >= 0x80) {
-      *p++ = static_cast<uint8_t>(v | 0x80);
-      v >>= 7;
-    }
-    *p++ = static_cast<uint8_t>(v);
-    pos_ = static_cast<size_t>(p - buf_.get());
+    pos_ = static_cast<size_t>(Put(v, buf_.get() + pos_) - buf_.get());
   }
   void Tag(uint32_t field, WireType type) { Varint((uint64_t{field} << 3) | type); }
 
   /// A scalar field, omitted at 0 as proto3 does.
   void VarintField(uint32_t field, uint64_t v) {
     if (v == 0) return;
-    Tag(field, kVarint);
-    Varint(v);
+    Reserve(20);  // one check for tag and value
+    uint8_t* p = Put((uint64_t{field} << 3) | kVarint, buf_.get() + pos_);
+    pos_ = static_cast<size_t>(Put(v, p) - buf_.get());
   }
   /// A string or bytes field, omitted when empty as proto3 does.
   void StringField(uint32_t field, std::string_view s) {
@@ -56,9 +51,11 @@ class WireWriter {
   }
   /// One element of a repeated string: written even when empty.
   void RepeatedString(uint32_t field, std::string_view s) {
-    Tag(field, kLengthDelimited);
-    Varint(s.size());
-    Bytes(s.data(), s.size());
+    Reserve(20 + s.size());  // one check for tag, length and bytes
+    uint8_t* p = Put((uint64_t{field} << 3) | kLengthDelimited, buf_.get() + pos_);
+    p = Put(s.size(), p);
+    if (!s.empty()) std::memcpy(p, s.data(), s.size());
+    pos_ = static_cast<size_t>(p - buf_.get()) + s.size();
   }
   /// One entry of a map<uint32, uint32>: key and value both written, as libprotobuf does.
   void MapEntry(uint32_t field, uint32_t key, uint32_t value) {
@@ -108,13 +105,7 @@ class WireWriter {
     const size_t n = VarintSize(len);
     if (n > 2) Reserve(n - 2);
     if (n != 2) std::memmove(buf_.get() + mark + n, buf_.get() + body, len);
-    uint8_t* p = buf_.get() + mark;
-    uint64_t v = len;
-    while (v >= 0x80) {
-      *p++ = static_cast<uint8_t>(v | 0x80);
-      v >>= 7;
-    }
-    *p = static_cast<uint8_t>(v);
+    Put(len, buf_.get() + mark);
     pos_ = mark + n + len;
   }
 
@@ -124,7 +115,16 @@ class WireWriter {
   }
 
  private:
-  void Grow(size_t n) {
+  /// Writes `v` as a varint at `p` (room checked by the caller); returns the end.
+  static uint8_t* Put(uint64_t v, uint8_t* p) {
+    while (v >= 0x80) {
+      *p++ = static_cast<uint8_t>(v | 0x80);
+      v >>= 7;
+    }
+    *p++ = static_cast<uint8_t>(v);
+    return p;
+  }
+  __attribute__((noinline)) void Grow(size_t n) {
     size_t capacity = capacity_ ? 2 * capacity_ : 4096;
     if (capacity < pos_ + n) capacity = pos_ + n;
     std::unique_ptr<uint8_t[]> grown(new uint8_t[capacity]);
