@@ -233,9 +233,9 @@ TEST_F(FlowRecordEncoder, RealCapturesEqualTheMessageBuilder) {
 TEST_F(FlowRecordEncoder, FirewallLogsEqualTheMessageBuilder) {
   Tally t;
   int logs = 0;
-  for (const char* name : {"Tetoronie-Scripting-and-Automation__iptables.log",
-                           "munetworkforensics-Ch8-EventLogs__firewall.log",
-                           "teliten-log.plemma__ufw.log"}) {
+  for (const char* name :
+       {"Tetoronie-Scripting-and-Automation__iptables.log",
+        "munetworkforensics-Ch8-EventLogs__firewall.log", "teliten-log.plemma__ufw.log"}) {
     const std::string path = SharedDir() + "/logs/" + name;
     if (!std::filesystem::exists(path)) continue;
     SCOPED_TRACE(path);
@@ -425,8 +425,8 @@ TEST_F(FlowRecordEncoder, EveryMapAndSubMessageAndGrowth) {
 // are libprotobuf's own (an Envelope whose flow record holds a string of n bytes).
 TEST(WireWriter, NestedLengthsEqualLibprotobufAtEveryVarintBoundary) {
   WireWriter w;  // reused: Clear keeps the capacity, content must not leak between rounds
-  for (size_t n : {0ul, 1ul, 120ul, 125ul, 126ul, 127ul, 128ul, 16380ul, 16381ul, 16383ul,
-                   16384ul, 2097151ul, 2097152ul, 3ul}) {
+  for (size_t n : {0ul, 1ul, 120ul, 125ul, 126ul, 127ul, 128ul, 16380ul, 16381ul, 16383ul, 16384ul,
+                   2097151ul, 2097152ul, 3ul}) {
     SCOPED_TRACE(n);
     const std::string s(n, 'x');
     w.Clear();

@@ -180,7 +180,8 @@ void BuildFlowRecord(const flowtable::Flow& flow, flowtable::EndReason why, bool
   for (int i = 0; i < flowtable::kFlowLabelSlots; ++i) {
     const uint16_t id = flow.label_id[i];
     if (id == 0 || flow.label_pkts[i] == 0) continue;
-    const std::string& name = id < labels.size() ? labels[id] : std::string("label") + std::to_string(id);
+    const std::string& name =
+        id < labels.size() ? labels[id] : std::string("label") + std::to_string(id);
     log_labels[name] += flow.label_pkts[i];
   }
   if (flow.label_other) log_labels["other"] += flow.label_other;
@@ -244,7 +245,6 @@ void FillAppRecord(const AppState& state, const decoders::AppScratch& scratch,
       break;
     }
   }
-
 }
 
 }  // namespace tapwatch::sensor::legacy
