@@ -350,14 +350,20 @@ WireWriter& Publisher::BeginFlow() {
 
 void Publisher::EndFlow() {
   WireWriter& w = flow_batched_ ? batch_ : single_;
+  const size_t record_bytes = w.size() - (flow_mark_ + 2);
   w.EndNested(flow_mark_);
+  const size_t record_offset = w.size() - record_bytes - envelope_start_;  // in the envelope
   w.VarintField(kSensorStartNs, options_.sensor_start_ns);
   const size_t envelope_bytes = w.size() - envelope_start_;
   if (flow_batched_) w.EndNested(envelope_mark_);  // may move the envelope by a byte or two
   const uint8_t* envelope = w.data() + w.size() - envelope_bytes;
   if (jsonl_ != nullptr) {
-    // JSON lines are not the hot path: they print the message libprotobuf parses from the bytes.
-    if (flow_envelope_.ParseFromArray(envelope, static_cast<int>(envelope_bytes))) {
+    // JSON lines are not the hot path: they print the record libprotobuf parses from the bytes.
+    // Parsed into the kept record (not the whole envelope, whose Clear would free the record
+    // and every string of it); the envelope's other fields are the publisher's own.
+    proto::FlowRecord* record = flow_envelope_.mutable_flow();
+    if (record->ParseFromArray(envelope + record_offset, static_cast<int>(record_bytes))) {
+      flow_envelope_.set_seq(seq_);
       WriteJsonLine(flow_envelope_);
     }
   }
