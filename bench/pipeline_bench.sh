@@ -99,6 +99,6 @@ echo "app decoders cost, median of $pairs adjacent pairs: $(printf '%s\n' "${ab[
   sort -g | sed -n '1p;$p' | xargs printf '%.2f ' | sed 's/ $//;s/ /-/')x; target <= 1.15)"
 
 echo
-echo "export path alone (flows of the same capture; build = BuildFlowRecord, publish = + ZeroMQ"
+echo "export path alone (flows of the same capture; encode = EncodeFlowRecord into the publisher, publish = + ZeroMQ"
 echo "to a subscriber thread, legacy = session 1's builder and publisher):"
 "$build/bench/export_bench" "$capture" 3

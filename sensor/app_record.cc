@@ -10,90 +10,124 @@ namespace {
 using decoders::AppKind;
 using decoders::AppState;
 
+// Field numbers (proto/tapwatch.proto): FlowRecord's application fields and the summaries.
+enum FlowField : uint32_t {
+  kBareAck = 43, kSrcBareAckPkts, kDstBareAckPkts, kSrcFirstBytes, kDstFirstBytes,
+  kPayloadLabels, kHttpMethod, kHttpUri, kSmb, kNetbios, kIcmp,
+};
+enum SmbField : uint32_t {
+  kSmbVersion = 1, kSmb1Commands, kSmb2Commands, kFailedResponses, kFirstErrorStatus, kDialects,
+  kTreePaths, kPipes, kSmb2Dialect, kNbssCalledNames, kNbssCallingNames, kNbssTypes, kMessages,
+};
+enum NetbiosField : uint32_t {
+  kNbnsOpcodes = 1, kNbnsNames, kNbnsNbQueries, kNbnsNbstatQueries, kNbnsBroadcast,
+  kNbnsResponses, kNbnsErrorResponses, kNbstatNames, kNbstatMac, kNbdsSourceNames,
+  kNbdsDestinationNames, kBrowserHosts, kBrowserOs,
+};
+enum IcmpField : uint32_t {
+  kEchoRequests = 1, kEchoReplies, kIpLengthHistogram, kFingerprint, kFingerprintRule,
+  kTtl1Probes, kErrorsQuoted, kErrorTypes,
+};
+
 template <size_t N, size_t M>
-void CopySet(const decoders::FixedStringSet<N, M>& set,
-             google::protobuf::RepeatedPtrField<std::string>* out) {
-  // Add() reuses a string the cleared record kept; assign() reuses its capacity.
-  for (uint8_t i = 0; i < set.count; ++i) {
-    const std::string_view v = set.items[i].view();
-    out->Add()->assign(v.data(), v.size());
+void WriteSet(uint32_t field, const decoders::FixedStringSet<N, M>& set, WireWriter& out) {
+  for (uint8_t i = 0; i < set.count; ++i) out.RepeatedString(field, set.items[i].view());
+}
+
+// BoundedCounter keys are distinct by construction, and its "other" key is outside their range.
+template <typename Key, size_t K>
+void WriteCounter(uint32_t field, const decoders::BoundedCounter<Key, K>& c, WireWriter& out) {
+  for (uint8_t i = 0; i < c.size; ++i) out.MapEntry(field, c.keys[i], c.counts[i]);
+}
+
+/// Index -> count tables (SMB2 commands, NBNS opcodes): an entry per non-zero count.
+template <size_t N>
+void WriteIndexCounts(uint32_t field, const std::array<uint32_t, N>& counts, WireWriter& out) {
+  for (size_t i = 0; i < N; ++i) {
+    if (counts[i]) out.MapEntry(field, static_cast<uint32_t>(i), counts[i]);
   }
 }
 
-void FillSmb(const decoders::SmbDetail& d, proto::SmbSummary& s) {
-  s.set_version(d.version);
-  auto& smb1 = *s.mutable_smb1_commands();
-  for (uint8_t i = 0; i < d.smb1_commands.size; ++i) {
-    smb1[d.smb1_commands.keys[i]] = d.smb1_commands.counts[i];
+void EncodeSmb(const decoders::SmbDetail& d, WireWriter& out) {
+  const size_t mark = out.BeginNested(kSmb);
+  out.VarintField(kSmbVersion, d.version);
+  WriteCounter(kSmb1Commands, d.smb1_commands, out);
+  if (d.smb1_commands.other) {
+    out.MapEntry(kSmb1Commands, kSmb1OtherCommandsKey, d.smb1_commands.other);
   }
-  if (d.smb1_commands.other) smb1[kSmb1OtherCommandsKey] = d.smb1_commands.other;
-  auto& smb2 = *s.mutable_smb2_commands();
-  for (size_t i = 0; i < d.smb2_commands.size(); ++i) {
-    if (d.smb2_commands[i]) smb2[static_cast<uint32_t>(i)] = d.smb2_commands[i];
+  WriteIndexCounts(kSmb2Commands, d.smb2_commands, out);
+  if (d.smb2_other_commands) {
+    out.MapEntry(kSmb2Commands, kSmb2OtherCommandsKey, d.smb2_other_commands);
   }
-  if (d.smb2_other_commands) smb2[kSmb2OtherCommandsKey] = d.smb2_other_commands;
-  s.set_failed_responses(d.failed_responses);
-  s.set_first_error_status(d.first_error_status);
-  CopySet(d.dialects, s.mutable_dialects());
-  CopySet(d.tree_paths, s.mutable_tree_paths());
-  CopySet(d.pipes, s.mutable_pipes());
-  s.set_smb2_dialect(d.smb2_dialect);
-  CopySet(d.nbss_called, s.mutable_nbss_called_names());
-  CopySet(d.nbss_calling, s.mutable_nbss_calling_names());
-  auto& types = *s.mutable_nbss_types();
-  for (uint8_t i = 0; i < d.nbss_types.size; ++i) {
-    types[d.nbss_types.keys[i]] = d.nbss_types.counts[i];
-  }
-  s.set_messages(d.messages);
+  out.VarintField(kFailedResponses, d.failed_responses);
+  out.VarintField(kFirstErrorStatus, d.first_error_status);
+  WriteSet(kDialects, d.dialects, out);
+  WriteSet(kTreePaths, d.tree_paths, out);
+  WriteSet(kPipes, d.pipes, out);
+  out.VarintField(kSmb2Dialect, d.smb2_dialect);
+  WriteSet(kNbssCalledNames, d.nbss_called, out);
+  WriteSet(kNbssCallingNames, d.nbss_calling, out);
+  WriteCounter(kNbssTypes, d.nbss_types, out);
+  out.VarintField(kMessages, d.messages);
+  out.EndNested(mark);
 }
 
-void FillNetbios(const decoders::NetbiosDetail& d, proto::NetbiosSummary& s) {
-  auto& opcodes = *s.mutable_nbns_opcodes();
-  for (size_t i = 0; i < d.nbns_opcodes.size(); ++i) {
-    if (d.nbns_opcodes[i]) opcodes[static_cast<uint32_t>(i)] = d.nbns_opcodes[i];
+void EncodeNetbios(const decoders::NetbiosDetail& d, WireWriter& out) {
+  const size_t mark = out.BeginNested(kNetbios);
+  WriteIndexCounts(kNbnsOpcodes, d.nbns_opcodes, out);
+  WriteSet(kNbnsNames, d.nbns_names, out);
+  out.VarintField(kNbnsNbQueries, d.nb_queries);
+  out.VarintField(kNbnsNbstatQueries, d.nbstat_queries);
+  out.VarintField(kNbnsBroadcast, d.broadcast);
+  out.VarintField(kNbnsResponses, d.responses);
+  out.VarintField(kNbnsErrorResponses, d.error_responses);
+  WriteSet(kNbstatNames, d.nbstat_names, out);
+  if (d.has_nbstat_mac) {
+    char mac[17];
+    out.StringField(kNbstatMac, {mac, FormatMacTo(d.nbstat_mac, mac)});
   }
-  CopySet(d.nbns_names, s.mutable_nbns_names());
-  s.set_nbns_nb_queries(d.nb_queries);
-  s.set_nbns_nbstat_queries(d.nbstat_queries);
-  s.set_nbns_broadcast(d.broadcast);
-  s.set_nbns_responses(d.responses);
-  s.set_nbns_error_responses(d.error_responses);
-  CopySet(d.nbstat_names, s.mutable_nbstat_names());
-  if (d.has_nbstat_mac) s.set_nbstat_mac(FormatMac(d.nbstat_mac));
-  CopySet(d.nbds_source_names, s.mutable_nbds_source_names());
-  CopySet(d.nbds_destination_names, s.mutable_nbds_destination_names());
-  CopySet(d.browser_hosts, s.mutable_browser_hosts());
-  CopySet(d.browser_os, s.mutable_browser_os());
+  WriteSet(kNbdsSourceNames, d.nbds_source_names, out);
+  WriteSet(kNbdsDestinationNames, d.nbds_destination_names, out);
+  WriteSet(kBrowserHosts, d.browser_hosts, out);
+  WriteSet(kBrowserOs, d.browser_os, out);
+  out.EndNested(mark);
 }
 
-void FillIcmp(const AppState& state, const decoders::AppScratch& scratch, proto::FlowRecord& rec) {
+void EncodeIcmp(const AppState& state, const decoders::AppScratch& scratch, WireWriter& out) {
   const bool icmp_flow = state.kind == AppKind::kIcmp;
   if (!icmp_flow && state.errors_quoted == 0) return;
-  proto::IcmpSummary& s = *rec.mutable_icmp();
-  s.set_echo_requests(state.echo_requests);
-  s.set_echo_replies(state.echo_replies);
-  s.set_ttl1_probes(state.ttl1_probes);
+  const size_t mark = out.BeginNested(kIcmp);
+  out.VarintField(kEchoRequests, state.echo_requests);
+  out.VarintField(kEchoReplies, state.echo_replies);
   if (scratch.pool != nullptr) {
     if (const auto* d = scratch.pool->Get<decoders::IcmpDetail>(state.detail)) {
-      auto& hist = *s.mutable_ip_length_histogram();
-      for (uint8_t i = 0; i < d->ip_lengths.size; ++i) {
-        hist[d->ip_lengths.keys[i]] = d->ip_lengths.counts[i];
+      WriteCounter(kIpLengthHistogram, d->ip_lengths, out);
+      if (d->ip_lengths.other) {
+        out.MapEntry(kIpLengthHistogram, kIcmpOtherLengthsKey, d->ip_lengths.other);
       }
-      if (d->ip_lengths.other) hist[kIcmpOtherLengthsKey] = d->ip_lengths.other;
     }
   }
   if (scratch.icmp_fingerprints != nullptr &&
       state.icmp_rule < scratch.icmp_fingerprints->rules.size()) {
     const auto& rule = scratch.icmp_fingerprints->rules[state.icmp_rule];
-    s.set_fingerprint(rule.name);
-    s.set_fingerprint_rule(rule.description + " (" + rule.hint + ")");
+    out.StringField(kFingerprint, rule.name);
+    // "<description> (<hint>)", written in pieces rather than built as a string.
+    out.Tag(kFingerprintRule, WireWriter::kLengthDelimited);
+    out.Varint(rule.description.size() + 2 + rule.hint.size() + 1);
+    out.Bytes(rule.description.data(), rule.description.size());
+    out.Bytes(" (", 2);
+    out.Bytes(rule.hint.data(), rule.hint.size());
+    out.Bytes(")", 1);
   }
-  s.set_errors_quoted(state.errors_quoted);
-  auto& types = *s.mutable_error_types();
+  out.VarintField(kTtl1Probes, state.ttl1_probes);
+  out.VarintField(kErrorsQuoted, state.errors_quoted);
+  // The first two distinct error types; further ones are only counted in errors_quoted.
   for (size_t i = 0; i < state.error_type_codes.size(); ++i) {
-    if (state.error_type_counts[i]) types[state.error_type_codes[i]] = state.error_type_counts[i];
+    if (state.error_type_counts[i]) {
+      out.MapEntry(kErrorTypes, state.error_type_codes[i], state.error_type_counts[i]);
+    }
   }
-  // Further error types are only counted: errors_quoted minus the listed counts.
+  out.EndNested(mark);
 }
 
 // Export reads application state that has been cold since the flow's last packet (first bytes,
@@ -136,14 +170,19 @@ void PrefetchDetail(const AppState& state, const decoders::AppScratch& scratch) 
 
 }  // namespace
 
-std::string FormatMac(const std::array<uint8_t, 6>& mac) {
+size_t FormatMacTo(const std::array<uint8_t, 6>& mac, char* buf) {
   constexpr char kHex[] = "0123456789abcdef";
-  std::string out(3 * mac.size() - 1, ':');  // one allocation, no growth
   for (size_t i = 0; i < mac.size(); ++i) {
-    out[3 * i] = kHex[mac[i] >> 4];
-    out[3 * i + 1] = kHex[mac[i] & 0xF];
+    if (i) buf[3 * i - 1] = ':';
+    buf[3 * i] = kHex[mac[i] >> 4];
+    buf[3 * i + 1] = kHex[mac[i] & 0xF];
   }
-  return out;
+  return 3 * mac.size() - 1;
+}
+
+std::string FormatMac(const std::array<uint8_t, 6>& mac) {
+  char buf[17];
+  return std::string(buf, FormatMacTo(mac, buf));
 }
 
 void PrefetchAppRecord(const AppState& state, const decoders::AppScratch& scratch) {
@@ -157,40 +196,13 @@ void PrefetchAppRecord(const AppState& state, const decoders::AppScratch& scratc
   PrefetchDetail(state, scratch);
 }
 
-void FillAppRecord(const AppState& state, const decoders::AppScratch& scratch,
-                   proto::FlowRecord& rec) {
+void EncodeAppRecord(const AppState& state, const decoders::AppScratch& scratch,
+                     WireWriter& out) {
   PrefetchAppRecord(state, scratch);  // cheap when the caller already did it (lines in cache)
 
-  rec.set_bare_ack(state.bare_ack());
-  rec.set_src_bare_ack_pkts(state.bare_ack_pkts[0]);
-  rec.set_dst_bare_ack_pkts(state.bare_ack_pkts[1]);
-
-  if (scratch.signatures != nullptr && state.label_mask != 0) {
-    const auto& rules = scratch.signatures->rules;
-    for (size_t i = 0; i < rules.size() && i < 32; ++i) {
-      if (!(state.label_mask & (1u << i))) continue;
-      const std::string_view label = scratch.signatures->Label(i);
-      if (!label.empty()) {
-        rec.add_payload_labels()->assign(label.data(), label.size());
-      } else {
-        rec.add_payload_labels(rules[i].name + ": " + rules[i].hint);
-      }
-    }
-  }
-  // The pooled details and the first bytes were cold; their prefetches have been under way
-  // since the top of this function.
-  if (scratch.pool != nullptr) {
-    if (state.kind == AppKind::kSmb) {
-      if (const auto* d = scratch.pool->Get<decoders::SmbDetail>(state.detail)) {
-        FillSmb(*d, *rec.mutable_smb());
-      }
-    } else if (state.kind == AppKind::kNbns || state.kind == AppKind::kNbds) {
-      if (const auto* d = scratch.pool->Get<decoders::NetbiosDetail>(state.detail)) {
-        FillNetbios(*d, *rec.mutable_netbios());
-      }
-    }
-  }
-  FillIcmp(state, scratch, rec);
+  out.VarintField(kBareAck, state.bare_ack() ? 1 : 0);
+  out.VarintField(kSrcBareAckPkts, state.bare_ack_pkts[0]);
+  out.VarintField(kDstBareAckPkts, state.bare_ack_pkts[1]);
 
   // First payload bytes: the arena part holds [src | dst], each first_bytes long.
   const size_t per_dir = scratch.first_bytes.size() / 2;
@@ -199,25 +211,63 @@ void FillAppRecord(const AppState& state, const decoders::AppScratch& scratch,
     const size_t n = std::min<size_t>(state.first_len[dir], per_dir);
     first[dir] = std::span<const uint8_t>(scratch.first_bytes).subspan(dir * per_dir, n);
   }
-  // mutable_*()->assign(): set_*_bytes(ptr, n) would build a temporary std::string per call,
-  // while the reused record's field keeps its buffer.
-  const auto as_chars = [](std::span<const uint8_t> b) {
-    return reinterpret_cast<const char*>(b.data());
+  const auto as_view = [](std::span<const uint8_t> b) {
+    return std::string_view(reinterpret_cast<const char*>(b.data()), b.size());
   };
-  if (!first[0].empty()) rec.mutable_src_first_bytes()->assign(as_chars(first[0]), first[0].size());
-  if (!first[1].empty()) rec.mutable_dst_first_bytes()->assign(as_chars(first[1]), first[1].size());
+  out.StringField(kSrcFirstBytes, as_view(first[0]));
+  out.StringField(kDstFirstBytes, as_view(first[1]));
+
+  if (scratch.signatures != nullptr && state.label_mask != 0) {
+    const auto& rules = scratch.signatures->rules;
+    for (size_t i = 0; i < rules.size() && i < 32; ++i) {
+      if (!(state.label_mask & (1u << i))) continue;
+      const std::string_view label = scratch.signatures->Label(i);
+      if (!label.empty()) {
+        out.RepeatedString(kPayloadLabels, label);
+      } else {  // "name: hint", in pieces
+        out.Tag(kPayloadLabels, WireWriter::kLengthDelimited);
+        out.Varint(rules[i].name.size() + 2 + rules[i].hint.size());
+        out.Bytes(rules[i].name.data(), rules[i].name.size());
+        out.Bytes(": ", 2);
+        out.Bytes(rules[i].hint.data(), rules[i].hint.size());
+      }
+    }
+  }
 
   // HTTP request line: the initiator's first bytes, else the responder's (a bare-ACK flow's
   // "initiator" is only the first sender we saw).
   for (int dir = 0; dir < 2; ++dir) {
     decoders::HttpRequestLine line;
     if (decoders::ParseHttpRequestLine(first[dir], line)) {
-      rec.mutable_http_method()->assign(line.method.data(), line.method.size());
-      rec.mutable_http_uri()->assign(line.uri.data(), line.uri.size());
+      out.StringField(kHttpMethod, line.method);
+      out.StringField(kHttpUri, line.uri);
       break;
     }
   }
 
+  // The pooled details were cold; their prefetches have been under way since the top.
+  if (scratch.pool != nullptr) {
+    if (state.kind == AppKind::kSmb) {
+      if (const auto* d = scratch.pool->Get<decoders::SmbDetail>(state.detail)) EncodeSmb(*d, out);
+    } else if (state.kind == AppKind::kNbns || state.kind == AppKind::kNbds) {
+      if (const auto* d = scratch.pool->Get<decoders::NetbiosDetail>(state.detail)) {
+        EncodeNetbios(*d, out);
+      }
+    }
+  }
+  EncodeIcmp(state, scratch, out);
+}
+
+void FillAppRecord(const AppState& state, const decoders::AppScratch& scratch,
+                   proto::FlowRecord& rec) {
+  WireWriter bytes;
+  EncodeAppRecord(state, scratch, bytes);
+  // Merging replaces the scalars the bytes carry; a false/0 one is absent from them.
+  rec.clear_bare_ack();
+  rec.clear_src_bare_ack_pkts();
+  rec.clear_dst_bare_ack_pkts();
+  (void)rec.MergeFromString(
+      std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
 }  // namespace tapwatch::sensor

@@ -6,4 +6,5 @@ list(APPEND TAPWATCH_SENSOR_SOURCES
   publisher.cc
   wire_json.cc
   record_builder.cc
+  flow_record_encoder.cc
 )

@@ -4,7 +4,7 @@
 
 #include "decoders/decode_frame.h"
 #include "sensor/app_record.h"
-#include "sensor/record_builder.h"
+#include "sensor/flow_record_encoder.h"
 
 namespace tapwatch::sensor {
 
@@ -82,18 +82,21 @@ void Pipeline::Export(const flowtable::Flow& flow, flowtable::EndReason why, boo
     scratch_.first_bytes = first_bytes_->ForSlot(table_.SlotIndex(flow));
     PrefetchAppRecord(flow.app, scratch_);
   }
-  proto::FlowRecord& rec = publisher_.NextFlow();
-  BuildFlowRecord(flow, why, interim, config_.sensor_id, labels_.names(), rec);
-  if (flow.iface_id[0] != 0) rec.set_in_iface(ifaces_.Name(flow.iface_id[0]));
-  if (flow.iface_id[1] != 0) rec.set_out_iface(ifaces_.Name(flow.iface_id[1]));
-  if (config_.app.enabled) {
-    FillAppRecord(flow.app, scratch_, rec);
-    // The slot is about to be reused: give its pooled details back. Interim records keep them.
-    if (!interim) {
-      decoders::ReleaseAppState(const_cast<flowtable::Flow&>(flow).app, app_pool_.get());
-    }
+  FlowRecordSource source;
+  source.flow = &flow;
+  source.why = why;
+  source.interim = interim;
+  source.sensor_id = config_.sensor_id;
+  source.labels = &labels_.names();
+  if (flow.iface_id[0] != 0) source.in_iface = ifaces_.Name(flow.iface_id[0]);
+  if (flow.iface_id[1] != 0) source.out_iface = ifaces_.Name(flow.iface_id[1]);
+  if (config_.app.enabled) source.app = &scratch_;
+  EncodeFlowRecord(source, publisher_.BeginFlow());
+  publisher_.EndFlow();
+  // The slot is about to be reused: give its pooled details back. Interim records keep them.
+  if (config_.app.enabled && !interim) {
+    decoders::ReleaseAppState(const_cast<flowtable::Flow&>(flow).app, app_pool_.get());
   }
-  publisher_.SendFlow();
   ++records_exported_;
   ++interval_flows_exported_;
 }

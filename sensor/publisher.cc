@@ -97,7 +97,14 @@ proto::StatsRecord& Publisher::NextStats() {
   return *r;
 }
 
-void Publisher::SendFlow() { Send("flow", flow_envelope_); }
+void Publisher::SendFlow() {
+  const proto::FlowRecord& record = flow_envelope_.flow();
+  const size_t size = record.ByteSizeLong();
+  WireWriter& w = BeginFlow();
+  record.SerializeWithCachedSizesToArray(w.Extend(size));
+  EndFlow();
+}
+
 void Publisher::SendStats() { Send("stats", stats_envelope_); }
 
 namespace {
@@ -111,28 +118,81 @@ int64_t SteadyNowNs() {
 // A partial batch waits at most this long (wall time) before FlushIfDue sends it.
 constexpr int64_t kBatchDelayNs = 100'000'000;
 
+// Envelope field numbers (proto/tapwatch.proto); EnvelopeBatch.envelopes is field 1.
+enum EnvelopeField : uint32_t { kSensorId = 1, kSeq = 2, kFlow = 3, kSensorStartNs = 5 };
+constexpr uint32_t kBatchEnvelopes = 1;
+
 }  // namespace
 
-void Publisher::Send(const char* topic, proto::Envelope& envelope) {
-  envelope.set_seq(++seq_);
+WireWriter& Publisher::BeginFlow() {
+  // Without a socket nothing accumulates: JSON lines (if any) take each envelope on its own.
+  flow_batched_ = socket_ != nullptr && options_.batch_records > 1;
+  WireWriter& w = flow_batched_ ? batch_ : single_;
+  if (!flow_batched_) w.Clear();
+  if (flow_batched_) envelope_mark_ = w.BeginNested(kBatchEnvelopes);
+  envelope_start_ = w.size();
+  // Fields in number order, as libprotobuf writes them (the oneof's flow = 3 before 5).
+  w.StringField(kSensorId, options_.sensor_id);
+  w.VarintField(kSeq, ++seq_);
+  flow_mark_ = w.BeginNested(kFlow);
+  return w;
+}
+
+void Publisher::EndFlow() {
+  WireWriter& w = flow_batched_ ? batch_ : single_;
+  const size_t record_bytes = w.size() - (flow_mark_ + 2);
+  w.EndNested(flow_mark_);
+  const size_t record_offset = w.size() - record_bytes - envelope_start_;  // in the envelope
+  w.VarintField(kSensorStartNs, options_.sensor_start_ns);
+  const size_t envelope_bytes = w.size() - envelope_start_;
+  if (flow_batched_) w.EndNested(envelope_mark_);  // may move the envelope by a byte or two
+  const uint8_t* envelope = w.data() + w.size() - envelope_bytes;
   if (jsonl_ != nullptr) {
-    json_.clear();
-    if (!AppendJson(envelope, json_)) {
-      json_.clear();
-      google::protobuf::util::JsonPrintOptions json_options;
-      json_options.preserve_proto_field_names = true;
-      (void)google::protobuf::util::MessageToJsonString(envelope, &json_, json_options);
+    // JSON lines are not the hot path: they print the record libprotobuf parses from the bytes.
+    // Parsed into the kept record (not the whole envelope, whose Clear would free the record
+    // and every string of it); the envelope's other fields are the publisher's own.
+    proto::FlowRecord* record = flow_envelope_.mutable_flow();
+    if (record->ParseFromArray(envelope + record_offset, static_cast<int>(record_bytes))) {
+      flow_envelope_.set_seq(seq_);
+      WriteJsonLine(flow_envelope_);
     }
-    json_.push_back('\n');
-    std::fwrite(json_.data(), 1, json_.size(), jsonl_);
   }
   if (socket_ == nullptr) {
     ++sent_;
     return;
   }
-  if (options_.batch_records > 1 && &envelope == &flow_envelope_) {
-    AppendToBatch(envelope);
+  if (flow_batched_) {
+    if (batch_count_++ == 0) batch_started_ns_ = SteadyNowNs();
     if (batch_count_ >= static_cast<uint64_t>(options_.batch_records)) FlushBatch();
+    return;
+  }
+  zmq_msg_t msg;
+  zmq_msg_init_size(&msg, envelope_bytes);
+  std::memcpy(zmq_msg_data(&msg), envelope, envelope_bytes);
+  if (SendMessage("flow", msg)) {
+    ++sent_;
+  } else {
+    ++send_drops_;
+  }
+}
+
+void Publisher::WriteJsonLine(const google::protobuf::Message& envelope) {
+  json_.clear();
+  if (!AppendJson(envelope, json_)) {
+    json_.clear();
+    google::protobuf::util::JsonPrintOptions json_options;
+    json_options.preserve_proto_field_names = true;
+    (void)google::protobuf::util::MessageToJsonString(envelope, &json_, json_options);
+  }
+  json_.push_back('\n');
+  std::fwrite(json_.data(), 1, json_.size(), jsonl_);
+}
+
+void Publisher::Send(const char* topic, proto::Envelope& envelope) {
+  envelope.set_seq(++seq_);
+  if (jsonl_ != nullptr) WriteJsonLine(envelope);
+  if (socket_ == nullptr) {
+    ++sent_;
     return;
   }
   // A stats record never overtakes the flow records before it.
@@ -150,36 +210,17 @@ void Publisher::Send(const char* topic, proto::Envelope& envelope) {
   }
 }
 
-void Publisher::AppendToBatch(const proto::Envelope& envelope) {
-  const size_t size = envelope.ByteSizeLong();
-  // Field 1, length-delimited: tag byte, varint length (at most 10 bytes), the envelope.
-  const size_t need = batch_bytes_ + 1 + 10 + size;
-  if (need > batch_capacity_) {
-    const size_t capacity = std::max(need, 2 * batch_capacity_ + 4096);
-    std::unique_ptr<uint8_t[]> grown(new uint8_t[capacity]);
-    if (batch_bytes_ > 0) std::memcpy(grown.get(), batch_.get(), batch_bytes_);
-    batch_ = std::move(grown);
-    batch_capacity_ = capacity;
-  }
-  uint8_t* p = batch_.get() + batch_bytes_;
-  *p++ = (1 << 3) | 2;
-  p = google::protobuf::io::CodedOutputStream::WriteVarint64ToArray(size, p);
-  p = envelope.SerializeWithCachedSizesToArray(p);
-  batch_bytes_ = static_cast<size_t>(p - batch_.get());
-  if (batch_count_++ == 0) batch_started_ns_ = SteadyNowNs();
-}
-
 void Publisher::FlushBatch() {
   if (batch_count_ == 0 || socket_ == nullptr) return;
   zmq_msg_t msg;
-  zmq_msg_init_size(&msg, batch_bytes_);
-  std::memcpy(zmq_msg_data(&msg), batch_.get(), batch_bytes_);
+  zmq_msg_init_size(&msg, batch_.size());
+  std::memcpy(zmq_msg_data(&msg), batch_.data(), batch_.size());
   if (SendMessage(kBatchFlowTopic, msg)) {
     sent_ += batch_count_;
   } else {
     send_drops_ += batch_count_;
   }
-  batch_bytes_ = 0;
+  batch_.Clear();
   batch_count_ = 0;
 }
 

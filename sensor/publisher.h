@@ -1,10 +1,10 @@
 #pragma once
 // Publishes records: ZeroMQ XPUB and/or JSON lines. Flow records go out in batches (topic
 // "batch.flow", an EnvelopeBatch) or, with batch_records = 1, one per message (topic "flow", an
-// Envelope); stats records always go one per message (topic "stats"). Envelopes are serialized
-// straight into a reused buffer (unbatched: into the ZeroMQ message's own buffer); the record
-// objects are reused, so the export path allocates nothing but the message buffer libzmq
-// allocates per message. Every record gets the next per-sensor sequence number, so a subscriber
+// Envelope); stats records always go one per message (topic "stats"). A flow record is encoded
+// straight into a reused buffer (BeginFlow/EndFlow, the export path: no message object); JSON
+// lines parse those bytes back into a message. The export path allocates nothing but the message
+// buffer libzmq allocates per message. Every record gets the next per-sensor sequence number, so a subscriber
 // can count exactly what it missed.
 
 #include <cstdint>
@@ -14,6 +14,7 @@
 
 #include <zmq.h>
 
+#include "sensor/wire_writer.h"
 #include "tapwatch.pb.h"
 
 namespace tapwatch::sensor {
@@ -44,10 +45,18 @@ class Publisher {
   /// Returns the number seen. No-op (returns 0) without ZeroMQ.
   int WaitForSubscribers(int count, int timeout_ms);
 
-  /// The record to fill in for the next Send*(): cleared, owned by the publisher.
+  /// Starts the next flow record: writes its envelope's head (sensor id, seq) and returns the
+  /// writer the FlowRecord's fields go into (see EncodeFlowRecord); EndFlow() finishes and sends
+  /// (or batches) it. Nothing else may be written to the publisher in between.
+  WireWriter& BeginFlow();
+  void EndFlow();
+
+  /// A record built as a message (tests, tools): fill the one NextFlow() returns (cleared, owned
+  /// by the publisher), then SendFlow() serializes it through BeginFlow/EndFlow.
   proto::FlowRecord& NextFlow();
-  proto::StatsRecord& NextStats();
   void SendFlow();
+  /// Stats records (rare) are messages: fill NextStats(), then SendStats().
+  proto::StatsRecord& NextStats();
   void SendStats();
 
   /// Sends a partial batch that has waited longer than the batch delay (live capture calls this
@@ -64,7 +73,7 @@ class Publisher {
  private:
   Publisher() = default;
   void Send(const char* topic, proto::Envelope& envelope);
-  void AppendToBatch(const proto::Envelope& envelope);
+  void WriteJsonLine(const google::protobuf::Message& envelope);
   void FlushBatch();
   /// Sends one ZeroMQ message (topic frame, then `msg`, which it takes over); false when the
   /// socket refused it.
@@ -77,14 +86,20 @@ class Publisher {
   bool jsonl_is_stdout_ = false;
   // One envelope per record kind, each reused: switching the oneof of a single envelope between
   // flow and stats would free and reallocate the flow record (and all its strings) every time.
+  // flow_envelope_ holds NextFlow()'s record, and the parsed flow record of a JSON line.
   proto::Envelope flow_envelope_;
   proto::Envelope stats_envelope_;
   std::string json_;
   // The pending batch: EnvelopeBatch wire bytes (field 1 entries), capacity kept across batches.
-  std::unique_ptr<uint8_t[]> batch_;
-  size_t batch_capacity_ = 0;
-  size_t batch_bytes_ = 0;
+  WireWriter batch_;
   uint64_t batch_count_ = 0;
+  // An unbatched flow envelope, before it is copied into its ZeroMQ message.
+  WireWriter single_;
+  // The flow record between BeginFlow and EndFlow: which writer, and its length marks.
+  bool flow_batched_ = false;
+  size_t envelope_mark_ = 0;
+  size_t envelope_start_ = 0;
+  size_t flow_mark_ = 0;
   int64_t batch_started_ns_ = 0;  // steady clock when the first pending record was added
   uint64_t seq_ = 0;
   uint64_t messages_ = 0;  // ZeroMQ messages sent

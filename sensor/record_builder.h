@@ -1,7 +1,7 @@
 #pragma once
-// Turns an exported flow-table entry into the wire FlowRecord. Runs once per exported record; it
-// formats into stack buffers and assigns into the record's existing strings, so refilling a
-// reused record allocates nothing (except map entries: anomalies and log labels).
+// Text renderings of the flow record (addresses, MACs), and the flow record as a protobuf message
+// for tests and tools: BuildFlowRecord parses what EncodeFlowRecord (flow_record_encoder.h, the
+// export path) writes.
 
 #include <array>
 #include <cstddef>
@@ -29,7 +29,8 @@ size_t FormatLinkMacTo(const std::array<uint8_t, 6>& mac, char* buf);
 /// Same, as a string.
 std::string FormatLinkMac(const std::array<uint8_t, 6>& mac);
 
-/// Fills the flow-level fields of `out` from `flow` (not the application-layer ones).
+/// Sets `out` to the flow-level fields of `flow` (not the application-layer ones, nor the log
+/// interfaces): EncodeFlowRecord's bytes, parsed.
 /// `labels` maps a log label id to its text (index 0 unused).
 void BuildFlowRecord(const flowtable::Flow& flow, flowtable::EndReason why, bool interim,
                      std::string_view sensor_id, const std::vector<std::string>& labels,

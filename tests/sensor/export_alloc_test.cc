@@ -1,4 +1,4 @@
-// The per-record export path (Publisher::NextFlow + BuildFlowRecord + Publisher::SendFlow):
+// The per-record export path (Publisher::BeginFlow + EncodeFlowRecord + Publisher::EndFlow):
 //  - allocates nothing itself once warm: malloc is interposed in this test binary and counted in
 //    the exporting thread; the only allocations left are libzmq's own message buffers (one per
 //    message longer than 33 bytes, made by zmq_msg_init_size, freed by libzmq's I/O thread);
@@ -22,6 +22,7 @@
 #include "flowtable/flow_table.h"
 #include "sensor/packet_counters.h"
 #include "sensor/publisher.h"
+#include "sensor/flow_record_encoder.h"
 #include "sensor/record_builder.h"
 
 // --- allocation counting (this thread only, while enabled) ---------------------------------
@@ -57,6 +58,18 @@ namespace tapwatch::sensor {
 namespace {
 
 using namespace Tins;
+
+/// What Pipeline::Export does for a flow (without app fields).
+void ExportFlow(Publisher& p, const flowtable::Flow& flow, flowtable::EndReason why,
+                std::string_view sensor_id, const std::vector<std::string>& labels) {
+  FlowRecordSource source;
+  source.flow = &flow;
+  source.why = why;
+  source.sensor_id = sensor_id;
+  source.labels = &labels;
+  EncodeFlowRecord(source, p.BeginFlow());
+  p.EndFlow();
+}
 
 /// Copies of exported flows, to export again under measurement.
 class Keep : public flowtable::ExportSink {
@@ -137,10 +150,10 @@ TEST(PacketCountersAlloc, NewEtherTypesAllocateNothingAndOverflowIntoOther) {
   EXPECT_EQ(listed + c.non_ip_other_ethertypes, c.non_ip);
 }
 
-TEST(ExportPath, BuildingIntoTheReusedRecordAllocatesNothing) {
+TEST(ExportPath, EncodingIntoTheReusedBufferAllocatesNothing) {
   const Keep keep = MakeFlows();
   ASSERT_EQ(keep.flows.size(), 120u);
-  PublisherOptions o;  // neither ZeroMQ nor JSON lines: the builder and the record only
+  PublisherOptions o;  // neither ZeroMQ nor JSON lines: the encoder and its buffer only
   o.sensor_id = "sensor-with-a-name-longer-than-sso";
   std::string error;
   auto p = Publisher::Create(o, error);
@@ -148,11 +161,10 @@ TEST(ExportPath, BuildingIntoTheReusedRecordAllocatesNothing) {
   const std::vector<std::string> labels{std::string()};
   auto export_all = [&] {
     for (size_t i = 0; i < keep.flows.size(); ++i) {
-      BuildFlowRecord(keep.flows[i], keep.reasons[i], false, o.sensor_id, labels, p->NextFlow());
-      p->SendFlow();
+      ExportFlow(*p, keep.flows[i], keep.reasons[i], o.sensor_id, labels);
     }
   };
-  export_all();  // warm-up: the reused record's strings grow to size
+  export_all();  // warm-up: the reused buffer grows to size
   t_allocs = 0;
   t_counting = true;
   for (int round = 0; round < 10; ++round) export_all();
@@ -217,8 +229,7 @@ TEST(ExportPath, ZeroMqBodiesAreProtobufsOwnBytesAndOnlyLibzmqAllocates) {
       t_counting = true;
     }
     for (size_t i = 0; i < keep.flows.size(); ++i) {
-      BuildFlowRecord(keep.flows[i], keep.reasons[i], false, o.sensor_id, labels, p->NextFlow());
-      p->SendFlow();
+      ExportFlow(*p, keep.flows[i], keep.reasons[i], o.sensor_id, labels);
     }
   }
   t_counting = false;
