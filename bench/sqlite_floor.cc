@@ -6,8 +6,9 @@
 // tapwatch-collector does on an empty store). The difference between the two is what the
 // collector adds per row on top of SQLite; the first is the floor for one writer thread.
 //
-// usage: sqlite_floor [--flows N] [--db FILE] [--pragma SQL]  (SQL run before the schema, floor
-//        run only: e.g. "PRAGMA page_size = 16384")
+// usage: sqlite_floor [--flows N] [--db FILE] [--pragma SQL] [--after SQL]
+// Floor run only: --pragma runs before the schema (e.g. "PRAGMA page_size = 65536"; the store's
+// 16384 otherwise), --after after the store's pragmas (e.g. "PRAGMA cache_size = -262144").
 
 #include <sqlite3.h>
 
@@ -66,8 +67,8 @@ struct Addresses {
 };
 
 // Pure SQLite: bind + step + commit per row, then the index build. Returns false on error.
-bool RunFloor(const std::string& path, uint64_t flows, const std::string& pragmas, double& insert_s,
-              double& index_s) {
+bool RunFloor(const std::string& path, uint64_t flows, const std::string& pragmas,
+              const std::string& after, double& insert_s, double& index_s) {
   // Formatted up front: the floor must not include our snprintf. Values equal FillFlow's.
   std::vector<Addresses> addresses(flows);
   std::vector<uint32_t> src_v4(flows);
@@ -91,11 +92,13 @@ bool RunFloor(const std::string& path, uint64_t flows, const std::string& pragma
   sql += ")";
   sqlite3_stmt* stmt = nullptr;
   // The store's pragmas (collector/store.cc).
-  if ((!pragmas.empty() && !Exec(db, pragmas)) || !Exec(db, SchemaWithoutFlowsIndexes(index_sql)) ||
+  if (!Exec(db, "PRAGMA page_size = 16384") || (!pragmas.empty() && !Exec(db, pragmas)) ||
+      !Exec(db, SchemaWithoutFlowsIndexes(index_sql)) ||
       !Exec(db,
             "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; "
-            "PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 16384; "
+            "PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 4096; "
             "PRAGMA threads = 2") ||
+      (!after.empty() && !Exec(db, after)) ||
       sqlite3_prepare_v3(db, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) !=
           SQLITE_OK) {
     std::fprintf(stderr, "sqlite: %s\n", sqlite3_errmsg(db));
@@ -237,6 +240,7 @@ bool RunStore(const std::string& path, uint64_t flows, double& parse_s, double& 
 int main(int argc, char** argv) {
   uint64_t flows = 500000;
   std::string pragmas;
+  std::string after;
   std::string db = "/tmp/tapwatch_sqlite_floor_" + std::to_string(getpid()) + ".db";
   for (int i = 1; i < argc; ++i) {
     const std::string_view a = argv[i];
@@ -244,16 +248,20 @@ int main(int argc, char** argv) {
       flows = std::strtoull(argv[++i], nullptr, 10);
     } else if (a == "--db" && i + 1 < argc) {
       db = argv[++i];
+    } else if (a == "--after" && i + 1 < argc) {
+      after += argv[++i];
+      after += ";";
     } else if (a == "--pragma" && i + 1 < argc) {
       pragmas += argv[++i];
       pragmas += ";";
     } else {
-      std::fprintf(stderr, "usage: %s [--flows N] [--db FILE] [--pragma SQL]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--flows N] [--db FILE] [--pragma SQL] [--after SQL]\n",
+                   argv[0]);
       return 2;
     }
   }
   double insert_s = 0, index_s = 0;
-  if (!RunFloor(db, flows, pragmas, insert_s, index_s)) return 1;
+  if (!RunFloor(db, flows, pragmas, after, insert_s, index_s)) return 1;
   const double n = static_cast<double>(flows);
   std::printf("sqlite floor:   insert %.2f s (%.0f rows/s), indexes %.2f s, total %.0f rows/s\n",
               insert_s, n / insert_s, index_s, n / (insert_s + index_s));
