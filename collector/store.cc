@@ -166,11 +166,13 @@ std::unique_ptr<Store> Store::Open(const std::string& path, std::string& error) 
   // large store): the writer waits for it rather than failing; ZeroMQ buffers meanwhile.
   sqlite3_busy_timeout(store->db_, 600000);
   // synchronous = NORMAL is durable across application crashes in WAL mode (only an OS crash can
-  // lose the last commits), and avoids an fsync per transaction. A larger autocheckpoint keeps
-  // checkpoints from interrupting the ingest every 1000 pages.
-  if (!store->Exec(kSchemaSql) || !store->Exec("PRAGMA synchronous = NORMAL") ||
-      !store->Exec("PRAGMA cache_size = -65536") || !store->Exec("PRAGMA temp_store = MEMORY") ||
-      !store->Exec("PRAGMA wal_autocheckpoint = 16384") ||
+  // lose the last commits), and avoids an fsync per transaction.
+  // A new store gets 16 KiB pages (before the schema: fixed once a table exists, and in WAL
+  // mode): a quarter of the B-tree pages to allocate and balance on append, ~12% less SQLite
+  // time per row and a faster index build (bench/sqlite_floor). An existing store keeps its own.
+  if (!store->Exec("PRAGMA page_size = 16384") || !store->Exec(kSchemaSql) ||
+      !store->Exec("PRAGMA synchronous = NORMAL") || !store->Exec("PRAGMA cache_size = -65536") ||
+      !store->Exec("PRAGMA temp_store = MEMORY") || !store->SetAutocheckpoint() ||
       // Lets CREATE INDEX (--defer-indexes at exit) sort with a helper thread.
       !store->Exec("PRAGMA threads = 2") ||
       !store->Exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', 'tapwatch-1')") ||
@@ -191,6 +193,19 @@ Store::~Store() {
   sqlite3_finalize(insert_stats_);
   sqlite3_finalize(upsert_sensor_);
   sqlite3_close(db_);
+}
+
+bool Store::SetAutocheckpoint() {
+  sqlite3_stmt* stmt = nullptr;
+  if (!Prepare("PRAGMA page_size", &stmt)) return false;
+  const int page_size = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : 0;
+  sqlite3_finalize(stmt);
+  if (page_size <= 0) return Fail("page_size");
+  // Checkpoint every 64 MiB of WAL whatever the page size (SQLite's default is 1000 pages):
+  // fewer checkpoints interrupting the ingest.
+  constexpr int kCheckpointBytes = 64 << 20;
+  return Exec(("PRAGMA wal_autocheckpoint = " + std::to_string(kCheckpointBytes / page_size))
+                  .c_str());
 }
 
 bool Store::Fail(const char* what) {

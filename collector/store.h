@@ -72,6 +72,7 @@ class Store {
   bool Exec(const char* sql);
   bool Prepare(const char* sql, sqlite3_stmt** stmt);
   bool RestoreSensors();
+  bool SetAutocheckpoint();
   bool InsertFlow(const proto::Envelope& envelope, std::string_view sensor_id);
   bool InsertStats(const proto::Envelope& envelope, std::string_view sensor_id);
   bool Step(sqlite3_stmt* stmt, const char* what);

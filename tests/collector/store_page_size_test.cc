@@ -1,0 +1,81 @@
+// The store's page size: a new store gets 16 KiB pages; a store created before (4 KiB pages, the
+// SQLite default) keeps its own and still takes rows. Read back with plain SQLite.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+
+#include "collector/store.h"
+#include "tapwatch.pb.h"
+
+namespace tapwatch::collector {
+namespace {
+
+class StorePageSizeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = ::testing::TempDir() + "store_page_size_" + std::to_string(getpid()) + ".db";
+    Remove();
+  }
+  void TearDown() override { Remove(); }
+  void Remove() {
+    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path_ + suffix).c_str());
+  }
+
+  // One integer from a query on a fresh read-only connection; -1 on any error.
+  long long Query(const char* sql) {
+    sqlite3* db = nullptr;
+    long long value = -1;
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW) {
+      value = sqlite3_column_int64(stmt, 0);
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return value;
+  }
+
+  void AddOneFlow() {
+    std::string error;
+    auto store = Store::Open(path_, error);
+    ASSERT_TRUE(store) << error;
+    proto::Envelope envelope;
+    envelope.set_sensor_id("s1");
+    envelope.set_seq(1);
+    envelope.mutable_flow()->set_src_addr("10.0.0.1");
+    envelope.mutable_flow()->set_dst_addr("10.0.0.2");
+    envelope.mutable_flow()->set_dst_port(80);
+    ASSERT_TRUE(store->Add(envelope)) << store->error();
+    ASSERT_TRUE(store->Commit()) << store->error();
+  }
+
+  std::string path_;
+};
+
+TEST_F(StorePageSizeTest, NewStoreGets16KiBPages) {
+  AddOneFlow();
+  EXPECT_EQ(Query("PRAGMA page_size"), 16384);
+  EXPECT_EQ(Query("SELECT dst_port FROM flows WHERE dst_addr = '10.0.0.2'"), 80);
+}
+
+TEST_F(StorePageSizeTest, ExistingStoreKeepsItsPageSize) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "PRAGMA page_size = 4096; PRAGMA journal_mode = WAL; "
+                         "CREATE TABLE unrelated (x INTEGER)",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  AddOneFlow();
+  EXPECT_EQ(Query("PRAGMA page_size"), 4096);
+  EXPECT_EQ(Query("SELECT count(*) FROM flows"), 1);
+  EXPECT_EQ(Query("SELECT received FROM sensors WHERE sensor_id = 's1'"), 1);
+}
+
+}  // namespace
+}  // namespace tapwatch::collector
