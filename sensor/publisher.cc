@@ -148,11 +148,16 @@ void Publisher::EndFlow() {
   if (flow_batched_) w.EndNested(envelope_mark_);  // may move the envelope by a byte or two
   const uint8_t* envelope = w.data() + w.size() - envelope_bytes;
   if (jsonl_ != nullptr) {
-    // JSON lines are not the hot path: they print the record libprotobuf parses from the bytes.
-    // Parsed into the kept record (not the whole envelope, whose Clear would free the record
-    // and every string of it); the envelope's other fields are the publisher's own.
-    proto::FlowRecord* record = flow_envelope_.mutable_flow();
-    if (record->ParseFromArray(envelope + record_offset, static_cast<int>(record_bytes))) {
+    // Printed from the bytes just encoded (wire_json.h). What the walk leaves to protobuf
+    // (non-ASCII text) goes through the record libprotobuf parses from them, parsed into the
+    // kept record (not the whole envelope, whose Clear would free the record and its strings).
+    json_.clear();
+    const std::string_view bytes(reinterpret_cast<const char*>(envelope), envelope_bytes);
+    if (AppendJsonFromWire(*proto::Envelope::descriptor(), bytes, json_)) {
+      json_.push_back('\n');
+      std::fwrite(json_.data(), 1, json_.size(), jsonl_);
+    } else if (proto::FlowRecord* record = flow_envelope_.mutable_flow();
+               record->ParseFromArray(envelope + record_offset, static_cast<int>(record_bytes))) {
       flow_envelope_.set_seq(seq_);
       WriteJsonLine(flow_envelope_);
     }
