@@ -33,8 +33,8 @@
 
 namespace {
 
-using tapwatch::bench::FillFlow;
 using tapwatch::bench::kStartNs;
+using tapwatch::bench::SerializeSyntheticEnvelopes;
 using Clock = std::chrono::steady_clock;
 
 rusage WaitChild(pid_t pid, int& status) {
@@ -131,21 +131,9 @@ int main(int argc, char** argv) {
   }
 
   // Serialize everything first so the timed window measures the collector, not our encoder.
-  tapwatch::proto::Envelope env;
-  std::string wire;
   std::string all;
   std::vector<size_t> ends;
-  ends.reserve(flows);
-  for (uint64_t i = 0; i < flows; ++i) {
-    env.Clear();
-    env.set_sensor_id("bench");
-    env.set_seq(i + 1);
-    env.set_sensor_start_ns(kStartNs);
-    FillFlow(i, *env.mutable_flow());
-    env.SerializeToString(&wire);
-    all += wire;
-    ends.push_back(all.size());
-  }
+  SerializeSyntheticEnvelopes(flows, all, ends);
   // Batches as EnvelopeBatch wire bytes: field 1 (tag 0x0a), varint length, envelope; repeated.
   std::vector<std::string> batches;
   if (batch > 1) {
@@ -180,7 +168,8 @@ int main(int argc, char** argv) {
       begin = ends[i];
     }
   }
-  env.Clear();
+  tapwatch::proto::Envelope env;
+  std::string wire;
   env.set_sensor_id("bench");
   env.set_seq(flows + 1);
   env.set_sensor_start_ns(kStartNs);

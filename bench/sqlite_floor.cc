@@ -30,6 +30,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using tapwatch::bench::FillFlow;
 using tapwatch::bench::kStartNs;
+using tapwatch::bench::SerializeSyntheticEnvelopes;
 
 constexpr uint64_t kCommitRows = 10000;
 
@@ -186,20 +187,7 @@ bool RunStore(const std::string& path, uint64_t flows, double& parse_s, double& 
               double& index_s) {
   std::string all;
   std::vector<size_t> ends;
-  {
-    tapwatch::proto::Envelope env;
-    std::string wire;
-    for (uint64_t i = 0; i < flows; ++i) {
-      env.Clear();
-      env.set_sensor_id("bench");
-      env.set_seq(i + 1);
-      env.set_sensor_start_ns(kStartNs);
-      FillFlow(i, *env.mutable_flow());
-      env.SerializeToString(&wire);
-      all += wire;
-      ends.push_back(all.size());
-    }
-  }
+  SerializeSyntheticEnvelopes(flows, all, ends);
   tapwatch::proto::Envelope env;
   const auto parse_all = [&](auto&& each) {
     size_t begin = 0;

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include "tapwatch.pb.h"
 
@@ -65,6 +67,25 @@ inline void FillFlow(uint64_t i, tapwatch::proto::FlowRecord& f) {
     f.set_end_reason("idle");
   }
   if (i % 100 == 0) (*f.mutable_anomalies())["tcp_bad_checksum"] = 1;
+}
+
+/// Envelopes 1..flows (sensor "bench", seq = i + 1) serialized back to back into `all`; `ends`
+/// gets the end offset of each.
+inline void SerializeSyntheticEnvelopes(uint64_t flows, std::string& all,
+                                        std::vector<size_t>& ends) {
+  tapwatch::proto::Envelope env;
+  std::string wire;
+  ends.reserve(ends.size() + flows);
+  for (uint64_t i = 0; i < flows; ++i) {
+    env.Clear();
+    env.set_sensor_id("bench");
+    env.set_seq(i + 1);
+    env.set_sensor_start_ns(kStartNs);
+    FillFlow(i, *env.mutable_flow());
+    env.SerializeToString(&wire);
+    all += wire;
+    ends.push_back(all.size());
+  }
 }
 
 }  // namespace tapwatch::bench
