@@ -100,5 +100,5 @@ echo "app decoders cost, median of $pairs adjacent pairs: $(printf '%s\n' "${ab[
 
 echo
 echo "export path alone (flows of the same capture; encode = EncodeFlowRecord into the publisher, publish = + ZeroMQ"
-echo "to a subscriber thread, legacy = session 1's builder and publisher):"
+echo "to a subscriber thread, legacy = the message builder before the direct encoder (git b4d1818) with session 1's publisher):"
 "$build/bench/export_bench" "$capture" 3
