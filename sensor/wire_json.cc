@@ -4,9 +4,11 @@
 #include <google/protobuf/message.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace tapwatch::sensor {
@@ -125,6 +127,7 @@ struct FieldInfo {
   const TypeInfo* type = nullptr;        // kMessage: its type; kMap: the entry type
   const FieldInfo* map_key = nullptr;    // kMap: entry field 1
   const FieldInfo* map_value = nullptr;  // kMap: entry field 2
+  int oneof = -1;                        // index of its oneof in the message, -1 for none
 };
 
 struct TypeInfo {
@@ -139,6 +142,9 @@ struct TypeInfo {
 // Field numbers past this make a type unsupported (its table is indexed by number).
 constexpr int kMaxFieldNumber = 4096;
 constexpr int kMaxDepth = 16;
+// Entries per map the walk prints (the sensor's maps are bounded far below); more are left to
+// protobuf.
+constexpr size_t kMaxMapEntries = 256;
 
 Kind KindOf(const FieldDescriptor& f) {
   switch (f.type()) {
@@ -190,6 +196,11 @@ class TypeTables {
       FieldInfo& fi = info.by_number[static_cast<size_t>(f.number())];
       fi.kind = KindOf(f);
       fi.repeated = f.is_repeated();
+      if (const auto* oneof = f.real_containing_oneof()) {
+        fi.oneof = oneof->index();
+        // The walk remembers members seen in a 64-bit mask.
+        if (fi.oneof >= 64) fi.kind = Kind::kUnsupported;
+      }
       fi.key = "\"" + f.name() + "\":";
       if (fi.kind == Kind::kMessage || fi.kind == Kind::kMap) fi.type = &Of(*f.message_type());
       if (fi.kind == Kind::kMap) {
@@ -286,7 +297,8 @@ bool AppendDelimited(const FieldInfo& f, std::string_view s, int depth, std::str
 
 // One map entry: key (field 1) and value (field 2), each at its default when absent (an entry
 // always prints its value).
-bool AppendMapEntry(const FieldInfo& map, std::string_view entry, std::string& out) {
+bool AppendMapEntry(const FieldInfo& map, std::string_view entry, std::string& out,
+                    size_t& key_text_bytes) {
   const FieldInfo& key = *map.map_key;
   const FieldInfo& value = *map.map_value;
   uint64_t key_int = 0, value_int = 0;
@@ -308,10 +320,12 @@ bool AppendMapEntry(const FieldInfo& map, std::string_view entry, std::string& o
       return false;
     }
   }
+  const size_t key_start = out.size();
   if (IsVarintKind(key.kind) ? !AppendVarint(key, key_int, true, out)
                              : !AppendString(key_text, out)) {
     return false;
   }
+  key_text_bytes = out.size() - key_start;
   out.push_back(':');
   return IsVarintKind(value.kind) ? AppendVarint(value, value_int, false, out)
                                   : AppendDelimited(value, value_text, 0, out);
@@ -324,6 +338,11 @@ bool AppendObject(const TypeInfo& type, std::string_view wire, int depth, std::s
   uint64_t last_number = 0;
   const FieldInfo* open = nullptr;  // the repeated field whose array (or map object) is open
   bool first_element = true;
+  // The open map's printed keys (offset and length in `out`): protobuf keeps the last of
+  // duplicate keys, which a JSON object cannot say, so a map repeating a key is left to it.
+  std::array<std::pair<size_t, size_t>, kMaxMapEntries> keys;
+  size_t key_count = 0;
+  uint64_t oneofs_seen = 0;  // a second member of a oneof: protobuf keeps the last one only
   while (!r.done()) {
     uint64_t tag = 0;
     if (!r.Varint(tag)) return false;
@@ -336,6 +355,11 @@ bool AppendObject(const TypeInfo& type, std::string_view wire, int depth, std::s
       // The generated serializer writes fields in number order, a repeated field's elements
       // together; anything else (merged messages, unknown order) is left to protobuf.
       if (number <= last_number) return false;
+      if (f->oneof >= 0) {
+        const uint64_t bit = uint64_t{1} << f->oneof;
+        if (oneofs_seen & bit) return false;
+        oneofs_seen |= bit;
+      }
       if (last_number != 0) out.push_back(',');
       last_number = number;
       out.append(f->key);
@@ -343,6 +367,7 @@ bool AppendObject(const TypeInfo& type, std::string_view wire, int depth, std::s
         out.push_back(f->kind == Kind::kMap ? '{' : '[');
         open = f;
         first_element = true;
+        key_count = 0;
       }
     }
     const auto separate = [&] {
@@ -369,7 +394,14 @@ bool AppendObject(const TypeInfo& type, std::string_view wire, int depth, std::s
         }
       } else if (f->kind == Kind::kMap) {
         separate();
-        if (!AppendMapEntry(*f, s, out)) return false;
+        const size_t key_start = out.size();
+        size_t key_bytes = 0;
+        if (key_count == keys.size() || !AppendMapEntry(*f, s, out, key_bytes)) return false;
+        const std::string_view key(out.data() + key_start, key_bytes);
+        for (size_t k = 0; k < key_count; ++k) {
+          if (key == std::string_view(out.data() + keys[k].first, keys[k].second)) return false;
+        }
+        keys[key_count++] = {key_start, key_bytes};
       } else {
         separate();
         if (!AppendDelimited(*f, s, depth, out)) return false;
