@@ -6,10 +6,10 @@
 
 namespace tapwatch::collector::report {
 
-const char* const kSectionKeys[14] = {
+const char* const kSectionKeys[15] = {
     "hosts",    "open_ports", "mac_aliases", "icmp_lengths", "ports", "trends",
     "recon",    "slow_scans", "spoofed",     "compromise",   "gaps",  "reserved_destinations",
-    "bare_ack", "threats"};
+    "bare_ack", "log_lines",  "threats"};
 
 namespace {
 

@@ -514,7 +514,7 @@ TEST_F(HoneynetReport, ProducesValidJsonWithEverySection) {
   ASSERT_TRUE(j.Valid());
   for (const char* key : {"meta", "hosts", "open_ports", "mac_aliases", "icmp_lengths", "ports",
                           "trends", "recon", "slow_scans", "spoofed", "compromise", "gaps",
-                          "reserved_destinations", "bare_ack", "threats"}) {
+                          "reserved_destinations", "bare_ack", "log_lines", "threats"}) {
     EXPECT_NE(j.Get(std::string("$.") + key), "") << key;
   }
   const Honeynet& h = BuildHoneynet();
