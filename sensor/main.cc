@@ -18,6 +18,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <system_error>
 
 #include "decoders/decode_frame.h"
 #include "decoders/icmp_fingerprint.h"
@@ -295,15 +296,25 @@ int main(int argc, char** argv) {
     // A regular file is parsed a chunk ahead on a second thread (log_prefetcher.h); standard
     // input is read line by line, so `tail -F` lines reach the flows as they arrive.
     std::unique_ptr<LogPrefetcher> ahead;
-    const auto read_ahead = [&] {
-      if (log_options.path != "-") ahead = std::make_unique<LogPrefetcher>(std::move(log));
+    // False, with the reason printed, when the reader thread cannot start (no threads left).
+    const auto read_ahead = [&]() -> bool {
+      if (log_options.path == "-") return true;
+      try {
+        ahead = std::make_unique<LogPrefetcher>(std::move(log));
+        return true;
+      } catch (const std::system_error& e) {
+        std::fprintf(stderr, "tapwatch-sensor: %s: cannot start the log reader thread: %s\n",
+                     log_options.path.c_str(), e.what());
+        exit_code = 1;
+        return false;
+      }
     };
-    read_ahead();
+    const bool started = read_ahead();
     // Stats records carry cumulative line counts over every file read so far.
     LineCounts done_files;  // files finished
     LineCounts now;         // done_files + the current file, up to the last line processed
     LogFrame direct;
-    while (!g_stop.load(std::memory_order_relaxed)) {
+    while (started && !g_stop.load(std::memory_order_relaxed)) {
       const LogFrame* frame = nullptr;
       if (ahead) {
         if (const PrefetchedFrame* f = ahead->Next()) {
@@ -344,7 +355,7 @@ int main(int argc, char** argv) {
           exit_code = 1;
           break;
         }
-        read_ahead();
+        if (!read_ahead()) break;
         continue;
       }
       if (pcap_out) pcap_out->Write(*frame);
