@@ -21,15 +21,20 @@ bool MatchAt(std::span<const uint8_t> hay, size_t at, std::string_view needle) {
 }
 
 // How common a byte is in typical payloads (HTTP text, SMB, binary): lower is rarer. The search
-// anchors on the rarest byte of a pattern so memchr stops at few false candidates.
+// anchors on the cheapest byte of a pattern (AnchorCost) so memchr stops at few false candidates.
 int Commonness(uint8_t c) {
   if (c == '%' || c == '?' || c == '$' || c == '\\') return 0;
   if (c == 'x' || c == 'q' || c == 'z' || c == 'j' || c == 'k' || c == 'v') return 1;
   if (c >= '0' && c <= '9') return 2;
   if (c >= 'a' && c <= 'z') return 3;
-  if (c == '.' || c == '/' || c == ' ' || c == 0) return 5;
+  if (c == '.') return 5;
+  if (c == '/' || c == ' ' || c == 0) return 6;
   return 4;
 }
+
+// What anchoring a search on `c` costs: a letter takes two memchr passes (both cases), so it
+// must be much rarer than a caseless byte to win ("cmd.exe" anchors on '.', not 'x').
+int AnchorCost(uint8_t c) { return Commonness(c) + (c >= 'a' && c <= 'z' ? 4 : 0); }
 
 bool Contains(std::span<const uint8_t> hay, std::string_view needle, size_t anchor) {
   if (needle.empty()) return true;
@@ -201,8 +206,8 @@ bool ParsePayloadSignatures(std::string_view text, PayloadSignatureTable& out, s
       r.pattern = *p;
       for (char& c : r.pattern) c = static_cast<char>(Lower(static_cast<uint8_t>(c)));
       for (size_t k = 1; k < r.pattern.size() && k < 0xFFFF; ++k) {
-        if (Commonness(static_cast<uint8_t>(r.pattern[k])) <
-            Commonness(static_cast<uint8_t>(r.pattern[r.anchor]))) {
+        if (AnchorCost(static_cast<uint8_t>(r.pattern[k])) <
+            AnchorCost(static_cast<uint8_t>(r.pattern[r.anchor]))) {
           r.anchor = static_cast<uint16_t>(k);
         }
       }

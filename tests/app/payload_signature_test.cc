@@ -60,6 +60,25 @@ TEST(PayloadSignature, CodeRedNimdaSlammer) {
   EXPECT_EQ(Names(t, 6, 80, ""), V{});
 }
 
+// The search anchors on a byte that costs one memchr pass when the pattern has a fitting one:
+// the default table's four substring rules then need two passes ('.' and '%'), not three (x, X
+// and %). A letter still wins when the caseless bytes are all common.
+TEST(PayloadSignature, AnchorsPreferCaselessBytes) {
+  const PayloadSignatureTable t = Default();
+  std::string anchors;
+  for (const auto& r : t.rules) {
+    if (r.match == decoders::PayloadMatch::kSubstring) anchors += r.pattern[r.anchor];
+  }
+  EXPECT_EQ(anchors, "..%%");  // cmd.exe, root.exe, ..%c0%af.., ..%255c..
+  PayloadSignatureTable u;
+  std::string error;
+  ASSERT_TRUE(decoders::ParsePayloadSignatures("a\tsubstring\t/x /\t*\t*\t*\th\n"
+                                               "b\tsubstring\tab.9\t*\t*\t*\th\n", u, error))
+      << error;
+  EXPECT_EQ(u.rules[0].pattern[u.rules[0].anchor], 'x');  // '/' and ' ' are commoner still
+  EXPECT_EQ(u.rules[1].pattern[u.rules[1].anchor], '9');  // a digit has no case either
+}
+
 TEST(PayloadSignature, MatchesAtEitherEndAndAcrossCase) {
   const PayloadSignatureTable t = Default();
   EXPECT_EQ(Names(t, 6, 80, "cmd.exe"), V{"iis_cmd_exe"});          // the whole payload
