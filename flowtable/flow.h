@@ -227,6 +227,11 @@ std::string_view ArgusDir(const Flow& f) noexcept;
 void UpdateTcp(Flow& f, int side, uint8_t flags, uint32_t seq, uint32_t ack,
                uint32_t payload_len) noexcept;
 
+/// Counts anomaly `a` in the flow's current record: its slot (one of kFlowAnomalySlots, by first
+/// appearance), else anomaly_other. Saturates at 0xffff. For anomalies found after the flow table
+/// counted the packet (the application decoders'); the table's own go through the same call.
+void AddAnomaly(Flow& f, decoders::Anomaly a) noexcept;
+
 /// Per-packet UDP history update: Zeek's UDP analyzer records "D"/"d" once per direction.
 void UpdateUdp(Flow& f, int side) noexcept;
 

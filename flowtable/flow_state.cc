@@ -342,6 +342,20 @@ void UpdateTcp(Flow& f, int side, uint8_t flags, uint32_t seq, uint32_t /*ack*/,
 
 void UpdateUdp(Flow& f, int side) noexcept { CheckHistory(f, side, kHData, 'D'); }
 
+void AddAnomaly(Flow& f, decoders::Anomaly a) noexcept {
+  for (int i = 0; i < kFlowAnomalySlots; ++i) {
+    if (f.anomaly[i] == a || f.anomaly[i] == decoders::Anomaly::kNone) {
+      f.anomaly[i] = a;
+      if (f.anomaly_count[i] != 0xffff) {
+        ++f.anomaly_count[i];
+        return;
+      }
+      break;  // the slot is full: the excess is still counted, as "other"
+    }
+  }
+  if (f.anomaly_other != 0xffff) ++f.anomaly_other;
+}
+
 std::string_view ConnState(const Flow& f) noexcept {
   if (f.key.ip_proto == decoders::kIpProtoUdp) {
     const bool o = f.bits & kBitSeenSrc, r = f.bits & kBitSeenDst;

@@ -497,17 +497,6 @@ bool WouldOverflow(const Flow& f, const DirStats& d, const DecodedPacket& pkt) {
   return false;
 }
 
-void AddAnomaly(Flow& f, decoders::Anomaly a) {
-  for (int i = 0; i < kFlowAnomalySlots; ++i) {
-    if (f.anomaly[i] == a || f.anomaly[i] == decoders::Anomaly::kNone) {
-      f.anomaly[i] = a;
-      ++f.anomaly_count[i];
-      return;
-    }
-  }
-  ++f.anomaly_other;
-}
-
 void AddLabel(Flow& f, uint16_t label) {
   for (int i = 0; i < kFlowLabelSlots; ++i) {
     if (f.label_id[i] == label || f.label_id[i] == 0) {

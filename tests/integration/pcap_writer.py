@@ -43,6 +43,19 @@ def udp(src, dst, sport, dport, payload):
     return seg[:6] + struct.pack("!H", c) + seg[8:]
 
 
+def tcp(src, dst, sport, dport, seq, flags, payload=b"", ack=0):
+    """A 20-byte TCP header (no options) + payload; flags as the header byte (0x18 = PSH|ACK)."""
+    length = 20 + len(payload)
+    pseudo = src + dst + struct.pack("!BBH", 0, 6, length)
+    seg = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, 65535, 0, 0) + payload
+    c = checksum(pseudo + seg)
+    return seg[:16] + struct.pack("!H", c) + seg[18:]
+
+
+def tcp_frame(src, dst, sport, dport, seq, flags, payload=b"", ack=0):
+    return ether(ipv4(src, dst, 6, tcp(src, dst, sport, dport, seq, flags, payload, ack)))
+
+
 def ether(payload, src_mac=b"\x02\0\0\0\0\x01", dst_mac=b"\x02\0\0\0\0\x02", ethertype=0x0800):
     return dst_mac + src_mac + struct.pack("!H", ethertype) + payload
 
