@@ -1,5 +1,7 @@
 #include "sensor/wire_json.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/message.h>
 
@@ -432,7 +434,13 @@ bool AppendJsonFromWire(const Descriptor& type, std::string_view wire, std::stri
 bool AppendJson(const google::protobuf::Message& message, std::string& out) {
   thread_local std::string wire;
   wire.clear();
-  if (!message.SerializeToString(&wire)) return false;
+  // Deterministic, so maps come out in key order (as Send() puts them on the wire).
+  {
+    google::protobuf::io::StringOutputStream stream(&wire);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    if (!message.SerializeToCodedStream(&coded)) return false;
+  }
   return AppendJsonFromWire(*message.GetDescriptor(), wire, out);
 }
 
