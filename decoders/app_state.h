@@ -122,6 +122,25 @@ struct AppScratch {
 void UpdateAppState(DecodedPacket& pkt, bool from_src, const AppConfig& config, AppState& state,
                     AppScratch& scratch) noexcept;
 
+/// True when all UpdateAppState would do with `pkt` is set AppState's seen / SYN flags (no
+/// payload for the decoders, or none they may read: no L4 header, a later fragment): then
+/// UpdateAppFlags is the whole update, with no first-bytes part to look up. ICMPv4 never: its
+/// counters and fingerprints do not need a payload.
+inline bool AppFlagsOnly(const DecodedPacket& pkt) noexcept {
+  return pkt.ip_proto != kIpProtoIcmp &&
+         (!pkt.has_l4 || pkt.is_later_fragment || pkt.l4_payload_wire_len == 0);
+}
+
+/// UpdateAppState for a packet AppFlagsOnly() accepts (same result, inline, a few instructions:
+/// most packets of a flow are such, e.g. TCP ACKs).
+inline void UpdateAppFlags(const DecodedPacket& pkt, bool from_src, AppState& state) noexcept {
+  state.flags |= from_src ? AppState::kSeenSrc : AppState::kSeenDst;
+  if (pkt.has_l4 && !pkt.is_later_fragment && pkt.ip_proto == kIpProtoTcp &&
+      (pkt.tcp_flags & kTcpSyn)) {
+    state.flags |= from_src ? AppState::kSynSrc : AppState::kSynDst;
+  }
+}
+
 /// Attributes the ICMP error `pkt` (unreachable, time exceeded, ...) to the flow whose packet it
 /// quotes (`quoted` is that flow's state).
 void NoteIcmpError(const DecodedPacket& pkt, AppState& quoted) noexcept;

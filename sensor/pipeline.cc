@@ -53,10 +53,14 @@ void Pipeline::OnFrame(decoders::LinkType link, uint64_t ts_ns, uint32_t wire_le
     r.flow->iface_id = {ifaces_.IdOf(in_iface), ifaces_.IdOf(out_iface)};
   }
   if (!config_.app.enabled) return;
-  scratch_.first_bytes = first_bytes_->ForSlot(table_.SlotIndex(*r.flow));
-  const uint8_t counted = pkt.anomaly_count;
-  decoders::UpdateAppState(pkt, r.from_src, config_.app, r.flow->app, scratch_);
-  if (pkt.anomaly_count != counted) CountAppAnomalies(pkt, counted, *r.flow);
+  if (decoders::AppFlagsOnly(pkt)) {
+    decoders::UpdateAppFlags(pkt, r.from_src, r.flow->app);
+  } else {
+    scratch_.first_bytes = first_bytes_->ForSlot(table_.SlotIndex(*r.flow));
+    const uint8_t counted = pkt.anomaly_count;
+    decoders::UpdateAppState(pkt, r.from_src, config_.app, r.flow->app, scratch_);
+    if (pkt.anomaly_count != counted) CountAppAnomalies(pkt, counted, *r.flow);
+  }
   if (r.quoted_flow != nullptr) decoders::NoteIcmpError(pkt, r.quoted_flow->app);
 }
 

@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstdio>
+#include <cstring>
+#include <random>
 
 #include <deque>
 #include <string>
@@ -58,6 +61,47 @@ DecodedPacket Tcp(uint8_t flags, const std::string& payload, uint16_t sport = 14
 }
 
 TEST(AppState, FitsInAFlowSlot) { EXPECT_LE(sizeof(AppState), 48u); }
+
+// The pipeline's fast path: for every packet AppFlagsOnly() accepts, UpdateAppFlags leaves the
+// state exactly as UpdateAppState does (and the flows' later packets then see the same state).
+TEST(AppState, FlagsOnlyFastPathEqualsFullUpdate) {
+  Env env;
+  std::mt19937 rng(99);
+  int fast = 0, full = 0;
+  for (int n = 0; n < 20000; ++n) {
+    AppState full_state, fast_state;
+    // A random history first, so flags, counters and kept bytes are not all zero.
+    const int before = static_cast<int>(rng() % 4);
+    for (int k = 0; k <= before; ++k) {
+      const bool last = k == before;
+      DecodedPacket p = Tcp(static_cast<uint8_t>(rng() % 64),
+                            std::string(rng() % 3 == 0 ? 0 : rng() % 80, 'G'),
+                            static_cast<uint16_t>(rng() % 2 ? 139 : 80), 80);
+      p.ip_proto = std::array<uint8_t, 5>{decoders::kIpProtoTcp, decoders::kIpProtoUdp,
+                                          decoders::kIpProtoIcmp, decoders::kIpProtoIcmpv6,
+                                          47}[rng() % 5];
+      p.has_l4 = rng() % 5 != 0;
+      p.is_later_fragment = rng() % 7 == 0;
+      p.ttl = static_cast<uint8_t>(rng() % 3);
+      const bool from_src = rng() % 2;
+      AppScratch a = env.Scratch(), b = env.Scratch();
+      a.pool = b.pool = nullptr;  // no pooled details: the two states are compared whole
+      if (!last || !decoders::AppFlagsOnly(p)) {
+        decoders::UpdateAppState(p, from_src, env.config, full_state, a);
+        DecodedPacket q = p;
+        decoders::UpdateAppState(q, from_src, env.config, fast_state, b);
+        if (last) ++full;
+        continue;
+      }
+      decoders::UpdateAppState(p, from_src, env.config, full_state, a);
+      decoders::UpdateAppFlags(p, from_src, fast_state);
+      ++fast;
+    }
+    ASSERT_EQ(std::memcmp(&full_state, &fast_state, sizeof(AppState)), 0) << "case " << n;
+  }
+  EXPECT_GT(fast, 5000);
+  EXPECT_GT(full, 3000);
+}
 
 TEST(AppState, BareAckOnlyWithoutSyn) {
   Env env;
