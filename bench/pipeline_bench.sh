@@ -30,24 +30,31 @@ capture=$work/bench.pcap
 echo "capture: $packets packets, $flows flows, app share $app_share, $(du -h "$capture" | cut -f1)"
 
 # measure NAME CMD... -> prints "NAME wall_s cpu_s peak_kb" (median wall and CPU, max rss over
-# runs; CPU is user + sys of the command and its children, e.g. the subscriber)
+# runs; CPU is user + sys of the command and its children)
 declare -A wall cpu rss
-measure() {
+run_times=() run_cpus=() run_peak=0
+timed_run() {  # NAME CMD...: one run, appended to run_times / run_cpus / run_peak
   local name=$1; shift
-  local times=() cpus=() peak=0
-  for ((i = 0; i < runs; i++)); do
-    /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || {
-      echo "bench: $name failed:"; cat "$work/stderr"; exit 1; }
-    read -r t u s m <"$work/time"
-    times+=("$t")
-    cpus+=("$(echo "$u + $s" | bc -l)")
-    [ "$m" -gt "$peak" ] && peak=$m
-  done
-  wall[$name]=$(printf '%s\n' "${times[@]}" | sort -g | sed -n "$(( (runs + 1) / 2 ))p")
-  cpu[$name]=$(printf '%s\n' "${cpus[@]}" | sort -g | sed -n "$(( (runs + 1) / 2 ))p")
-  rss[$name]=$peak
+  /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || {
+    echo "bench: $name failed:"; cat "$work/stderr"; exit 1; }
+  read -r t u s m <"$work/time"
+  run_times+=("$t")
+  run_cpus+=("$(echo "$u + $s" | bc -l)")
+  [ "$m" -gt "$run_peak" ] && run_peak=$m
+}
+summarize() {  # NAME: medians of the runs so far, then a fresh start
+  local name=$1
+  wall[$name]=$(printf '%s\n' "${run_times[@]}" | sort -g | sed -n "$(( (runs + 1) / 2 ))p")
+  cpu[$name]=$(printf '%s\n' "${run_cpus[@]}" | sort -g | sed -n "$(( (runs + 1) / 2 ))p")
+  rss[$name]=$run_peak
+  run_times=() run_cpus=() run_peak=0
   printf '%-22s %8.2f s wall %8.2f s cpu  %8.1f MiB peak RSS\n' "$name" "${wall[$name]}" \
     "${cpu[$name]}" "$(echo "${rss[$name]} / 1024" | bc -l)"
+}
+measure() {
+  local name=$1; shift
+  for ((i = 0; i < runs; i++)); do timed_run "$name" "$@"; done
+  summarize "$name"
 }
 
 # The sensor publishing to a real subscriber on loopback. The subscriber is started and given
@@ -59,28 +66,22 @@ free_port() {
 }
 measure_sensor() {
   local name=$1; shift
-  local times=() cpus=() peak=0 port sub
+  local port sub
   for ((i = 0; i < runs; i++)); do
     port=$(free_port)
     "$build/bench/zmq_count_sub" "tcp://127.0.0.1:$port" >"$work/sub.out" &
     sub=$!
     sleep 0.3
-    /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$sensor" -r "$capture" \
-      --publish "tcp://127.0.0.1:$port" --wait-subscribers 1 --hash-seed 1 -q "$@" \
-      >/dev/null 2>"$work/stderr" || { echo "bench: $name failed:"; cat "$work/stderr"; exit 1; }
+    timed_run "$name" "$sensor" -r "$capture" --publish "tcp://127.0.0.1:$port" \
+      --wait-subscribers 1 --hash-seed 1 -q "$@"
     wait "$sub"
     grep -q "^received $flows flow records" "$work/sub.out" || {
-      echo "bench: $name: the subscriber did not receive $flows flow records:";       exit 1; }
-    read -r t u s m <"$work/time"
-    times+=("$t")
-    cpus+=("$(echo "$u + $s" | bc -l)")
-    [ "$m" -gt "$peak" ] && peak=$m
+      echo "bench: $name: the subscriber did not receive $flows flow records:"
+      cat "$work/sub.out"
+      exit 1
+    }
   done
-  wall[$name]=$(printf '%s\n' "${times[@]}" | sort -g | sed -n "$(( (runs + 1) / 2 ))p")
-  cpu[$name]=$(printf '%s\n' "${cpus[@]}" | sort -g | sed -n "$(( (runs + 1) / 2 ))p")
-  rss[$name]=$peak
-  printf '%-22s %8.2f s wall %8.2f s cpu  %8.1f MiB peak RSS\n' "$name" "${wall[$name]}" \
-    "${cpu[$name]}" "$(echo "${rss[$name]} / 1024" | bc -l)"
+  summarize "$name"
 }
 
 measure pcap_read_loop "$build/bench/pcap_read_loop" "$capture"
