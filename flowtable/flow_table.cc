@@ -16,7 +16,13 @@ using decoders::DecodedPacket;
 
 constexpr uint32_t kNoSlot = std::numeric_limits<uint32_t>::max();
 constexpr uint32_t kNeverDue = std::numeric_limits<uint32_t>::max();
-constexpr uint64_t kNsPerSec = 1'000'000'000;
+// Due times are kept in ticks of 2^30 ns (~1.07 s): a shift where seconds would need a
+// division per packet.
+constexpr int kDueTickShift = 30;
+// How many sweeps ahead Sweep() prefetches the flows it will check, and how many buckets
+// ahead their bucket lines.
+constexpr uint32_t kSweepPrefetchDistance = 4;
+constexpr uint32_t kSweepMetaPrefetchBuckets = 32;
 constexpr size_t kSlotAlignment = size_t{2} << 20;  // a transparent huge page
 // Slots are raw zeroed memory, constructed on insert and copied with memcpy when the table
 // doubles.
@@ -46,6 +52,12 @@ uint64_t HashBytes(const void* data, size_t n, uint64_t seed) {
     h ^= h >> 31;
   }
   return Mix64(h ^ n);
+}
+
+// The tag byte of a hash (0 marks an empty slot).
+uint8_t SlotTag(uint64_t hash) {
+  const auto tag = static_cast<uint8_t>(hash >> 56);
+  return tag == 0 ? 1 : tag;
 }
 
 bool IsIcmp(uint8_t proto) {
@@ -159,11 +171,13 @@ FlowTable::FlowTable(const FlowTableConfig& config) : config_(config) {
   const uint32_t max_buckets = capacity_ / kWays;
   // calloc of a large block maps fresh zero pages without writing them: nothing is touched
   // until a bucket is activated or a flow stored.
-  meta_block_.base = std::calloc(max_buckets, sizeof(BucketMeta));
+  meta_block_.base = std::calloc(1, size_t{max_buckets} * sizeof(BucketMeta) + alignof(BucketMeta));
   const size_t bytes = size_t{capacity_} * sizeof(Flow);
   flow_block_.base = std::calloc(1, bytes + kSlotAlignment);
   if (meta_block_.base == nullptr || flow_block_.base == nullptr) throw std::bad_alloc();
-  meta_ = static_cast<BucketMeta*>(meta_block_.base);
+  const auto meta_raw = reinterpret_cast<uintptr_t>(meta_block_.base);
+  meta_ = reinterpret_cast<BucketMeta*>((meta_raw + alignof(BucketMeta) - 1) &
+                                        ~(uintptr_t{alignof(BucketMeta)} - 1));
   const auto raw = reinterpret_cast<uintptr_t>(flow_block_.base);
   flows_ = reinterpret_cast<Flow*>((raw + kSlotAlignment - 1) & ~(uintptr_t{kSlotAlignment} - 1));
   if (config.advise_memory != nullptr) config.advise_memory(flows_, bytes);
@@ -181,7 +195,7 @@ FlowTable::Reservation::~Reservation() { std::free(base); }
 void FlowTable::ActivateBuckets(uint32_t first, uint32_t count) {
   for (uint32_t b = first; b < first + count; ++b) {
     meta_[b].tags = {};
-    meta_[b].due_s = kNeverDue;
+    meta_[b].due_tick.fill(kNeverDue);
     meta_[b].spilled = 0;
   }
 }
@@ -201,12 +215,12 @@ bool FlowTable::Grow(ExportSink& sink) {
       std::memcpy(static_cast<void*>(&flows_[to]), &flows_[from], sizeof(Flow));
       Tag(to) = Tag(from);
       Tag(from) = 0;
+      DueTick(to) = DueTick(from);
+      DueTick(from) = kNeverDue;
       flows_[from].bits = 0;
       sink.Moved(from, to);
       ++stats_.flows_moved;
     }
-    // The due bound stays a valid lower bound for both halves.
-    meta_[b + n].due_s = meta_[b].due_s;
   }
   bucket_mask_ = 2 * n - 1;
   // A spilled flow moves with the same bit as its home (both indices gain n), so it stays in
@@ -238,9 +252,8 @@ void FlowTable::NoteDue(uint32_t slot, const Flow& f) {
   if (config_.timeouts.active_ns != 0) {
     due_ns = std::min(due_ns, f.record_start_ns + config_.timeouts.active_ns);
   }
-  const uint64_t due_s = std::min<uint64_t>(due_ns / kNsPerSec, kNeverDue - 1);
-  uint32_t& bucket = meta_[slot / kWays].due_s;
-  bucket = std::min(bucket, static_cast<uint32_t>(due_s));
+  // Rounded down, and capped below kNeverDue: still a lower bound.
+  DueTick(slot) = static_cast<uint32_t>(std::min<uint64_t>(due_ns >> kDueTickShift, kNeverDue - 1));
 }
 
 uint64_t FlowTable::memory_bytes() const {
@@ -318,8 +331,7 @@ FlowTable::KeyedPacket FlowTable::KeyWithFragments(const DecodedPacket& pkt) noe
 
 uint32_t FlowTable::FindSlot(const FlowKey& key, uint64_t hash) const {
   const uint32_t home = static_cast<uint32_t>(hash & bucket_mask_);
-  uint8_t tag = static_cast<uint8_t>(hash >> 56);
-  if (tag == 0) tag = 1;
+  const uint8_t tag = SlotTag(hash);
   // Other buckets of the group only when some flow of this home was spilled there.
   const uint32_t passes = meta_[home].spilled != 0 ? 4 : 1;
   for (uint32_t x = 0; x < passes; ++x) {
@@ -408,6 +420,7 @@ void FlowTable::ExportFinal(uint32_t i, EndReason why, ExportSink& sink) {
   const uint32_t x = (flows_[i].bits & kSpillMask) >> kSpillShift;
   if (x != 0) --meta_[(i / kWays) ^ x].spilled;
   Tag(i) = 0;
+  DueTick(i) = kNeverDue;
   flows_[i].bits = 0;
 }
 
@@ -415,7 +428,7 @@ void FlowTable::ExportFinal(uint32_t i, EndReason why, ExportSink& sink) {
 // at once, so their misses overlap instead of following one another.
 void FlowTable::PrefetchWholeFlow(const Flow& f) {
   const char* p = reinterpret_cast<const char*>(&f);
-  for (size_t off = 64; off < sizeof(Flow); off += 64) __builtin_prefetch(p + off, 0, 1);
+  for (size_t off = 0; off < sizeof(Flow); off += 64) __builtin_prefetch(p + off, 0, 1);
 }
 
 bool FlowTable::CheckTimers(uint32_t i, uint64_t now, ExportSink& sink) {
@@ -437,26 +450,37 @@ bool FlowTable::CheckTimers(uint32_t i, uint64_t now, ExportSink& sink) {
   return false;
 }
 
+uint32_t FlowTable::DueWays(uint32_t bucket, uint64_t now_tick) const {
+  // Capped below kNeverDue, so empty ways never count (one compare per way, no branches).
+  const uint32_t now = static_cast<uint32_t>(std::min<uint64_t>(now_tick, kNeverDue - 1));
+  uint32_t ways = 0;
+  for (uint32_t w = 0; w < kWays; ++w) {
+    ways |= static_cast<uint32_t>(meta_[bucket].due_tick[w] <= now) << w;
+  }
+  return ways;
+}
+
 void FlowTable::Sweep(uint32_t buckets, uint64_t now, ExportSink& sink) {
-  const uint64_t now_s = now / kNsPerSec;
+  const uint64_t now_tick = now >> kDueTickShift;
   for (uint32_t b = 0; b < buckets; ++b) {
     const uint32_t bucket = sweep_cursor_;
     sweep_cursor_ = (sweep_cursor_ + 1) & bucket_mask_;
-    // Only touch the flows once something in the bucket may be due; then recompute the bound.
-    if (now_s < meta_[bucket].due_s) continue;
-    meta_[bucket].due_s = kNeverDue;
-    const uint32_t base = bucket * kWays;
-    for (uint32_t i = base; i < base + kWays; ++i) {
-      if (Tag(i) != 0 && !CheckTimers(i, now, sink)) NoteDue(i, flows_[i]);
+    // Only the flows that may be due are read; CheckTimers would do nothing to the others.
+    for (uint32_t ways = DueWays(bucket, now_tick); ways != 0; ways &= ways - 1) {
+      const uint32_t i = bucket * kWays + static_cast<uint32_t>(__builtin_ctz(ways));
+      if (!CheckTimers(i, now, sink)) NoteDue(i, flows_[i]);
     }
   }
-  // The flows the next sweep will look at have usually been idle long enough to leave the
-  // cache: start loading their first lines now, so the misses overlap with this packet's work.
-  for (uint32_t b = 0, bucket = sweep_cursor_; b < buckets;
-       ++b, bucket = (bucket + 1) & bucket_mask_) {
-    if (now_s < meta_[bucket].due_s) continue;
-    for (uint32_t i = bucket * kWays; i < (bucket + 1) * kWays; ++i) {
-      if (Tag(i) != 0) __builtin_prefetch(&flows_[i], 1, 1);
+  // The sweep's bucket lines have usually left the cache since the lookups last touched them,
+  // and the flows it will read (most of them to be exported, read whole) too: start loading
+  // both ahead, the lines first, since finding the flows needs them.
+  for (uint32_t b = 0; b < buckets; ++b) {
+    __builtin_prefetch(&meta_[(sweep_cursor_ + kSweepMetaPrefetchBuckets + b) & bucket_mask_]);
+  }
+  const uint32_t ahead = (sweep_cursor_ + buckets * (kSweepPrefetchDistance - 1)) & bucket_mask_;
+  for (uint32_t b = 0, bucket = ahead; b < buckets; ++b, bucket = (bucket + 1) & bucket_mask_) {
+    for (uint32_t ways = DueWays(bucket, now_tick); ways != 0; ways &= ways - 1) {
+      PrefetchWholeFlow(flows_[bucket * kWays + static_cast<uint32_t>(__builtin_ctz(ways))]);
     }
   }
 }
@@ -653,8 +677,7 @@ UpdateResult FlowTable::Update(const DecodedPacket& pkt, ExportSink& sink) noexc
       f.icmp_type = pkt.icmp_type;
       f.icmp_code = pkt.icmp_code;
     }
-    uint8_t tag = static_cast<uint8_t>(hash >> 56);
-    Tag(slot) = tag == 0 ? 1 : tag;
+    Tag(slot) = SlotTag(hash);
     ++stats_.created;
     ++stats_.active;
     result.created = true;

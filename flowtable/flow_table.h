@@ -168,6 +168,8 @@ class FlowTable {
   void ExportInterim(Flow& f, ExportSink& sink);
   void ExportFinal(uint32_t i, EndReason why, ExportSink& sink);
   void Sweep(uint32_t buckets, uint64_t now, ExportSink& sink);
+  // Bit w set: way w of `bucket` holds a flow that may be due at `now_tick`.
+  uint32_t DueWays(uint32_t bucket, uint64_t now_tick) const;
   void CountPacket(Flow& f, int side, const decoders::DecodedPacket& pkt, ExportSink& sink);
   uint64_t IdleTimeout(const Flow& f, EndReason* why) const;
   KeyedPacket KeyWithFragments(const decoders::DecodedPacket& pkt) noexcept;
@@ -184,23 +186,25 @@ class FlowTable {
     void* base = nullptr;
     ~Reservation();
   };
-  // Earliest second at which something in the bucket may be due (a lower bound; UINT32_MAX:
-  // nothing). The sweep skips a bucket without touching its flows until then.
+  // Records when slot's flow may next be due, so the sweep knows it without reading the flow.
   void NoteDue(uint32_t slot, const Flow& f);
-  // Per bucket, 16 bytes (4 buckets a cache line): the 8 tag bytes scanned before the wide Flow
-  // entries (0 = empty slot) and the sweep's due bound, so one line serves both.
-  struct BucketMeta {
+  // Per bucket, one cache line: the 8 tag bytes scanned before the wide Flow entries (0 = empty
+  // slot) and, per way, the tick (2^30 ns) from which its flow may be due: a lower bound, so the
+  // sweep reads only the flows that are due instead of every flow of a bucket with one due.
+  // The lookup has already loaded this line when the packet's NoteDue writes it.
+  struct alignas(64) BucketMeta {
     std::array<uint8_t, kWays> tags{};
-    uint32_t due_s = 0;
     uint32_t spilled = 0;  // flows of this home bucket stored elsewhere in its group of four
+    std::array<uint32_t, kWays> due_tick{};  // UINT32_MAX: empty slot
   };
   uint32_t FindEmpty(uint32_t bucket) const;
   void RecountSpills();
   uint8_t& Tag(uint32_t slot) { return meta_[slot / kWays].tags[slot % kWays]; }
   uint8_t Tag(uint32_t slot) const { return meta_[slot / kWays].tags[slot % kWays]; }
+  uint32_t& DueTick(uint32_t slot) { return meta_[slot / kWays].due_tick[slot % kWays]; }
   Reservation meta_block_;
   Reservation flow_block_;
-  BucketMeta* meta_ = nullptr;  // capacity / kWays entries reserved
+  BucketMeta* meta_ = nullptr;  // capacity / kWays entries reserved, cache-line aligned
   Flow* flows_ = nullptr;       // capacity entries reserved, 2 MiB aligned
   std::unique_ptr<FragEntry[]> frags_;
   FlowTableStats stats_;
