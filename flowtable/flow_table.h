@@ -168,8 +168,6 @@ class FlowTable {
   void ExportInterim(Flow& f, ExportSink& sink);
   void ExportFinal(uint32_t i, EndReason why, ExportSink& sink);
   void Sweep(uint32_t buckets, uint64_t now, ExportSink& sink);
-  // Bit w set: way w of `bucket` holds a flow that may be due at `now_tick`.
-  uint32_t DueWays(uint32_t bucket, uint64_t now_tick) const;
   void CountPacket(Flow& f, int side, const decoders::DecodedPacket& pkt, ExportSink& sink);
   uint64_t IdleTimeout(const Flow& f, EndReason* why) const;
   KeyedPacket KeyWithFragments(const decoders::DecodedPacket& pkt) noexcept;
@@ -195,13 +193,18 @@ class FlowTable {
   struct alignas(64) BucketMeta {
     std::array<uint8_t, kWays> tags{};
     uint32_t spilled = 0;  // flows of this home bucket stored elsewhere in its group of four
+    // At most the smallest due_tick: one compare lets the sweep pass a bucket with nothing due.
+    uint32_t earliest_due_tick = 0;
     std::array<uint32_t, kWays> due_tick{};  // UINT32_MAX: empty slot
   };
+  // Bit w set: way w holds a flow that may be due at `now_tick` (below kNeverDue).
+  static uint32_t DueWays(const BucketMeta& m, uint32_t now_tick);
   uint32_t FindEmpty(uint32_t bucket) const;
   void RecountSpills();
   uint8_t& Tag(uint32_t slot) { return meta_[slot / kWays].tags[slot % kWays]; }
   uint8_t Tag(uint32_t slot) const { return meta_[slot / kWays].tags[slot % kWays]; }
   uint32_t& DueTick(uint32_t slot) { return meta_[slot / kWays].due_tick[slot % kWays]; }
+  uint32_t& EarliestDueTick(uint32_t slot) { return meta_[slot / kWays].earliest_due_tick; }
   Reservation meta_block_;
   Reservation flow_block_;
   BucketMeta* meta_ = nullptr;  // capacity / kWays entries reserved, cache-line aligned
