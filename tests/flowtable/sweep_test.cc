@@ -1,7 +1,8 @@
-// The incremental sweep: driven by other flows' packets, it must export each flow at the first
-// packet time at or after the flow's own deadline (idle, TCP close or active), never before, even
-// when the flows share a bucket, deadlines sit on either side of the table's internal due ticks
-// (2^30 ns), a deadline moves earlier, timestamps go backwards, or the table has doubled.
+// Timers against the table's internal due ticks (2^30 ns). The incremental sweep, driven by
+// other flows' packets, must export each flow at the first packet time at or after the flow's own
+// deadline (idle, TCP close or active), never before, even when the flows share a bucket,
+// deadlines sit on either side of a tick boundary, a deadline moves earlier, timestamps go
+// backwards, or the table has doubled. A flow's own packet must do the same with no sweep.
 
 #include <gtest/gtest.h>
 
@@ -213,6 +214,46 @@ TEST(Sweep, FindsFlowsThatADoublingMoved) {
     EXPECT_GE(s.now_ns, deadline) << s.flow_id;
     EXPECT_LT(s.now_ns, deadline + 100 * kMs) << s.flow_id;
   }
+}
+
+TEST(PacketPath, EndsItsFlowExactlyAtTheDeadlineWithoutASweep) {
+  const uint64_t k = 200;
+  for (const uint64_t deadline : {k * kTick - 1, k * kTick, k * kTick + 1}) {
+    for (const uint64_t late :
+         {uint64_t{0}, uint64_t{1}}) {  // the next packet: 1 ns early, or on time
+      FlowTableConfig cfg = SweepAllConfig();
+      cfg.sweep_buckets_per_packet = 0;
+      cfg.timeouts.active_ns = 0;
+      FlowTable table(cfg);
+      TimedSink sink(table);
+      auto p = Udp("10.0.0.1", 1, "10.0.0.2", 2, deadline - cfg.timeouts.udp_ns);
+      table.Update(p, sink);
+      p.ts_ns = deadline - 1 + late;
+      EXPECT_EQ(table.Update(p, sink).created, late == 1) << deadline;
+      ASSERT_EQ(sink.seen.size(), late) << deadline;
+      if (late == 1) {
+        EXPECT_EQ(sink.seen[0].why, EndReason::kIdle);
+        EXPECT_EQ(sink.seen[0].pkts, 1u);
+      }
+    }
+  }
+}
+
+TEST(PacketPath, ClosesAnInterimRecordAtTheActiveBoundaryWithoutASweep) {
+  FlowTableConfig cfg = SweepAllConfig();
+  cfg.sweep_buckets_per_packet = 0;
+  FlowTable table(cfg);
+  TimedSink sink(table);
+  // Every 10 s from 0 to 300 s: the packet at 300 s first closes [0, 300 s) (30 packets).
+  for (uint64_t t = 0; t < 300 * kSec; t += 10 * kSec) {
+    table.Update(Udp("10.0.0.1", 1, "10.0.0.2", 2, t), sink);
+  }
+  table.Update(Udp("10.0.0.1", 1, "10.0.0.2", 2, 300 * kSec - 1), sink);
+  EXPECT_TRUE(sink.seen.empty());
+  table.Update(Udp("10.0.0.1", 1, "10.0.0.2", 2, 300 * kSec), sink);
+  ASSERT_EQ(sink.seen.size(), 1u);
+  EXPECT_TRUE(sink.seen[0].interim);
+  EXPECT_EQ(sink.seen[0].pkts, 31u);
 }
 
 }  // namespace
