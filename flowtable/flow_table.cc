@@ -1,6 +1,7 @@
 #include "flowtable/flow_table.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -106,6 +107,22 @@ L4Ports PortsOf(const DecodedPacket& pkt) {
   return p;
 }
 
+// memcmp's order (bytes, first byte most significant) from two 8-byte loads: the canonical order
+// the keys have always had, without a library call per packet.
+int CompareAddresses(const std::array<uint8_t, 16>& a, const std::array<uint8_t, 16>& b) {
+  for (size_t off = 0; off < a.size(); off += 8) {
+    uint64_t x, y;
+    std::memcpy(&x, a.data() + off, 8);
+    std::memcpy(&y, b.data() + off, 8);
+    if constexpr (std::endian::native == std::endian::little) {
+      x = __builtin_bswap64(x);
+      y = __builtin_bswap64(y);
+    }
+    if (x != y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
 FlowTable::KeyedPacket MakeKey(const std::array<uint8_t, 16>& src,
                                const std::array<uint8_t, 16>& dst, uint8_t version, uint8_t proto,
                                uint16_t vlan_outer, uint16_t vlan_inner, const L4Ports& p) {
@@ -115,7 +132,7 @@ FlowTable::KeyedPacket MakeKey(const std::array<uint8_t, 16>& src,
   k.vlan_inner = vlan_inner;
   k.ip_proto = proto;
   k.meta = static_cast<uint8_t>((version & 0x0f) | (static_cast<uint8_t>(p.kind) << 4));
-  const int c = std::memcmp(src.data(), dst.data(), src.size());
+  const int c = CompareAddresses(src, dst);
   kp.sender_is_lo = c < 0 || (c == 0 && p.sport <= p.dport);
   if (kp.sender_is_lo) {
     k.addr_lo = src;
