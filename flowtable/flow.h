@@ -185,7 +185,7 @@ struct alignas(64) Flow {
 
 // The benchmark runs 2^19 slots inside ~160 MB (305 bytes a slot). Everything except AppState
 // fits in 200 bytes; AppState is budgeted at 48 bytes by its owner, so a slot is <= 256 bytes
-// (2^19 slots = 128 MiB plus 0.5 MiB of tag bytes).
+// (2^19 slots = 128 MiB plus 4 MiB of bucket metadata).
 static_assert(offsetof(Flow, app) <= 200, "Flow grew: its own fields are budgeted at 200 bytes");
 static_assert(sizeof(Flow) <= 256, "Flow must stay within 256 bytes a slot");
 static_assert(offsetof(Flow, record_start_ns) + 8 <= 64, "hot fields must share a cache line");

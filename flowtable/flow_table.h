@@ -184,23 +184,30 @@ class FlowTable {
     void* base = nullptr;
     ~Reservation();
   };
-  // Earliest second at which something in the bucket may be due (a lower bound; UINT32_MAX:
-  // nothing). The sweep skips a bucket without touching its flows until then.
+  // Records when slot's flow may next be due, so the sweep knows it without reading the flow.
   void NoteDue(uint32_t slot, const Flow& f);
-  // Per bucket, 16 bytes (4 buckets a cache line): the 8 tag bytes scanned before the wide Flow
-  // entries (0 = empty slot) and the sweep's due bound, so one line serves both.
-  struct BucketMeta {
+  // Per bucket, one cache line: the 8 tag bytes scanned before the wide Flow entries (0 = empty
+  // slot) and, per way, the tick (2^30 ns) from which its flow may be due: a lower bound, so the
+  // sweep reads only the flows that are due instead of every flow of a bucket with one due.
+  // The lookup has already loaded this line when the packet's NoteDue writes it.
+  struct alignas(64) BucketMeta {
     std::array<uint8_t, kWays> tags{};
-    uint32_t due_s = 0;
     uint32_t spilled = 0;  // flows of this home bucket stored elsewhere in its group of four
+    // At most the smallest due_tick: one compare lets the sweep pass a bucket with nothing due.
+    uint32_t earliest_due_tick = 0;
+    std::array<uint32_t, kWays> due_tick{};  // UINT32_MAX: empty slot
   };
+  // Bit w set: way w holds a flow that may be due at `now_tick` (below kNeverDue).
+  static uint32_t DueWays(const BucketMeta& m, uint32_t now_tick);
   uint32_t FindEmpty(uint32_t bucket) const;
   void RecountSpills();
   uint8_t& Tag(uint32_t slot) { return meta_[slot / kWays].tags[slot % kWays]; }
   uint8_t Tag(uint32_t slot) const { return meta_[slot / kWays].tags[slot % kWays]; }
+  uint32_t& DueTick(uint32_t slot) { return meta_[slot / kWays].due_tick[slot % kWays]; }
+  uint32_t& EarliestDueTick(uint32_t slot) { return meta_[slot / kWays].earliest_due_tick; }
   Reservation meta_block_;
   Reservation flow_block_;
-  BucketMeta* meta_ = nullptr;  // capacity / kWays entries reserved
+  BucketMeta* meta_ = nullptr;  // capacity / kWays entries reserved, cache-line aligned
   Flow* flows_ = nullptr;       // capacity entries reserved, 2 MiB aligned
   std::unique_ptr<FragEntry[]> frags_;
   FlowTableStats stats_;

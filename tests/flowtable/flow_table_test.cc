@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdio>
+#include <cstring>
 #include <set>
 #include <stdexcept>
 #include <vector>
@@ -48,6 +49,28 @@ TEST(FlowKey, SameAddressesOrderedByPort) {
   const auto b = FlowTable::KeyOf(Udp("10.0.0.1", 7, "10.0.0.1", 9, 0));
   EXPECT_EQ(a.key, b.key);
   EXPECT_EQ(a.key.port_lo, 7);
+}
+
+TEST(FlowKey, LowerEndpointIsTheLowerAddressInByteOrder) {
+  // Pairs differing first in each 8-byte half and in a byte's high bit (signed/unsigned and
+  // word-endianness mistakes would flip some of them).
+  const char* pairs[][2] = {
+      {"10.0.0.2", "9.255.255.255"},
+      {"10.0.0.1", "10.0.0.2"},
+      {"128.0.0.1", "127.255.255.255"},
+      {"10.0.1.0", "10.0.0.255"},
+      {"2001:db8::1", "2001:db8::2"},
+      {"2001:db8:0:0:8000::", "2001:db8:0:0:7fff::"},
+      {"::1", "8000::"},
+      {"fe80::1:0", "fe80::ff"},
+  };
+  for (const auto& pair : pairs) {
+    const auto a = Addr(pair[0]), b = Addr(pair[1]);
+    const bool a_lower = std::memcmp(a.bytes.data(), b.bytes.data(), a.bytes.size()) < 0;
+    const auto k = FlowTable::KeyOf(Udp(pair[0], 5, pair[1], 5, 0));
+    EXPECT_EQ(k.sender_is_lo, a_lower) << pair[0] << " " << pair[1];
+    EXPECT_EQ(k.key.addr_lo, a_lower ? a.bytes : b.bytes) << pair[0] << " " << pair[1];
+  }
 }
 
 TEST(FlowTable, BothDirectionsUpdateOneFlow) {
@@ -393,7 +416,7 @@ TEST(Growth, FullBucketBelowHalfLoadSpillsIntoItsNeighbour) {
 
 TEST(Growth, DoublesInPlaceKeepingEveryFlowAndTouchingOnlyWhatItUses) {
   FlowTableConfig cfg = SmallConfig(16);  // cap 65,536 slots
-  cfg.initial_capacity_log2 = 3;         // start with one bucket
+  cfg.initial_capacity_log2 = 3;          // start with one bucket
   FlowTable table(cfg);
   EXPECT_EQ(table.active_capacity(), 8u);
   RecordingSink sink(&table);
