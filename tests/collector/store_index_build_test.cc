@@ -96,7 +96,7 @@ TEST_F(StoreIndexBuildTest, IndexesBuiltAfterABulkLoadMatchTheTable) {
   EXPECT_EQ(Query("SELECT count(*) FROM flows"), std::to_string(kRows + 1));
   EXPECT_EQ(Query("SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE type = "
                   "'index' AND tbl_name = 'flows' AND sql IS NOT NULL ORDER BY name)"),
-            "flows_dst,flows_proto_port,flows_src,flows_start");
+            "flows_dst,flows_src,flows_start");
   // Each index answers as a full scan does (NOT INDEXED), for keys of both address families.
   const std::string dst_v6 = Flow(50).flow().dst_addr();
   const std::string dst_v4 = Flow(7).flow().dst_addr();
@@ -106,14 +106,45 @@ TEST_F(StoreIndexBuildTest, IndexesBuiltAfterABulkLoadMatchTheTable) {
       {"flows_dst", "dst_addr = '" + dst_v4 + "'"},
       {"flows_src", "src_addr = '" + src + "'"},
       {"flows_start", "start_ns BETWEEN " + std::to_string(kStartNs + 5000000000) + " AND " +
-                          std::to_string(kStartNs + 9000000000)},
-      {"flows_proto_port", "ip_proto = 17 AND dst_port < 100"}};
+                          std::to_string(kStartNs + 9000000000)}};
   for (const auto& [index, where] : lookups) {
     const std::string count = Query("SELECT count(*) FROM flows NOT INDEXED WHERE " + where);
     EXPECT_NE(count, "0") << where;
     EXPECT_EQ(Query("SELECT count(*) FROM flows INDEXED BY " + index + " WHERE " + where), count)
         << where;
   }
+}
+
+// A store written before issue 4 has flows_proto_port too: the collector drops it at open (the
+// schema no longer builds it) and keeps the rows and the other indexes.
+TEST_F(StoreIndexBuildTest, OlderStoreLosesTheProtoPortIndexAndKeepsItsRows) {
+  {
+    std::string error;
+    auto store = Store::Open(path_, error);
+    ASSERT_TRUE(store) << error;
+    ASSERT_TRUE(store->Add(Flow(1))) << store->error();
+    ASSERT_TRUE(store->Commit()) << store->error();
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "CREATE INDEX flows_proto_port ON flows (ip_proto, dst_port)",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  ASSERT_EQ(Query("SELECT count(*) FROM sqlite_master WHERE name = 'flows_proto_port'"), "1");
+  {
+    std::string error;
+    auto store = Store::Open(path_, error);
+    ASSERT_TRUE(store) << error;
+    ASSERT_TRUE(store->Add(Flow(2))) << store->error();
+    ASSERT_TRUE(store->Commit()) << store->error();
+  }
+  EXPECT_EQ(Query("SELECT count(*) FROM sqlite_master WHERE name = 'flows_proto_port'"), "0");
+  EXPECT_EQ(Query("SELECT count(*) FROM flows INDEXED BY flows_dst WHERE dst_addr = '" +
+                  Flow(2).flow().dst_addr() + "'"),
+            "1");
+  EXPECT_EQ(Query("SELECT count(*) FROM flows"), "2");
+  EXPECT_EQ(Query("PRAGMA integrity_check"), "ok");
 }
 
 }  // namespace
