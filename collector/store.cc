@@ -86,8 +86,10 @@ uint64_t WallClockNs() {
 // SQLITE_CONFIG_PMASZ pages and the page cache) each run is sorted inside L2, spilled to a
 // temporary file and merged in one streaming pass: the four flows indexes of 500k rows take ~40%
 // less CPU (bench/sqlite_floor --pmasz 16 --index-pragma ...). The small page cache costs
-// nothing here: the build reads the table once and only appends index pages. A helper thread
-// (threads = 2) sorted the runs with more CPU and no less wall time on this 2-core host.
+// nothing here: the build reads the table once and only appends index pages. A sorting helper
+// thread (threads = 2) costs ~10% more CPU: on this 2-core host it built the indexes in
+// 0.52-0.55 s instead of 0.65-0.69 s while the second core was free, but in 0.77-0.92 s when
+// other work held it; without it the build is steady.
 constexpr int kSortRunPages = 16;
 constexpr char kIndexBuildPragmas[] =
     "PRAGMA temp_store = FILE; PRAGMA cache_size = -256; PRAGMA threads = 0;";
