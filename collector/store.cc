@@ -93,6 +93,9 @@ uint64_t WallClockNs() {
 constexpr int kSortRunPages = 16;
 constexpr char kIndexBuildPragmas[] =
     "PRAGMA temp_store = FILE; PRAGMA cache_size = -256; PRAGMA threads = 0;";
+// Without a writable temporary directory the runs cannot spill: then sort in memory, as before.
+constexpr char kIndexBuildInMemoryPragmas[] =
+    "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536; PRAGMA threads = 0;";
 // Checkpoints sync the WAL and the database file; during a bulk load they do not (DeferIndexes).
 constexpr char kSyncPragma[] = "PRAGMA synchronous = NORMAL";
 constexpr char kBulkLoadSyncPragma[] = "PRAGMA synchronous = OFF";
@@ -126,6 +129,7 @@ std::vector<std::string> FlowsIndexStatements() {
 }  // namespace
 
 bool EnsureFlowsIndexes(const std::string& path, std::string& error) {
+  ConfigureSqliteOnce();
   sqlite3* db = nullptr;
   // No SQLITE_OPEN_CREATE: a missing file stays missing (the caller reports it).
   if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) !=
@@ -162,11 +166,17 @@ bool EnsureFlowsIndexes(const std::string& path, std::string& error) {
     error = "--db " + path + ": " + sqlite3_errmsg(db);
     ok = false;
   } else if (has_table && present < static_cast<int>(statements.size())) {
-    ConfigureSqliteOnce();
-    std::string sql = kIndexBuildPragmas;
-    for (const std::string& statement : statements) sql += statement;
+    std::string create;
+    for (const std::string& statement : statements) create += statement;
     char* message = nullptr;
-    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+    bool built = false;
+    for (const char* pragmas : {kIndexBuildPragmas, kIndexBuildInMemoryPragmas}) {
+      sqlite3_free(message);
+      message = nullptr;
+      built = sqlite3_exec(db, (pragmas + create).c_str(), nullptr, nullptr, &message) == SQLITE_OK;
+      if (built) break;
+    }
+    if (!built) {
       error = "--db " + path + ": creating the flows indexes: " +
               (message ? message : sqlite3_errmsg(db));
       ok = false;
@@ -467,7 +477,8 @@ bool Store::RebuildIndexes() {
   if (!Commit()) return false;
   if (!indexes_deferred_) return true;
   // The schema text is idempotent (CREATE ... IF NOT EXISTS): it re-creates what was dropped.
-  const bool built = Exec(kIndexBuildPragmas) && Exec(kSchemaSql);
+  const bool built = (Exec(kIndexBuildPragmas) && Exec(kSchemaSql)) ||
+                     (Exec(kIndexBuildInMemoryPragmas) && Exec(kSchemaSql));
   // The load's page cache and durable checkpoints come back even after a failed build (the
   // store stays open).
   if (!Exec(kLoadCachePragma) || !Exec(kSyncPragma) || !built) return false;
