@@ -28,7 +28,6 @@ INSERT INTO flows ($cols) SELECT $shifted FROM copies CROSS JOIN flows WHERE flo
 CREATE INDEX flows_dst ON flows (dst_addr, dst_port);
 CREATE INDEX flows_src ON flows (src_addr, start_ns);
 CREATE INDEX flows_start ON flows (start_ns);
-CREATE INDEX flows_proto_port ON flows (ip_proto, dst_port);
 PRAGMA journal_mode = WAL;
 SQL
 sqlite3 "$dst" "SELECT 'rows', max(id) FROM flows"

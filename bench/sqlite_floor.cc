@@ -1,16 +1,23 @@
 // SQLite's own cost for the collector_ingest rows, without ZeroMQ, Protobuf or the collector:
 // the same schema and pragmas as the store, the same 59 columns bound from precomputed values
-// (addresses formatted before the clock starts), a commit every 10,000 rows, then the four flows
-// indexes built by one sort each. Then, on a fresh store, the collector's own path on one thread:
+// (addresses formatted before the clock starts), a commit every 10,000 rows, then the flows
+// indexes built by one sort each, in the store's sorted runs (kStoreIndexBuild below). Then, on a fresh store, the collector's own path on one thread:
 // parse each envelope from wire bytes and Store::Add() it, indexes deferred and rebuilt (as
 // tapwatch-collector does on an empty store). The difference between the two is what the
 // collector adds per row on top of SQLite; the first is the floor for one writer thread.
 //
-// usage: sqlite_floor [--flows N] [--db FILE] [--pragma SQL] [--after SQL]
+// usage: sqlite_floor [--flows N] [--db FILE] [--pragma SQL] [--after SQL] [--index-pragma SQL]
+//                     [--index-sql SQL] [--pmasz PAGES] [--floor-only]
 // Floor run only: --pragma runs before the schema (e.g. "PRAGMA page_size = 65536"; the store's
-// 16384 otherwise), --after after the store's pragmas (e.g. "PRAGMA cache_size = -262144").
+// 16384 otherwise), --after after the store's pragmas (e.g. "PRAGMA cache_size = -262144"),
+// --index-pragma after the store's index-build pragmas (e.g. "PRAGMA temp_store = MEMORY;
+// PRAGMA cache_size = -65536" for the build before issue 4), --index-sql instead of the
+// schema's flows indexes, --pmasz the sorter's run size in pages (the store's 16 otherwise).
+// Each phase is timed in wall and process CPU seconds (user + sys, all threads): the CPU figure
+// is the steadier one on a shared machine.
 
 #include <sqlite3.h>
+#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
@@ -33,10 +40,38 @@ using tapwatch::bench::kStartNs;
 using tapwatch::bench::SerializeSyntheticEnvelopes;
 
 constexpr uint64_t kCommitRows = 10000;
+// As collector/store.cc builds the deferred indexes (kIndexBuildPragmas, kSortRunPages).
+constexpr char kStoreIndexBuild[] =
+    "PRAGMA temp_store = FILE; PRAGMA cache_size = -256; PRAGMA threads = 0;";
+constexpr unsigned kStoreSortRunPages = 16;
 
 double Since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
+
+// User + system CPU seconds of this process so far (every thread, SQLite's sorter helper too).
+double ProcessCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const auto seconds = [](const timeval& tv) { return tv.tv_sec + tv.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+// Wall and CPU seconds of one phase.
+struct PhaseTime {
+  double wall = 0;
+  double cpu = 0;
+};
+
+class PhaseTimer {
+ public:
+  PhaseTimer() : wall0_(Clock::now()), cpu0_(ProcessCpuSeconds()) {}
+  PhaseTime Elapsed() const { return {Since(wall0_), ProcessCpuSeconds() - cpu0_}; }
+
+ private:
+  Clock::time_point wall0_;
+  double cpu0_;
+};
 
 void RemoveDb(const std::string& db) {
   for (const char* suffix : {"", "-wal", "-shm"}) std::remove((db + suffix).c_str());
@@ -69,7 +104,8 @@ struct Addresses {
 
 // Pure SQLite: bind + step + commit per row, then the index build. Returns false on error.
 bool RunFloor(const std::string& path, uint64_t flows, const std::string& pragmas,
-              const std::string& after, double& insert_s, double& index_s) {
+              const std::string& after, const std::string& index_pragmas,
+              const std::string& index_override, PhaseTime& insert, PhaseTime& index) {
   // Formatted up front: the floor must not include our snprintf. Values equal FillFlow's.
   std::vector<Addresses> addresses(flows);
   std::vector<uint32_t> src_v4(flows);
@@ -96,9 +132,8 @@ bool RunFloor(const std::string& path, uint64_t flows, const std::string& pragma
   if (!Exec(db, "PRAGMA page_size = 16384") || (!pragmas.empty() && !Exec(db, pragmas)) ||
       !Exec(db, SchemaWithoutFlowsIndexes(index_sql)) ||
       !Exec(db,
-            "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; "
-            "PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 4096; "
-            "PRAGMA threads = 2") ||
+            "PRAGMA synchronous = OFF; PRAGMA cache_size = -65536; "
+            "PRAGMA wal_autocheckpoint = 4096") ||
       (!after.empty() && !Exec(db, after)) ||
       sqlite3_prepare_v3(db, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) !=
           SQLITE_OK) {
@@ -107,7 +142,7 @@ bool RunFloor(const std::string& path, uint64_t flows, const std::string& pragma
     return false;
   }
   bool ok = true;
-  const auto t0 = Clock::now();
+  const PhaseTimer insert_timer;
   for (uint64_t i = 0; i < flows && ok; ++i) {
     if (i % kCommitRows == 0) ok = Exec(db, i == 0 ? "BEGIN" : "COMMIT; BEGIN");
     const bool udp = i % 10 == 3;
@@ -172,10 +207,11 @@ bool RunFloor(const std::string& path, uint64_t flows, const std::string& pragma
     sqlite3_reset(stmt);
   }
   ok = ok && Exec(db, "COMMIT");
-  insert_s = Since(t0);
-  const auto t1 = Clock::now();
-  ok = ok && Exec(db, index_sql);
-  index_s = Since(t1);
+  insert = insert_timer.Elapsed();
+  const PhaseTimer index_timer;
+  ok = ok && Exec(db, kStoreIndexBuild) && (index_pragmas.empty() || Exec(db, index_pragmas)) &&
+       Exec(db, index_override.empty() ? index_sql : index_override);
+  index = index_timer.Elapsed();
   if (!ok) std::fprintf(stderr, "sqlite: %s\n", sqlite3_errmsg(db));
   sqlite3_finalize(stmt);
   sqlite3_close(db);
@@ -183,8 +219,8 @@ bool RunFloor(const std::string& path, uint64_t flows, const std::string& pragma
 }
 
 // The collector's path on one thread: parse from wire bytes, Store::Add, deferred indexes.
-bool RunStore(const std::string& path, uint64_t flows, double& parse_s, double& insert_s,
-              double& index_s) {
+bool RunStore(const std::string& path, uint64_t flows, double& parse_s, PhaseTime& insert,
+              PhaseTime& index) {
   std::string all;
   std::vector<size_t> ends;
   SerializeSyntheticEnvelopes(flows, all, ends);
@@ -209,17 +245,17 @@ bool RunStore(const std::string& path, uint64_t flows, double& parse_s, double& 
     std::fprintf(stderr, "store: %s\n", store ? store->error().c_str() : error.c_str());
     return false;
   }
-  t0 = Clock::now();
+  const PhaseTimer insert_timer;
   const bool ok = parse_all(
       [&] { return store->Add(env) && (store->pending_rows() < kCommitRows || store->Commit()); });
   if (!ok || !store->Commit()) {
     std::fprintf(stderr, "store: %s\n", store->error().c_str());
     return false;
   }
-  insert_s = Since(t0);
-  const auto t1 = Clock::now();
+  insert = insert_timer.Elapsed();
+  const PhaseTimer index_timer;
   if (!store->RebuildIndexes()) return false;
-  index_s = Since(t1);
+  index = index_timer.Elapsed();
   return true;
 }
 
@@ -227,8 +263,12 @@ bool RunStore(const std::string& path, uint64_t flows, double& parse_s, double& 
 
 int main(int argc, char** argv) {
   uint64_t flows = 500000;
+  unsigned sort_run_pages = kStoreSortRunPages;
   std::string pragmas;
   std::string after;
+  std::string index_pragmas;
+  std::string index_override;
+  bool floor_only = false;
   std::string db = "/tmp/tapwatch_sqlite_floor_" + std::to_string(getpid()) + ".db";
   for (int i = 1; i < argc; ++i) {
     const std::string_view a = argv[i];
@@ -239,25 +279,46 @@ int main(int argc, char** argv) {
     } else if (a == "--after" && i + 1 < argc) {
       after += argv[++i];
       after += ";";
+    } else if (a == "--index-pragma" && i + 1 < argc) {
+      index_pragmas += argv[++i];
+      index_pragmas += ";";
+    } else if (a == "--index-sql" && i + 1 < argc) {
+      index_override += argv[++i];
+      index_override += ";";
+    } else if (a == "--pmasz" && i + 1 < argc) {
+      sort_run_pages = static_cast<unsigned>(std::atoi(argv[++i]));
+    } else if (a == "--floor-only") {
+      floor_only = true;
     } else if (a == "--pragma" && i + 1 < argc) {
       pragmas += argv[++i];
       pragmas += ";";
     } else {
-      std::fprintf(stderr, "usage: %s [--flows N] [--db FILE] [--pragma SQL] [--after SQL]\n",
+      std::fprintf(stderr, "usage: %s [--flows N] [--db FILE] [--pragma SQL] [--after SQL] "
+                   "[--index-pragma SQL] [--index-sql SQL] [--floor-only]\n",
                    argv[0]);
       return 2;
     }
   }
-  double insert_s = 0, index_s = 0;
-  if (!RunFloor(db, flows, pragmas, after, insert_s, index_s)) return 1;
+  // Process-wide, before SQLite initialises (the store's own setting comes too late for the floor).
+  sqlite3_config(SQLITE_CONFIG_PMASZ, sort_run_pages);
   const double n = static_cast<double>(flows);
-  std::printf("sqlite floor:   insert %.2f s (%.0f rows/s), indexes %.2f s, total %.0f rows/s\n",
-              insert_s, n / insert_s, index_s, n / (insert_s + index_s));
+  const auto print = [n](const char* what, const PhaseTime& insert, const PhaseTime& index) {
+    std::printf("%s insert %.2f s (%.0f rows/s; CPU %.2f s), indexes %.2f s (CPU %.2f s), "
+                "total %.0f rows/s, %.0f rows per CPU-second\n",
+                what, insert.wall, n / insert.wall, insert.cpu, index.wall, index.cpu,
+                n / (insert.wall + index.wall), n / (insert.cpu + index.cpu));
+  };
+  PhaseTime insert, index;
+  if (!RunFloor(db, flows, pragmas, after, index_pragmas, index_override, insert, index)) return 1;
+  print("sqlite floor:  ", insert, index);
+  if (floor_only) {
+    RemoveDb(db);
+    return 0;
+  }
   double parse_s = 0;
-  if (!RunStore(db, flows, parse_s, insert_s, index_s)) return 1;
+  if (!RunStore(db, flows, parse_s, insert, index)) return 1;
   std::printf("parse alone:    %.2f s (%.0f envelopes/s)\n", parse_s, n / parse_s);
-  std::printf("parse + Store:  insert %.2f s (%.0f rows/s), indexes %.2f s, total %.0f rows/s\n",
-              insert_s, n / insert_s, index_s, n / (insert_s + index_s));
+  print("parse + Store: ", insert, index);
   RemoveDb(db);
   return 0;
 }

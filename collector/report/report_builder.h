@@ -1,6 +1,7 @@
 // Builds the report document (JSON model) from a tapwatch store: one sequential pass over the
-// flows table plus a few index-driven queries (ICMP rows via flows_proto_port, stats via
-// stats_time). Sections and their keys are documented in docs/report.md.
+// flows table plus a few index-driven queries (min/max start_ns via flows_start, stats via
+// stats_time, dark hosts via flows_src / flows_dst). Sections and their keys are documented in
+// docs/report.md.
 #pragma once
 
 #include <sqlite3.h>

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 #include <tins/tins.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -33,8 +34,16 @@ const char* kMacB = "00:1a:4b:6a:ce:fe";
 class Crafted : public ::testing::Test {
  protected:
   void SetUp() override {
-    path_ = (std::filesystem::path(::testing::TempDir()) / "tapwatch_app_crafted.pcap").string();
+    // One file per process: ctest -j runs this fixture's tests in parallel processes.
+    path_ = (std::filesystem::path(::testing::TempDir()) /
+             ("tapwatch_app_crafted_" + std::to_string(getpid()) + ".pcap"))
+                .string();
     writer_ = std::make_unique<Tins::PacketWriter>(path_, Tins::DataLinkType<EthernetII>());
+  }
+  void TearDown() override {
+    writer_.reset();
+    std::error_code ignored;
+    std::filesystem::remove(path_, ignored);
   }
 
   void Add(const IP& ip) {

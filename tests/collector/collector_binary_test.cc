@@ -33,8 +33,8 @@ std::string FlowsIndexes(const std::string& db) {
                "'index' AND tbl_name = 'flows' AND sql IS NOT NULL ORDER BY name)")[0][0];
 }
 
-// collector/schema.sql's four flows indexes.
-constexpr char kAllFlowsIndexes[] = "flows_dst,flows_proto_port,flows_src,flows_start";
+// collector/schema.sql's three flows indexes.
+constexpr char kAllFlowsIndexes[] = "flows_dst,flows_src,flows_start";
 
 // Polls `db` until `predicate` holds, at most `timeout_ms`.
 template <typename Predicate>
@@ -125,13 +125,13 @@ TEST(CollectorBinary, DeferredIndexesAreBuiltAtExit) {
   const int status = child.Wait();
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0) << child.err();
-  // The four indexes of collector/schema.sql are back.
+  // The indexes of collector/schema.sql are back.
   EXPECT_EQ(FlowsIndexes(db), kAllFlowsIndexes);
   EXPECT_EQ(Query(db, "SELECT count(*) FROM flows")[0][0], "100");
 }
 
 // Default mode on an empty store: no flows indexes while waiting for a sensor or while rows
-// stream in, all four back once a --index-idle-ms window stored (almost) nothing, with the
+// stream in, all back once a --index-idle-ms window stored (almost) nothing, with the
 // collector still running.
 TEST(CollectorBinary, DeferredIndexesAreBuiltWhenIngestSlowsDown) {
   const std::string db = TempDbPath("idle_index");
