@@ -132,7 +132,7 @@ bool RunFloor(const std::string& path, uint64_t flows, const std::string& pragma
   if (!Exec(db, "PRAGMA page_size = 16384") || (!pragmas.empty() && !Exec(db, pragmas)) ||
       !Exec(db, SchemaWithoutFlowsIndexes(index_sql)) ||
       !Exec(db,
-            "PRAGMA synchronous = OFF; PRAGMA cache_size = -65536; "
+            "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; "
             "PRAGMA wal_autocheckpoint = 4096") ||
       (!after.empty() && !Exec(db, after)) ||
       sqlite3_prepare_v3(db, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) !=

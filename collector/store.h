@@ -47,15 +47,14 @@ class Store {
   bool Commit();
 
   /// Bulk-load mode: when the flows table is empty, drops its secondary indexes so inserts only
-  /// append (random index inserts cost ~4x per row), and lets checkpoints skip their fsyncs
-  /// (synchronous = OFF: commits still reach the WAL, so only an OS crash during the load can
-  /// hurt the file). RebuildIndexes() (also run by the destructor, and by the next Open after a
-  /// crash, since the schema re-creates them) puts them back with one sort each and restores
-  /// synchronous = NORMAL. Returns false on a SQLite error; no-op on a non-empty store.
+  /// append (random index inserts cost ~4x per row). RebuildIndexes() (also run by the
+  /// destructor, and by the next Open after a crash, since the schema re-creates them) puts them
+  /// back with one sort each. Checkpoints stay synchronous = NORMAL throughout. Returns false on
+  /// a SQLite error; no-op on a non-empty store.
   bool DeferIndexes();
 
   /// Commits, then re-creates any deferred indexes (sorted in small runs spilled to temporary
-  /// files, see store.cc) and ends the bulk load's unsynced checkpoints. True when nothing was
+  /// files, see store.cc). True when nothing was
   /// deferred.
   bool RebuildIndexes();
 
