@@ -40,7 +40,7 @@ timed_run() {  # NAME CMD...: one run, appended to run_times / run_cpus / run_pe
   read -r t u s m <"$work/time"
   run_times+=("$t")
   run_cpus+=("$(echo "$u + $s" | bc -l)")
-  [ "$m" -gt "$run_peak" ] && run_peak=$m
+  if [ "$m" -gt "$run_peak" ]; then run_peak=$m; fi
 }
 summarize() {  # NAME: medians of the runs so far, then a fresh start
   local name=$1
