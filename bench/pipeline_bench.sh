@@ -106,7 +106,7 @@ echo "sensor / nfpcapd peak RSS:         $(ratio "${rss[sensor]}" "${rss[nfpcapd
 # Issue 3: enabling the app decoders may cost at most 15% of the sensor's throughput, i.e.
 # 1 - (packets/s with) / (packets/s without) = 1 - t_without / t_with <= 0.15 (t_with / t_without
 # <= 1/0.85 = 1.176).
-cost_pct() { echo "scale=1; 100 * (1 - $2 / $1)" | bc -l; }
+cost_pct() { printf '%.1f' "$(echo "scale=6; 100 * (1 - $2 / $1)" | bc -l)"; }
 echo "app decoders cost, medians: $(ratio "${wall[sensor]}" "${wall[sensor_no_app]}")x wall = \
 $(cost_pct "${wall[sensor]}" "${wall[sensor_no_app]}")% of throughput; \
 $(ratio "${cpu[sensor]}" "${cpu[sensor_no_app]}")x cpu   (target <= 15%)"
@@ -121,7 +121,7 @@ for ((p = 0; p < pairs; p++)); do
 done
 mid=$(printf '%s\n' "${ab[@]}" | sort -g | sed -n "$(( (pairs + 1) / 2 ))p")
 echo "app decoders cost, median of $pairs adjacent pairs: $(printf '%.3f' "$mid")x wall = \
-$(echo "scale=1; 100 * (1 - 1 / $mid)" | bc -l)% of throughput (pair range $(printf '%s\n' \
+$(printf '%.1f' "$(echo "scale=6; 100 * (1 - 1 / $mid)" | bc -l)")% of throughput (pair range $(printf '%s\n' \
   "${ab[@]}" | sort -g | sed -n '1p;$p' | xargs printf '%.2f ' | sed 's/ $//;s/ /-/')x; target <= 15%)"
 
 echo
