@@ -4,13 +4,12 @@
 // answer lookups like a full scan, and the store must keep taking rows afterwards.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
-#include <unistd.h>
 
-#include <cstdio>
 #include <string>
 #include <utility>
 
 #include "collector/store.h"
+#include "collector_test_util.h"
 #include "tapwatch.pb.h"
 
 namespace tapwatch::collector {
@@ -22,30 +21,11 @@ constexpr uint64_t kRows = 40000;
 
 class StoreIndexBuildTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    path_ = ::testing::TempDir() + "store_index_build_" + std::to_string(getpid()) + ".db";
-    Remove();
-  }
-  void TearDown() override { Remove(); }
-  void Remove() {
-    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path_ + suffix).c_str());
-  }
-
   // The first column of the first row of a query on a fresh read-only connection, as text;
-  // "error" on any failure.
+  // "error" when there is none (testing::Query reports SQLite errors itself).
   std::string Query(const std::string& sql) {
-    sqlite3* db = nullptr;
-    std::string value = "error";
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK &&
-        sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
-        sqlite3_step(stmt) == SQLITE_ROW) {
-      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-      value = text ? text : "NULL";
-    }
-    sqlite3_finalize(stmt);
-    sqlite3_close(db);
-    return value;
+    const auto rows = testing::Query(path_, sql);
+    return rows.empty() || rows[0].empty() ? "error" : rows[0][0];
   }
 
   // Flow `i`: addresses scattered over 4,096 sources and 65,536 destinations (the index keys
@@ -70,7 +50,7 @@ class StoreIndexBuildTest : public ::testing::Test {
     return envelope;
   }
 
-  std::string path_;
+  const std::string path_ = testing::TempDbPath("store_index_build");
 };
 
 TEST_F(StoreIndexBuildTest, IndexesBuiltAfterABulkLoadMatchTheTable) {

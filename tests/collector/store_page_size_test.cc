@@ -2,12 +2,11 @@
 // SQLite default) keeps its own and still takes rows. Read back with plain SQLite.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
-#include <unistd.h>
 
-#include <cstdio>
 #include <string>
 
 #include "collector/store.h"
+#include "collector_test_util.h"
 #include "tapwatch.pb.h"
 
 namespace tapwatch::collector {
@@ -15,28 +14,11 @@ namespace {
 
 class StorePageSizeTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    path_ = ::testing::TempDir() + "store_page_size_" + std::to_string(getpid()) + ".db";
-    Remove();
-  }
-  void TearDown() override { Remove(); }
-  void Remove() {
-    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path_ + suffix).c_str());
-  }
-
-  // One integer from a query on a fresh read-only connection; -1 on any error.
+  // One integer from a query on a fresh read-only connection; -1 when there is none
+  // (testing::Query reports SQLite errors itself).
   long long Query(const char* sql) {
-    sqlite3* db = nullptr;
-    long long value = -1;
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK &&
-        sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK &&
-        sqlite3_step(stmt) == SQLITE_ROW) {
-      value = sqlite3_column_int64(stmt, 0);
-    }
-    sqlite3_finalize(stmt);
-    sqlite3_close(db);
-    return value;
+    const auto rows = testing::Query(path_, sql);
+    return rows.empty() || rows[0].empty() ? -1 : std::stoll(rows[0][0]);
   }
 
   void AddOneFlow() {
@@ -53,7 +35,7 @@ class StorePageSizeTest : public ::testing::Test {
     ASSERT_TRUE(store->Commit()) << store->error();
   }
 
-  std::string path_;
+  const std::string path_ = testing::TempDbPath("store_page_size");
 };
 
 TEST_F(StorePageSizeTest, NewStoreGets16KiBPages) {
