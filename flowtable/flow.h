@@ -228,9 +228,14 @@ void UpdateTcp(Flow& f, int side, uint8_t flags, uint32_t seq, uint32_t ack,
                uint32_t payload_len) noexcept;
 
 /// Counts anomaly `a` in the flow's current record: its slot (one of kFlowAnomalySlots, by first
-/// appearance), else anomaly_other. Saturates at 0xffff. For anomalies found after the flow table
-/// counted the packet (the application decoders'); the table's own go through the same call.
+/// appearance), else anomaly_other. Saturates at 0xffff.
 void AddAnomaly(Flow& f, decoders::Anomaly a) noexcept;
+
+/// Counts `pkt`'s anomalies from index `first` on in the flow's current record: those the packet
+/// names by AddAnomaly, those past its kMaxAnomaliesPerPacket slots in anomaly_other
+/// (saturating). The flow table passes 0; a later decoder (the application decoders, which flag
+/// after the table counted the packet) passes the count it found.
+void AddPacketAnomalies(Flow& f, const decoders::DecodedPacket& pkt, uint8_t first = 0) noexcept;
 
 /// Per-packet UDP history update: Zeek's UDP analyzer records "D"/"d" once per direction.
 void UpdateUdp(Flow& f, int side) noexcept;

@@ -356,6 +356,13 @@ void AddAnomaly(Flow& f, decoders::Anomaly a) noexcept {
   if (f.anomaly_other != 0xffff) ++f.anomaly_other;
 }
 
+void AddPacketAnomalies(Flow& f, const decoders::DecodedPacket& pkt, uint8_t first) noexcept {
+  const uint8_t named = std::min(pkt.anomaly_count, decoders::kMaxAnomaliesPerPacket);
+  for (uint8_t i = first; i < named; ++i) AddAnomaly(f, pkt.anomalies[i]);
+  const int unnamed = std::max(0, int{pkt.anomaly_count} - std::max<int>(first, named));
+  f.anomaly_other = static_cast<uint16_t>(std::min(0xffff, f.anomaly_other + unnamed));
+}
+
 std::string_view ConnState(const Flow& f) noexcept {
   if (f.key.ip_proto == decoders::kIpProtoUdp) {
     const bool o = f.bits & kBitSeenSrc, r = f.bits & kBitSeenDst;

@@ -597,9 +597,7 @@ void FlowTable::CountPacket(Flow& f, int side, const DecodedPacket& pkt, ExportS
     UpdateUdp(f, side);
   }
 
-  const int kept = std::min<int>(pkt.anomaly_count, decoders::kMaxAnomaliesPerPacket);
-  for (int j = 0; j < kept; ++j) AddAnomaly(f, pkt.anomalies[j]);
-  f.anomaly_other = static_cast<uint16_t>(f.anomaly_other + (pkt.anomaly_count - kept));
+  AddPacketAnomalies(f, pkt);
   if (pkt.source_label != 0) AddLabel(f, pkt.source_label);
 
   f.bits |= seen_bit;

@@ -63,10 +63,16 @@ struct PacketCounters {
         ++malformed;
         break;
     }
-    const uint8_t n = pkt.anomaly_count < decoders::kMaxAnomaliesPerPacket
-                          ? pkt.anomaly_count
-                          : decoders::kMaxAnomaliesPerPacket;
-    for (uint8_t i = 0; i < n; ++i) ++anomalies[static_cast<size_t>(pkt.anomalies[i])];
+    CountAnomalies(pkt);
+  }
+
+  /// The anomalies `pkt` names, from index `first` on (a later decoder passes the count it found
+  /// when it flags more after Count).
+  void CountAnomalies(const decoders::DecodedPacket& pkt, uint8_t first = 0) {
+    const uint8_t named = pkt.anomaly_count < decoders::kMaxAnomaliesPerPacket
+                              ? pkt.anomaly_count
+                              : decoders::kMaxAnomaliesPerPacket;
+    for (uint8_t i = first; i < named; ++i) ++anomalies[static_cast<size_t>(pkt.anomalies[i])];
   }
 };
 

@@ -1,6 +1,5 @@
 #include "sensor/pipeline.h"
 
-#include <algorithm>
 #include <cstdio>
 
 #include "decoders/decode_frame.h"
@@ -59,26 +58,15 @@ void Pipeline::OnFrame(decoders::LinkType link, uint64_t ts_ns, uint32_t wire_le
     scratch_.first_bytes = first_bytes_->ForSlot(table_.SlotIndex(*r.flow));
     const uint8_t counted = pkt.anomaly_count;
     decoders::UpdateAppState(pkt, r.from_src, config_.app, r.flow->app, scratch_);
-    if (pkt.anomaly_count != counted) CountAppAnomalies(pkt, counted, *r.flow);
+    // They flag a malformed payload after the stats and the flow table counted the packet's
+    // anomalies: the new ones are counted now (the packet stays decoded).
+    if (pkt.anomaly_count != counted) {
+      interval_.CountAnomalies(pkt, counted);
+      totals_.CountAnomalies(pkt, counted);
+      flowtable::AddPacketAnomalies(*r.flow, pkt, counted);
+    }
   }
   if (r.quoted_flow != nullptr) decoders::NoteIcmpError(pkt, r.quoted_flow->app);
-}
-
-// The application decoders flag a malformed payload on the packet after its L2-L4 anomalies were
-// counted: the new ones go to the stats and to the flow's record too (the packet stays decoded).
-void Pipeline::CountAppAnomalies(const decoders::DecodedPacket& pkt, uint8_t counted,
-                                 flowtable::Flow& flow) {
-  const uint8_t kept = std::min<uint8_t>(pkt.anomaly_count, decoders::kMaxAnomaliesPerPacket);
-  for (uint8_t i = counted; i < kept; ++i) {
-    const decoders::Anomaly a = pkt.anomalies[i];
-    ++interval_.anomalies[static_cast<size_t>(a)];
-    ++totals_.anomalies[static_cast<size_t>(a)];
-    flowtable::AddAnomaly(flow, a);
-  }
-  // Past the packet's anomaly slots only the number is known (as the flow table counts them).
-  for (uint8_t i = std::max(counted, kept); i < pkt.anomaly_count; ++i) {
-    if (flow.anomaly_other != 0xffff) ++flow.anomaly_other;
-  }
 }
 
 void Pipeline::OnIdle(uint64_t now_ns) {

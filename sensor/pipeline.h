@@ -70,8 +70,6 @@ class Pipeline : public flowtable::ExportSink {
   void Moved(uint32_t from, uint32_t to) override;
 
  private:
-  void CountAppAnomalies(const decoders::DecodedPacket& pkt, uint8_t counted,
-                         flowtable::Flow& flow);
   void MaybeEmitStats(uint64_t ts_ns);
   void EmitStats(uint64_t end_ns, bool final);
 
