@@ -71,7 +71,7 @@ void UpdateAppState(DecodedPacket& pkt, bool from_src, const AppConfig& config, 
   if (!config.enabled || !pkt.is_ip()) return;
   const int dir = from_src ? 0 : 1;
   const bool first_of_flow = (state.flags & (AppState::kSeenSrc | AppState::kSeenDst)) == 0;
-  state.flags |= from_src ? AppState::kSeenSrc : AppState::kSeenDst;
+  UpdateAppFlags(pkt, from_src, state);  // seen / SYN flags, as for the packets that need no more
   const bool has_payload = pkt.has_l4 && pkt.l4_payload_wire_len > 0;
 
   if (pkt.ip_proto == kIpProtoIcmp) {
@@ -82,7 +82,6 @@ void UpdateAppState(DecodedPacket& pkt, bool from_src, const AppConfig& config, 
 
   if (pkt.ip_proto == kIpProtoTcp) {
     const uint8_t syn_bit = from_src ? AppState::kSynSrc : AppState::kSynDst;
-    if (pkt.tcp_flags & kTcpSyn) state.flags |= syn_bit;
     // Zeek's "D without S": payload from a side whose SYN we never saw (seed 003's bare ACKs).
     if (has_payload && !(state.flags & syn_bit)) {
       state.bare_ack_pkts[dir] = SatInc(state.bare_ack_pkts[dir]);
