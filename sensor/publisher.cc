@@ -1,7 +1,6 @@
 #include "sensor/publisher.h"
 
 #include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/util/json_util.h>
 #include <zmq.h>
 
@@ -208,14 +207,7 @@ void Publisher::Send(const char* topic, proto::Envelope& envelope) {
   const size_t size = envelope.ByteSizeLong();
   zmq_msg_t msg;
   zmq_msg_init_size(&msg, size);
-  // Deterministic: map fields (stats anomalies, ethertypes) in key order rather than in hash
-  // order, which differs from run to run, so one capture always gives the same bytes.
-  {
-    google::protobuf::io::ArrayOutputStream array(zmq_msg_data(&msg), static_cast<int>(size));
-    google::protobuf::io::CodedOutputStream coded(&array);
-    coded.SetSerializationDeterministic(true);
-    envelope.SerializeWithCachedSizes(&coded);
-  }
+  SerializeDeterministic(envelope, size, zmq_msg_data(&msg));  // map entries in key order
   if (SendMessage(topic, msg)) {
     ++sent_;
   } else {

@@ -1,8 +1,8 @@
 #include "sensor/wire_json.h"
 
+#include <google/protobuf/descriptor.h>
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
-#include <google/protobuf/descriptor.h>
 #include <google/protobuf/message.h>
 
 #include <algorithm>
@@ -433,15 +433,17 @@ bool AppendJsonFromWire(const Descriptor& type, std::string_view wire, std::stri
 
 bool AppendJson(const google::protobuf::Message& message, std::string& out) {
   thread_local std::string wire;
-  wire.clear();
-  // Deterministic, so maps come out in key order (as Send() puts them on the wire).
-  {
-    google::protobuf::io::StringOutputStream stream(&wire);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    if (!message.SerializeToCodedStream(&coded)) return false;
-  }
+  const size_t size = message.ByteSizeLong();
+  wire.resize(size);
+  SerializeDeterministic(message, size, wire.data());
   return AppendJsonFromWire(*message.GetDescriptor(), wire, out);
+}
+
+void SerializeDeterministic(const google::protobuf::Message& message, size_t size, void* target) {
+  google::protobuf::io::ArrayOutputStream array(target, static_cast<int>(size));
+  google::protobuf::io::CodedOutputStream coded(&array);
+  coded.SetSerializationDeterministic(true);
+  message.SerializeWithCachedSizes(&coded);
 }
 
 }  // namespace tapwatch::sensor

@@ -3,11 +3,14 @@
 // output (--jsonl) writes for every record.
 //
 // protobuf's own util::MessageToJsonString converts the message's binary encoding too, so walking
-// the bytes gives its field order, map order and default handling by construction: AppendJson
-// prints a message byte for byte as MessageToJsonString with preserve_proto_field_names does.
+// the bytes gives its field order and default handling by construction: AppendJson prints a
+// message byte for byte as MessageToJsonString with preserve_proto_field_names does, except that
+// map entries come in key order (it serializes deterministically) where protobuf follows its
+// hash order, which differs from process to process.
 // Walking the bytes with a per-type table replaces a reflection walk that spent half the --jsonl
 // path's CPU in Reflection::HasBit and field offset lookups.
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -27,8 +30,13 @@ namespace tapwatch::sensor {
 bool AppendJsonFromWire(const google::protobuf::Descriptor& type, std::string_view wire,
                         std::string& out);
 
-/// The same for a message object: serializes it (into a buffer reused per thread) and walks the
-/// bytes.
+/// The same for a message object: serializes it (SerializeDeterministic, into a buffer reused per
+/// thread) and walks the bytes.
 bool AppendJson(const google::protobuf::Message& message, std::string& out);
+
+/// Writes `message`'s binary encoding, `size` bytes (its ByteSizeLong(), just computed), to
+/// `target`, deterministically: map entries in key order, so one capture always gives the same
+/// bytes. The publisher's wire messages and AppendJson both serialize through it.
+void SerializeDeterministic(const google::protobuf::Message& message, size_t size, void* target);
 
 }  // namespace tapwatch::sensor
