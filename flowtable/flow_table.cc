@@ -60,6 +60,12 @@ uint64_t HashBytes(const void* data, size_t n, uint64_t seed) {
   return Mix64(h ^ n);
 }
 
+// The first address at or after `p` that is a multiple of `alignment` (a power of two).
+void* AlignUp(void* p, size_t alignment) {
+  const auto raw = reinterpret_cast<uintptr_t>(p);
+  return reinterpret_cast<void*>((raw + alignment - 1) & ~(uintptr_t{alignment} - 1));
+}
+
 // The tag byte of a hash (0 marks an empty slot).
 uint8_t SlotTag(uint64_t hash) {
   const auto tag = static_cast<uint8_t>(hash >> 56);
@@ -197,11 +203,8 @@ FlowTable::FlowTable(const FlowTableConfig& config) : config_(config) {
   const size_t bytes = size_t{capacity_} * sizeof(Flow);
   flow_block_.base = std::calloc(1, bytes + kSlotAlignment);
   if (meta_block_.base == nullptr || flow_block_.base == nullptr) throw std::bad_alloc();
-  const auto meta_raw = reinterpret_cast<uintptr_t>(meta_block_.base);
-  meta_ = reinterpret_cast<BucketMeta*>((meta_raw + alignof(BucketMeta) - 1) &
-                                        ~(uintptr_t{alignof(BucketMeta)} - 1));
-  const auto raw = reinterpret_cast<uintptr_t>(flow_block_.base);
-  flows_ = reinterpret_cast<Flow*>((raw + kSlotAlignment - 1) & ~(uintptr_t{kSlotAlignment} - 1));
+  meta_ = static_cast<BucketMeta*>(AlignUp(meta_block_.base, alignof(BucketMeta)));
+  flows_ = static_cast<Flow*>(AlignUp(flow_block_.base, kSlotAlignment));
   if (config.advise_memory != nullptr) config.advise_memory(flows_, bytes);
   const uint32_t initial_log2 = std::min(config.initial_capacity_log2, config.capacity_log2);
   const uint32_t initial_buckets = std::max<uint32_t>(1, (1u << initial_log2) / kWays);
