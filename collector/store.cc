@@ -114,6 +114,20 @@ void ConfigureSqliteOnce() {
   (void)configured;
 }
 
+// Runs `create` (CREATE INDEX statements) with the sorted-run settings, or again sorting in
+// memory when the runs cannot spill. False with SQLite's message in `error` when both fail.
+bool BuildIndexes(sqlite3* db, const std::string& create, std::string& error) {
+  for (const char* pragmas : {kIndexBuildPragmas, kIndexBuildInMemoryPragmas}) {
+    char* message = nullptr;
+    const bool built =
+        sqlite3_exec(db, (pragmas + create).c_str(), nullptr, nullptr, &message) == SQLITE_OK;
+    if (!built) error = message ? message : sqlite3_errmsg(db);
+    sqlite3_free(message);
+    if (built) return true;
+  }
+  return false;
+}
+
 // The schema's "CREATE INDEX IF NOT EXISTS flows_..." statements, one per line of schema.sql.
 std::vector<std::string> FlowsIndexStatements() {
   std::vector<std::string> out;
@@ -168,20 +182,11 @@ bool EnsureFlowsIndexes(const std::string& path, std::string& error) {
   } else if (has_table && present < static_cast<int>(statements.size())) {
     std::string create;
     for (const std::string& statement : statements) create += statement;
-    char* message = nullptr;
-    bool built = false;
-    for (const char* pragmas : {kIndexBuildPragmas, kIndexBuildInMemoryPragmas}) {
-      sqlite3_free(message);
-      message = nullptr;
-      built = sqlite3_exec(db, (pragmas + create).c_str(), nullptr, nullptr, &message) == SQLITE_OK;
-      if (built) break;
-    }
-    if (!built) {
-      error = "--db " + path + ": creating the flows indexes: " +
-              (message ? message : sqlite3_errmsg(db));
+    std::string message;
+    if (!BuildIndexes(db, create, message)) {
+      error = "--db " + path + ": creating the flows indexes: " + message;
       ok = false;
     }
-    sqlite3_free(message);
   }
   sqlite3_close(db);
   return ok;
@@ -471,8 +476,7 @@ bool Store::RebuildIndexes() {
   if (!Commit()) return false;
   if (!indexes_deferred_) return true;
   // The schema text is idempotent (CREATE ... IF NOT EXISTS): it re-creates what was dropped.
-  const bool built = (Exec(kIndexBuildPragmas) && Exec(kSchemaSql)) ||
-                     (Exec(kIndexBuildInMemoryPragmas) && Exec(kSchemaSql));
+  const bool built = BuildIndexes(db_, kSchemaSql, error_);
   // The load's page cache comes back even after a failed build (the store stays open).
   if (!Exec(kLoadCachePragma) || !built) return false;
   indexes_deferred_ = false;
