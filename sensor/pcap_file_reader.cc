@@ -173,6 +173,7 @@ bool PcapFileReader::OpenBuffer(const uint8_t* data, size_t size) {
   base_ = data;
   size_ = size;
   offset_ = kFileHeaderBytes;
+  prefetched_to_ = 0;
   records_ = 0;
   error_.clear();
   return true;

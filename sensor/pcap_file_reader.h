@@ -10,6 +10,7 @@
 // crash: the size is checked at every window and at zero-length records, and a page that is
 // gone anyway (SIGBUS) is replaced by a zero page by a guard handler, then reported.
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -61,6 +62,7 @@ class PcapFileReader {
     if (sigbus_flag_ != nullptr && sigbus_flag_->load(std::memory_order_relaxed)) return Shrunk();
     // The previous packet's bytes are released now (they were valid until this call).
     if (offset_ >= release_at_ && !ReleaseBehind()) return Shrunk();
+    PrefetchAhead();
     const size_t left = size_ - offset_;
     if (left >= kRecordHeaderBytes) {
       const uint8_t* h = base_ + offset_;
@@ -105,6 +107,15 @@ class PcapFileReader {
     return static_cast<uint64_t>(sec) * 1000000000ull + static_cast<uint64_t>(frac);
   }
   Result NextSlow(RawPacket& out);
+  /// Asks for the cache lines of the next kPrefetchBytes of records. They are read in order,
+  /// but the flow table and decoders touch so much memory between two records that the hardware
+  /// prefetcher loses the stream: without this, every record header was a cache miss.
+  void PrefetchAhead() {
+    const size_t want = std::min(offset_ + kPrefetchBytes, size_);
+    for (; prefetched_to_ < want; prefetched_to_ += kCacheLine) {
+      __builtin_prefetch(base_ + prefetched_to_);
+    }
+  }
   /// False when the file has shrunk below what is mapped.
   bool ReleaseBehind();
   /// Reports a file that shrank while being read (kError, error() says how much is gone).
@@ -125,6 +136,9 @@ class PcapFileReader {
   // to the resident set (the pages stay in the page cache): about +2.5 MiB over libpcap's loop
   // with 1 MiB, +7 MiB with 8 MiB, at the same CPU time.
   static constexpr size_t kWindowBytes = size_t{1} << 20;
+  static constexpr size_t kPrefetchBytes = 2048;
+  static constexpr size_t kCacheLine = 64;
+  size_t prefetched_to_ = 0;            // lines before this offset were prefetched
   size_t released_ = 0;                 // [0, released_) is unmapped
   size_t release_at_ = ~size_t{0};      // next offset at which to release
   PcapFileHeader header_;
