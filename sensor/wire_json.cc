@@ -306,12 +306,17 @@ bool AppendMapEntry(const FieldInfo& map, std::string_view entry, std::string& o
   uint64_t key_int = 0, value_int = 0;
   std::string_view key_text, value_text;
   Reader r(entry.data(), entry.data() + entry.size());
+  uint64_t last_number = 0;
   while (!r.done()) {
     uint64_t tag = 0;
     if (!r.Varint(tag)) return false;
     const uint64_t number = tag >> 3;
     const FieldInfo& f = number == 1 ? key : number == 2 ? value : key;
     if (number != 1 && number != 2) return false;
+    // The generated serializer writes the key, then the value, once each. A repeated one would
+    // be overwritten unseen (protobuf keeps the last), so its bytes would go unchecked: refuse.
+    if (number <= last_number) return false;
+    last_number = number;
     uint64_t& as_int = number == 1 ? key_int : value_int;
     std::string_view& as_text = number == 1 ? key_text : value_text;
     if ((tag & 7) == 0 && IsVarintKind(f.kind)) {
