@@ -1,6 +1,8 @@
 #include "decoders/netbios_name.h"
 
+#include <algorithm>
 #include <array>
+#include <cstring>
 
 namespace tapwatch::decoders {
 namespace {
@@ -21,18 +23,31 @@ constexpr int kMaxLabels = 16;
 }  // namespace
 
 void RenderNetbiosName(std::span<const uint8_t, 16> raw, NetbiosNameString& out) noexcept {
-  out.len = 0;
+  // Rendered into a local buffer, then cut as FixedString::Push would cut it (at kNameLen - 1
+  // bytes): one bounds check per name instead of one per character. 15 bytes render to at most
+  // 60 characters, so only the suffix can be cut.
+  char buf[15 * 4 + 4];
+  size_t n = 0;
+  const auto push_hex = [&](uint8_t b) {
+    buf[n] = '<';
+    buf[n + 1] = kHex[b >> 4];
+    buf[n + 2] = kHex[b & 0xF];
+    buf[n + 3] = '>';
+    n += 4;
+  };
   for (size_t i = 0; i < 15; ++i) {
     const uint8_t c = raw[i];
     if (c >= 0x20 && c <= 0x7e) {
-      out.Push(static_cast<char>(c));
+      buf[n++] = static_cast<char>(c);
     } else {
-      PushHexByte(c, out);
+      push_hex(c);
     }
   }
   // Wireshark trims trailing spaces (the NetBIOS padding) after rendering.
-  while (out.len > 0 && out.data[out.len - 1] == ' ') --out.len;
-  PushHexByte(raw[15], out);
+  while (n > 0 && buf[n - 1] == ' ') --n;
+  push_hex(raw[15]);
+  out.len = static_cast<uint8_t>(std::min(n, kNameLen - 1));
+  std::memcpy(out.data.data(), buf, out.len);
 }
 
 NameStatus DecodeNetbiosName(ByteReader& in, std::span<const uint8_t> message,
@@ -74,14 +89,21 @@ NameStatus DecodeNetbiosName(ByteReader& in, std::span<const uint8_t> message,
         have_first = true;
         continue;
       }
+      // The 32 bytes are checked and folded as one span. A bad byte in the pairs that are there
+      // wins over truncation (kBad before kTruncated), as when reading pair by pair.
+      const std::span<const uint8_t> enc = cur.Rest();
+      const size_t pairs = std::min<size_t>(16, enc.size() / 2);
       std::array<uint8_t, 16> raw{};
-      for (size_t i = 0; i < 16; ++i) {
-        const auto hi = cur.U8();
-        const auto lo = cur.U8();
-        if (!hi || !lo) return NameStatus::kTruncated;
-        if (*hi < 'A' || *hi > 'P' || *lo < 'A' || *lo > 'P') return NameStatus::kBad;
-        raw[i] = static_cast<uint8_t>(((*hi - 'A') << 4) | (*lo - 'A'));
+      unsigned bad = 0;
+      for (size_t i = 0; i < pairs; ++i) {
+        const unsigned hi = enc[2 * i] - unsigned{'A'};  // wraps above 15 below 'A'
+        const unsigned lo = enc[2 * i + 1] - unsigned{'A'};
+        bad |= hi | lo;
+        raw[i] = static_cast<uint8_t>((hi << 4) | (lo & 0xF));
       }
+      if (bad > 0xF) return NameStatus::kBad;
+      if (pairs < 16) return NameStatus::kTruncated;
+      cur.Skip(32);
       RenderNetbiosName(raw, out);
       have_first = true;
       continue;
