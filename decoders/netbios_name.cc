@@ -92,17 +92,25 @@ NameStatus DecodeNetbiosName(ByteReader& in, std::span<const uint8_t> message,
       // The 32 bytes are checked and folded as one span. A bad byte in the pairs that are there
       // wins over truncation (kBad before kTruncated), as when reading pair by pair.
       const std::span<const uint8_t> enc = cur.Rest();
-      const size_t pairs = std::min<size_t>(16, enc.size() / 2);
-      std::array<uint8_t, 16> raw{};
-      unsigned bad = 0;
-      for (size_t i = 0; i < pairs; ++i) {
-        const unsigned hi = enc[2 * i] - unsigned{'A'};  // wraps above 15 below 'A'
-        const unsigned lo = enc[2 * i + 1] - unsigned{'A'};
-        bad |= hi | lo;
-        raw[i] = static_cast<uint8_t>((hi << 4) | (lo & 0xF));
+      std::array<uint8_t, 16> raw;
+      if (enc.size() >= 32) {
+        // The usual case, a fixed-length loop the compiler unrolls and vectorises.
+        uint8_t bad = 0;
+        for (size_t i = 0; i < 16; ++i) {
+          const auto hi = static_cast<uint8_t>(enc[2 * i] - 'A');  // wraps above 15 below 'A'
+          const auto lo = static_cast<uint8_t>(enc[2 * i + 1] - 'A');
+          bad |= static_cast<uint8_t>(hi | lo);
+          raw[i] = static_cast<uint8_t>((hi << 4) | (lo & 0xF));
+        }
+        if (bad > 0xF) return NameStatus::kBad;
+      } else {
+        for (size_t i = 0; i < enc.size() / 2; ++i) {
+          if (enc[2 * i] - unsigned{'A'} > 0xF || enc[2 * i + 1] - unsigned{'A'} > 0xF) {
+            return NameStatus::kBad;
+          }
+        }
+        return NameStatus::kTruncated;
       }
-      if (bad > 0xF) return NameStatus::kBad;
-      if (pairs < 16) return NameStatus::kTruncated;
       cur.Skip(32);
       RenderNetbiosName(raw, out);
       have_first = true;
