@@ -9,6 +9,14 @@ namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
 
+// "<xx>" for every byte, so a name's escapes are one 4-byte copy each.
+constexpr std::array<std::array<char, 4>, 256> MakeHexEscapes() {
+  std::array<std::array<char, 4>, 256> t{};
+  for (size_t b = 0; b < 256; ++b) t[b] = {'<', kHex[b >> 4], kHex[b & 0xF], '>'};
+  return t;
+}
+constexpr std::array<std::array<char, 4>, 256> kHexEscapes = MakeHexEscapes();
+
 void PushHexByte(uint8_t b, NetbiosNameString& out) {
   out.Push('<');
   out.Push(kHex[b >> 4]);
@@ -29,10 +37,7 @@ void RenderNetbiosName(std::span<const uint8_t, 16> raw, NetbiosNameString& out)
   char buf[15 * 4 + 4];
   size_t n = 0;
   const auto push_hex = [&](uint8_t b) {
-    buf[n] = '<';
-    buf[n + 1] = kHex[b >> 4];
-    buf[n + 2] = kHex[b & 0xF];
-    buf[n + 3] = '>';
+    std::memcpy(buf + n, kHexEscapes[b].data(), 4);
     n += 4;
   };
   for (size_t i = 0; i < 15; ++i) {
