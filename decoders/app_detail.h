@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 #include <string_view>
 #include <type_traits>
@@ -30,7 +31,7 @@ struct FixedStringStorage {
   std::string_view view() const { return {data.data(), len}; }
   void Assign(std::string_view s) noexcept {
     len = static_cast<uint8_t>(s.size() < N ? s.size() : N - 1);
-    for (size_t i = 0; i < len; ++i) data[i] = s[i];
+    if (len != 0) std::memcpy(data.data(), s.data(), len);
   }
   bool Push(char c) noexcept {
     if (len + 1u >= N) return false;
