@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 #include <string_view>
 #include <type_traits>
@@ -30,7 +31,7 @@ struct FixedStringStorage {
   std::string_view view() const { return {data.data(), len}; }
   void Assign(std::string_view s) noexcept {
     len = static_cast<uint8_t>(s.size() < N ? s.size() : N - 1);
-    for (size_t i = 0; i < len; ++i) data[i] = s[i];
+    if (len != 0) std::memcpy(data.data(), s.data(), len);
   }
   bool Push(char c) noexcept {
     if (len + 1u >= N) return false;
@@ -165,8 +166,10 @@ struct IcmpDetail {
 
 /// One pool slot: empty, or the details of one application kind. The kind comes first, so that
 /// reading it and the detail's first members costs one cache line, not two (a std::variant keeps
-/// its index after the ~2 KiB of storage).
-struct AppDetailSlot {
+/// its index after the ~2 KiB of storage). Slots start on a cache line (the pool is allocated
+/// aligned), so every slot's members fall on the same lines: the kind and the first scalars on
+/// the first.
+struct alignas(64) AppDetailSlot {
   AppDetailSlot() noexcept {}
   uint8_t kind = 0;  // 0 free, else DetailKind<T>::value
   union Storage {
@@ -189,7 +192,7 @@ struct DetailKind<IcmpDetail> : std::integral_constant<uint8_t, 3> {};
 inline constexpr uint32_t kNoDetail = 0xFFFFFFFFu;
 
 /// Pool of AppDetail slots with a free list, reserved once and touched lazily. The constructor
-/// only reserves address space (one malloc of capacity x sizeof(AppDetailSlot) and the free list's
+/// only reserves address space (one aligned_alloc of capacity x sizeof(AppDetailSlot) and the free list's
 /// capacity; large blocks come from fresh, untouched pages), so start-up costs no page faults and
 /// the memory actually touched follows the peak number of live details, not the capacity:
 /// Acquire reuses the most recently released slot (still warm in cache) and only takes a
@@ -200,7 +203,9 @@ class AppDetailPool {
   explicit AppDetailPool(uint32_t capacity)
       : capacity_(capacity),
         slots_(static_cast<AppDetailSlot*>(
-            capacity ? std::malloc(size_t{capacity} * sizeof(AppDetailSlot)) : nullptr)) {
+            capacity ? std::aligned_alloc(alignof(AppDetailSlot),
+                                          size_t{capacity} * sizeof(AppDetailSlot))
+                     : nullptr)) {
     if (capacity != 0 && slots_ == nullptr) throw std::bad_alloc();
     free_.reserve(capacity);  // reserved, not touched: pushes never reallocate
   }

@@ -34,14 +34,15 @@ T* Detail(AppKind kind, AppState& state, AppScratch& scratch) {
   return scratch.pool->Get<T>(state.detail);
 }
 
+// `first` is the flow's chunk: [0, first_bytes) from the initiator, then the responder's.
 void KeepFirstBytes(const DecodedPacket& pkt, int dir, uint16_t first_bytes, AppState& state,
-                    AppScratch& scratch) {
-  if (first_bytes == 0 || scratch.first_bytes.size() < size_t{2} * first_bytes) return;
+                    std::span<uint8_t> first) {
+  if (first_bytes == 0 || first.size() < size_t{2} * first_bytes) return;
   const uint16_t have = state.first_len[dir];
   if (have >= first_bytes || pkt.l4_payload.empty()) return;
   const size_t n = std::min<size_t>(first_bytes - have, pkt.l4_payload.size());
   std::copy_n(pkt.l4_payload.begin(), n,
-              scratch.first_bytes.begin() + static_cast<size_t>(dir) * first_bytes + have);
+              first.begin() + static_cast<size_t>(dir) * first_bytes + have);
   state.first_len[dir] = static_cast<uint16_t>(have + n);
 }
 
@@ -92,12 +93,18 @@ void UpdateAppState(DecodedPacket& pkt, bool from_src, const AppConfig& config, 
 
   // The first-bytes arena and the detail slot are usually cold: start loading them now, so the
   // misses overlap with the signature scan below instead of following it.
-  const bool keep_bytes = config.first_bytes != 0 && state.first_len[dir] < config.first_bytes &&
-                          scratch.first_bytes.size() >= size_t{2} * config.first_bytes;
+  std::span<uint8_t> first = scratch.first_bytes;
+  bool keep_bytes = config.first_bytes != 0 && state.first_len[dir] < config.first_bytes &&
+                    !pkt.l4_payload.empty();
+  if (keep_bytes && scratch.first_bytes_pool != nullptr) {
+    // The flow's chunk is taken with its first kept byte (most flows of a busy link keep some).
+    if (state.first_chunk == kNoDetail) state.first_chunk = scratch.first_bytes_pool->Acquire();
+    first = scratch.first_bytes_pool->Chunk(state.first_chunk);
+  }
+  keep_bytes = keep_bytes && first.size() >= size_t{2} * config.first_bytes;
   if (keep_bytes) {
-    __builtin_prefetch(scratch.first_bytes.data() + static_cast<size_t>(dir) * config.first_bytes +
-                           state.first_len[dir],
-                       1);
+    __builtin_prefetch(
+        first.data() + static_cast<size_t>(dir) * config.first_bytes + state.first_len[dir], 1);
   }
   if (scratch.pool != nullptr) scratch.pool->Prefetch(state.detail);
   if (scratch.signatures != nullptr && state.scanned_pkts[dir] < config.signature_packets) {
@@ -105,7 +112,7 @@ void UpdateAppState(DecodedPacket& pkt, bool from_src, const AppConfig& config, 
     state.label_mask |= scratch.signatures->Match(pkt.ip_proto, pkt.dst_port, pkt.l4_payload,
                                                   pkt.l4_payload_wire_len);
   }
-  if (keep_bytes) KeepFirstBytes(pkt, dir, config.first_bytes, state, scratch);
+  if (keep_bytes) KeepFirstBytes(pkt, dir, config.first_bytes, state, first);
 
   const auto on_port = [&](uint16_t port) { return pkt.src_port == port || pkt.dst_port == port; };
   if (pkt.ip_proto == kIpProtoTcp && (on_port(kPortNbss) || on_port(kPortSmb))) {
@@ -141,8 +148,10 @@ void NoteIcmpError(const DecodedPacket& pkt, AppState& quoted) noexcept {
   quoted.error_other = SatInc(quoted.error_other);
 }
 
-void ReleaseAppState(AppState& state, AppDetailPool* pool) noexcept {
+void ReleaseAppState(AppState& state, AppDetailPool* pool,
+                     FirstBytesPool* first_bytes) noexcept {
   if (pool != nullptr) pool->Release(state.detail);
+  if (first_bytes != nullptr) first_bytes->Release(state.first_chunk);
   state = AppState{};
 }
 

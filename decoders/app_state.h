@@ -2,9 +2,10 @@
 // Per-flow application-layer state (SMB, NetBIOS, ICMP fingerprints, bare-ACK payloads, first
 // payload bytes, payload labels). AppState lives inside every flow-table slot, so it is small and
 // fixed-size (<= 48 bytes); the bulky parts live outside it, allocated once at start-up:
-//   - the first payload bytes of each direction: a FirstBytesArena (capacity x 2 x first_bytes),
-//     of which the sensor passes the flow slot's part in AppScratch::first_bytes; AppState keeps
-//     only the lengths;
+//   - the first payload bytes of each direction: a chunk of 2 x first_bytes, either from a
+//     FirstBytesPool (taken on the flow's first kept payload byte, given back by ReleaseAppState;
+//     the sensor) or the flow slot's part of a FirstBytesArena passed in AppScratch::first_bytes
+//     (tests, tools); AppState keeps the lengths and the pool chunk's index;
 //   - SMB / NetBIOS / ICMP-histogram details: an AppDetailPool slot referenced by index, taken on
 //     the first packet that needs it and given back by ReleaseAppState at export. When the pool is
 //     empty the flow keeps only its inline counters (the pool counts it).
@@ -66,6 +67,7 @@ struct AppState {
   std::array<uint16_t, 2> error_type_codes{};  // first two distinct type<<8|code
   std::array<uint16_t, 2> error_type_counts{};
   uint16_t error_other = 0;  // errors of further types
+  uint32_t first_chunk = kNoDetail;  // FirstBytesPool chunk holding the first bytes, or none
 
   bool bare_ack() const { return (flags & kBareAck) != 0; }
 };
@@ -106,12 +108,73 @@ class FirstBytesArena {
   std::unique_ptr<uint8_t, Free> bytes_;
 };
 
+/// The first-payload-bytes store as a pool of chunks (2 x first_bytes each: [0, first_bytes) from
+/// the initiator, then the responder's), one per flow that kept a payload byte. Reserved once (the
+/// same cap as a FirstBytesArena of `capacity` slots) and touched lazily; Acquire hands out the
+/// most recently released chunk first, so the chunks in use stay few, dense and warm in cache
+/// instead of one per flow-table slot spread over the whole reservation (a page fault, a TLB miss
+/// and a cache miss per new flow). A chunk index moves with its AppState when the flow table moves
+/// a flow. Acquire/Release never allocate. Not thread-safe (one pool per capture thread).
+class FirstBytesPool {
+ public:
+  FirstBytesPool(uint32_t capacity, uint16_t first_bytes)
+      : chunk_bytes_(size_t{2} * first_bytes),
+        capacity_(first_bytes ? capacity : 0),
+        size_(size_t{capacity_} * chunk_bytes_),
+        block_(static_cast<uint8_t*>(size_ ? std::calloc(size_ + kAlign, 1) : nullptr)) {
+    if (size_ != 0 && block_ == nullptr) throw std::bad_alloc();
+    // Chunks start on a cache line: the default 128-byte chunk is exactly two lines.
+    if (block_) {
+      bytes_ = block_.get() + (kAlign - reinterpret_cast<uintptr_t>(block_.get()) % kAlign) % kAlign;
+    }
+    free_.reserve(capacity_);  // reserved, not touched: pushes never reallocate
+  }
+  /// Takes a chunk (its bytes are stale: the kept lengths say what is valid); kNoDetail when the
+  /// pool is empty or first_bytes is 0.
+  uint32_t Acquire() noexcept {
+    if (!free_.empty()) {
+      const uint32_t i = free_.back();
+      free_.pop_back();
+      return i;
+    }
+    return used_ < capacity_ ? used_++ : kNoDetail;
+  }
+  /// Gives chunk `i` back; kNoDetail is ignored.
+  void Release(uint32_t i) noexcept {
+    if (i < used_) free_.push_back(i);
+  }
+  /// Chunk `i`'s bytes (2 x first_bytes); empty for kNoDetail.
+  std::span<uint8_t> Chunk(uint32_t i) noexcept {
+    if (i >= used_) return {};
+    return std::span<uint8_t>(bytes_ + size_t{i} * chunk_bytes_, chunk_bytes_);
+  }
+  uint32_t in_use() const { return used_ - static_cast<uint32_t>(free_.size()); }
+  /// Bytes reserved at start (the cap), as for a FirstBytesArena of the same capacity.
+  size_t memory_bytes() const { return size_; }
+
+ private:
+  static constexpr size_t kAlign = 64;
+  struct Free {
+    void operator()(uint8_t* p) const { std::free(p); }
+  };
+  size_t chunk_bytes_;
+  uint32_t capacity_;
+  uint32_t used_ = 0;  // chunks [0, used_) have been handed out at least once
+  size_t size_;
+  std::unique_ptr<uint8_t, Free> block_;
+  uint8_t* bytes_ = nullptr;
+  std::vector<uint32_t> free_;  // released chunks, most recent last
+};
+
 /// What UpdateAppState needs besides the flow: the capture thread's tables and pool (set once at
 /// start) and the current flow slot's arena part (set by the caller before each call).
 struct AppScratch {
   AppDetailPool* pool = nullptr;                      // nullptr: inline counters only
   const PayloadSignatureTable* signatures = nullptr;  // nullptr: no payload labels
   const IcmpFingerprintTable* icmp_fingerprints = nullptr;
+  // Where the flow's first bytes go: a chunk of this pool (AppState::first_chunk) when set, else
+  // `first_bytes` below.
+  FirstBytesPool* first_bytes_pool = nullptr;
   std::span<uint8_t> first_bytes;  // FirstBytesArena::ForSlot(flow slot); empty: keep none
 };
 
@@ -145,7 +208,9 @@ inline void UpdateAppFlags(const DecodedPacket& pkt, bool from_src, AppState& st
 /// quotes (`quoted` is that flow's state).
 void NoteIcmpError(const DecodedPacket& pkt, AppState& quoted) noexcept;
 
-/// Gives the flow's detail slot back to `pool` and resets `state`. Call after export.
-void ReleaseAppState(AppState& state, AppDetailPool* pool) noexcept;
+/// Gives the flow's detail slot back to `pool`, its first-bytes chunk back to `first_bytes` (when
+/// given) and resets `state`. Call after export.
+void ReleaseAppState(AppState& state, AppDetailPool* pool,
+                     FirstBytesPool* first_bytes = nullptr) noexcept;
 
 }  // namespace tapwatch::decoders

@@ -1,11 +1,21 @@
 #include "decoders/netbios_name.h"
 
+#include <algorithm>
 #include <array>
+#include <cstring>
 
 namespace tapwatch::decoders {
 namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
+
+// "<xx>" for every byte, so a name's escapes are one 4-byte copy each.
+constexpr std::array<std::array<char, 4>, 256> MakeHexEscapes() {
+  std::array<std::array<char, 4>, 256> t{};
+  for (size_t b = 0; b < 256; ++b) t[b] = {'<', kHex[b >> 4], kHex[b & 0xF], '>'};
+  return t;
+}
+constexpr std::array<std::array<char, 4>, 256> kHexEscapes = MakeHexEscapes();
 
 void PushHexByte(uint8_t b, NetbiosNameString& out) {
   out.Push('<');
@@ -21,18 +31,28 @@ constexpr int kMaxLabels = 16;
 }  // namespace
 
 void RenderNetbiosName(std::span<const uint8_t, 16> raw, NetbiosNameString& out) noexcept {
-  out.len = 0;
+  // Rendered into a local buffer, then cut as FixedString::Push would cut it (at kNameLen - 1
+  // bytes): one bounds check per name instead of one per character. 15 bytes render to at most
+  // 60 characters, so only the suffix can be cut.
+  char buf[15 * 4 + 4];
+  size_t n = 0;
+  const auto push_hex = [&](uint8_t b) {
+    std::memcpy(buf + n, kHexEscapes[b].data(), 4);
+    n += 4;
+  };
   for (size_t i = 0; i < 15; ++i) {
     const uint8_t c = raw[i];
     if (c >= 0x20 && c <= 0x7e) {
-      out.Push(static_cast<char>(c));
+      buf[n++] = static_cast<char>(c);
     } else {
-      PushHexByte(c, out);
+      push_hex(c);
     }
   }
   // Wireshark trims trailing spaces (the NetBIOS padding) after rendering.
-  while (out.len > 0 && out.data[out.len - 1] == ' ') --out.len;
-  PushHexByte(raw[15], out);
+  while (n > 0 && buf[n - 1] == ' ') --n;
+  push_hex(raw[15]);
+  out.len = static_cast<uint8_t>(std::min(n, kNameLen - 1));
+  std::memcpy(out.data.data(), buf, out.len);
 }
 
 NameStatus DecodeNetbiosName(ByteReader& in, std::span<const uint8_t> message,
@@ -74,14 +94,29 @@ NameStatus DecodeNetbiosName(ByteReader& in, std::span<const uint8_t> message,
         have_first = true;
         continue;
       }
-      std::array<uint8_t, 16> raw{};
-      for (size_t i = 0; i < 16; ++i) {
-        const auto hi = cur.U8();
-        const auto lo = cur.U8();
-        if (!hi || !lo) return NameStatus::kTruncated;
-        if (*hi < 'A' || *hi > 'P' || *lo < 'A' || *lo > 'P') return NameStatus::kBad;
-        raw[i] = static_cast<uint8_t>(((*hi - 'A') << 4) | (*lo - 'A'));
+      // The 32 bytes are checked and folded as one span. A bad byte in the pairs that are there
+      // wins over truncation (kBad before kTruncated), as when reading pair by pair.
+      const std::span<const uint8_t> enc = cur.Rest();
+      std::array<uint8_t, 16> raw;
+      if (enc.size() >= 32) {
+        // The usual case, a fixed-length loop the compiler unrolls and vectorises.
+        uint8_t bad = 0;
+        for (size_t i = 0; i < 16; ++i) {
+          const auto hi = static_cast<uint8_t>(enc[2 * i] - 'A');  // wraps above 15 below 'A'
+          const auto lo = static_cast<uint8_t>(enc[2 * i + 1] - 'A');
+          bad |= static_cast<uint8_t>(hi | lo);
+          raw[i] = static_cast<uint8_t>((hi << 4) | (lo & 0xF));
+        }
+        if (bad > 0xF) return NameStatus::kBad;
+      } else {
+        for (size_t i = 0; i < enc.size() / 2; ++i) {
+          if (enc[2 * i] - unsigned{'A'} > 0xF || enc[2 * i + 1] - unsigned{'A'} > 0xF) {
+            return NameStatus::kBad;
+          }
+        }
+        return NameStatus::kTruncated;
       }
+      cur.Skip(32);
       RenderNetbiosName(raw, out);
       have_first = true;
       continue;

@@ -14,8 +14,9 @@ Pipeline::Pipeline(const PipelineConfig& config, Publisher& publisher)
     const uint32_t slots = table_.capacity();
     const uint32_t divisor = config_.app_detail_divisor ? config_.app_detail_divisor : 1;
     app_pool_ = std::make_unique<decoders::AppDetailPool>(slots / divisor + 1);
-    first_bytes_ = std::make_unique<decoders::FirstBytesArena>(slots, config_.app.first_bytes);
+    first_bytes_ = std::make_unique<decoders::FirstBytesPool>(slots, config_.app.first_bytes);
     scratch_.pool = app_pool_.get();
+    scratch_.first_bytes_pool = first_bytes_.get();
     scratch_.signatures = config_.signatures;
     scratch_.icmp_fingerprints = config_.icmp_fingerprints;
   }
@@ -55,7 +56,6 @@ void Pipeline::OnFrame(decoders::LinkType link, uint64_t ts_ns, uint32_t wire_le
   if (decoders::AppFlagsOnly(pkt)) {
     decoders::UpdateAppFlags(pkt, r.from_src, r.flow->app);
   } else {
-    scratch_.first_bytes = first_bytes_->ForSlot(table_.SlotIndex(*r.flow));
     const uint8_t counted = pkt.anomaly_count;
     decoders::UpdateAppState(pkt, r.from_src, config_.app, r.flow->app, scratch_);
     // They flag a malformed payload after the stats and the flow table counted the packet's
@@ -91,7 +91,7 @@ void Pipeline::SetLogLineCounts(uint64_t packet, uint64_t other, uint64_t malfor
 void Pipeline::Export(const flowtable::Flow& flow, flowtable::EndReason why, bool interim) {
   if (config_.app.enabled) {
     // The application state is cold too: its loads overlap with building the flow fields.
-    scratch_.first_bytes = first_bytes_->ForSlot(table_.SlotIndex(flow));
+    scratch_.first_bytes = first_bytes_->Chunk(flow.app.first_chunk);
     PrefetchAppRecord(flow.app, scratch_);
   }
   FlowRecordSource source;
@@ -107,15 +107,17 @@ void Pipeline::Export(const flowtable::Flow& flow, flowtable::EndReason why, boo
   publisher_.EndFlow();
   // The slot is about to be reused: give its pooled details back. Interim records keep them.
   if (config_.app.enabled && !interim) {
-    decoders::ReleaseAppState(const_cast<flowtable::Flow&>(flow).app, app_pool_.get());
+    decoders::ReleaseAppState(const_cast<flowtable::Flow&>(flow).app, app_pool_.get(),
+                              first_bytes_.get());
   }
+  // UpdateAppState reads the first bytes from the flow's pool chunk, not from this span.
+  scratch_.first_bytes = {};
   ++records_exported_;
   ++interval_flows_exported_;
 }
 
-void Pipeline::Moved(uint32_t from, uint32_t to) {
-  if (first_bytes_) first_bytes_->Move(from, to);
-}
+// The first-bytes chunk index moves with the flow's AppState: nothing to copy.
+void Pipeline::Moved(uint32_t, uint32_t) {}
 
 void Pipeline::MaybeEmitStats(uint64_t ts_ns) {
   if (!have_time_) {

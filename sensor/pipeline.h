@@ -92,7 +92,7 @@ class Pipeline : public flowtable::ExportSink {
   NameTable<uint16_t> labels_{0xFFFE};  // log prefixes, ids in DecodedPacket::source_label
   NameTable<uint8_t> ifaces_{0xFF};      // log interfaces, ids in Flow::iface_id
   std::unique_ptr<decoders::AppDetailPool> app_pool_;
-  std::unique_ptr<decoders::FirstBytesArena> first_bytes_;
+  std::unique_ptr<decoders::FirstBytesPool> first_bytes_;
   decoders::AppScratch scratch_;
 };
 

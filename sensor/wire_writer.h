@@ -59,12 +59,16 @@ class WireWriter {
   }
   /// One entry of a map<uint32, uint32>: key and value both written, as libprotobuf does.
   void MapEntry(uint32_t field, uint32_t key, uint32_t value) {
-    Tag(field, kLengthDelimited);
-    Varint(2 + VarintSize(key) + VarintSize(value));
-    Tag(1, kVarint);
-    Varint(key);
-    Tag(2, kVarint);
-    Varint(value);
+    // One room check for the whole entry: tag (<= 5 bytes), length (1: the entry is at most 12
+    // bytes), key tag, key (<= 5), value tag, value (<= 5).
+    Reserve(18);
+    uint8_t* p = Put((uint64_t{field} << 3) | kLengthDelimited, buf_.get() + pos_);
+    p = Put(2 + VarintSize(key) + VarintSize(value), p);
+    *p++ = (1 << 3) | kVarint;
+    p = Put(key, p);
+    *p++ = (2 << 3) | kVarint;
+    p = Put(value, p);
+    pos_ = static_cast<size_t>(p - buf_.get());
   }
   /// One entry of a map<string, uint32>.
   void MapEntry(uint32_t field, std::string_view key, uint32_t value) {

@@ -337,5 +337,54 @@ TEST(AppState, FirstBytesArenaSlots) {
   EXPECT_TRUE(none.ForSlot(0).empty());
 }
 
+TEST(AppState, FirstBytesPoolChunks) {
+  decoders::FirstBytesPool pool(3, 64);
+  EXPECT_EQ(pool.memory_bytes(), 3u * 2 * 64);
+  EXPECT_TRUE(pool.Chunk(decoders::kNoDetail).empty());
+  const uint32_t a = pool.Acquire(), b = pool.Acquire(), c = pool.Acquire();
+  EXPECT_EQ(pool.Acquire(), decoders::kNoDetail);  // all three taken
+  EXPECT_EQ(pool.in_use(), 3u);
+  EXPECT_EQ(pool.Chunk(a).size(), 128u);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(pool.Chunk(a).data()) % 64, 0u);  // two whole lines
+  EXPECT_EQ(pool.Chunk(c).data() - pool.Chunk(a).data(), 256);
+  pool.Release(a);
+  pool.Release(b);
+  pool.Release(decoders::kNoDetail);      // ignored
+  EXPECT_EQ(pool.Acquire(), b);           // the most recently released first (warm)
+  EXPECT_EQ(pool.in_use(), 2u);
+  decoders::FirstBytesPool none(3, 0);
+  EXPECT_EQ(none.Acquire(), decoders::kNoDetail);
+}
+
+// With a pool, the first bytes go to the flow's own chunk, taken with the first kept byte and
+// given back by ReleaseAppState; flows without payload take none.
+TEST(AppState, FirstBytesFromPool) {
+  Env env;
+  decoders::FirstBytesPool chunks(2, 64);
+  AppScratch s = env.Scratch();
+  s.first_bytes = {};
+  s.first_bytes_pool = &chunks;
+  AppState empty;
+  auto syn = Tcp(decoders::kTcpSyn, "");
+  decoders::UpdateAppState(syn, true, env.config, empty, s);
+  EXPECT_EQ(empty.first_chunk, decoders::kNoDetail);
+  AppState st;
+  const std::string a(40, 'a'), c(10, 'c');
+  auto p1 = Tcp(decoders::kTcpAck, a);
+  auto p2 = Tcp(decoders::kTcpAck, c, 80, 1450);
+  decoders::UpdateAppState(p1, true, env.config, st, s);
+  decoders::UpdateAppState(p2, false, env.config, st, s);
+  ASSERT_NE(st.first_chunk, decoders::kNoDetail);
+  const std::span<uint8_t> got = chunks.Chunk(st.first_chunk);
+  EXPECT_EQ(st.first_len[0], 40);
+  EXPECT_EQ(st.first_len[1], 10);
+  EXPECT_EQ(std::string(got.begin(), got.begin() + 40), a);
+  EXPECT_EQ(std::string(got.begin() + 64, got.begin() + 74), c);
+  EXPECT_EQ(chunks.in_use(), 1u);
+  decoders::ReleaseAppState(st, &env.pool, &chunks);
+  EXPECT_EQ(chunks.in_use(), 0u);
+  EXPECT_EQ(st.first_chunk, decoders::kNoDetail);
+}
+
 }  // namespace
 }  // namespace tapwatch::apptest
