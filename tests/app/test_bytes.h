@@ -14,7 +14,11 @@ using Bytes = std::vector<uint8_t>;
 
 inline void Append(Bytes& b, std::initializer_list<uint8_t> v) { b.insert(b.end(), v); }
 inline void Append(Bytes& b, const Bytes& v) { b.insert(b.end(), v.begin(), v.end()); }
-inline void AppendText(Bytes& b, std::string_view s) { b.insert(b.end(), s.begin(), s.end()); }
+// Byte by byte: GCC 12 mistakes the inlined range insert into a fresh vector for an overflow
+// (-Wstringop-overflow).
+inline void AppendText(Bytes& b, std::string_view s) {
+  for (const char c : s) b.push_back(static_cast<uint8_t>(c));
+}
 inline void Le16(Bytes& b, uint16_t v) { Append(b, {uint8_t(v), uint8_t(v >> 8)}); }
 inline void Le32(Bytes& b, uint32_t v) {
   Append(b, {uint8_t(v), uint8_t(v >> 8), uint8_t(v >> 16), uint8_t(v >> 24)});
