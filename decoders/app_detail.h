@@ -74,6 +74,22 @@ struct FixedStringSet {
   }
 };
 
+/// A FixedStringSet that also sets bit `Bit` of its owner's `sets_used` mask on every Add (after
+/// which it is never empty). Export reads the mask, on the detail's first cache line, and skips
+/// the empty sets without touching theirs: a detail spans ~2 KiB and each set's count sits on its
+/// own line, so reading every count cost up to nine cache misses per exported flow. Add requires
+/// the mask (the plain Add is hidden), so no call site can forget it.
+template <size_t N, size_t M, unsigned Bit>
+struct MarkedStringSet : FixedStringSet<N, M> {
+  static_assert(Bit < 16);
+  static constexpr uint16_t kBit = uint16_t{1} << Bit;
+  bool Add(uint16_t& sets_used, std::string_view s) noexcept {
+    sets_used |= kBit;
+    return FixedStringSet<N, M>::Add(s);
+  }
+  bool UsedIn(uint16_t sets_used) const noexcept { return (sets_used & kBit) != 0; }
+};
+
 /// Counts per key for the first K distinct keys; the rest go to `other`. Counts saturate.
 template <typename Key, size_t K>
 struct BoundedCounter {
@@ -122,6 +138,7 @@ struct SmbStreamState {
 struct SmbDetail {
   SmbDetail() noexcept {}
   uint8_t version = 0;  // 1 = SMB1, 2 = SMB2/3 (highest seen)
+  uint16_t sets_used = 0;  // which string sets below hold anything (MarkedStringSet)
   uint16_t smb2_dialect = 0;
   uint32_t messages = 0;
   uint32_t smb2_other_commands = 0;
@@ -131,15 +148,16 @@ struct SmbDetail {
   BoundedCounter<uint8_t, 6> nbss_types;
   BoundedCounter<uint8_t, 16> smb1_commands;
   std::array<uint32_t, 19> smb2_commands{};  // SMB2 commands 0x00..0x12
-  FixedStringSet<32, 6> dialects;
-  FixedStringSet<kNameLen, 2> nbss_called;
-  FixedStringSet<kNameLen, 2> nbss_calling;
-  FixedStringSet<kPathLen, 4> tree_paths;
-  FixedStringSet<kPathLen, 4> pipes;
+  MarkedStringSet<32, 6, 0> dialects;
+  MarkedStringSet<kNameLen, 2, 1> nbss_called;
+  MarkedStringSet<kNameLen, 2, 2> nbss_calling;
+  MarkedStringSet<kPathLen, 4, 3> tree_paths;
+  MarkedStringSet<kPathLen, 4, 4> pipes;
 };
 
 struct NetbiosDetail {
   NetbiosDetail() noexcept {}
+  uint16_t sets_used = 0;       // which string sets below hold anything (MarkedStringSet)
   uint32_t nb_queries = 0;      // questions of type NB (0x20)
   uint32_t nbstat_queries = 0;  // questions of type NBSTAT (0x21)
   uint32_t rr_nb = 0;           // resource records of type NB
@@ -151,12 +169,12 @@ struct NetbiosDetail {
   std::array<uint8_t, 6> nbstat_mac{};
   bool has_nbstat_mac = false;
   std::array<uint32_t, 16> nbns_opcodes{};
-  FixedStringSet<kNameLen, 8> nbns_names;  // question and resource-record owner names
-  FixedStringSet<kNameLen, 8> nbstat_names;
-  FixedStringSet<kNameLen, 4> nbds_source_names;
-  FixedStringSet<kNameLen, 4> nbds_destination_names;
-  FixedStringSet<kNameLen, 4> browser_hosts;
-  FixedStringSet<8, 4> browser_os;
+  MarkedStringSet<kNameLen, 8, 0> nbns_names;  // question and resource-record owner names
+  MarkedStringSet<kNameLen, 8, 1> nbstat_names;
+  MarkedStringSet<kNameLen, 4, 2> nbds_source_names;
+  MarkedStringSet<kNameLen, 4, 3> nbds_destination_names;
+  MarkedStringSet<kNameLen, 4, 4> browser_hosts;
+  MarkedStringSet<8, 4, 5> browser_os;
 };
 
 struct IcmpDetail {

@@ -36,7 +36,7 @@ void DecodeBrowser(std::span<const uint8_t> smb, NetbiosDetail& d) {
     if (c == 0) break;
     host.Push(c >= 0x20 && c < 0x7f ? static_cast<char>(c) : '?');
   }
-  if (host.len > 0) d.browser_hosts.Add(host.view());
+  if (host.len > 0) d.browser_hosts.Add(d.sets_used, host.view());
   const auto major = data.U8();
   const auto minor = data.U8();
   if (!major || !minor) return;
@@ -50,7 +50,7 @@ void DecodeBrowser(std::span<const uint8_t> smb, NetbiosDetail& d) {
   put_num(*major);
   os[n++] = '.';
   put_num(*minor);
-  d.browser_os.Add(std::string_view(os, n));
+  d.browser_os.Add(d.sets_used, std::string_view(os, n));
 }
 
 }  // namespace
@@ -71,11 +71,11 @@ DecodeStatus DecodeNbds(std::span<const uint8_t> msg, NetbiosDetail& d,
       if (DecodeNetbiosName(in, {}, src) != NameStatus::kOk) {
         return pkt.Flag(Anomaly::kNbdsTruncated);
       }
-      d.nbds_source_names.Add(src.view());
+      d.nbds_source_names.Add(d.sets_used, src.view());
       if (DecodeNetbiosName(in, {}, dst) != NameStatus::kOk) {
         return pkt.Flag(Anomaly::kNbdsTruncated);
       }
-      d.nbds_destination_names.Add(dst.view());
+      d.nbds_destination_names.Add(d.sets_used, dst.view());
       DecodeBrowser(in.Rest(), d);
       return DecodeStatus::kOk;
     }
@@ -88,7 +88,7 @@ DecodeStatus DecodeNbds(std::span<const uint8_t> msg, NetbiosDetail& d,
       if (DecodeNetbiosName(in, {}, dst) != NameStatus::kOk) {
         return pkt.Flag(Anomaly::kNbdsTruncated);
       }
-      d.nbds_destination_names.Add(dst.view());
+      d.nbds_destination_names.Add(d.sets_used, dst.view());
       return DecodeStatus::kOk;
     }
     default:

@@ -31,7 +31,7 @@ void DecodeNodeStatus(ByteReader rdata, NetbiosDetail& d) {
     if (!rdata.Copy(raw) || !rdata.Skip(2)) return;
     NetbiosNameString s;
     RenderNetbiosName(raw, s);
-    d.nbstat_names.Add(s.view());
+    d.nbstat_names.Add(d.sets_used, s.view());
   }
   std::array<uint8_t, 6> mac{};
   if (rdata.Copy(mac) && !d.has_nbstat_mac) {
@@ -74,7 +74,7 @@ DecodeStatus DecodeNbns(std::span<const uint8_t> msg, NetbiosDetail& d,
     const auto type = in.U16Be();
     const auto cls = in.U16Be();
     if (!type || !cls) return pkt.Flag(Anomaly::kNbnsTruncated);
-    if (name_status == NameStatus::kOk) d.nbns_names.Add(name.view());
+    if (name_status == NameStatus::kOk) d.nbns_names.Add(d.sets_used, name.view());
     CountType(*type, true, d);
   }
   const uint32_t records = uint32_t{*an} + *ns + *ar;
@@ -91,7 +91,7 @@ DecodeStatus DecodeNbns(std::span<const uint8_t> msg, NetbiosDetail& d,
     const auto ttl = in.U32Be();
     const auto rdlen = in.U16Be();
     if (!type || !cls || !ttl || !rdlen) return pkt.Flag(Anomaly::kNbnsTruncated);
-    if (name_status == NameStatus::kOk) d.nbns_names.Add(name.view());
+    if (name_status == NameStatus::kOk) d.nbns_names.Add(d.sets_used, name.view());
     CountType(*type, false, d);
     // A short capture may cut RDATA: decode what is there (snaplen is not an anomaly).
     const bool whole = in.remaining() >= *rdlen;

@@ -22,10 +22,10 @@ DecodeStatus DecodeSessionRequest(std::span<const uint8_t> body, SmbDetail& d, D
   NetbiosNameString called, calling;
   if (DecodeNetbiosName(in, {}, called) != NameStatus::kOk)
     return pkt.Flag(Anomaly::kNbssTruncated);
-  d.nbss_called.Add(called.view());
+  d.nbss_called.Add(d.sets_used, called.view());
   if (DecodeNetbiosName(in, {}, calling) != NameStatus::kOk)
     return pkt.Flag(Anomaly::kNbssTruncated);
-  d.nbss_calling.Add(calling.view());
+  d.nbss_calling.Add(d.sets_used, calling.view());
   return DecodeStatus::kOk;
 }
 

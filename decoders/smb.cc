@@ -55,6 +55,7 @@ bool IStartsWith(std::string_view s, std::string_view prefix) {
 }
 
 bool HasIpcTree(const SmbDetail& d) {
+  if (!d.tree_paths.UsedIn(d.sets_used)) return false;
   for (uint8_t i = 0; i < d.tree_paths.count; ++i) {
     if (IEndsWith(d.tree_paths.items[i].view(), "IPC$")) return true;
   }
@@ -113,7 +114,7 @@ void DecodeSmb1Request(uint8_t cmd, std::span<const uint8_t> smb, size_t block, 
       while (bytes.remaining() > 0) {
         if (bytes.U8() != uint8_t{0x02}) return;
         ReadSmbString(bytes, false, bytes.remaining(), s);
-        d.dialects.Add(s.view());
+        d.dialects.Add(d.sets_used, s.view());
       }
       return;
     }
@@ -124,7 +125,7 @@ void DecodeSmb1Request(uint8_t cmd, std::span<const uint8_t> smb, size_t block, 
       if (!bytes.Skip(pw_len)) return;
       if (unicode && ((bytes_at + bytes.position()) & 1)) bytes.Skip(1);  // pad to 16 bits
       ReadSmbString(bytes, unicode, bytes.remaining(), s);
-      if (s.len > 0) d.tree_paths.Add(s.view());
+      if (s.len > 0) d.tree_paths.Add(d.sets_used, s.view());
       return;
     }
     case kSmb1Trans: {
@@ -132,7 +133,7 @@ void DecodeSmb1Request(uint8_t cmd, std::span<const uint8_t> smb, size_t block, 
       if (wc < 14) return;
       if (unicode && (bytes_at & 1)) bytes.Skip(1);
       ReadSmbString(bytes, unicode, bytes.remaining(), s);
-      if (IStartsWith(s.view(), "\\PIPE\\") && s.len > 6) d.pipes.Add(s.view());
+      if (IStartsWith(s.view(), "\\PIPE\\") && s.len > 6) d.pipes.Add(d.sets_used, s.view());
       return;
     }
     case kSmb1NtCreateAndx: {
@@ -140,7 +141,7 @@ void DecodeSmb1Request(uint8_t cmd, std::span<const uint8_t> smb, size_t block, 
       if (wc < 24 || !HasIpcTree(d)) return;
       if (unicode && (bytes_at & 1)) bytes.Skip(1);
       ReadSmbString(bytes, unicode, bytes.remaining(), s);
-      if (s.len > 0) d.pipes.Add(s.view());
+      if (s.len > 0) d.pipes.Add(d.sets_used, s.view());
       return;
     }
     default:
@@ -250,7 +251,7 @@ DecodeStatus DecodeSmb2(std::span<const uint8_t> msg, bool complete, SmbDetail& 
           char text[7] = {'0', 'x', 0, 0, 0, 0, 0};
           constexpr char kHex[] = "0123456789abcdef";
           for (int k = 0; k < 4; ++k) text[2 + k] = kHex[(*dialect >> (12 - 4 * k)) & 0xF];
-          d.dialects.Add(std::string_view(text, 6));
+          d.dialects.Add(d.sets_used, std::string_view(text, 6));
         }
       }
     } else if (*cmd == 0 && response && *status == 0) {
@@ -271,7 +272,9 @@ DecodeStatus DecodeSmb2(std::span<const uint8_t> msg, bool complete, SmbDetail& 
           ByteReader name(msg.subspan(offset + *name_off));
           FixedString<kPathLen> s;
           ReadSmbString(name, true, *name_len, s);
-          if (want && s.len > 0) (tree ? d.tree_paths : d.pipes).Add(s.view());
+          if (want && s.len > 0) {
+            tree ? d.tree_paths.Add(d.sets_used, s.view()) : d.pipes.Add(d.sets_used, s.view());
+          }
         }
       }
     }

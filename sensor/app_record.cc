@@ -29,8 +29,11 @@ enum IcmpField : uint32_t {
   kTtl1Probes, kErrorsQuoted, kErrorTypes,
 };
 
-template <size_t N, size_t M>
-void WriteSet(uint32_t field, const decoders::FixedStringSet<N, M>& set, WireWriter& out) {
+// An empty set is skipped on its owner's mask alone, without reading the set's own cache line.
+template <size_t N, size_t M, unsigned Bit>
+void WriteSet(uint32_t field, const decoders::MarkedStringSet<N, M, Bit>& set, uint16_t sets_used,
+              WireWriter& out) {
+  if (!set.UsedIn(sets_used)) return;
   for (uint8_t i = 0; i < set.count; ++i) out.RepeatedString(field, set.items[i].view());
 }
 
@@ -61,12 +64,12 @@ void EncodeSmb(const decoders::SmbDetail& d, WireWriter& out) {
   }
   out.VarintField(kFailedResponses, d.failed_responses);
   out.VarintField(kFirstErrorStatus, d.first_error_status);
-  WriteSet(kDialects, d.dialects, out);
-  WriteSet(kTreePaths, d.tree_paths, out);
-  WriteSet(kPipes, d.pipes, out);
+  WriteSet(kDialects, d.dialects, d.sets_used, out);
+  WriteSet(kTreePaths, d.tree_paths, d.sets_used, out);
+  WriteSet(kPipes, d.pipes, d.sets_used, out);
   out.VarintField(kSmb2Dialect, d.smb2_dialect);
-  WriteSet(kNbssCalledNames, d.nbss_called, out);
-  WriteSet(kNbssCallingNames, d.nbss_calling, out);
+  WriteSet(kNbssCalledNames, d.nbss_called, d.sets_used, out);
+  WriteSet(kNbssCallingNames, d.nbss_calling, d.sets_used, out);
   WriteCounter(kNbssTypes, d.nbss_types, out);
   out.VarintField(kMessages, d.messages);
   out.EndNested(mark);
@@ -75,21 +78,21 @@ void EncodeSmb(const decoders::SmbDetail& d, WireWriter& out) {
 void EncodeNetbios(const decoders::NetbiosDetail& d, WireWriter& out) {
   const size_t mark = out.BeginNested(kNetbios);
   WriteIndexCounts(kNbnsOpcodes, d.nbns_opcodes, out);
-  WriteSet(kNbnsNames, d.nbns_names, out);
+  WriteSet(kNbnsNames, d.nbns_names, d.sets_used, out);
   out.VarintField(kNbnsNbQueries, d.nb_queries);
   out.VarintField(kNbnsNbstatQueries, d.nbstat_queries);
   out.VarintField(kNbnsBroadcast, d.broadcast);
   out.VarintField(kNbnsResponses, d.responses);
   out.VarintField(kNbnsErrorResponses, d.error_responses);
-  WriteSet(kNbstatNames, d.nbstat_names, out);
+  WriteSet(kNbstatNames, d.nbstat_names, d.sets_used, out);
   if (d.has_nbstat_mac) {
     char mac[17];
     out.StringField(kNbstatMac, {mac, FormatMacTo(d.nbstat_mac, mac)});
   }
-  WriteSet(kNbdsSourceNames, d.nbds_source_names, out);
-  WriteSet(kNbdsDestinationNames, d.nbds_destination_names, out);
-  WriteSet(kBrowserHosts, d.browser_hosts, out);
-  WriteSet(kBrowserOs, d.browser_os, out);
+  WriteSet(kNbdsSourceNames, d.nbds_source_names, d.sets_used, out);
+  WriteSet(kNbdsDestinationNames, d.nbds_destination_names, d.sets_used, out);
+  WriteSet(kBrowserHosts, d.browser_hosts, d.sets_used, out);
+  WriteSet(kBrowserOs, d.browser_os, d.sets_used, out);
   out.EndNested(mark);
 }
 
@@ -137,29 +140,20 @@ void Prefetch(const void* p) { __builtin_prefetch(p, 0, 3); }
 
 void PrefetchDetail(const AppState& state, const decoders::AppScratch& scratch) {
   if (scratch.pool == nullptr || state.detail == decoders::kNoDetail) return;
+  // The detail's first lines (kind, counters, the sets_used mask) and its command tables; the
+  // string sets are read only when the mask says they hold something, so they are not asked for.
   if (state.kind == AppKind::kSmb) {
     if (const auto* d = scratch.pool->Peek<decoders::SmbDetail>(state.detail)) {
       for (const void* p : {static_cast<const void*>(d), static_cast<const void*>(&d->smb1_commands),
                             static_cast<const void*>(&d->smb2_commands),
-                            static_cast<const void*>(&d->smb2_commands.back()),
-                            static_cast<const void*>(&d->dialects.count),
-                            static_cast<const void*>(&d->nbss_called.count),
-                            static_cast<const void*>(&d->nbss_calling.count),
-                            static_cast<const void*>(&d->tree_paths.count),
-                            static_cast<const void*>(&d->pipes.count)}) {
+                            static_cast<const void*>(&d->smb2_commands.back())}) {
         Prefetch(p);
       }
     }
   } else if (state.kind == AppKind::kNbns || state.kind == AppKind::kNbds) {
     if (const auto* d = scratch.pool->Peek<decoders::NetbiosDetail>(state.detail)) {
       for (const void* p : {static_cast<const void*>(d), static_cast<const void*>(&d->nbns_opcodes),
-                            static_cast<const void*>(&d->nbns_names.count),
-                            static_cast<const void*>(&d->nbns_names.items[0]),
-                            static_cast<const void*>(&d->nbstat_names.count),
-                            static_cast<const void*>(&d->nbds_source_names.count),
-                            static_cast<const void*>(&d->nbds_destination_names.count),
-                            static_cast<const void*>(&d->browser_hosts.count),
-                            static_cast<const void*>(&d->browser_os.count)}) {
+                            static_cast<const void*>(&d->nbns_names.count)}) {
         Prefetch(p);
       }
     }

@@ -248,7 +248,9 @@ TEST(AppDetailPool, TouchesMemoryOnlyForPeakLiveDetails) {
   decoders::SmbDetail* smb = pool.Get<decoders::SmbDetail>(a);
   ASSERT_NE(smb, nullptr);
   smb->messages = 7;
-  smb->dialects.Add("NT LM 0.12");
+  smb->dialects.Add(smb->sets_used, "NT LM 0.12");
+  EXPECT_TRUE(smb->dialects.UsedIn(smb->sets_used));
+  EXPECT_FALSE(smb->tree_paths.UsedIn(smb->sets_used));
   smb->smb2_commands[3] = 9;
   // A released slot is reused (before any untouched one) and comes back reset.
   pool.Release(a);
@@ -260,6 +262,7 @@ TEST(AppDetailPool, TouchesMemoryOnlyForPeakLiveDetails) {
   ASSERT_NE(again, nullptr);
   EXPECT_EQ(again->messages, 0u);
   EXPECT_EQ(again->dialects.count, 0u);
+  EXPECT_EQ(again->sets_used, 0u);  // the reset clears the mask too
   EXPECT_EQ(again->smb2_commands[3], 0u);
   pool.Release(d);
   const uint32_t e = pool.Acquire<decoders::NetbiosDetail>();  // same slot, other kind
@@ -271,7 +274,8 @@ TEST(AppDetailPool, TouchesMemoryOnlyForPeakLiveDetails) {
   std::deque<uint32_t> live;
   for (int i = 0; i < 100000; ++i) {
     live.push_back(pool.Acquire<decoders::NetbiosDetail>());
-    pool.Get<decoders::NetbiosDetail>(live.back())->nbns_names.Add("NAME");
+    decoders::NetbiosDetail* nb = pool.Get<decoders::NetbiosDetail>(live.back());
+    nb->nbns_names.Add(nb->sets_used, "NAME");
     if (live.size() == 5) {
       pool.Release(live.front());
       live.pop_front();

@@ -338,12 +338,12 @@ TEST_F(FlowRecordEncoder, EveryMapAndSubMessageAndGrowth) {
   for (size_t i = 0; i < smb.smb2_commands.size(); ++i) smb.smb2_commands[i] = 200 * i;
   smb.smb2_other_commands = 5;
   for (uint8_t t : {0x00, 0x81, 0x82, 0x83, 0x85}) smb.nbss_types.Add(t, 2);
-  smb.dialects.Add("NT LM 0.12");
-  smb.dialects.Add("");  // an empty element of a repeated string is still written
-  smb.tree_paths.Add(std::string(200, 'T'));  // cut to 95
-  smb.pipes.Add("\\PIPE\\srvsvc");
-  smb.nbss_called.Add("SERVER<20>");
-  smb.nbss_calling.Add("CLIENT<00>");
+  smb.dialects.Add(smb.sets_used, "NT LM 0.12");
+  smb.dialects.Add(smb.sets_used, "");  // an empty element of a repeated string is still written
+  smb.tree_paths.Add(smb.sets_used, std::string(200, 'T'));  // cut to 95
+  smb.pipes.Add(smb.sets_used, "\\PIPE\\srvsvc");
+  smb.nbss_called.Add(smb.sets_used, "SERVER<20>");
+  smb.nbss_calling.Add(smb.sets_used, "CLIENT<00>");
 
   flowtable::Flow nb_flow = FullFlow();
   nb_flow.key.ip_proto = decoders::kIpProtoUdp;
@@ -359,13 +359,13 @@ TEST_F(FlowRecordEncoder, EveryMapAndSubMessageAndGrowth) {
   nb.error_responses = 5;
   nb.has_nbstat_mac = true;  // all zero: still "00:00:00:00:00:00"
   for (const char* n : {"WORKGROUP<00>", "HOST<20>"}) {
-    nb.nbns_names.Add(n);
-    nb.nbstat_names.Add(n);
-    nb.nbds_source_names.Add(n);
-    nb.nbds_destination_names.Add(n);
-    nb.browser_hosts.Add(n);
+    nb.nbns_names.Add(nb.sets_used, n);
+    nb.nbstat_names.Add(nb.sets_used, n);
+    nb.nbds_source_names.Add(nb.sets_used, n);
+    nb.nbds_destination_names.Add(nb.sets_used, n);
+    nb.browser_hosts.Add(nb.sets_used, n);
   }
-  nb.browser_os.Add("5.1");
+  nb.browser_os.Add(nb.sets_used, "5.1");
 
   flowtable::Flow icmp_flow = FullFlow();
   icmp_flow.key.ip_proto = decoders::kIpProtoIcmp;
