@@ -18,10 +18,7 @@ constexpr std::array<std::array<char, 4>, 256> MakeHexEscapes() {
 constexpr std::array<std::array<char, 4>, 256> kHexEscapes = MakeHexEscapes();
 
 void PushHexByte(uint8_t b, NetbiosNameString& out) {
-  out.Push('<');
-  out.Push(kHex[b >> 4]);
-  out.Push(kHex[b & 0xF]);
-  out.Push('>');
+  for (const char c : kHexEscapes[b]) out.Push(c);
 }
 
 // Bounds on a name: a pointer loop or an endless label list is bad input, not a hang.
