@@ -121,12 +121,12 @@ class FirstBytesPool {
       : chunk_bytes_(size_t{2} * first_bytes),
         capacity_(first_bytes ? capacity : 0),
         size_(size_t{capacity_} * chunk_bytes_),
-        block_(static_cast<uint8_t*>(size_ ? std::calloc(size_ + kAlign, 1) : nullptr)) {
-    if (size_ != 0 && block_ == nullptr) throw std::bad_alloc();
-    // Chunks start on a cache line: the default 128-byte chunk is exactly two lines.
-    if (block_) {
-      bytes_ = block_.get() + (kAlign - reinterpret_cast<uintptr_t>(block_.get()) % kAlign) % kAlign;
-    }
+        // Chunks start on a cache line (the default 128-byte chunk is exactly two lines), from
+        // one aligned block as AppDetailPool's: a large block comes from fresh, untouched pages.
+        bytes_(static_cast<uint8_t*>(
+            size_ ? std::aligned_alloc(kAlign, (size_ + kAlign - 1) / kAlign * kAlign)
+                  : nullptr)) {
+    if (size_ != 0 && bytes_ == nullptr) throw std::bad_alloc();
     free_.reserve(capacity_);  // reserved, not touched: pushes never reallocate
   }
   /// Takes a chunk (its bytes are stale: the kept lengths say what is valid); kNoDetail when the
@@ -146,7 +146,7 @@ class FirstBytesPool {
   /// Chunk `i`'s bytes (2 x first_bytes); empty for kNoDetail.
   std::span<uint8_t> Chunk(uint32_t i) noexcept {
     if (i >= used_) return {};
-    return std::span<uint8_t>(bytes_ + size_t{i} * chunk_bytes_, chunk_bytes_);
+    return std::span<uint8_t>(bytes_.get() + size_t{i} * chunk_bytes_, chunk_bytes_);
   }
   uint32_t in_use() const { return used_ - static_cast<uint32_t>(free_.size()); }
   /// Bytes reserved at start (the cap), as for a FirstBytesArena of the same capacity.
@@ -161,8 +161,7 @@ class FirstBytesPool {
   uint32_t capacity_;
   uint32_t used_ = 0;  // chunks [0, used_) have been handed out at least once
   size_t size_;
-  std::unique_ptr<uint8_t, Free> block_;
-  uint8_t* bytes_ = nullptr;
+  std::unique_ptr<uint8_t, Free> bytes_;
   std::vector<uint32_t> free_;  // released chunks, most recent last
 };
 
