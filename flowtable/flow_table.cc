@@ -454,10 +454,12 @@ void FlowTable::ExportFinal(uint32_t i, EndReason why, ExportSink& sink) {
 }
 
 // An exported flow is read whole (the record builder reads all its lines): ask for the lines
-// at once, so their misses overlap instead of following one another.
+// at once, so their misses overlap instead of following one another. Into every cache level
+// (locality 3): with locality 1 the sweep still stalled on the first line of three flows in four
+// it had prefetched 32 buckets earlier (CheckTimers 4.1% of samples, 1.6% with 3).
 void FlowTable::PrefetchWholeFlow(const Flow& f) {
   const char* p = reinterpret_cast<const char*>(&f);
-  for (size_t off = 0; off < sizeof(Flow); off += 64) __builtin_prefetch(p + off, 0, 1);
+  for (size_t off = 0; off < sizeof(Flow); off += 64) __builtin_prefetch(p + off, 0, 3);
 }
 
 bool FlowTable::CheckTimers(uint32_t i, uint64_t now, ExportSink& sink) {
