@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <span>
 #include <string_view>
 #include <type_traits>
 #include <vector>
@@ -19,7 +20,7 @@
 namespace tapwatch::decoders {
 
 /// The storage of a FixedString without initialisers: writing nothing when constructed, so a
-/// FixedStringSet (whose `count` says which items mean anything) costs no stores to reset.
+/// MarkedStringSet (whose count says which items mean anything) costs no stores to reset.
 template <size_t N>
 struct FixedStringStorage {
   // Only the first `len` bytes mean anything; the rest is left uninitialised on purpose, so that
@@ -46,48 +47,57 @@ struct FixedString : FixedStringStorage<N> {
   FixedString() noexcept { this->len = 0; }
 };
 
-/// The first M distinct strings (each cut to N-1 bytes); later ones are counted in `dropped`.
-template <size_t N, size_t M>
-struct FixedStringSet {
-  uint8_t count = 0;
-  uint32_t dropped = 0;
-  // Items [count, M) are never read and, in a pool slot, not even written when it is reset: only
-  // Add() writes an item, when it is taken.
-  std::array<FixedStringStorage<N>, M> items;
+/// The first M distinct strings (each cut to N-1 bytes) of one kind in a detail; later ones are
+/// counted as dropped. Bit `Bit` of the owning detail's `sets_used` mask, on the detail's first
+/// cache line, says whether the set holds anything, and it is the only truth: a set whose bit is
+/// clear is empty whatever its own count holds. So nothing in the set is written when a pool slot
+/// is reset for a new flow (each set sits on its own lines of the ~2 KiB detail: resetting the
+/// counts wrote up to five cold lines per new flow), and export skips the empty sets without
+/// reading them. The first Add empties the set and sets the bit; every read takes the mask, so no
+/// caller can read a stale count.
+template <size_t N, size_t M, unsigned Bit>
+class MarkedStringSet {
+ public:
+  static_assert(Bit < 16 && M <= 255);
+  using Item = FixedStringStorage<N>;
+  static constexpr uint16_t kBit = uint16_t{1} << Bit;
 
-  bool Contains(std::string_view s) const noexcept {
-    for (uint8_t i = 0; i < count; ++i) {
-      if (items[i].view() == s) return true;
+  bool UsedIn(uint16_t sets_used) const noexcept { return (sets_used & kBit) != 0; }
+  /// The strings kept, in the order first seen (empty while the bit is clear).
+  std::span<const Item> Items(uint16_t sets_used) const noexcept {
+    if (!UsedIn(sets_used)) return {};
+    return std::span<const Item>(items_.data(), count_);
+  }
+  /// Distinct strings that found the set full.
+  uint32_t Dropped(uint16_t sets_used) const noexcept { return UsedIn(sets_used) ? dropped_ : 0; }
+  bool Contains(uint16_t sets_used, std::string_view s) const noexcept {
+    for (const Item& item : Items(sets_used)) {
+      if (item.view() == s) return true;
     }
     return false;
   }
   /// Adds `s` (cut to N-1 bytes) unless already present; false when the set is full.
-  bool Add(std::string_view s) noexcept {
+  bool Add(uint16_t& sets_used, std::string_view s) noexcept {
+    if (!UsedIn(sets_used)) {
+      count_ = 0;
+      dropped_ = 0;
+      sets_used |= kBit;
+    }
     if (s.size() >= N) s = s.substr(0, N - 1);
-    if (Contains(s)) return true;
-    if (count >= M) {
-      ++dropped;
+    if (Contains(sets_used, s)) return true;
+    if (count_ >= M) {
+      ++dropped_;
       return false;
     }
-    items[count++].Assign(s);
+    items_[count_++].Assign(s);
     return true;
   }
-};
 
-/// A FixedStringSet that also sets bit `Bit` of its owner's `sets_used` mask on every Add (after
-/// which it is never empty). Export reads the mask, on the detail's first cache line, and skips
-/// the empty sets without touching theirs: a detail spans ~2 KiB and each set's count sits on its
-/// own line, so reading every count cost up to nine cache misses per exported flow. Add requires
-/// the mask (the plain Add is hidden), so no call site can forget it.
-template <size_t N, size_t M, unsigned Bit>
-struct MarkedStringSet : FixedStringSet<N, M> {
-  static_assert(Bit < 16);
-  static constexpr uint16_t kBit = uint16_t{1} << Bit;
-  bool Add(uint16_t& sets_used, std::string_view s) noexcept {
-    sets_used |= kBit;
-    return FixedStringSet<N, M>::Add(s);
-  }
-  bool UsedIn(uint16_t sets_used) const noexcept { return (sets_used & kBit) != 0; }
+ private:
+  // Meaningful only while the bit is set; items [count_, M) are never read.
+  uint8_t count_;
+  uint32_t dropped_;
+  std::array<Item, M> items_;
 };
 
 /// Counts per key for the first K distinct keys; the rest go to `other`. Counts saturate.

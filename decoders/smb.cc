@@ -55,9 +55,8 @@ bool IStartsWith(std::string_view s, std::string_view prefix) {
 }
 
 bool HasIpcTree(const SmbDetail& d) {
-  if (!d.tree_paths.UsedIn(d.sets_used)) return false;
-  for (uint8_t i = 0; i < d.tree_paths.count; ++i) {
-    if (IEndsWith(d.tree_paths.items[i].view(), "IPC$")) return true;
+  for (const auto& path : d.tree_paths.Items(d.sets_used)) {
+    if (IEndsWith(path.view(), "IPC$")) return true;
   }
   return false;
 }

@@ -33,8 +33,7 @@ enum IcmpField : uint32_t {
 template <size_t N, size_t M, unsigned Bit>
 void WriteSet(uint32_t field, const decoders::MarkedStringSet<N, M, Bit>& set, uint16_t sets_used,
               WireWriter& out) {
-  if (!set.UsedIn(sets_used)) return;
-  for (uint8_t i = 0; i < set.count; ++i) out.RepeatedString(field, set.items[i].view());
+  for (const auto& item : set.Items(sets_used)) out.RepeatedString(field, item.view());
 }
 
 // BoundedCounter keys are distinct by construction, and its "other" key is outside their range.
@@ -153,7 +152,7 @@ void PrefetchDetail(const AppState& state, const decoders::AppScratch& scratch) 
   } else if (state.kind == AppKind::kNbns || state.kind == AppKind::kNbds) {
     if (const auto* d = scratch.pool->Peek<decoders::NetbiosDetail>(state.detail)) {
       for (const void* p : {static_cast<const void*>(d), static_cast<const void*>(&d->nbns_opcodes),
-                            static_cast<const void*>(&d->nbns_names.count)}) {
+                            static_cast<const void*>(&d->nbns_names)}) {
         Prefetch(p);
       }
     }

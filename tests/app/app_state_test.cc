@@ -261,14 +261,22 @@ TEST(AppDetailPool, TouchesMemoryOnlyForPeakLiveDetails) {
   const decoders::SmbDetail* again = pool.Get<decoders::SmbDetail>(d);
   ASSERT_NE(again, nullptr);
   EXPECT_EQ(again->messages, 0u);
-  EXPECT_EQ(again->dialects.count, 0u);
+  EXPECT_EQ(again->dialects.Items(again->sets_used).size(), 0u);
   EXPECT_EQ(again->sets_used, 0u);  // the reset clears the mask too
+  // The reset wrote nothing in the set (its count still holds the previous flow's 1): the first
+  // Add empties it, so the new flow sees only its own string.
+  decoders::SmbDetail* reused = pool.Get<decoders::SmbDetail>(d);
+  reused->dialects.Add(reused->sets_used, "SMB 2.002");
+  ASSERT_EQ(reused->dialects.Items(reused->sets_used).size(), 1u);
+  EXPECT_EQ(reused->dialects.Items(reused->sets_used)[0].view(), "SMB 2.002");
+  EXPECT_EQ(reused->dialects.Dropped(reused->sets_used), 0u);
   EXPECT_EQ(again->smb2_commands[3], 0u);
   pool.Release(d);
   const uint32_t e = pool.Acquire<decoders::NetbiosDetail>();  // same slot, other kind
   EXPECT_EQ(e, a);
-  ASSERT_NE(pool.Get<decoders::NetbiosDetail>(e), nullptr);
-  EXPECT_EQ(pool.Get<decoders::NetbiosDetail>(e)->nbns_names.count, 0u);
+  const decoders::NetbiosDetail* nb_again = pool.Get<decoders::NetbiosDetail>(e);
+  ASSERT_NE(nb_again, nullptr);
+  EXPECT_EQ(nb_again->nbns_names.Items(nb_again->sets_used).size(), 0u);
   EXPECT_EQ(pool.Get<decoders::SmbDetail>(e), nullptr);
   // 100000 short flows, at most 5 alive at once: only 5 slots (plus the 2 still held) touched.
   std::deque<uint32_t> live;

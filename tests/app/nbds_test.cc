@@ -70,13 +70,13 @@ TEST(Nbds, NamesAndBrowserAnnouncement) {
   NetbiosDetail d;
   DecodedPacket pkt;
   ASSERT_EQ(decoders::DecodeNbds(HostAnnouncement(), d, pkt), DecodeStatus::kOk);
-  ASSERT_EQ(d.nbds_source_names.count, 1);
-  EXPECT_EQ(d.nbds_source_names.items[0].view(), "GUNNAR<00>");
-  EXPECT_EQ(d.nbds_destination_names.items[0].view(), "VIGILANT_GROUP<1d>");
-  ASSERT_EQ(d.browser_hosts.count, 1);
-  EXPECT_EQ(d.browser_hosts.items[0].view(), "GUNNAR");
-  ASSERT_EQ(d.browser_os.count, 1);
-  EXPECT_EQ(d.browser_os.items[0].view(), "5.1");
+  ASSERT_EQ(d.nbds_source_names.Items(d.sets_used).size(), 1);
+  EXPECT_EQ(d.nbds_source_names.Items(d.sets_used)[0].view(), "GUNNAR<00>");
+  EXPECT_EQ(d.nbds_destination_names.Items(d.sets_used)[0].view(), "VIGILANT_GROUP<1d>");
+  ASSERT_EQ(d.browser_hosts.Items(d.sets_used).size(), 1);
+  EXPECT_EQ(d.browser_hosts.Items(d.sets_used)[0].view(), "GUNNAR");
+  ASSERT_EQ(d.browser_os.Items(d.sets_used).size(), 1);
+  EXPECT_EQ(d.browser_os.Items(d.sets_used)[0].view(), "5.1");
 }
 
 TEST(Nbds, QueryRequestAndUnknownType) {
@@ -85,7 +85,7 @@ TEST(Nbds, QueryRequestAndUnknownType) {
   NetbiosDetail d;
   DecodedPacket pkt;
   EXPECT_EQ(decoders::DecodeNbds(q, d, pkt), DecodeStatus::kOk);
-  EXPECT_EQ(d.nbds_destination_names.items[0].view(), "PRINTER<20>");
+  EXPECT_EQ(d.nbds_destination_names.Items(d.sets_used)[0].view(), "PRINTER<20>");
   Bytes unknown{0x99, 0, 0, 0, 0, 0, 0, 0, 0, 0};
   EXPECT_EQ(decoders::DecodeNbds(unknown, d, pkt), DecodeStatus::kUnsupported);
 }

@@ -101,8 +101,8 @@ TEST(Nbns, NbstatQueryFromSeed) {
   EXPECT_EQ(d.nb_queries, 0u);
   EXPECT_EQ(d.nbns_opcodes[0], 1u);
   EXPECT_EQ(d.broadcast, 0u);
-  ASSERT_EQ(d.nbns_names.count, 1);
-  EXPECT_EQ(d.nbns_names.items[0].view().substr(0, 5), "*<00>");
+  ASSERT_EQ(d.nbns_names.Items(d.sets_used).size(), 1);
+  EXPECT_EQ(d.nbns_names.Items(d.sets_used)[0].view().substr(0, 5), "*<00>");
 }
 
 TEST(Nbns, BroadcastQueryAndRegistration) {
@@ -115,9 +115,9 @@ TEST(Nbns, BroadcastQueryAndRegistration) {
   EXPECT_EQ(d.rr_nb, 1u);       // the additional record
   EXPECT_EQ(d.nbns_opcodes[0], 1u);
   EXPECT_EQ(d.nbns_opcodes[5], 1u);
-  ASSERT_EQ(d.nbns_names.count, 2);
-  EXPECT_EQ(d.nbns_names.items[0].view(), "WORKGROUP<1d>");
-  EXPECT_EQ(d.nbns_names.items[1].view(), "HOST1<00>");
+  ASSERT_EQ(d.nbns_names.Items(d.sets_used).size(), 2);
+  EXPECT_EQ(d.nbns_names.Items(d.sets_used)[0].view(), "WORKGROUP<1d>");
+  EXPECT_EQ(d.nbns_names.Items(d.sets_used)[1].view(), "HOST1<00>");
   EXPECT_EQ(pkt.anomaly_count, 0);
 }
 
@@ -127,9 +127,9 @@ TEST(Nbns, NodeStatusResponseNameTableAndMac) {
   ASSERT_EQ(decoders::DecodeNbns(NbstatResponse(), d, pkt), DecodeStatus::kOk);
   EXPECT_EQ(d.responses, 1u);
   EXPECT_EQ(d.rr_nbstat, 1u);
-  ASSERT_EQ(d.nbstat_names.count, 2);
-  EXPECT_EQ(d.nbstat_names.items[0].view(), "GUNNAR<00>");
-  EXPECT_EQ(d.nbstat_names.items[1].view(), "VIGILANT_GROUP<1e>");
+  ASSERT_EQ(d.nbstat_names.Items(d.sets_used).size(), 2);
+  EXPECT_EQ(d.nbstat_names.Items(d.sets_used)[0].view(), "GUNNAR<00>");
+  EXPECT_EQ(d.nbstat_names.Items(d.sets_used)[1].view(), "VIGILANT_GROUP<1e>");
   ASSERT_TRUE(d.has_nbstat_mac);
   EXPECT_EQ(d.nbstat_mac, (std::array<uint8_t, 6>{0x00, 0x1c, 0xc4, 0x10, 0x79, 0x0f}));
 }
@@ -176,7 +176,7 @@ TEST(Nbns, Anomalies) {
     EXPECT_EQ(decoders::DecodeNbns(b, x, pkt), DecodeStatus::kMalformed);
     EXPECT_TRUE(pkt.Has(Anomaly::kNbnsBadName));
     EXPECT_EQ(x.nb_queries, 1u);
-    EXPECT_EQ(x.nbns_names.count, 0);
+    EXPECT_EQ(x.nbns_names.Items(x.sets_used).size(), 0);
   }
 }
 

@@ -31,9 +31,9 @@ TEST(Nbss, SessionRequestNamesAndTypes) {
   ASSERT_EQ(decoders::DecodeNbssSegment(positive, 4, 1, st2, d, pkt), DecodeStatus::kOk);
   const Bytes keepalive = Nbss(0x85, {});
   ASSERT_EQ(decoders::DecodeNbssSegment(keepalive, 4, 1 + 4, st2, d, pkt), DecodeStatus::kOk);
-  ASSERT_EQ(d.nbss_called.count, 1);
-  EXPECT_EQ(d.nbss_called.items[0].view(), "*SMBSERVER<20>");
-  EXPECT_EQ(d.nbss_calling.items[0].view(), "CLIENT<00>");
+  ASSERT_EQ(d.nbss_called.Items(d.sets_used).size(), 1);
+  EXPECT_EQ(d.nbss_called.Items(d.sets_used)[0].view(), "*SMBSERVER<20>");
+  EXPECT_EQ(d.nbss_calling.Items(d.sets_used)[0].view(), "CLIENT<00>");
   EXPECT_EQ(d.nbss_types.Get(0x81), 1u);
   EXPECT_EQ(d.nbss_types.Get(0x82), 1u);
   EXPECT_EQ(d.nbss_types.Get(0x85), 1u);

@@ -79,9 +79,9 @@ TEST(Smb1, NegotiateDialects) {
   SmbDetail d;
   DecodedPacket pkt;
   ASSERT_EQ(decoders::DecodeSmb1(Negotiate(), true, d, pkt), DecodeStatus::kOk);
-  ASSERT_EQ(d.dialects.count, 3);
-  EXPECT_EQ(d.dialects.items[0].view(), "PC NETWORK PROGRAM 1.0");
-  EXPECT_EQ(d.dialects.items[2].view(), "NT LM 0.12");
+  ASSERT_EQ(d.dialects.Items(d.sets_used).size(), 3);
+  EXPECT_EQ(d.dialects.Items(d.sets_used)[0].view(), "PC NETWORK PROGRAM 1.0");
+  EXPECT_EQ(d.dialects.Items(d.sets_used)[2].view(), "NT LM 0.12");
 }
 
 TEST(Smb1, AndxChainFollowedToTreeConnectPath) {
@@ -90,8 +90,8 @@ TEST(Smb1, AndxChainFollowedToTreeConnectPath) {
   ASSERT_EQ(decoders::DecodeSmb1(SessionSetupThenTreeConnect(), true, d, pkt), DecodeStatus::kOk);
   EXPECT_EQ(d.smb1_commands.Get(0x73), 1u);
   EXPECT_EQ(d.smb1_commands.Get(0x75), 1u);
-  ASSERT_EQ(d.tree_paths.count, 1);
-  EXPECT_EQ(d.tree_paths.items[0].view(), "\\\\SERVER\\IPC$");
+  ASSERT_EQ(d.tree_paths.Items(d.sets_used).size(), 1);
+  EXPECT_EQ(d.tree_paths.Items(d.sets_used)[0].view(), "\\\\SERVER\\IPC$");
 }
 
 TEST(Smb1, FailedResponsesNtAndDos) {
@@ -211,10 +211,10 @@ TEST(Smb2, NegotiateTreeConnectAndStatus) {
   EXPECT_EQ(d.smb2_commands[0], 2u);
   EXPECT_EQ(d.smb2_commands[3], 2u);
   EXPECT_EQ(d.smb2_dialect, 0x0311);
-  ASSERT_EQ(d.dialects.count, 3);
-  EXPECT_EQ(d.dialects.items[2].view(), "0x0311");
-  ASSERT_EQ(d.tree_paths.count, 1);
-  EXPECT_EQ(d.tree_paths.items[0].view(), "\\\\fs1\\share");
+  ASSERT_EQ(d.dialects.Items(d.sets_used).size(), 3);
+  EXPECT_EQ(d.dialects.Items(d.sets_used)[2].view(), "0x0311");
+  ASSERT_EQ(d.tree_paths.Items(d.sets_used).size(), 1);
+  EXPECT_EQ(d.tree_paths.Items(d.sets_used)[0].view(), "\\\\fs1\\share");
   EXPECT_EQ(d.failed_responses, 1u);
   EXPECT_EQ(d.first_error_status, 0xC0000022u);
 }

@@ -133,8 +133,8 @@ Expected Ours(PcapFlows& flows, TestFlow& f) {
   }
   if (const auto* d = pool.Get<decoders::NetbiosDetail>(f.state.detail);
       d && f.state.kind == decoders::AppKind::kNbns) {
-    for (uint8_t i = 0; i < d->nbns_names.count; ++i) {
-      e.nbns_names.insert(std::string(d->nbns_names.items[i].view()));
+    for (const auto& name : d->nbns_names.Items(d->sets_used)) {
+      e.nbns_names.insert(std::string(name.view()));
     }
     if (d->nb_queries + d->rr_nb) e.nbns_types[0x20] = d->nb_queries + d->rr_nb;
     if (d->nbstat_queries + d->rr_nbstat) e.nbns_types[0x21] = d->nbstat_queries + d->rr_nbstat;

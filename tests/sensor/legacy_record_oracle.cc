@@ -16,12 +16,12 @@ namespace {
 using decoders::AppKind;
 using decoders::AppState;
 
-template <size_t N, size_t M>
-void CopySet(const decoders::FixedStringSet<N, M>& set,
+template <size_t N, size_t M, unsigned Bit>
+void CopySet(const decoders::MarkedStringSet<N, M, Bit>& set, uint16_t sets_used,
              google::protobuf::RepeatedPtrField<std::string>* out) {
   // Add() reuses a string the cleared record kept; assign() reuses its capacity.
-  for (uint8_t i = 0; i < set.count; ++i) {
-    const std::string_view v = set.items[i].view();
+  for (const auto& item : set.Items(sets_used)) {
+    const std::string_view v = item.view();
     out->Add()->assign(v.data(), v.size());
   }
 }
@@ -40,12 +40,12 @@ void FillSmb(const decoders::SmbDetail& d, proto::SmbSummary& s) {
   if (d.smb2_other_commands) smb2[kSmb2OtherCommandsKey] = d.smb2_other_commands;
   s.set_failed_responses(d.failed_responses);
   s.set_first_error_status(d.first_error_status);
-  CopySet(d.dialects, s.mutable_dialects());
-  CopySet(d.tree_paths, s.mutable_tree_paths());
-  CopySet(d.pipes, s.mutable_pipes());
+  CopySet(d.dialects, d.sets_used, s.mutable_dialects());
+  CopySet(d.tree_paths, d.sets_used, s.mutable_tree_paths());
+  CopySet(d.pipes, d.sets_used, s.mutable_pipes());
   s.set_smb2_dialect(d.smb2_dialect);
-  CopySet(d.nbss_called, s.mutable_nbss_called_names());
-  CopySet(d.nbss_calling, s.mutable_nbss_calling_names());
+  CopySet(d.nbss_called, d.sets_used, s.mutable_nbss_called_names());
+  CopySet(d.nbss_calling, d.sets_used, s.mutable_nbss_calling_names());
   auto& types = *s.mutable_nbss_types();
   for (uint8_t i = 0; i < d.nbss_types.size; ++i) {
     types[d.nbss_types.keys[i]] = d.nbss_types.counts[i];
@@ -58,18 +58,18 @@ void FillNetbios(const decoders::NetbiosDetail& d, proto::NetbiosSummary& s) {
   for (size_t i = 0; i < d.nbns_opcodes.size(); ++i) {
     if (d.nbns_opcodes[i]) opcodes[static_cast<uint32_t>(i)] = d.nbns_opcodes[i];
   }
-  CopySet(d.nbns_names, s.mutable_nbns_names());
+  CopySet(d.nbns_names, d.sets_used, s.mutable_nbns_names());
   s.set_nbns_nb_queries(d.nb_queries);
   s.set_nbns_nbstat_queries(d.nbstat_queries);
   s.set_nbns_broadcast(d.broadcast);
   s.set_nbns_responses(d.responses);
   s.set_nbns_error_responses(d.error_responses);
-  CopySet(d.nbstat_names, s.mutable_nbstat_names());
+  CopySet(d.nbstat_names, d.sets_used, s.mutable_nbstat_names());
   if (d.has_nbstat_mac) s.set_nbstat_mac(FormatMac(d.nbstat_mac));
-  CopySet(d.nbds_source_names, s.mutable_nbds_source_names());
-  CopySet(d.nbds_destination_names, s.mutable_nbds_destination_names());
-  CopySet(d.browser_hosts, s.mutable_browser_hosts());
-  CopySet(d.browser_os, s.mutable_browser_os());
+  CopySet(d.nbds_source_names, d.sets_used, s.mutable_nbds_source_names());
+  CopySet(d.nbds_destination_names, d.sets_used, s.mutable_nbds_destination_names());
+  CopySet(d.browser_hosts, d.sets_used, s.mutable_browser_hosts());
+  CopySet(d.browser_os, d.sets_used, s.mutable_browser_os());
 }
 
 void FillIcmp(const AppState& state, const decoders::AppScratch& scratch, proto::FlowRecord& rec) {
