@@ -147,7 +147,7 @@ struct SmbStreamState {
 // string sets last (their items are touched only when a string is kept).
 struct SmbDetail {
   SmbDetail() noexcept {}
-  uint8_t version = 0;  // 1 = SMB1, 2 = SMB2/3 (highest seen)
+  uint8_t version = 0;     // 1 = SMB1, 2 = SMB2/3 (highest seen)
   uint16_t sets_used = 0;  // which string sets below hold anything (MarkedStringSet)
   uint16_t smb2_dialect = 0;
   uint32_t messages = 0;
@@ -220,10 +220,10 @@ struct DetailKind<IcmpDetail> : std::integral_constant<uint8_t, 3> {};
 inline constexpr uint32_t kNoDetail = 0xFFFFFFFFu;
 
 /// Pool of AppDetail slots with a free list, reserved once and touched lazily. The constructor
-/// only reserves address space (one aligned_alloc of capacity x sizeof(AppDetailSlot) and the free list's
-/// capacity; large blocks come from fresh, untouched pages), so start-up costs no page faults and
-/// the memory actually touched follows the peak number of live details, not the capacity:
-/// Acquire reuses the most recently released slot (still warm in cache) and only takes a
+/// only reserves address space (one aligned_alloc of capacity x sizeof(AppDetailSlot) and the free
+/// list's capacity; large blocks come from fresh, untouched pages), so start-up costs no page
+/// faults and the memory actually touched follows the peak number of live details, not the
+/// capacity: Acquire reuses the most recently released slot (still warm in cache) and only takes a
 /// never-used slot, the lowest one, when no released slot is left. Acquire/Release never allocate.
 /// Not thread-safe (one pool per capture thread).
 class AppDetailPool {
@@ -294,7 +294,9 @@ class AppDetailPool {
   size_t memory_bytes() const {
     return size_t{capacity_} * (sizeof(AppDetailSlot) + sizeof(uint32_t));
   }
-  size_t touched_bytes() const { return size_t{used_} * (sizeof(AppDetailSlot) + sizeof(uint32_t)); }
+  size_t touched_bytes() const {
+    return size_t{used_} * (sizeof(AppDetailSlot) + sizeof(uint32_t));
+  }
 
  private:
   template <typename T>

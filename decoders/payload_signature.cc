@@ -36,6 +36,47 @@ int Commonness(uint8_t c) {
 // must be much rarer than a caseless byte to win ("cmd.exe" anchors on '.', not 'x').
 int AnchorCost(uint8_t c) { return Commonness(c) + (c >= 'a' && c <= 'z' ? 4 : 0); }
 
+// The most a byte may cost (AnchorCost) to be shared as an anchor by patterns that have a rarer
+// byte of their own: one memchr pass over the payload costs far more than the few extra
+// candidates a '.' brings, but a letter (two passes) or '/', ' ', NUL (in every request) do not
+// pay for themselves.
+constexpr int kMaxSharedAnchorCost = 5;
+
+// Re-anchors the substring rules so that they share as few anchor bytes as possible: each
+// distinct byte is one memchr pass per payload. Greedy: the byte found in the most patterns
+// still unshared (the cheaper on a tie) takes them all; a rule whose bytes are all too common to
+// share keeps its own cheapest byte.
+void ShareAnchors(std::vector<PayloadRule>& rules) {
+  std::vector<PayloadRule*> todo;
+  for (PayloadRule& r : rules) {
+    if (r.match == PayloadMatch::kSubstring && !r.pattern.empty()) todo.push_back(&r);
+  }
+  while (!todo.empty()) {
+    int best = -1;
+    size_t best_count = 0;
+    for (int c = 0; c < 256; ++c) {
+      if (AnchorCost(static_cast<uint8_t>(c)) > kMaxSharedAnchorCost) continue;
+      const size_t n =
+          static_cast<size_t>(std::count_if(todo.begin(), todo.end(), [&](const PayloadRule* r) {
+            return r->pattern.find(static_cast<char>(c)) != std::string::npos;
+          }));
+      if (n > best_count ||
+          (n == best_count && n != 0 &&
+           AnchorCost(static_cast<uint8_t>(c)) < AnchorCost(static_cast<uint8_t>(best)))) {
+        best = c;
+        best_count = n;
+      }
+    }
+    if (best_count < 2) return;  // nothing left to share: each keeps its own cheapest byte
+    std::erase_if(todo, [&](PayloadRule* r) {
+      const size_t at = r->pattern.find(static_cast<char>(best));
+      if (at == std::string::npos) return false;
+      r->anchor = static_cast<uint16_t>(at);
+      return true;
+    });
+  }
+}
+
 bool Contains(std::span<const uint8_t> hay, std::string_view needle, size_t anchor) {
   if (needle.empty()) return true;
   if (hay.size() < needle.size()) return false;
@@ -152,8 +193,8 @@ uint32_t PayloadSignatureTable::Match(uint8_t ip_proto, uint16_t dst_port,
   for (const AnchorGroup& g : anchor_groups_) {
     uint32_t todo = cand & g.mask;
     for (const char c : {g.lower, g.upper}) {
-      for (size_t at = todo ? text.find(c) : std::string_view::npos;
-           at != std::string_view::npos; at = todo ? text.find(c, at + 1) : std::string_view::npos) {
+      for (size_t at = todo ? text.find(c) : std::string_view::npos; at != std::string_view::npos;
+           at = todo ? text.find(c, at + 1) : std::string_view::npos) {
         for (uint32_t m = todo; m != 0; m &= m - 1) {
           const PayloadRule& r = rules[static_cast<size_t>(std::countr_zero(m))];
           if (at < r.anchor || at - r.anchor + r.pattern.size() > payload.size()) continue;
@@ -251,6 +292,7 @@ bool ParsePayloadSignatures(std::string_view text, PayloadSignatureTable& out, s
     error = "payload signatures: more than 32 rules";
     return false;
   }
+  ShareAnchors(out.rules);
   out.BuildIndex();
   return true;
 }

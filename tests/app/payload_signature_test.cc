@@ -60,32 +60,46 @@ TEST(PayloadSignature, CodeRedNimdaSlammer) {
   EXPECT_EQ(Names(t, 6, 80, ""), V{});
 }
 
-// The search anchors on a byte that costs one memchr pass when the pattern has a fitting one:
-// the default table's four substring rules then need two passes ('.' and '%'), not three (x, X
-// and %). A letter still wins when the caseless bytes are all common.
+// The search anchors on a byte that costs one memchr pass when the pattern has a fitting one,
+// and patterns share one where they can: the default table's four substring rules need a single
+// pass ('.'), not two ('.' and '%') or three (x, X and %). A letter still wins when the caseless
+// bytes are all common.
 TEST(PayloadSignature, AnchorsPreferCaselessBytes) {
   const PayloadSignatureTable t = Default();
   std::string anchors;
   for (const auto& r : t.rules) {
     if (r.match == decoders::PayloadMatch::kSubstring) anchors += r.pattern[r.anchor];
   }
-  EXPECT_EQ(anchors, "..%%");  // cmd.exe, root.exe, ..%c0%af.., ..%255c..
+  EXPECT_EQ(anchors, "....");  // cmd.exe, root.exe, ..%c0%af.., ..%255c..
   PayloadSignatureTable u;
   std::string error;
-  ASSERT_TRUE(decoders::ParsePayloadSignatures("a\tsubstring\t/x /\t*\t*\t*\th\n"
-                                               "b\tsubstring\tab.9\t*\t*\t*\th\n", u, error))
+  ASSERT_TRUE(
+      decoders::ParsePayloadSignatures("a\tsubstring\t/x /\t*\t*\t*\th\n"
+                                       "b\tsubstring\tab.9\t*\t*\t*\th\n",
+                                       u, error))
       << error;
   EXPECT_EQ(u.rules[0].pattern[u.rules[0].anchor], 'x');  // '/' and ' ' are commoner still
   EXPECT_EQ(u.rules[1].pattern[u.rules[1].anchor], '9');  // a digit has no case either
+  // Two patterns with '%' share it (the second alone would anchor on its '?'); a
+  // third whose only caseless byte is '/' keeps its own anchor.
+  ASSERT_TRUE(
+      decoders::ParsePayloadSignatures("a\tsubstring\t%a$\t*\t*\t*\th\n"
+                                       "b\tsubstring\t?b%\t*\t*\t*\th\n"
+                                       "c\tsubstring\tq/\t*\t*\t*\th\n",
+                                       u, error))
+      << error;
+  EXPECT_EQ(u.rules[0].pattern[u.rules[0].anchor], '%');
+  EXPECT_EQ(u.rules[1].pattern[u.rules[1].anchor], '%');
+  EXPECT_EQ(u.rules[2].pattern[u.rules[2].anchor], 'q');
 }
 
 TEST(PayloadSignature, MatchesAtEitherEndAndAcrossCase) {
   const PayloadSignatureTable t = Default();
-  EXPECT_EQ(Names(t, 6, 80, "cmd.exe"), V{"iis_cmd_exe"});          // the whole payload
-  EXPECT_EQ(Names(t, 6, 80, "xxxxCmD.ExE"), V{"iis_cmd_exe"});      // at the end, mixed case
+  EXPECT_EQ(Names(t, 6, 80, "cmd.exe"), V{"iis_cmd_exe"});      // the whole payload
+  EXPECT_EQ(Names(t, 6, 80, "xxxxCmD.ExE"), V{"iis_cmd_exe"});  // at the end, mixed case
   EXPECT_EQ(Names(t, 6, 80, "..%C0%AF..rest"), V{"iis_unicode_traversal"});  // at the start
-  EXPECT_EQ(Names(t, 6, 80, "cmd.ex"), V{});                         // one byte short
-  EXPECT_EQ(Names(t, 6, 80, ".%c0%af.."), V{});                      // cut before the anchor
+  EXPECT_EQ(Names(t, 6, 80, "cmd.ex"), V{});                                 // one byte short
+  EXPECT_EQ(Names(t, 6, 80, ".%c0%af.."), V{});  // cut before the anchor
   EXPECT_EQ(Names(t, 6, 80, std::string(2000, 'x') + "root.exe"), V{"iis_root_exe"});
 }
 
@@ -149,10 +163,10 @@ TEST(PayloadSignature, IndexedMatchEqualsReferenceOnRandomPayloads) {
   ASSERT_TRUE(decoders::ParsePayloadSignatures(
       std::string(decoders::DefaultPayloadSignaturesTsv()) +
           "ab_x\tsubstring\tabx\t*\t*\t*\th\n"      // anchor x, like cmd.exe/root.exe
-          "xx_end\tsubstring\tax.\tudp\t*\t*\th\n"   // same anchor byte, other offset
-          "pct\tsubstring\t%%\t*\t80\t*\th\n"        // anchor %, port condition
-          "pre_g\tprefix\tget\t*\t*\t*\th\n"         // prefix sharing GET with code_red
-          "pre_G2\tprefix\tGe\ttcp\t*\t3-40\th\n"    // length condition
+          "xx_end\tsubstring\tax.\tudp\t*\t*\th\n"  // same anchor byte, other offset
+          "pct\tsubstring\t%%\t*\t80\t*\th\n"       // anchor %, port condition
+          "pre_g\tprefix\tget\t*\t*\t*\th\n"        // prefix sharing GET with code_red
+          "pre_G2\tprefix\tGe\ttcp\t*\t3-40\th\n"   // length condition
           "port_only\t-\t\tudp\t53\t*\th\n"
           "len_only\t-\t\t*\t*\t5-9\th\n"
           "bin\tsubstring\t\\x00\\xff\t*\t*\t*\th\n",
@@ -170,12 +184,14 @@ TEST(PayloadSignature, IndexedMatchEqualsReferenceOnRandomPayloads) {
       for (char& c : p) {
         if (rng() % 2) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
       }
-      const size_t at = r.match == decoders::PayloadMatch::kPrefix ? 0 : rng() % (payload.size() + 1);
+      const size_t at =
+          r.match == decoders::PayloadMatch::kPrefix ? 0 : rng() % (payload.size() + 1);
       payload.insert(at, p);
     }
     const uint8_t proto = std::array<uint8_t, 3>{6, 17, 1}[rng() % 3];
     const uint16_t port = std::array<uint16_t, 4>{80, 53, 1434, 445}[rng() % 4];
-    const uint32_t wire = static_cast<uint32_t>(payload.size() + (rng() % 3 == 0 ? rng() % 400 : 0));
+    const uint32_t wire =
+        static_cast<uint32_t>(payload.size() + (rng() % 3 == 0 ? rng() % 400 : 0));
     const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(payload.data()),
                                          payload.size());
     const uint32_t want = ReferenceMatch(t, proto, port, payload, wire);
@@ -204,9 +220,10 @@ TEST(PayloadSignature, ManyAnchorBytesAndLongPayloadsEqualReference) {
   for (const bool many : {false, true}) {
     std::string tsv = "a\tsubstring\tj1\t*\t*\t*\th\nb\tsubstring\t%z\t*\t*\t*\th\n";
     if (many) {
-      tsv += "c\tsubstring\tk2\t*\t*\t*\th\nd\tsubstring\tv3\t*\t*\t*\th\n"
-             "e\tsubstring\tq4\t*\t*\t*\th\nf\tsubstring\t$5\t*\t*\t*\th\n"
-             "g\tsubstring\t?6\t*\t*\t*\th\nh\tsubstring\tx7\t*\t*\t*\th\n";
+      tsv +=
+          "c\tsubstring\tk2\t*\t*\t*\th\nd\tsubstring\tv3\t*\t*\t*\th\n"
+          "e\tsubstring\tq4\t*\t*\t*\th\nf\tsubstring\t$5\t*\t*\t*\th\n"
+          "g\tsubstring\t?6\t*\t*\t*\th\nh\tsubstring\tx7\t*\t*\t*\th\n";
     }
     ASSERT_TRUE(decoders::ParsePayloadSignatures(tsv, t, error)) << error;
     const std::string alphabet = "jJ1%zZkK2vV3qQ4$5?6xX7 abc";
@@ -228,8 +245,7 @@ TEST(PayloadSignature, ManyAnchorBytesAndLongPayloadsEqualReference) {
                                            payload.size());
       const auto wire = static_cast<uint32_t>(payload.size());
       const uint32_t want = ReferenceMatch(t, 6, 80, payload, wire);
-      ASSERT_EQ(t.Match(6, 80, bytes, wire), want)
-          << "payload [" << payload << "] many " << many;
+      ASSERT_EQ(t.Match(6, 80, bytes, wire), want) << "payload [" << payload << "] many " << many;
       if (want) ++matched;
     }
     EXPECT_GT(matched, 1000) << many;
