@@ -100,6 +100,39 @@ class MarkedStringSet {
   std::array<Item, M> items_;
 };
 
+/// A count per index 0..N-1 (a command table) kept in a detail like a MarkedStringSet: bit `Bit`
+/// of the owner's `sets_used` mask says whether anything was counted, and the table is zeroed on
+/// the first Add, not when a pool slot is reset. A flow that never counts here (an SMB1 session's
+/// SMB2 table) leaves the table's lines untouched, at reset and at export. Counts saturate.
+template <size_t N, unsigned Bit>
+class MarkedIndexCounts {
+ public:
+  static_assert(Bit < 16);
+  static constexpr uint16_t kBit = uint16_t{1} << Bit;
+  static constexpr size_t size() { return N; }
+
+  bool UsedIn(uint16_t sets_used) const noexcept { return (sets_used & kBit) != 0; }
+  /// Adds `n` to index `i` (< N).
+  void Add(uint16_t& sets_used, size_t i, uint32_t n = 1) noexcept {
+    if (!UsedIn(sets_used)) {
+      counts_.fill(0);
+      sets_used |= kBit;
+    }
+    counts_[i] = counts_[i] > UINT32_MAX - n ? UINT32_MAX : counts_[i] + n;
+  }
+  uint32_t Get(uint16_t sets_used, size_t i) const noexcept {
+    return UsedIn(sets_used) && i < N ? counts_[i] : 0;
+  }
+  /// All N counts (zeros included); empty while the bit is clear.
+  std::span<const uint32_t> Counts(uint16_t sets_used) const noexcept {
+    if (!UsedIn(sets_used)) return {};
+    return std::span<const uint32_t>(counts_);
+  }
+
+ private:
+  std::array<uint32_t, N> counts_;  // meaningful only while the bit is set
+};
+
 /// Counts per key for the first K distinct keys; the rest go to `other`. Counts saturate.
 template <typename Key, size_t K>
 struct BoundedCounter {
@@ -148,7 +181,7 @@ struct SmbStreamState {
 struct SmbDetail {
   SmbDetail() noexcept {}
   uint8_t version = 0;     // 1 = SMB1, 2 = SMB2/3 (highest seen)
-  uint16_t sets_used = 0;  // which string sets below hold anything (MarkedStringSet)
+  uint16_t sets_used = 0;  // which sets and tables below hold anything (Marked*)
   uint16_t smb2_dialect = 0;
   uint32_t messages = 0;
   uint32_t smb2_other_commands = 0;
@@ -157,7 +190,7 @@ struct SmbDetail {
   std::array<SmbStreamState, 2> stream{};  // [0] from src, [1] from dst
   BoundedCounter<uint8_t, 6> nbss_types;
   BoundedCounter<uint8_t, 16> smb1_commands;
-  std::array<uint32_t, 19> smb2_commands{};  // SMB2 commands 0x00..0x12
+  MarkedIndexCounts<19, 5> smb2_commands;  // SMB2 commands 0x00..0x12
   MarkedStringSet<32, 6, 0> dialects;
   MarkedStringSet<kNameLen, 2, 1> nbss_called;
   MarkedStringSet<kNameLen, 2, 2> nbss_calling;

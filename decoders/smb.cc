@@ -232,7 +232,7 @@ DecodeStatus DecodeSmb2(std::span<const uint8_t> msg, bool complete, SmbDetail& 
     d.version = 2;
     if (d.messages < UINT32_MAX) ++d.messages;
     if (*cmd < d.smb2_commands.size()) {
-      ++d.smb2_commands[*cmd];
+      d.smb2_commands.Add(d.sets_used, *cmd);
     } else {
       ++d.smb2_other_commands;
     }

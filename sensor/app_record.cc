@@ -43,9 +43,8 @@ void WriteCounter(uint32_t field, const decoders::BoundedCounter<Key, K>& c, Wir
 }
 
 /// Index -> count tables (SMB2 commands, NBNS opcodes): an entry per non-zero count.
-template <size_t N>
-void WriteIndexCounts(uint32_t field, const std::array<uint32_t, N>& counts, WireWriter& out) {
-  for (size_t i = 0; i < N; ++i) {
+void WriteIndexCounts(uint32_t field, std::span<const uint32_t> counts, WireWriter& out) {
+  for (size_t i = 0; i < counts.size(); ++i) {
     if (counts[i]) out.MapEntry(field, static_cast<uint32_t>(i), counts[i]);
   }
 }
@@ -57,7 +56,7 @@ void EncodeSmb(const decoders::SmbDetail& d, WireWriter& out) {
   if (d.smb1_commands.other) {
     out.MapEntry(kSmb1Commands, kSmb1OtherCommandsKey, d.smb1_commands.other);
   }
-  WriteIndexCounts(kSmb2Commands, d.smb2_commands, out);
+  WriteIndexCounts(kSmb2Commands, d.smb2_commands.Counts(d.sets_used), out);
   if (d.smb2_other_commands) {
     out.MapEntry(kSmb2Commands, kSmb2OtherCommandsKey, d.smb2_other_commands);
   }
@@ -139,13 +138,13 @@ void Prefetch(const void* p) { __builtin_prefetch(p, 0, 3); }
 
 void PrefetchDetail(const AppState& state, const decoders::AppScratch& scratch) {
   if (scratch.pool == nullptr || state.detail == decoders::kNoDetail) return;
-  // The detail's first lines (kind, counters, the sets_used mask) and its command tables; the
-  // string sets are read only when the mask says they hold something, so they are not asked for.
+  // The detail's first lines (kind, counters, the sets_used mask) and its SMB1 command table; the
+  // string sets and the SMB2 table are read only when the mask says they hold something (an SMB2
+  // session for the table), so they are not asked for.
   if (state.kind == AppKind::kSmb) {
     if (const auto* d = scratch.pool->Peek<decoders::SmbDetail>(state.detail)) {
       for (const void* p : {static_cast<const void*>(d), static_cast<const void*>(&d->smb1_commands),
-                            static_cast<const void*>(&d->smb2_commands),
-                            static_cast<const void*>(&d->smb2_commands.back())}) {
+                            static_cast<const void*>(&d->smb1_commands.counts.back())}) {
         Prefetch(p);
       }
     }

@@ -6,9 +6,8 @@
 #include <array>
 #include <cstdio>
 #include <cstring>
-#include <random>
-
 #include <deque>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -74,12 +73,12 @@ TEST(AppState, FlagsOnlyFastPathEqualsFullUpdate) {
     const int before = static_cast<int>(rng() % 4);
     for (int k = 0; k <= before; ++k) {
       const bool last = k == before;
-      DecodedPacket p = Tcp(static_cast<uint8_t>(rng() % 64),
-                            std::string(rng() % 3 == 0 ? 0 : rng() % 80, 'G'),
-                            static_cast<uint16_t>(rng() % 2 ? 139 : 80), 80);
-      p.ip_proto = std::array<uint8_t, 5>{decoders::kIpProtoTcp, decoders::kIpProtoUdp,
-                                          decoders::kIpProtoIcmp, decoders::kIpProtoIcmpv6,
-                                          47}[rng() % 5];
+      DecodedPacket p =
+          Tcp(static_cast<uint8_t>(rng() % 64), std::string(rng() % 3 == 0 ? 0 : rng() % 80, 'G'),
+              static_cast<uint16_t>(rng() % 2 ? 139 : 80), 80);
+      p.ip_proto =
+          std::array<uint8_t, 5>{decoders::kIpProtoTcp, decoders::kIpProtoUdp,
+                                 decoders::kIpProtoIcmp, decoders::kIpProtoIcmpv6, 47}[rng() % 5];
       p.has_l4 = rng() % 5 != 0;
       p.is_later_fragment = rng() % 7 == 0;
       p.ttl = static_cast<uint8_t>(rng() % 3);
@@ -251,7 +250,7 @@ TEST(AppDetailPool, TouchesMemoryOnlyForPeakLiveDetails) {
   smb->dialects.Add(smb->sets_used, "NT LM 0.12");
   EXPECT_TRUE(smb->dialects.UsedIn(smb->sets_used));
   EXPECT_FALSE(smb->tree_paths.UsedIn(smb->sets_used));
-  smb->smb2_commands[3] = 9;
+  smb->smb2_commands.Add(smb->sets_used, 3, 9);
   // A released slot is reused (before any untouched one) and comes back reset.
   pool.Release(a);
   pool.Release(a);  // twice: ignored
@@ -263,6 +262,8 @@ TEST(AppDetailPool, TouchesMemoryOnlyForPeakLiveDetails) {
   EXPECT_EQ(again->messages, 0u);
   EXPECT_EQ(again->dialects.Items(again->sets_used).size(), 0u);
   EXPECT_EQ(again->sets_used, 0u);  // the reset clears the mask too
+  EXPECT_EQ(again->smb2_commands.Get(again->sets_used, 3), 0u);
+  EXPECT_TRUE(again->smb2_commands.Counts(again->sets_used).empty());
   // The reset wrote nothing in the set (its count still holds the previous flow's 1): the first
   // Add empties it, so the new flow sees only its own string.
   decoders::SmbDetail* reused = pool.Get<decoders::SmbDetail>(d);
@@ -270,7 +271,10 @@ TEST(AppDetailPool, TouchesMemoryOnlyForPeakLiveDetails) {
   ASSERT_EQ(reused->dialects.Items(reused->sets_used).size(), 1u);
   EXPECT_EQ(reused->dialects.Items(reused->sets_used)[0].view(), "SMB 2.002");
   EXPECT_EQ(reused->dialects.Dropped(reused->sets_used), 0u);
-  EXPECT_EQ(again->smb2_commands[3], 0u);
+  // Likewise the SMB2 table: its first Add zeroes the 9 the previous flow left at index 3.
+  reused->smb2_commands.Add(reused->sets_used, 4);
+  EXPECT_EQ(reused->smb2_commands.Get(reused->sets_used, 3), 0u);
+  EXPECT_EQ(reused->smb2_commands.Get(reused->sets_used, 4), 1u);
   pool.Release(d);
   const uint32_t e = pool.Acquire<decoders::NetbiosDetail>();  // same slot, other kind
   EXPECT_EQ(e, a);
@@ -361,8 +365,8 @@ TEST(AppState, FirstBytesPoolChunks) {
   EXPECT_EQ(pool.Chunk(c).data() - pool.Chunk(a).data(), 256);
   pool.Release(a);
   pool.Release(b);
-  pool.Release(decoders::kNoDetail);      // ignored
-  EXPECT_EQ(pool.Acquire(), b);           // the most recently released first (warm)
+  pool.Release(decoders::kNoDetail);  // ignored
+  EXPECT_EQ(pool.Acquire(), b);       // the most recently released first (warm)
   EXPECT_EQ(pool.in_use(), 2u);
   decoders::FirstBytesPool none(3, 0);
   EXPECT_EQ(none.Acquire(), decoders::kNoDetail);

@@ -135,7 +135,8 @@ TEST(Smb1, Anomalies) {
 }
 
 TEST(Smb1, EveryPrefixOfACompleteMessageIsTruncated) {
-  for (const Bytes& full : {Smb1TreeDisconnect(), Smb1Echo(), Negotiate(), SessionSetupThenTreeConnect()}) {
+  for (const Bytes& full :
+       {Smb1TreeDisconnect(), Smb1Echo(), Negotiate(), SessionSetupThenTreeConnect()}) {
     for (size_t n = 0; n < full.size(); ++n) {
       SmbDetail d;
       DecodedPacket pkt;
@@ -208,8 +209,8 @@ TEST(Smb2, NegotiateTreeConnectAndStatus) {
   ASSERT_EQ(decoders::DecodeSmb2(denied, true, d, pkt), DecodeStatus::kOk);
 
   EXPECT_EQ(d.version, 2);
-  EXPECT_EQ(d.smb2_commands[0], 2u);
-  EXPECT_EQ(d.smb2_commands[3], 2u);
+  EXPECT_EQ(d.smb2_commands.Get(d.sets_used, 0), 2u);
+  EXPECT_EQ(d.smb2_commands.Get(d.sets_used, 3), 2u);
   EXPECT_EQ(d.smb2_dialect, 0x0311);
   ASSERT_EQ(d.dialects.Items(d.sets_used).size(), 3);
   EXPECT_EQ(d.dialects.Items(d.sets_used)[2].view(), "0x0311");
@@ -228,8 +229,8 @@ TEST(Smb2, CompoundChainAndPrefixes) {
   SmbDetail d;
   DecodedPacket pkt;
   ASSERT_EQ(decoders::DecodeSmb2(m, true, d, pkt), DecodeStatus::kOk);
-  EXPECT_EQ(d.smb2_commands[5], 1u);
-  EXPECT_EQ(d.smb2_commands[6], 1u);
+  EXPECT_EQ(d.smb2_commands.Get(d.sets_used, 5), 1u);
+  EXPECT_EQ(d.smb2_commands.Get(d.sets_used, 6), 1u);
   for (size_t n = 0; n < 64; ++n) {
     SmbDetail dn;
     DecodedPacket pn;
@@ -240,7 +241,7 @@ TEST(Smb2, CompoundChainAndPrefixes) {
     SmbDetail dn;
     DecodedPacket pn;
     EXPECT_EQ(decoders::DecodeSmb2({m.data(), n}, true, dn, pn), DecodeStatus::kMalformed) << n;
-    EXPECT_EQ(dn.smb2_commands[5], 1u);
+    EXPECT_EQ(dn.smb2_commands.Get(dn.sets_used, 5), 1u);
   }
 }
 

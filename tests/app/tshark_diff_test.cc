@@ -127,8 +127,9 @@ Expected Ours(PcapFlows& flows, TestFlow& f) {
       e.smb1[d->smb1_commands.keys[i]] = d->smb1_commands.counts[i];
     }
     if (d->smb1_commands.other) e.smb1[0x100] = d->smb1_commands.other;
-    for (size_t i = 0; i < d->smb2_commands.size(); ++i) {
-      if (d->smb2_commands[i]) e.smb2[static_cast<uint32_t>(i)] = d->smb2_commands[i];
+    const auto smb2 = d->smb2_commands.Counts(d->sets_used);
+    for (size_t i = 0; i < smb2.size(); ++i) {
+      if (smb2[i]) e.smb2[static_cast<uint32_t>(i)] = smb2[i];
     }
   }
   if (const auto* d = pool.Get<decoders::NetbiosDetail>(f.state.detail);

@@ -335,7 +335,9 @@ TEST_F(FlowRecordEncoder, EveryMapAndSubMessageAndGrowth) {
   smb.failed_responses = 2;
   smb.first_error_status = 0xC0000022;
   for (uint8_t c = 0; c < 20; ++c) smb.smb1_commands.Add(c, c + 1u);  // 16 + other
-  for (size_t i = 0; i < smb.smb2_commands.size(); ++i) smb.smb2_commands[i] = 200 * i;
+  for (size_t i = 1; i < smb.smb2_commands.size(); ++i) {
+    smb.smb2_commands.Add(smb.sets_used, i, static_cast<uint32_t>(200 * i));
+  }
   smb.smb2_other_commands = 5;
   for (uint8_t t : {0x00, 0x81, 0x82, 0x83, 0x85}) smb.nbss_types.Add(t, 2);
   smb.dialects.Add(smb.sets_used, "NT LM 0.12");

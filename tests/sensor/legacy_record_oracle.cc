@@ -34,8 +34,9 @@ void FillSmb(const decoders::SmbDetail& d, proto::SmbSummary& s) {
   }
   if (d.smb1_commands.other) smb1[kSmb1OtherCommandsKey] = d.smb1_commands.other;
   auto& smb2 = *s.mutable_smb2_commands();
-  for (size_t i = 0; i < d.smb2_commands.size(); ++i) {
-    if (d.smb2_commands[i]) smb2[static_cast<uint32_t>(i)] = d.smb2_commands[i];
+  const auto smb2_counts = d.smb2_commands.Counts(d.sets_used);
+  for (size_t i = 0; i < smb2_counts.size(); ++i) {
+    if (smb2_counts[i]) smb2[static_cast<uint32_t>(i)] = smb2_counts[i];
   }
   if (d.smb2_other_commands) smb2[kSmb2OtherCommandsKey] = d.smb2_other_commands;
   s.set_failed_responses(d.failed_responses);
