@@ -1,6 +1,6 @@
 // Micro-benchmark of the application decoders' per-packet cost (issue 3 "Speed"). Loads captures
 // into memory, then times, over the same frames: (a) DecodeFrame + a flow lookup (hash map of
-// slots, arena and pool preallocated), and (b) the same plus UpdateAppState. Prints ns/packet for
+// slots and pools preallocated), and (b) the same plus UpdateAppState. Prints ns/packet for
 // each, the overhead of (b) over (a), and the share of SMB/NBNS/NBDS/ICMP packets in the mix.
 // (a) is less work than the real sensor does per packet (no flow-table timeouts, no export, no
 // publishing), so the overhead printed is an upper bound of what the decoders cost the sensor.
@@ -56,7 +56,7 @@ struct Slot {
 double Run(const std::vector<Frame>& frames, int rounds, bool app, uint64_t& app_pkts) {
   AppConfig config;
   AppDetailPool pool(1 << 16);
-  FirstBytesArena arena(1 << 18, config.first_bytes);
+  FirstBytesPool first_bytes(1 << 18, config.first_bytes);
   PayloadSignatureTable sigs;
   IcmpFingerprintTable icmp;
   std::string error;
@@ -68,14 +68,15 @@ double Run(const std::vector<Frame>& frames, int rounds, bool app, uint64_t& app
   scratch.pool = &pool;
   scratch.signatures = &sigs;
   scratch.icmp_fingerprints = &icmp;
+  scratch.first_bytes_pool = &first_bytes;
   uint64_t sink = 0;
   app_pkts = 0;
   auto t0 = std::chrono::steady_clock::now();
-  // Round -1 is a warm-up (first touch of the pool and arena pages, hash-map growth): the
+  // Round -1 is a warm-up (first touch of the pools' pages, hash-map growth): the
   // sensor allocates these once at start and runs warm.
   for (int r = -1; r < rounds; ++r) {
     if (r == 0) t0 = std::chrono::steady_clock::now();
-    for (auto& [k, s] : flows) ReleaseAppState(s.app, &pool);
+    for (auto& [k, s] : flows) ReleaseAppState(s.app, &pool, &first_bytes);
     flows.clear();
     for (const Frame& f : frames) {
       DecodedPacket pkt;
@@ -101,7 +102,6 @@ double Run(const std::vector<Frame>& frames, int rounds, bool app, uint64_t& app
                        pkt.dst_port == 139 || pkt.src_port == 445 || pkt.dst_port == 445)) {
           ++app_pkts;
         }
-        scratch.first_bytes = arena.ForSlot(it->second.index);
         UpdateAppState(pkt, it->second.a_is_src == !swap, config, it->second.app, scratch);
         sink += it->second.app.flags;
       }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstring>
@@ -27,7 +28,7 @@ struct Env {
   AppDetailPool pool{4};
   decoders::PayloadSignatureTable sigs;
   decoders::IcmpFingerprintTable icmp;
-  std::vector<uint8_t> arena = std::vector<uint8_t>(2 * 64);
+  decoders::FirstBytesPool first_bytes{16, 64};  // a chunk for each flow a test makes
   Env() {
     std::string e;
     decoders::ParsePayloadSignatures(decoders::DefaultPayloadSignaturesTsv(), sigs, e);
@@ -38,7 +39,7 @@ struct Env {
     s.pool = &pool;
     s.signatures = &sigs;
     s.icmp_fingerprints = &icmp;
-    s.first_bytes = arena;
+    s.first_bytes_pool = &first_bytes;
     return s;
   }
 };
@@ -65,6 +66,9 @@ TEST(AppState, FitsInAFlowSlot) { EXPECT_LE(sizeof(AppState), 48u); }
 // state exactly as UpdateAppState does (and the flows' later packets then see the same state).
 TEST(AppState, FlagsOnlyFastPathEqualsFullUpdate) {
   Env env;
+  // One first-bytes pool per state: both take chunk 0, so the states compare whole, and their
+  // kept bytes are compared too.
+  decoders::FirstBytesPool full_chunks(1, 64), fast_chunks(1, 64);
   std::mt19937 rng(99);
   int fast = 0, full = 0;
   for (int n = 0; n < 20000; ++n) {
@@ -85,6 +89,8 @@ TEST(AppState, FlagsOnlyFastPathEqualsFullUpdate) {
       const bool from_src = rng() % 2;
       AppScratch a = env.Scratch(), b = env.Scratch();
       a.pool = b.pool = nullptr;  // no pooled details: the two states are compared whole
+      a.first_bytes_pool = &full_chunks;
+      b.first_bytes_pool = &fast_chunks;
       if (!last || !decoders::AppFlagsOnly(p)) {
         decoders::UpdateAppState(p, from_src, env.config, full_state, a);
         DecodedPacket q = p;
@@ -97,6 +103,17 @@ TEST(AppState, FlagsOnlyFastPathEqualsFullUpdate) {
       ++fast;
     }
     ASSERT_EQ(std::memcmp(&full_state, &fast_state, sizeof(AppState)), 0) << "case " << n;
+    const std::span<uint8_t> full_bytes = full_chunks.Chunk(full_state.first_chunk);
+    const std::span<uint8_t> fast_bytes = fast_chunks.Chunk(fast_state.first_chunk);
+    ASSERT_EQ(full_bytes.size(), fast_bytes.size()) << "case " << n;
+    for (size_t dir = 0; dir < 2 && !full_bytes.empty(); ++dir) {
+      const size_t at = dir * env.config.first_bytes, n_kept = full_state.first_len[dir];
+      ASSERT_TRUE(std::equal(full_bytes.begin() + at, full_bytes.begin() + at + n_kept,
+                             fast_bytes.begin() + at))
+          << "case " << n;
+    }
+    decoders::ReleaseAppState(full_state, nullptr, &full_chunks);
+    decoders::ReleaseAppState(fast_state, nullptr, &fast_chunks);
   }
   EXPECT_GT(fast, 5000);
   EXPECT_GT(full, 3000);
@@ -155,19 +172,27 @@ TEST(AppState, FirstBytesPerDirectionAndLimits) {
   decoders::UpdateAppState(p3, false, env.config, st, s);
   EXPECT_EQ(st.first_len[0], 64);
   EXPECT_EQ(st.first_len[1], 10);
-  EXPECT_EQ(std::string(env.arena.begin(), env.arena.begin() + 64), a + b.substr(0, 24));
-  EXPECT_EQ(std::string(env.arena.begin() + 64, env.arena.begin() + 74), c);
-  // first_bytes 0 disables; an arena part smaller than 2 x first_bytes keeps nothing.
+  const std::span<uint8_t> kept = env.first_bytes.Chunk(st.first_chunk);
+  ASSERT_EQ(kept.size(), 128u);
+  EXPECT_EQ(std::string(kept.begin(), kept.begin() + 64), a + b.substr(0, 24));
+  EXPECT_EQ(std::string(kept.begin() + 64, kept.begin() + 74), c);
+  // first_bytes 0 disables: nothing kept, no chunk taken.
   AppConfig off = env.config;
   off.first_bytes = 0;
   AppState st2;
   decoders::UpdateAppState(p1, true, off, st2, s);
   EXPECT_EQ(st2.first_len[0], 0);
-  AppScratch small = s;
-  small.first_bytes = std::span<uint8_t>(env.arena).first(10);
+  EXPECT_EQ(st2.first_chunk, decoders::kNoDetail);
+  // So does a scratch without a first-bytes pool; the rest of the update still happens.
+  AppScratch no_pool = s;
+  no_pool.first_bytes_pool = nullptr;
   AppState st3;
-  decoders::UpdateAppState(p1, true, env.config, st3, small);
+  auto code_red = Tcp(decoders::kTcpAck, "GET /default.ida?NNNN");
+  decoders::UpdateAppState(code_red, true, env.config, st3, no_pool);
   EXPECT_EQ(st3.first_len[0], 0);
+  EXPECT_EQ(st3.first_chunk, decoders::kNoDetail);
+  EXPECT_NE(st3.label_mask, 0u);
+  EXPECT_EQ(env.first_bytes.in_use(), 1u);  // st's only
 }
 
 TEST(AppState, SignaturesOnlyOnFirstPayloadPackets) {
@@ -378,7 +403,6 @@ TEST(AppState, FirstBytesFromPool) {
   Env env;
   decoders::FirstBytesPool chunks(2, 64);
   AppScratch s = env.Scratch();
-  s.first_bytes = {};
   s.first_bytes_pool = &chunks;
   AppState empty;
   auto syn = Tcp(decoders::kTcpSyn, "");
@@ -400,6 +424,31 @@ TEST(AppState, FirstBytesFromPool) {
   decoders::ReleaseAppState(st, &env.pool, &chunks);
   EXPECT_EQ(chunks.in_use(), 0u);
   EXPECT_EQ(st.first_chunk, decoders::kNoDetail);
+}
+
+// An empty pool keeps the flow's bytes out, not the flow: it asks again with its next payload
+// packet, and keeps from there once a chunk is free.
+TEST(AppState, FirstBytesPoolEmptyKeepsNoneUntilAChunkIsFree) {
+  Env env;
+  decoders::FirstBytesPool chunks(1, 64);
+  AppScratch s = env.Scratch();
+  s.first_bytes_pool = &chunks;
+  AppState first, second;
+  auto p1 = Tcp(decoders::kTcpAck, "first");
+  auto p2 = Tcp(decoders::kTcpAck, "second", 1451);
+  decoders::UpdateAppState(p1, true, env.config, first, s);
+  decoders::UpdateAppState(p2, true, env.config, second, s);
+  EXPECT_EQ(first.first_len[0], 5);
+  EXPECT_EQ(second.first_len[0], 0);
+  EXPECT_EQ(second.first_chunk, decoders::kNoDetail);
+  EXPECT_EQ(second.scanned_pkts[0], 1);  // the rest of the update happened
+  decoders::ReleaseAppState(first, &env.pool, &chunks);
+  auto p3 = Tcp(decoders::kTcpAck, "later", 1451);
+  decoders::UpdateAppState(p3, true, env.config, second, s);
+  ASSERT_NE(second.first_chunk, decoders::kNoDetail);
+  EXPECT_EQ(second.first_len[0], 5);
+  const std::span<uint8_t> got = chunks.Chunk(second.first_chunk);
+  EXPECT_EQ(std::string(got.begin(), got.begin() + 5), "later");
 }
 
 }  // namespace
