@@ -136,6 +136,13 @@ void EncodeIcmp(const AppState& state, const decoders::AppScratch& scratch, Wire
 // instead of following one another.
 void Prefetch(const void* p) { __builtin_prefetch(p, 0, 3); }
 
+// The flow's first-bytes chunk, [initiator's first_bytes | responder's]; empty when it has none.
+std::span<const uint8_t> FirstBytesChunk(const AppState& state,
+                                         const decoders::AppScratch& scratch) {
+  if (scratch.first_bytes_pool == nullptr) return {};
+  return scratch.first_bytes_pool->Chunk(state.first_chunk);
+}
+
 void PrefetchDetail(const AppState& state, const decoders::AppScratch& scratch) {
   if (scratch.pool == nullptr || state.detail == decoders::kNoDetail) return;
   // The detail's first lines (kind, counters, the sets_used mask) and its SMB1 command table; the
@@ -178,10 +185,11 @@ std::string FormatMac(const std::array<uint8_t, 6>& mac) {
 }
 
 void PrefetchAppRecord(const AppState& state, const decoders::AppScratch& scratch) {
-  const size_t per_dir_bytes = scratch.first_bytes.size() / 2;
+  const std::span<const uint8_t> chunk = FirstBytesChunk(state, scratch);
+  const size_t per_dir_bytes = chunk.size() / 2;
   for (int dir = 0; dir < 2; ++dir) {
     if (state.first_len[dir] == 0 || per_dir_bytes == 0) continue;
-    const uint8_t* p = scratch.first_bytes.data() + dir * per_dir_bytes;
+    const uint8_t* p = chunk.data() + dir * per_dir_bytes;
     Prefetch(p);
     Prefetch(p + std::min<size_t>(state.first_len[dir], per_dir_bytes) - 1);
   }
@@ -196,12 +204,13 @@ void EncodeAppRecord(const AppState& state, const decoders::AppScratch& scratch,
   out.VarintField(kSrcBareAckPkts, state.bare_ack_pkts[0]);
   out.VarintField(kDstBareAckPkts, state.bare_ack_pkts[1]);
 
-  // First payload bytes: the arena part holds [src | dst], each first_bytes long.
-  const size_t per_dir = scratch.first_bytes.size() / 2;
+  // First payload bytes: the flow's chunk holds [src | dst], each first_bytes long.
+  const std::span<const uint8_t> chunk = FirstBytesChunk(state, scratch);
+  const size_t per_dir = chunk.size() / 2;
   std::span<const uint8_t> first[2];
   for (int dir = 0; dir < 2; ++dir) {
     const size_t n = std::min<size_t>(state.first_len[dir], per_dir);
-    first[dir] = std::span<const uint8_t>(scratch.first_bytes).subspan(dir * per_dir, n);
+    first[dir] = chunk.subspan(dir * per_dir, n);
   }
   const auto as_view = [](std::span<const uint8_t> b) {
     return std::string_view(reinterpret_cast<const char*>(b.data()), b.size());

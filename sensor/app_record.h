@@ -17,9 +17,8 @@ inline constexpr uint32_t kIcmpOtherLengthsKey = 0;
 
 /// Appends the application fields (FlowRecord fields 43..53, in number order) of `state` to
 /// `out`. `scratch` gives the detail pool, the signature tables (for rule names and hints) and
-/// the flow slot's first-bytes arena part, exactly as passed to UpdateAppState. Fields with
-/// nothing to say are omitted. Allocates nothing once `out` has grown. Call before
-/// decoders::ReleaseAppState.
+/// the first-bytes pool, as passed to UpdateAppState. Fields with nothing to say are omitted.
+/// Allocates nothing once `out` has grown. Call before decoders::ReleaseAppState.
 void EncodeAppRecord(const decoders::AppState& state, const decoders::AppScratch& scratch,
                      WireWriter& out);
 

@@ -91,7 +91,6 @@ void Pipeline::SetLogLineCounts(uint64_t packet, uint64_t other, uint64_t malfor
 void Pipeline::Export(const flowtable::Flow& flow, flowtable::EndReason why, bool interim) {
   if (config_.app.enabled) {
     // The application state is cold too: its loads overlap with building the flow fields.
-    scratch_.first_bytes = first_bytes_->Chunk(flow.app.first_chunk);
     PrefetchAppRecord(flow.app, scratch_);
   }
   FlowRecordSource source;
@@ -110,8 +109,6 @@ void Pipeline::Export(const flowtable::Flow& flow, flowtable::EndReason why, boo
     decoders::ReleaseAppState(const_cast<flowtable::Flow&>(flow).app, app_pool_.get(),
                               first_bytes_.get());
   }
-  // UpdateAppState reads the first bytes from the flow's pool chunk, not from this span.
-  scratch_.first_bytes = {};
   ++records_exported_;
   ++interval_flows_exported_;
 }

@@ -61,7 +61,7 @@ class Pipeline : public flowtable::ExportSink {
 
   const PacketCounters& totals() const { return totals_; }
   const flowtable::FlowTable& table() const { return table_; }
-  /// Bytes reserved at start for flows (the cap): table slots, first-bytes arena, detail pool.
+  /// Bytes reserved at start for flows (the cap): table slots, first-bytes pool, detail pool.
   uint64_t memory_bytes() const;
   uint64_t app_pool_exhausted() const { return app_pool_ ? app_pool_->exhausted() : 0; }
   uint64_t records_exported() const { return records_exported_; }

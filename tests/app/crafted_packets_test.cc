@@ -91,7 +91,7 @@ class Crafted : public ::testing::Test {
     EXPECT_TRUE(flows_.Run(path_, error)) << error;
     std::map<std::string, proto::FlowRecord> out;
     for (auto& [key, flow] : flows_.flows()) {
-      sensor::FillAppRecord(flow.state, flows_.Scratch(flow), out[key]);
+      sensor::FillAppRecord(flow.state, flows_.Scratch(), out[key]);
     }
     return out;
   }

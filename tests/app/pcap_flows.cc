@@ -40,7 +40,8 @@ std::string AddrText(const decoders::IpAddress& a) {
 }
 
 PcapFlows::PcapFlows(uint16_t first_bytes, uint32_t pool_slots)
-    : pool_(std::make_unique<decoders::AppDetailPool>(pool_slots)) {
+    : pool_(std::make_unique<decoders::AppDetailPool>(pool_slots)),
+      first_bytes_(kFirstBytesFlows, first_bytes) {
   config_.first_bytes = first_bytes;
   std::string error;
   if (!decoders::ParsePayloadSignatures(decoders::DefaultPayloadSignaturesTsv(), signatures_,
@@ -50,12 +51,12 @@ PcapFlows::PcapFlows(uint16_t first_bytes, uint32_t pool_slots)
   }
 }
 
-decoders::AppScratch PcapFlows::Scratch(TestFlow& f) {
+decoders::AppScratch PcapFlows::Scratch() {
   decoders::AppScratch s;
   s.pool = pool_.get();
   s.signatures = &signatures_;
   s.icmp_fingerprints = &icmp_;
-  s.first_bytes = f.arena;
+  s.first_bytes_pool = &first_bytes_;
   return s;
 }
 
@@ -99,13 +100,10 @@ bool PcapFlows::Run(const std::string& path, std::string& error) {
     auto [it, created] = flows_.try_emplace(key);
     TestFlow& flow = it->second;
     const std::string sender = s + ":" + std::to_string(sp);
-    if (created) {
-      flow.arena.assign(size_t{2} * config_.first_bytes, 0);
-      initiator_[key] = sender;
-    }
+    if (created) initiator_[key] = sender;
     ++flow.packets;
     const bool from_src = initiator_[key] == sender;
-    decoders::AppScratch scratch = Scratch(flow);
+    decoders::AppScratch scratch = Scratch();
     const uint8_t before = pkt.anomaly_count;
     decoders::UpdateAppState(pkt, from_src, config_, flow.state, scratch);
     anomalies_ += pkt.anomaly_count - before;

@@ -3,13 +3,13 @@
 // with libpcap, decodes them with DecodeFrame, keeps its own per-5-tuple map of AppState (the
 // first packet's sender is the initiator; a SYN without ACK overrides that), and attributes ICMP
 // errors to the flow they quote. ICMP echo flows are keyed by the echo identifier (as the flow
-// table does), other ICMP by addresses only.
+// table does), other ICMP by addresses only. Flows never end, so each keeps its pooled detail and
+// first-bytes chunk until the harness goes.
 
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "decoders/app_state.h"
 
@@ -21,7 +21,6 @@ std::string CanonicalKey(uint8_t proto, const std::string& a, uint32_t pa, const
 
 struct TestFlow {
   decoders::AppState state;
-  std::vector<uint8_t> arena;  // this flow's 2 x first_bytes
   uint64_t packets = 0;
 };
 
@@ -33,12 +32,17 @@ bool InCi();
 
 class PcapFlows {
  public:
+  /// Chunks of the first-bytes pool: more flows than any test capture has (flows past it would
+  /// keep no first bytes, as in the sensor when the pool is empty). Reserved, touched as used.
+  static constexpr uint32_t kFirstBytesFlows = 1 << 16;
+
   explicit PcapFlows(uint16_t first_bytes = 64, uint32_t pool_slots = 8192);
   /// Processes every frame of `path`; false (with `error`) if the file cannot be read.
   bool Run(const std::string& path, std::string& error);
 
   std::map<std::string, TestFlow>& flows() { return flows_; }
-  decoders::AppScratch Scratch(TestFlow& f);
+  /// What UpdateAppState and FillAppRecord need for any of the flows.
+  decoders::AppScratch Scratch();
   decoders::AppDetailPool& pool() { return *pool_; }
   const decoders::PayloadSignatureTable& signatures() const { return signatures_; }
   const decoders::IcmpFingerprintTable& icmp_fingerprints() const { return icmp_; }
@@ -49,6 +53,7 @@ class PcapFlows {
  private:
   decoders::AppConfig config_;
   std::unique_ptr<decoders::AppDetailPool> pool_;
+  decoders::FirstBytesPool first_bytes_;
   decoders::PayloadSignatureTable signatures_;
   decoders::IcmpFingerprintTable icmp_;
   std::map<std::string, TestFlow> flows_;

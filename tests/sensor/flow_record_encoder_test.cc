@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 #include <pcap/pcap.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -104,9 +105,10 @@ class Harness : public flowtable::ExportSink {
           const decoders::IcmpFingerprintTable& fingerprints, Tally& tally)
       : table_(TableConfig()),
         pool_(table_.capacity() / 4 + 1),
-        arena_(table_.capacity(), app_.first_bytes),
+        first_bytes_(table_.capacity(), app_.first_bytes),
         tally_(tally) {
     scratch_.pool = &pool_;
+    scratch_.first_bytes_pool = &first_bytes_;
     scratch_.signatures = &signatures;
     scratch_.icmp_fingerprints = &fingerprints;
   }
@@ -125,14 +127,12 @@ class Harness : public flowtable::ExportSink {
     if (r.created && !(in_iface.empty() && out_iface.empty())) {
       r.flow->iface_id = {ifaces_.IdOf(in_iface), ifaces_.IdOf(out_iface)};
     }
-    scratch_.first_bytes = arena_.ForSlot(table_.SlotIndex(*r.flow));
     decoders::UpdateAppState(pkt_, r.from_src, app_, r.flow->app, scratch_);
     if (r.quoted_flow != nullptr) decoders::NoteIcmpError(pkt_, r.quoted_flow->app);
   }
   void Finish() { table_.FlushAll(*this); }
 
   void Export(const flowtable::Flow& flow, flowtable::EndReason why, bool interim) override {
-    scratch_.first_bytes = arena_.ForSlot(table_.SlotIndex(flow));
     FlowRecordSource source;
     source.flow = &flow;
     source.why = why;
@@ -143,9 +143,12 @@ class Harness : public flowtable::ExportSink {
     if (flow.iface_id[1] != 0) source.out_iface = ifaces_.Name(flow.iface_id[1]);
     source.app = &scratch_;
     Compare(source, tally_);
-    if (!interim) decoders::ReleaseAppState(const_cast<flowtable::Flow&>(flow).app, &pool_);
+    if (!interim) {
+      decoders::ReleaseAppState(const_cast<flowtable::Flow&>(flow).app, &pool_, &first_bytes_);
+    }
   }
-  void Moved(uint32_t from, uint32_t to) override { arena_.Move(from, to); }
+  // The first-bytes chunk index moves with the flow's AppState: nothing to copy.
+  void Moved(uint32_t, uint32_t) override {}
 
  private:
   static flowtable::FlowTableConfig TableConfig() {
@@ -156,7 +159,7 @@ class Harness : public flowtable::ExportSink {
   flowtable::FlowTable table_;
   decoders::AppConfig app_;
   decoders::AppDetailPool pool_;
-  decoders::FirstBytesArena arena_;
+  decoders::FirstBytesPool first_bytes_;
   decoders::AppScratch scratch_;
   decoders::DecodedPacket pkt_;
   NameTable<uint16_t> labels_{0xFFFE};
@@ -305,15 +308,19 @@ flowtable::Flow FullFlow() {
 TEST_F(FlowRecordEncoder, EveryMapAndSubMessageAndGrowth) {
   const std::vector<std::string> labels{"", "INBOUND TCP", "other", std::string(20000, 'L')};
   decoders::AppDetailPool pool(4);
-  std::vector<uint8_t> arena(2 * 64, 0);
+  decoders::FirstBytesPool first_bytes(1, 64);
+  const uint32_t chunk = first_bytes.Acquire();
+  const std::span<uint8_t> kept = first_bytes.Chunk(chunk);
+  ASSERT_EQ(kept.size(), 2u * 64);
+  std::fill(kept.begin(), kept.end(), 0);
   const std::string get = "GET /index.html HTTP/1.0\r\n";
-  std::memcpy(arena.data(), get.data(), get.size());
-  for (size_t i = 64; i < arena.size(); ++i) arena[i] = static_cast<uint8_t>(i * 7);
+  std::memcpy(kept.data(), get.data(), get.size());
+  for (size_t i = 64; i < kept.size(); ++i) kept[i] = static_cast<uint8_t>(i * 7);
   decoders::AppScratch scratch;
   scratch.pool = &pool;
   scratch.signatures = &signatures_;
   scratch.icmp_fingerprints = &fingerprints_;
-  scratch.first_bytes = arena;
+  scratch.first_bytes_pool = &first_bytes;
   ASSERT_FALSE(fingerprints_.rules.empty());
 
   flowtable::Flow smb_flow = FullFlow();
@@ -321,6 +328,7 @@ TEST_F(FlowRecordEncoder, EveryMapAndSubMessageAndGrowth) {
   a.kind = decoders::AppKind::kSmb;
   a.detail = pool.Acquire<decoders::SmbDetail>();
   a.label_mask = (1u << std::min<size_t>(signatures_.rules.size(), 32)) - 1;
+  a.first_chunk = chunk;
   a.first_len = {64, 64};
   a.bare_ack_pkts = {0, 3};
   a.flags = decoders::AppState::kBareAck;

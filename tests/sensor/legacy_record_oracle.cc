@@ -221,12 +221,15 @@ void FillAppRecord(const AppState& state, const decoders::AppScratch& scratch,
   }
   FillIcmp(state, scratch, rec);
 
-  // First payload bytes: the arena part holds [src | dst], each first_bytes long.
-  const size_t per_dir = scratch.first_bytes.size() / 2;
+  // First payload bytes: the flow's pool chunk holds [src | dst], each first_bytes long.
+  const std::span<const uint8_t> chunk = scratch.first_bytes_pool != nullptr
+                                             ? scratch.first_bytes_pool->Chunk(state.first_chunk)
+                                             : std::span<uint8_t>{};
+  const size_t per_dir = chunk.size() / 2;
   std::span<const uint8_t> first[2];
   for (int dir = 0; dir < 2; ++dir) {
     const size_t n = std::min<size_t>(state.first_len[dir], per_dir);
-    first[dir] = std::span<const uint8_t>(scratch.first_bytes).subspan(dir * per_dir, n);
+    first[dir] = chunk.subspan(dir * per_dir, n);
   }
   // mutable_*()->assign(): set_*_bytes(ptr, n) would build a temporary std::string per call,
   // while the reused record's field keeps its buffer.
