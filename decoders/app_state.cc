@@ -91,17 +91,17 @@ void UpdateAppState(DecodedPacket& pkt, bool from_src, const AppConfig& config, 
   }
   if (!has_payload) return;
 
-  // The first-bytes arena and the detail slot are usually cold: start loading them now, so the
+  // The first-bytes chunk and the detail slot are usually cold: start loading them now, so the
   // misses overlap with the signature scan below instead of following it.
-  std::span<uint8_t> first = scratch.first_bytes;
-  bool keep_bytes = config.first_bytes != 0 && state.first_len[dir] < config.first_bytes &&
-                    !pkt.l4_payload.empty();
-  if (keep_bytes && scratch.first_bytes_pool != nullptr) {
+  std::span<uint8_t> first;
+  bool keep_bytes = scratch.first_bytes_pool != nullptr && config.first_bytes != 0 &&
+                    state.first_len[dir] < config.first_bytes && !pkt.l4_payload.empty();
+  if (keep_bytes) {
     // The flow's chunk is taken with its first kept byte (most flows of a busy link keep some).
     if (state.first_chunk == kNoDetail) state.first_chunk = scratch.first_bytes_pool->Acquire();
     first = scratch.first_bytes_pool->Chunk(state.first_chunk);
+    keep_bytes = first.size() >= size_t{2} * config.first_bytes;
   }
-  keep_bytes = keep_bytes && first.size() >= size_t{2} * config.first_bytes;
   if (keep_bytes) {
     __builtin_prefetch(
         first.data() + static_cast<size_t>(dir) * config.first_bytes + state.first_len[dir], 1);

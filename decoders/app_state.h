@@ -2,10 +2,9 @@
 // Per-flow application-layer state (SMB, NetBIOS, ICMP fingerprints, bare-ACK payloads, first
 // payload bytes, payload labels). AppState lives inside every flow-table slot, so it is small and
 // fixed-size (<= 48 bytes); the bulky parts live outside it, allocated once at start-up:
-//   - the first payload bytes of each direction: a chunk of 2 x first_bytes, either from a
-//     FirstBytesPool (taken on the flow's first kept payload byte, given back by ReleaseAppState;
-//     the sensor) or the flow slot's part of a FirstBytesArena passed in AppScratch::first_bytes
-//     (tests, tools); AppState keeps the lengths and the pool chunk's index;
+//   - the first payload bytes of each direction: a FirstBytesPool chunk of 2 x first_bytes, taken
+//     on the flow's first kept payload byte and given back by ReleaseAppState at export; AppState
+//     keeps the lengths and the chunk's index. No pool, or an empty one: no bytes kept;
 //   - SMB / NetBIOS / ICMP-histogram details: an AppDetailPool slot referenced by index, taken on
 //     the first packet that needs it and given back by ReleaseAppState at export. When the pool is
 //     empty the flow keeps only its inline counters (the pool counts it).
@@ -14,7 +13,6 @@
 #include <array>
 #include <cstdint>
 #include <cstdlib>
-#include <cstring>
 #include <memory>
 #include <new>
 #include <span>
@@ -73,48 +71,13 @@ struct AppState {
 };
 static_assert(sizeof(AppState) <= 48, "AppState lives in every flow slot: keep it <= 48 bytes");
 
-/// The first-payload-bytes store for all flow slots, reserved once: 2 x first_bytes per slot
-/// ([0, first_bytes) from the initiator, [first_bytes, 2 x first_bytes) from the responder).
-/// The block comes from calloc, so its pages are fresh zero pages touched only when a slot is
-/// used: memory follows the flow table's slots in use, not its capacity.
-class FirstBytesArena {
- public:
-  FirstBytesArena(uint32_t slots, uint16_t first_bytes)
-      : first_bytes_(first_bytes),
-        size_(size_t{slots} * 2 * first_bytes),
-        bytes_(static_cast<uint8_t*>(size_ ? std::calloc(size_, 1) : nullptr)) {
-    if (size_ != 0 && bytes_ == nullptr) throw std::bad_alloc();
-  }
-  /// The part of the arena for flow slot `slot` (empty when first_bytes is 0 or out of range).
-  std::span<uint8_t> ForSlot(uint32_t slot) noexcept {
-    const size_t per = size_t{2} * first_bytes_;
-    if (per == 0 || (size_t{slot} + 1) * per > size_) return {};
-    return std::span<uint8_t>(bytes_.get() + size_t{slot} * per, per);
-  }
-  /// The flow table moved a flow between slots: its kept bytes follow it.
-  void Move(uint32_t from, uint32_t to) noexcept {
-    const std::span<uint8_t> a = ForSlot(from), b = ForSlot(to);
-    if (!a.empty() && !b.empty()) std::memcpy(b.data(), a.data(), a.size());
-  }
-  uint16_t first_bytes() const { return first_bytes_; }
-  size_t memory_bytes() const { return size_; }
-
- private:
-  struct Free {
-    void operator()(uint8_t* p) const { std::free(p); }
-  };
-  uint16_t first_bytes_;
-  size_t size_;
-  std::unique_ptr<uint8_t, Free> bytes_;
-};
-
 /// The first-payload-bytes store as a pool of chunks (2 x first_bytes each: [0, first_bytes) from
-/// the initiator, then the responder's), one per flow that kept a payload byte. Reserved once (the
-/// same cap as a FirstBytesArena of `capacity` slots) and touched lazily; Acquire hands out the
-/// most recently released chunk first, so the chunks in use stay few, dense and warm in cache
-/// instead of one per flow-table slot spread over the whole reservation (a page fault, a TLB miss
-/// and a cache miss per new flow). A chunk index moves with its AppState when the flow table moves
-/// a flow. Acquire/Release never allocate. Not thread-safe (one pool per capture thread).
+/// the initiator, then the responder's), one per flow that kept a payload byte. Reserved once
+/// (`capacity` chunks: the sensor gives one per flow-table slot) and touched lazily; Acquire hands
+/// out the most recently released chunk first, so the chunks in use stay few, dense and warm in
+/// cache instead of one per flow-table slot spread over the whole reservation (a page fault, a TLB
+/// miss and a cache miss per new flow). A chunk index moves with its AppState when the flow table
+/// moves a flow. Acquire/Release never allocate. Not thread-safe (one pool per capture thread).
 class FirstBytesPool {
  public:
   FirstBytesPool(uint32_t capacity, uint16_t first_bytes)
@@ -149,7 +112,7 @@ class FirstBytesPool {
     return std::span<uint8_t>(bytes_.get() + size_t{i} * chunk_bytes_, chunk_bytes_);
   }
   uint32_t in_use() const { return used_ - static_cast<uint32_t>(free_.size()); }
-  /// Bytes reserved at start (the cap), as for a FirstBytesArena of the same capacity.
+  /// Bytes reserved at start (the cap).
   size_t memory_bytes() const { return size_; }
 
  private:
@@ -165,16 +128,13 @@ class FirstBytesPool {
   std::vector<uint32_t> free_;  // released chunks, most recent last
 };
 
-/// What UpdateAppState needs besides the flow: the capture thread's tables and pool (set once at
-/// start) and the current flow slot's arena part (set by the caller before each call).
+/// What UpdateAppState needs besides the flow: the capture thread's tables and pools, set once at
+/// start.
 struct AppScratch {
   AppDetailPool* pool = nullptr;                      // nullptr: inline counters only
   const PayloadSignatureTable* signatures = nullptr;  // nullptr: no payload labels
   const IcmpFingerprintTable* icmp_fingerprints = nullptr;
-  // Where the flow's first bytes go: a chunk of this pool (AppState::first_chunk) when set, else
-  // `first_bytes` below.
-  FirstBytesPool* first_bytes_pool = nullptr;
-  std::span<uint8_t> first_bytes;  // FirstBytesArena::ForSlot(flow slot); empty: keep none
+  FirstBytesPool* first_bytes_pool = nullptr;  // AppState::first_chunk's; nullptr: keep no bytes
 };
 
 /// Updates `state` with one packet of its flow. `from_src` is true when the packet was sent by

@@ -368,16 +368,6 @@ TEST(AppState, DisabledDoesNothing) {
   EXPECT_EQ(env.pool.in_use(), 0u);
 }
 
-TEST(AppState, FirstBytesArenaSlots) {
-  decoders::FirstBytesArena arena(3, 64);
-  EXPECT_EQ(arena.memory_bytes(), 3u * 2 * 64);
-  EXPECT_EQ(arena.ForSlot(2).size(), 128u);
-  EXPECT_EQ(arena.ForSlot(2).data() - arena.ForSlot(0).data(), 256);
-  EXPECT_TRUE(arena.ForSlot(3).empty());
-  decoders::FirstBytesArena none(3, 0);
-  EXPECT_TRUE(none.ForSlot(0).empty());
-}
-
 TEST(AppState, FirstBytesPoolChunks) {
   decoders::FirstBytesPool pool(3, 64);
   EXPECT_EQ(pool.memory_bytes(), 3u * 2 * 64);
