@@ -6,7 +6,8 @@
 #   - argus -r and nfpcapd -r (the baselines users know),
 # wall time and CPU time (user + sys; medians of RUNS) and peak RSS of each, and prints the
 # ratios. The machine is shared: CPU-time ratios are the steadier ones. The app decoders' cost is
-# also measured as adjacent pairs (APP_AB_PAIRS, default 7). The sensor runs are timed alone,
+# also measured as adjacent pairs (APP_AB_PAIRS, default 7) and as side-by-side pairs (both at
+# once, one per core; SIDE_BY_SIDE_ROUNDS, default 20). The sensor runs are timed alone,
 # with their subscriber already connected. Then the export path alone
 # (bench/export_bench.cc) in records per second.
 # Usage: bench/pipeline_bench.sh [BUILD_DIR] [PACKETS] [FLOWS] [APP_SHARE]
@@ -123,6 +124,15 @@ mid=$(printf '%s\n' "${ab[@]}" | sort -g | sed -n "$(( (pairs + 1) / 2 ))p")
 echo "app decoders cost, median of $pairs adjacent pairs: $(printf '%.3f' "$mid")x wall = \
 $(printf '%.1f' "$(echo "scale=6; 100 * (1 - 1 / $mid)" | bc -l)")% of throughput (pair range $(printf '%s\n' \
   "${ab[@]}" | sort -g | sed -n '1p;$p' | xargs printf '%.2f ' | sed 's/ $//;s/ /-/')x; target <= 15%)"
+
+# Once more side by side: with and without the decoders running at the same time, one per core
+# (cores swapped every round), CPU time of each, without a subscriber. Two runs that share the
+# same seconds share the host's noise, which sequential pairs do not (bench/side_by_side.py).
+sbs=$(python3 bench/side_by_side.py "${SIDE_BY_SIDE_ROUNDS:-20}" "$capture" "$sensor" "$sensor --no-app")
+read -r sbs_mid sbs_lo sbs_hi sbs_with sbs_without <<<"$sbs"
+echo "app decoders cost, median of ${SIDE_BY_SIDE_ROUNDS:-20} side-by-side pairs: ${sbs_mid}x cpu = \
+$(printf '%.1f' "$(echo "scale=6; 100 * (1 - 1 / $sbs_mid)" | bc -l)")% of throughput (pair range \
+${sbs_lo}-${sbs_hi}x; ${sbs_with} s vs ${sbs_without} s cpu; target <= 15%)"
 
 echo
 echo "export path alone (flows of the same capture; encode = EncodeFlowRecord into the publisher, publish = + ZeroMQ"
