@@ -34,12 +34,12 @@ T* Detail(AppKind kind, AppState& state, AppScratch& scratch) {
   return scratch.pool->Get<T>(state.detail);
 }
 
-// `first` is the flow's chunk: [0, first_bytes) from the initiator, then the responder's.
+// Appends the packet's payload to direction `dir`'s part of the flow's chunk `first` ([0,
+// first_bytes) from the initiator, then the responder's), up to first_bytes. UpdateAppState has
+// checked that the chunk holds both parts, this part is not full and the payload is not empty.
 void KeepFirstBytes(const DecodedPacket& pkt, int dir, uint16_t first_bytes, AppState& state,
                     std::span<uint8_t> first) {
-  if (first_bytes == 0 || first.size() < size_t{2} * first_bytes) return;
   const uint16_t have = state.first_len[dir];
-  if (have >= first_bytes || pkt.l4_payload.empty()) return;
   const size_t n = std::min<size_t>(first_bytes - have, pkt.l4_payload.size());
   std::copy_n(pkt.l4_payload.begin(), n,
               first.begin() + static_cast<size_t>(dir) * first_bytes + have);

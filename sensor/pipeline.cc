@@ -113,9 +113,6 @@ void Pipeline::Export(const flowtable::Flow& flow, flowtable::EndReason why, boo
   ++interval_flows_exported_;
 }
 
-// The first-bytes chunk index moves with the flow's AppState: nothing to copy.
-void Pipeline::Moved(uint32_t, uint32_t) {}
-
 void Pipeline::MaybeEmitStats(uint64_t ts_ns) {
   if (!have_time_) {
     have_time_ = true;

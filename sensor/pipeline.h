@@ -67,7 +67,8 @@ class Pipeline : public flowtable::ExportSink {
   uint64_t records_exported() const { return records_exported_; }
 
   void Export(const flowtable::Flow& flow, flowtable::EndReason why, bool interim) override;
-  void Moved(uint32_t from, uint32_t to) override;
+  // No Moved override: a flow's first-bytes chunk and detail slot are indexes in its AppState,
+  // which the table copies with the flow.
 
  private:
   void MaybeEmitStats(uint64_t ts_ns);

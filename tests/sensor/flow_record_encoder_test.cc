@@ -147,8 +147,6 @@ class Harness : public flowtable::ExportSink {
       decoders::ReleaseAppState(const_cast<flowtable::Flow&>(flow).app, &pool_, &first_bytes_);
     }
   }
-  // The first-bytes chunk index moves with the flow's AppState: nothing to copy.
-  void Moved(uint32_t, uint32_t) override {}
 
  private:
   static flowtable::FlowTableConfig TableConfig() {
