@@ -1,8 +1,8 @@
 #pragma once
 // Bulky per-flow application details (SMB, NetBIOS, ICMP histogram) kept OUTSIDE the flow slot:
-// a pool of AppDetail slots reserved once at start-up (touched only as details are used), with a
-// free list. A flow takes a
-// slot on the first packet that needs one and gives it back at export. Everything here is bounded:
+// a pool of slots per detail type, reserved once at start-up (touched only as details are used),
+// each with a free list. A flow takes a slot on the first packet that needs one and gives it back
+// at export. Everything here is bounded:
 // first N names, first K distinct commands (+ "other"), histograms of at most K keys (+ "other").
 // Standard library only; no allocation after the pool's constructor.
 
@@ -51,7 +51,7 @@ struct FixedString : FixedStringStorage<N> {
 /// counted as dropped. Bit `Bit` of the owning detail's `sets_used` mask, on the detail's first
 /// cache line, says whether the set holds anything, and it is the only truth: a set whose bit is
 /// clear is empty whatever its own count holds. So nothing in the set is written when a pool slot
-/// is reset for a new flow (each set sits on its own lines of the ~2 KiB detail: resetting the
+/// is reset for a new flow (each set sits on its own lines of the detail: resetting the
 /// counts wrote up to five cold lines per new flow), and export skips the empty sets without
 /// reading them. The first Add empties the set and sets the bit; every read takes the mask, so no
 /// caller can read a stale count.
@@ -225,21 +225,6 @@ struct IcmpDetail {
   BoundedCounter<uint16_t, 8> ip_lengths;  // IP total length -> packets
 };
 
-/// One pool slot: empty, or the details of one application kind. The kind comes first, so that
-/// reading it and the detail's first members costs one cache line, not two (a std::variant keeps
-/// its index after the ~2 KiB of storage). Slots start on a cache line (the pool is allocated
-/// aligned), so every slot's members fall on the same lines: the kind and the first scalars on
-/// the first.
-struct alignas(64) AppDetailSlot {
-  AppDetailSlot() noexcept {}
-  uint8_t kind = 0;  // 0 free, else DetailKind<T>::value
-  union Storage {
-    Storage() noexcept {}
-    SmbDetail smb;
-    NetbiosDetail netbios;
-    IcmpDetail icmp;
-  } u;
-};
 
 template <typename T>
 struct DetailKind;
@@ -252,30 +237,37 @@ struct DetailKind<IcmpDetail> : std::integral_constant<uint8_t, 3> {};
 
 inline constexpr uint32_t kNoDetail = 0xFFFFFFFFu;
 
-/// Pool of AppDetail slots with a free list, reserved once and touched lazily. The constructor
-/// only reserves address space (one aligned_alloc of capacity x sizeof(AppDetailSlot) and the free
-/// list's capacity; large blocks come from fresh, untouched pages), so start-up costs no page
-/// faults and the memory actually touched follows the peak number of live details, not the
-/// capacity: Acquire reuses the most recently released slot (still warm in cache) and only takes a
-/// never-used slot, the lowest one, when no released slot is left. Acquire/Release never allocate.
-/// Not thread-safe (one pool per capture thread).
-class AppDetailPool {
+/// One slot of a DetailSlots<T>: an in-use byte, then the detail, starting on a cache line (the
+/// byte and the detail's first members share it). The detail is constructed by Acquire, not here.
+template <typename T>
+struct alignas(64) DetailSlot {
+  DetailSlot() noexcept {}
+  bool in_use = false;
+  union {
+    T detail;
+  };
+};
+
+/// The slots of one detail type, sized for that type: an ICMP histogram takes one cache line,
+/// not the ~2 KiB of a NetBIOS detail, so the pages a capture touches follow what its live flows
+/// need. Reserved once and touched lazily; Acquire reuses the most recently released slot (still
+/// warm in cache) and only takes a never-used slot, the lowest one, when none is free.
+template <typename T>
+class DetailSlots {
  public:
-  explicit AppDetailPool(uint32_t capacity)
+  explicit DetailSlots(uint32_t capacity)
       : capacity_(capacity),
-        slots_(static_cast<AppDetailSlot*>(
-            capacity ? std::aligned_alloc(alignof(AppDetailSlot),
-                                          size_t{capacity} * sizeof(AppDetailSlot))
+        slots_(static_cast<DetailSlot<T>*>(
+            capacity ? std::aligned_alloc(alignof(DetailSlot<T>),
+                                          size_t{capacity} * sizeof(DetailSlot<T>))
                      : nullptr)) {
     if (capacity != 0 && slots_ == nullptr) throw std::bad_alloc();
     free_.reserve(capacity);  // reserved, not touched: pushes never reallocate
   }
-  ~AppDetailPool() { std::free(slots_); }  // details are trivially destructible
-  AppDetailPool(const AppDetailPool&) = delete;
-  AppDetailPool& operator=(const AppDetailPool&) = delete;
+  ~DetailSlots() { std::free(slots_); }  // details are trivially destructible
+  DetailSlots(const DetailSlots&) = delete;
+  DetailSlots& operator=(const DetailSlots&) = delete;
 
-  /// Takes a slot and resets it to `T{}`; kNoDetail (and counts it) when the pool is empty.
-  template <typename T>
   uint32_t Acquire() noexcept {
     uint32_t i;
     if (!free_.empty()) {
@@ -283,79 +275,130 @@ class AppDetailPool {
       free_.pop_back();
     } else if (used_ < capacity_) {
       i = used_++;
-      new (&slots_[i]) AppDetailSlot();  // first use of this slot's memory
+      new (&slots_[i]) DetailSlot<T>();  // first use of this slot's memory
     } else {
       ++exhausted_;
       return kNoDetail;
     }
     // T's user-provided constructor writes only the members with initialisers (see SmbDetail).
-    new (Member<T>(slots_[i])) T();
-    slots_[i].kind = DetailKind<T>::value;
+    new (&slots_[i].detail) T();
+    slots_[i].in_use = true;
     return i;
   }
-  /// Returns slot `i` to the free list. kNoDetail, a free or an out-of-range index is ignored.
   void Release(uint32_t i) noexcept {
-    if (i >= used_ || slots_[i].kind == 0) return;
-    slots_[i].kind = 0;
+    if (i >= used_ || !slots_[i].in_use) return;
+    slots_[i].in_use = false;
     free_.push_back(i);
   }
-  template <typename T>
   T* Get(uint32_t i) noexcept {
-    return i < used_ && slots_[i].kind == DetailKind<T>::value ? Member<T>(slots_[i]) : nullptr;
+    return i < used_ && slots_[i].in_use ? &slots_[i].detail : nullptr;
   }
-  template <typename T>
-  const T* Get(uint32_t i) const noexcept {
-    return i < used_ && slots_[i].kind == DetailKind<T>::value ? Member<T>(slots_[i]) : nullptr;
-  }
-  /// Slot i's detail of type T at its address, WITHOUT checking (or reading) its kind: only for
-  /// prefetching its cache lines before Get. nullptr when out of range.
-  template <typename T>
-  const T* Peek(uint32_t i) const noexcept {
-    return i < used_ ? Member<T>(slots_[i]) : nullptr;
-  }
-  /// Starts loading slot i's first cache line (kind and first members); kNoDetail is ignored.
+  const T* Peek(uint32_t i) const noexcept { return i < used_ ? &slots_[i].detail : nullptr; }
   void Prefetch(uint32_t i) const noexcept {
     if (i < used_) __builtin_prefetch(&slots_[i]);
   }
-  uint32_t capacity() const { return capacity_; }
   uint32_t in_use() const { return used_ - static_cast<uint32_t>(free_.size()); }
-  /// Slots ever handed out (the peak of in_use()): only their memory has been touched.
   uint32_t touched() const { return used_; }
-  /// Acquire calls that found the pool empty (the flow kept only its inline counters).
   uint64_t exhausted() const { return exhausted_; }
+  static constexpr size_t kSlotBytes = sizeof(DetailSlot<T>) + sizeof(uint32_t);  // + free list
+  size_t memory_bytes() const { return size_t{capacity_} * kSlotBytes; }
+  size_t touched_bytes() const { return size_t{used_} * kSlotBytes; }
+
+ private:
+  static_assert(std::is_trivially_destructible_v<T>, "slots are reused without destructors");
+  uint32_t capacity_;
+  uint32_t used_ = 0;  // slots [0, used_) have been constructed; the rest is untouched memory
+  DetailSlot<T>* slots_;
+  std::vector<uint32_t> free_;  // released slots, most recent last
+  uint64_t exhausted_ = 0;
+};
+
+/// The detail pool of one capture thread: a DetailSlots per detail type, `capacity` slots each.
+/// A detail's index carries its type in the top two bits (DetailKind), so Get<T> on another
+/// type's index, Release and Prefetch need nothing but the index. Acquire/Release never allocate.
+/// Not thread-safe.
+class AppDetailPool {
+ public:
+  explicit AppDetailPool(uint32_t capacity)
+      : smb_(Clamp(capacity)), netbios_(Clamp(capacity)), icmp_(Clamp(capacity)) {}
+
+  /// Takes a slot and resets it to `T{}`; kNoDetail (and counts it) when T's slots are all taken.
+  template <typename T>
+  uint32_t Acquire() noexcept {
+    const uint32_t i = Slots<T>().Acquire();
+    return i == kNoDetail ? kNoDetail : (uint32_t{DetailKind<T>::value} << kKindShift) | i;
+  }
+  /// Gives detail `i` back. kNoDetail, a free or an out-of-range index is ignored.
+  void Release(uint32_t i) noexcept {
+    switch (i >> kKindShift) {
+      case DetailKind<SmbDetail>::value: smb_.Release(i & kSlotMask); break;
+      case DetailKind<NetbiosDetail>::value: netbios_.Release(i & kSlotMask); break;
+      case DetailKind<IcmpDetail>::value: icmp_.Release(i & kSlotMask); break;
+      default: break;
+    }
+  }
+  /// Detail `i` when it is a live T, else nullptr.
+  template <typename T>
+  T* Get(uint32_t i) noexcept {
+    return (i >> kKindShift) == DetailKind<T>::value ? Slots<T>().Get(i & kSlotMask) : nullptr;
+  }
+  template <typename T>
+  const T* Get(uint32_t i) const noexcept {
+    return const_cast<AppDetailPool*>(this)->Get<T>(i);
+  }
+  /// Detail `i`'s address as a T, WITHOUT checking that it is live: only for prefetching its
+  /// cache lines before Get. nullptr when `i` is not a T's index in range.
+  template <typename T>
+  const T* Peek(uint32_t i) const noexcept {
+    return (i >> kKindShift) == DetailKind<T>::value
+               ? const_cast<AppDetailPool*>(this)->Slots<T>().Peek(i & kSlotMask)
+               : nullptr;
+  }
+  /// Starts loading detail i's first cache line (its first members); kNoDetail is ignored.
+  void Prefetch(uint32_t i) const noexcept {
+    switch (i >> kKindShift) {
+      case DetailKind<SmbDetail>::value: smb_.Prefetch(i & kSlotMask); break;
+      case DetailKind<NetbiosDetail>::value: netbios_.Prefetch(i & kSlotMask); break;
+      case DetailKind<IcmpDetail>::value: icmp_.Prefetch(i & kSlotMask); break;
+      default: break;
+    }
+  }
+  /// Details in use, of all types.
+  uint32_t in_use() const { return smb_.in_use() + netbios_.in_use() + icmp_.in_use(); }
+  /// Slots ever handed out (each type's peak of live details): only their memory was touched.
+  uint32_t touched() const { return smb_.touched() + netbios_.touched() + icmp_.touched(); }
+  /// Acquire calls that found their type's slots all taken (the flow kept its inline counters).
+  uint64_t exhausted() const {
+    return smb_.exhausted() + netbios_.exhausted() + icmp_.exhausted();
+  }
   /// Bytes reserved at start (the cap); touched_bytes() of them are in use at most.
   size_t memory_bytes() const {
-    return size_t{capacity_} * (sizeof(AppDetailSlot) + sizeof(uint32_t));
+    return smb_.memory_bytes() + netbios_.memory_bytes() + icmp_.memory_bytes();
   }
   size_t touched_bytes() const {
-    return size_t{used_} * (sizeof(AppDetailSlot) + sizeof(uint32_t));
+    return smb_.touched_bytes() + netbios_.touched_bytes() + icmp_.touched_bytes();
   }
 
  private:
+  static constexpr unsigned kKindShift = 30;
+  static constexpr uint32_t kSlotMask = (uint32_t{1} << kKindShift) - 1;
+  // Below the mask, so that no slot index reads as kNoDetail's.
+  static uint32_t Clamp(uint32_t capacity) { return capacity < kSlotMask ? capacity : kSlotMask; }
+
   template <typename T>
-  static T* Member(AppDetailSlot& slot) noexcept {
+  DetailSlots<T>& Slots() noexcept {
     if constexpr (std::is_same_v<T, SmbDetail>) {
-      return &slot.u.smb;
+      return smb_;
     } else if constexpr (std::is_same_v<T, NetbiosDetail>) {
-      return &slot.u.netbios;
+      return netbios_;
     } else {
       static_assert(std::is_same_v<T, IcmpDetail>);
-      return &slot.u.icmp;
+      return icmp_;
     }
   }
-  template <typename T>
-  static const T* Member(const AppDetailSlot& slot) noexcept {
-    return Member<T>(const_cast<AppDetailSlot&>(slot));
-  }
-  static_assert(std::is_trivially_destructible_v<SmbDetail> &&
-                    std::is_trivially_destructible_v<NetbiosDetail> &&
-                    std::is_trivially_destructible_v<IcmpDetail>,
-                "slots are reused and freed without destructors");
-  uint32_t capacity_;
-  uint32_t used_ = 0;  // slots [0, used_) have been constructed; the rest is untouched memory
-  AppDetailSlot* slots_;
-  std::vector<uint32_t> free_;  // released slots, most recent last
-  uint64_t exhausted_ = 0;
+  DetailSlots<SmbDetail> smb_;
+  DetailSlots<NetbiosDetail> netbios_;
+  DetailSlots<IcmpDetail> icmp_;
 };
 
 }  // namespace tapwatch::decoders

@@ -259,16 +259,21 @@ TEST(AppDetailPool, TouchesMemoryOnlyForPeakLiveDetails) {
   AppDetailPool pool(200000);  // ~400 MB reserved
   EXPECT_GE(pool.memory_bytes(), 200000u * sizeof(decoders::SmbDetail));
   EXPECT_EQ(pool.touched(), 0u);
-  // Fresh slots are handed out lowest index first.
+  // Each type has its own slots, sized for it: an ICMP histogram takes one cache line, not the
+  // ~2 KiB of a NetBIOS detail.
+  EXPECT_EQ(sizeof(decoders::DetailSlot<decoders::IcmpDetail>), 64u);
+  EXPECT_LT(sizeof(decoders::DetailSlot<decoders::SmbDetail>),
+            sizeof(decoders::DetailSlot<decoders::NetbiosDetail>));
   const uint32_t a = pool.Acquire<decoders::SmbDetail>();
   const uint32_t b = pool.Acquire<decoders::NetbiosDetail>();
   const uint32_t c = pool.Acquire<decoders::IcmpDetail>();
-  EXPECT_EQ(a, 0u);
-  EXPECT_EQ(b, 1u);
-  EXPECT_EQ(c, 2u);
+  EXPECT_NE(a, b);
+  EXPECT_NE(b, c);
+  EXPECT_NE(a, c);
   EXPECT_EQ(pool.Get<decoders::NetbiosDetail>(a), nullptr);  // wrong kind
   EXPECT_EQ(pool.Get<decoders::SmbDetail>(c), nullptr);
-  EXPECT_EQ(pool.Get<decoders::SmbDetail>(3), nullptr);  // never handed out
+  EXPECT_EQ(pool.Get<decoders::SmbDetail>(a + 3), nullptr);  // an SMB slot never handed out
+  EXPECT_EQ(pool.Get<decoders::IcmpDetail>(decoders::kNoDetail), nullptr);
   decoders::SmbDetail* smb = pool.Get<decoders::SmbDetail>(a);
   ASSERT_NE(smb, nullptr);
   smb->messages = 7;
@@ -279,7 +284,9 @@ TEST(AppDetailPool, TouchesMemoryOnlyForPeakLiveDetails) {
   // A released slot is reused (before any untouched one) and comes back reset.
   pool.Release(a);
   pool.Release(a);  // twice: ignored
+  pool.Release(decoders::kNoDetail);  // ignored
   EXPECT_EQ(pool.in_use(), 2u);
+  EXPECT_EQ(pool.Get<decoders::SmbDetail>(a), nullptr);  // released
   const uint32_t d = pool.Acquire<decoders::SmbDetail>();
   EXPECT_EQ(d, a);
   const decoders::SmbDetail* again = pool.Get<decoders::SmbDetail>(d);
@@ -301,8 +308,10 @@ TEST(AppDetailPool, TouchesMemoryOnlyForPeakLiveDetails) {
   EXPECT_EQ(reused->smb2_commands.Get(reused->sets_used, 3), 0u);
   EXPECT_EQ(reused->smb2_commands.Get(reused->sets_used, 4), 1u);
   pool.Release(d);
-  const uint32_t e = pool.Acquire<decoders::NetbiosDetail>();  // same slot, other kind
-  EXPECT_EQ(e, a);
+  // A released SMB slot is not handed to another type: a NetBIOS detail takes a NetBIOS slot.
+  const uint32_t e = pool.Acquire<decoders::NetbiosDetail>();
+  EXPECT_NE(e, a);
+  EXPECT_NE(e, b);
   const decoders::NetbiosDetail* nb_again = pool.Get<decoders::NetbiosDetail>(e);
   ASSERT_NE(nb_again, nullptr);
   EXPECT_EQ(nb_again->nbns_names.Items(nb_again->sets_used).size(), 0u);
@@ -318,8 +327,12 @@ TEST(AppDetailPool, TouchesMemoryOnlyForPeakLiveDetails) {
       live.pop_front();
     }
   }
-  EXPECT_EQ(pool.touched(), 3u + 5u);  // peak: 3 held + 5 live
-  EXPECT_LE(pool.touched_bytes(), 8u * 4096u);
+  // Peak: one SMB and one ICMP slot, two NetBIOS slots still held (b, e) + 5 live.
+  EXPECT_EQ(pool.touched(), 1u + 1u + 2u + 5u);
+  EXPECT_EQ(pool.touched_bytes(), sizeof(decoders::DetailSlot<decoders::SmbDetail>) +
+                                      sizeof(decoders::DetailSlot<decoders::IcmpDetail>) +
+                                      7 * sizeof(decoders::DetailSlot<decoders::NetbiosDetail>) +
+                                      9 * sizeof(uint32_t));
   EXPECT_EQ(pool.exhausted(), 0u);
   // The kernel agrees: far less than the 400 MB reserved became resident.
   const size_t rss_after = ResidentBytes();
