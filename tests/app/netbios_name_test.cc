@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <string>
+
 #include "tests/app/test_bytes.h"
 
 namespace tapwatch::apptest {
@@ -72,6 +75,48 @@ TEST(NetbiosName, BadInput) {
   Bytes ptr_no_msg{0xC0, 0x00};
   ByteReader d(ptr_no_msg);
   EXPECT_EQ(DecodeNetbiosName(d, {}, s), NameStatus::kBad);  // pointers not allowed here
+}
+
+// The 32-byte label is folded as a whole: a byte just outside 'A'..'P' at any of the 32
+// positions makes the name bad, and every raw byte value at every position decodes back to
+// itself (rendered as tshark does: printable ASCII as is, anything else as <xx>).
+TEST(NetbiosName, EveryPositionAndByteValueOfTheFirstLevelEncoding) {
+  NetbiosNameString s;
+  for (size_t pos = 0; pos < 32; ++pos) {
+    for (const uint8_t bad : {uint8_t{'A' - 1}, uint8_t{'P' + 1}, uint8_t{0}, uint8_t{0xFF},
+                              uint8_t{'a'}}) {
+      Bytes name = EncodeNetbiosName("FILESERVER", 0x20);
+      name[1 + pos] = bad;
+      ByteReader in(name);
+      EXPECT_EQ(DecodeNetbiosName(in, name, s), NameStatus::kBad) << pos << " " << int{bad};
+    }
+  }
+  for (int value = 0; value < 256; ++value) {
+    for (size_t pos = 0; pos < 16; ++pos) {
+      std::string raw(15, 'N');
+      uint8_t suffix = 0x20;
+      if (pos < 15) {
+        raw[pos] = static_cast<char>(value);
+      } else {
+        suffix = static_cast<uint8_t>(value);
+      }
+      const Bytes name = EncodeNetbiosName(raw, suffix);
+      ByteReader in(name);
+      ASSERT_EQ(DecodeNetbiosName(in, name, s), NameStatus::kOk) << value << " " << pos;
+      std::string want;
+      for (size_t i = 0; i < 15; ++i) {
+        const auto c = static_cast<uint8_t>(raw[i]);
+        char hex[5];
+        std::snprintf(hex, sizeof hex, "<%02x>", c);
+        want += c >= 0x20 && c <= 0x7e ? std::string(1, static_cast<char>(c)) : std::string(hex);
+      }
+      while (!want.empty() && want.back() == ' ') want.pop_back();
+      char hex[5];
+      std::snprintf(hex, sizeof hex, "<%02x>", suffix);
+      want += hex;
+      ASSERT_EQ(s.view(), want.substr(0, decoders::kNameLen - 1)) << value << " " << pos;
+    }
+  }
 }
 
 TEST(NetbiosName, EveryPrefixIsTruncated) {
