@@ -314,7 +314,7 @@ class DetailSlots {
 };
 
 /// The detail pool of one capture thread: a DetailSlots per detail type, `capacity` slots each.
-/// A detail's index carries its type in the top two bits (DetailKind), so Get<T> on another
+/// A detail's index carries its type in the top three bits (DetailKind), so Get<T> on another
 /// type's index, Release and Prefetch need nothing but the index. Acquire/Release never allocate.
 /// Not thread-safe.
 class AppDetailPool {
@@ -364,26 +364,41 @@ class AppDetailPool {
     }
   }
   /// Details in use, of all types.
-  uint32_t in_use() const { return smb_.in_use() + netbios_.in_use() + icmp_.in_use(); }
+  uint32_t in_use() const {
+    return SumOverTypes<uint32_t>([](const auto& slots) { return slots.in_use(); });
+  }
   /// Slots ever handed out (each type's peak of live details): only their memory was touched.
-  uint32_t touched() const { return smb_.touched() + netbios_.touched() + icmp_.touched(); }
+  uint32_t touched() const {
+    return SumOverTypes<uint32_t>([](const auto& slots) { return slots.touched(); });
+  }
   /// Acquire calls that found their type's slots all taken (the flow kept its inline counters).
   uint64_t exhausted() const {
-    return smb_.exhausted() + netbios_.exhausted() + icmp_.exhausted();
+    return SumOverTypes<uint64_t>([](const auto& slots) { return slots.exhausted(); });
   }
   /// Bytes reserved at start (the cap); touched_bytes() of them are in use at most.
   size_t memory_bytes() const {
-    return smb_.memory_bytes() + netbios_.memory_bytes() + icmp_.memory_bytes();
+    return SumOverTypes<size_t>([](const auto& slots) { return slots.memory_bytes(); });
   }
   size_t touched_bytes() const {
-    return smb_.touched_bytes() + netbios_.touched_bytes() + icmp_.touched_bytes();
+    return SumOverTypes<size_t>([](const auto& slots) { return slots.touched_bytes(); });
   }
 
  private:
-  static constexpr unsigned kKindShift = 30;
+  // Three bits of kind: room for kinds 1..6, and kNoDetail's top bits (7) name none of them, so
+  // kNoDetail is never a valid index whatever its low bits.
+  static constexpr unsigned kKindShift = 29;
   static constexpr uint32_t kSlotMask = (uint32_t{1} << kKindShift) - 1;
-  // Below the mask, so that no slot index reads as kNoDetail's.
+  static_assert(DetailKind<IcmpDetail>::value < (kNoDetail >> kKindShift),
+                "the highest kind must stay below kNoDetail's");
+  // Slot indices stay below the mask, so that none reaches into the kind bits.
   static uint32_t Clamp(uint32_t capacity) { return capacity < kSlotMask ? capacity : kSlotMask; }
+
+  // slot_stat(slots) of each type, summed. Sum is spelled out, not deduced: the accessors above
+  // call this before its definition.
+  template <typename Sum, typename F>
+  Sum SumOverTypes(F slot_stat) const {
+    return slot_stat(smb_) + slot_stat(netbios_) + slot_stat(icmp_);
+  }
 
   template <typename T>
   DetailSlots<T>& Slots() noexcept {
