@@ -198,8 +198,11 @@ struct SmbDetail {
   MarkedStringSet<kPathLen, 4, 4> pipes;
 };
 
-struct NetbiosDetail {
-  NetbiosDetail() noexcept {}
+// NBNS (UDP 137) and NBDS (UDP 138) flows fill disjoint fields of the record's one `netbios`
+// message, so each service has its own detail: a name-service flow's slot does not carry the
+// datagram service's sets, nor the reverse.
+struct NbnsDetail {
+  NbnsDetail() noexcept {}
   uint16_t sets_used = 0;       // which string sets below hold anything (MarkedStringSet)
   uint32_t nb_queries = 0;      // questions of type NB (0x20)
   uint32_t nbstat_queries = 0;  // questions of type NBSTAT (0x21)
@@ -214,10 +217,15 @@ struct NetbiosDetail {
   std::array<uint32_t, 16> nbns_opcodes{};
   MarkedStringSet<kNameLen, 8, 0> nbns_names;  // question and resource-record owner names
   MarkedStringSet<kNameLen, 8, 1> nbstat_names;
-  MarkedStringSet<kNameLen, 4, 2> nbds_source_names;
-  MarkedStringSet<kNameLen, 4, 3> nbds_destination_names;
-  MarkedStringSet<kNameLen, 4, 4> browser_hosts;
-  MarkedStringSet<8, 4, 5> browser_os;
+};
+
+struct NbdsDetail {
+  NbdsDetail() noexcept {}
+  uint16_t sets_used = 0;  // which string sets below hold anything (MarkedStringSet)
+  MarkedStringSet<kNameLen, 4, 0> nbds_source_names;
+  MarkedStringSet<kNameLen, 4, 1> nbds_destination_names;
+  MarkedStringSet<kNameLen, 4, 2> browser_hosts;
+  MarkedStringSet<8, 4, 3> browser_os;
 };
 
 struct IcmpDetail {
@@ -231,9 +239,11 @@ struct DetailKind;
 template <>
 struct DetailKind<SmbDetail> : std::integral_constant<uint8_t, 1> {};
 template <>
-struct DetailKind<NetbiosDetail> : std::integral_constant<uint8_t, 2> {};
+struct DetailKind<NbnsDetail> : std::integral_constant<uint8_t, 2> {};
 template <>
-struct DetailKind<IcmpDetail> : std::integral_constant<uint8_t, 3> {};
+struct DetailKind<NbdsDetail> : std::integral_constant<uint8_t, 3> {};
+template <>
+struct DetailKind<IcmpDetail> : std::integral_constant<uint8_t, 4> {};
 
 inline constexpr uint32_t kNoDetail = 0xFFFFFFFFu;
 
@@ -249,7 +259,7 @@ struct alignas(64) DetailSlot {
 };
 
 /// The slots of one detail type, sized for that type: an ICMP histogram takes one cache line,
-/// not the ~2 KiB of a NetBIOS detail, so the pages a capture touches follow what its live flows
+/// not the ~1.5 KiB of an SMB detail, so the pages a capture touches follow what its live flows
 /// need. Reserved once and touched lazily; Acquire reuses the most recently released slot (still
 /// warm in cache) and only takes a never-used slot, the lowest one, when none is free.
 template <typename T>
@@ -320,7 +330,10 @@ class DetailSlots {
 class AppDetailPool {
  public:
   explicit AppDetailPool(uint32_t capacity)
-      : smb_(Clamp(capacity)), netbios_(Clamp(capacity)), icmp_(Clamp(capacity)) {}
+      : smb_(Clamp(capacity)),
+        nbns_(Clamp(capacity)),
+        nbds_(Clamp(capacity)),
+        icmp_(Clamp(capacity)) {}
 
   /// Takes a slot and resets it to `T{}`; kNoDetail (and counts it) when T's slots are all taken.
   template <typename T>
@@ -332,7 +345,8 @@ class AppDetailPool {
   void Release(uint32_t i) noexcept {
     switch (i >> kKindShift) {
       case DetailKind<SmbDetail>::value: smb_.Release(i & kSlotMask); break;
-      case DetailKind<NetbiosDetail>::value: netbios_.Release(i & kSlotMask); break;
+      case DetailKind<NbnsDetail>::value: nbns_.Release(i & kSlotMask); break;
+      case DetailKind<NbdsDetail>::value: nbds_.Release(i & kSlotMask); break;
       case DetailKind<IcmpDetail>::value: icmp_.Release(i & kSlotMask); break;
       default: break;
     }
@@ -358,7 +372,8 @@ class AppDetailPool {
   void Prefetch(uint32_t i) const noexcept {
     switch (i >> kKindShift) {
       case DetailKind<SmbDetail>::value: smb_.Prefetch(i & kSlotMask); break;
-      case DetailKind<NetbiosDetail>::value: netbios_.Prefetch(i & kSlotMask); break;
+      case DetailKind<NbnsDetail>::value: nbns_.Prefetch(i & kSlotMask); break;
+      case DetailKind<NbdsDetail>::value: nbds_.Prefetch(i & kSlotMask); break;
       case DetailKind<IcmpDetail>::value: icmp_.Prefetch(i & kSlotMask); break;
       default: break;
     }
@@ -397,22 +412,25 @@ class AppDetailPool {
   // call this before its definition.
   template <typename Sum, typename F>
   Sum SumOverTypes(F slot_stat) const {
-    return slot_stat(smb_) + slot_stat(netbios_) + slot_stat(icmp_);
+    return slot_stat(smb_) + slot_stat(nbns_) + slot_stat(nbds_) + slot_stat(icmp_);
   }
 
   template <typename T>
   DetailSlots<T>& Slots() noexcept {
     if constexpr (std::is_same_v<T, SmbDetail>) {
       return smb_;
-    } else if constexpr (std::is_same_v<T, NetbiosDetail>) {
-      return netbios_;
+    } else if constexpr (std::is_same_v<T, NbnsDetail>) {
+      return nbns_;
+    } else if constexpr (std::is_same_v<T, NbdsDetail>) {
+      return nbds_;
     } else {
       static_assert(std::is_same_v<T, IcmpDetail>);
       return icmp_;
     }
   }
   DetailSlots<SmbDetail> smb_;
-  DetailSlots<NetbiosDetail> netbios_;
+  DetailSlots<NbnsDetail> nbns_;
+  DetailSlots<NbdsDetail> nbds_;
   DetailSlots<IcmpDetail> icmp_;
 };
 
