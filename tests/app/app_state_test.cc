@@ -9,6 +9,7 @@
 #include <cstring>
 #include <deque>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -268,11 +269,16 @@ TEST(AppDetailPool, TouchesMemoryOnlyForPeakLiveDetails) {
   const uint32_t a = pool.Acquire<decoders::SmbDetail>();
   const uint32_t b = pool.Acquire<decoders::NbnsDetail>();
   const uint32_t c = pool.Acquire<decoders::IcmpDetail>();
-  EXPECT_NE(a, b);
-  EXPECT_NE(b, c);
-  EXPECT_NE(a, c);
+  const uint32_t n = pool.Acquire<decoders::NbdsDetail>();
+  EXPECT_EQ((std::set<uint32_t>{a, b, c, n}.size()), 4u);
   EXPECT_EQ(pool.Get<decoders::NbnsDetail>(a), nullptr);  // wrong kind
   EXPECT_EQ(pool.Get<decoders::SmbDetail>(c), nullptr);
+  // NBNS and NBDS each have a live slot 0: only the kind bits tell b and n apart.
+  EXPECT_EQ(pool.Get<decoders::NbdsDetail>(b), nullptr);
+  EXPECT_EQ(pool.Get<decoders::NbnsDetail>(n), nullptr);
+  EXPECT_NE(pool.Get<decoders::NbdsDetail>(n), nullptr);
+  // ICMP's kind (4) needs the third kind bit: with two, its index would read as kind 0.
+  EXPECT_NE(pool.Get<decoders::IcmpDetail>(c), nullptr);
   EXPECT_EQ(pool.Get<decoders::SmbDetail>(a + 3), nullptr);  // an SMB slot never handed out
   EXPECT_EQ(pool.Get<decoders::IcmpDetail>(decoders::kNoDetail), nullptr);
   decoders::SmbDetail* smb = pool.Get<decoders::SmbDetail>(a);
@@ -286,7 +292,7 @@ TEST(AppDetailPool, TouchesMemoryOnlyForPeakLiveDetails) {
   pool.Release(a);
   pool.Release(a);  // twice: ignored
   pool.Release(decoders::kNoDetail);  // ignored
-  EXPECT_EQ(pool.in_use(), 2u);
+  EXPECT_EQ(pool.in_use(), 3u);
   EXPECT_EQ(pool.Get<decoders::SmbDetail>(a), nullptr);  // released
   const uint32_t d = pool.Acquire<decoders::SmbDetail>();
   EXPECT_EQ(d, a);
@@ -328,12 +334,13 @@ TEST(AppDetailPool, TouchesMemoryOnlyForPeakLiveDetails) {
       live.pop_front();
     }
   }
-  // Peak: one SMB and one ICMP slot, two NBNS slots still held (b, e) + 5 live.
-  EXPECT_EQ(pool.touched(), 1u + 1u + 2u + 5u);
+  // Peak: one SMB, one ICMP and one NBDS slot, two NBNS slots still held (b, e) + 5 live.
+  EXPECT_EQ(pool.touched(), 1u + 1u + 1u + 2u + 5u);
   EXPECT_EQ(pool.touched_bytes(), sizeof(decoders::DetailSlot<decoders::SmbDetail>) +
                                       sizeof(decoders::DetailSlot<decoders::IcmpDetail>) +
+                                      sizeof(decoders::DetailSlot<decoders::NbdsDetail>) +
                                       7 * sizeof(decoders::DetailSlot<decoders::NbnsDetail>) +
-                                      9 * sizeof(uint32_t));
+                                      10 * sizeof(uint32_t));
   EXPECT_EQ(pool.exhausted(), 0u);
   // The kernel agrees: far less than the 400 MB reserved became resident.
   const size_t rss_after = ResidentBytes();
