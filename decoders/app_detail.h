@@ -198,8 +198,11 @@ struct SmbDetail {
   MarkedStringSet<kPathLen, 4, 4> pipes;
 };
 
-struct NetbiosDetail {
-  NetbiosDetail() noexcept {}
+// NBNS (UDP 137) and NBDS (UDP 138) flows fill disjoint fields of the record's one `netbios`
+// message, so each service has its own detail: a name-service flow's slot does not carry the
+// datagram service's sets, nor the reverse.
+struct NbnsDetail {
+  NbnsDetail() noexcept {}
   uint16_t sets_used = 0;       // which string sets below hold anything (MarkedStringSet)
   uint32_t nb_queries = 0;      // questions of type NB (0x20)
   uint32_t nbstat_queries = 0;  // questions of type NBSTAT (0x21)
@@ -214,10 +217,15 @@ struct NetbiosDetail {
   std::array<uint32_t, 16> nbns_opcodes{};
   MarkedStringSet<kNameLen, 8, 0> nbns_names;  // question and resource-record owner names
   MarkedStringSet<kNameLen, 8, 1> nbstat_names;
-  MarkedStringSet<kNameLen, 4, 2> nbds_source_names;
-  MarkedStringSet<kNameLen, 4, 3> nbds_destination_names;
-  MarkedStringSet<kNameLen, 4, 4> browser_hosts;
-  MarkedStringSet<8, 4, 5> browser_os;
+};
+
+struct NbdsDetail {
+  NbdsDetail() noexcept {}
+  uint16_t sets_used = 0;  // which string sets below hold anything (MarkedStringSet)
+  MarkedStringSet<kNameLen, 4, 0> nbds_source_names;
+  MarkedStringSet<kNameLen, 4, 1> nbds_destination_names;
+  MarkedStringSet<kNameLen, 4, 2> browser_hosts;
+  MarkedStringSet<8, 4, 3> browser_os;
 };
 
 struct IcmpDetail {
@@ -231,9 +239,11 @@ struct DetailKind;
 template <>
 struct DetailKind<SmbDetail> : std::integral_constant<uint8_t, 1> {};
 template <>
-struct DetailKind<NetbiosDetail> : std::integral_constant<uint8_t, 2> {};
+struct DetailKind<NbnsDetail> : std::integral_constant<uint8_t, 2> {};
 template <>
-struct DetailKind<IcmpDetail> : std::integral_constant<uint8_t, 3> {};
+struct DetailKind<NbdsDetail> : std::integral_constant<uint8_t, 3> {};
+template <>
+struct DetailKind<IcmpDetail> : std::integral_constant<uint8_t, 4> {};
 
 inline constexpr uint32_t kNoDetail = 0xFFFFFFFFu;
 
@@ -249,7 +259,7 @@ struct alignas(64) DetailSlot {
 };
 
 /// The slots of one detail type, sized for that type: an ICMP histogram takes one cache line,
-/// not the ~2 KiB of a NetBIOS detail, so the pages a capture touches follow what its live flows
+/// not the ~1.5 KiB of an SMB detail, so the pages a capture touches follow what its live flows
 /// need. Reserved once and touched lazily; Acquire reuses the most recently released slot (still
 /// warm in cache) and only takes a never-used slot, the lowest one, when none is free.
 template <typename T>
@@ -314,13 +324,16 @@ class DetailSlots {
 };
 
 /// The detail pool of one capture thread: a DetailSlots per detail type, `capacity` slots each.
-/// A detail's index carries its type in the top two bits (DetailKind), so Get<T> on another
+/// A detail's index carries its type in the top three bits (DetailKind), so Get<T> on another
 /// type's index, Release and Prefetch need nothing but the index. Acquire/Release never allocate.
 /// Not thread-safe.
 class AppDetailPool {
  public:
   explicit AppDetailPool(uint32_t capacity)
-      : smb_(Clamp(capacity)), netbios_(Clamp(capacity)), icmp_(Clamp(capacity)) {}
+      : smb_(Clamp(capacity)),
+        nbns_(Clamp(capacity)),
+        nbds_(Clamp(capacity)),
+        icmp_(Clamp(capacity)) {}
 
   /// Takes a slot and resets it to `T{}`; kNoDetail (and counts it) when T's slots are all taken.
   template <typename T>
@@ -332,7 +345,8 @@ class AppDetailPool {
   void Release(uint32_t i) noexcept {
     switch (i >> kKindShift) {
       case DetailKind<SmbDetail>::value: smb_.Release(i & kSlotMask); break;
-      case DetailKind<NetbiosDetail>::value: netbios_.Release(i & kSlotMask); break;
+      case DetailKind<NbnsDetail>::value: nbns_.Release(i & kSlotMask); break;
+      case DetailKind<NbdsDetail>::value: nbds_.Release(i & kSlotMask); break;
       case DetailKind<IcmpDetail>::value: icmp_.Release(i & kSlotMask); break;
       default: break;
     }
@@ -358,46 +372,65 @@ class AppDetailPool {
   void Prefetch(uint32_t i) const noexcept {
     switch (i >> kKindShift) {
       case DetailKind<SmbDetail>::value: smb_.Prefetch(i & kSlotMask); break;
-      case DetailKind<NetbiosDetail>::value: netbios_.Prefetch(i & kSlotMask); break;
+      case DetailKind<NbnsDetail>::value: nbns_.Prefetch(i & kSlotMask); break;
+      case DetailKind<NbdsDetail>::value: nbds_.Prefetch(i & kSlotMask); break;
       case DetailKind<IcmpDetail>::value: icmp_.Prefetch(i & kSlotMask); break;
       default: break;
     }
   }
   /// Details in use, of all types.
-  uint32_t in_use() const { return smb_.in_use() + netbios_.in_use() + icmp_.in_use(); }
+  uint32_t in_use() const {
+    return SumOverTypes<uint32_t>([](const auto& slots) { return slots.in_use(); });
+  }
   /// Slots ever handed out (each type's peak of live details): only their memory was touched.
-  uint32_t touched() const { return smb_.touched() + netbios_.touched() + icmp_.touched(); }
+  uint32_t touched() const {
+    return SumOverTypes<uint32_t>([](const auto& slots) { return slots.touched(); });
+  }
   /// Acquire calls that found their type's slots all taken (the flow kept its inline counters).
   uint64_t exhausted() const {
-    return smb_.exhausted() + netbios_.exhausted() + icmp_.exhausted();
+    return SumOverTypes<uint64_t>([](const auto& slots) { return slots.exhausted(); });
   }
   /// Bytes reserved at start (the cap); touched_bytes() of them are in use at most.
   size_t memory_bytes() const {
-    return smb_.memory_bytes() + netbios_.memory_bytes() + icmp_.memory_bytes();
+    return SumOverTypes<size_t>([](const auto& slots) { return slots.memory_bytes(); });
   }
   size_t touched_bytes() const {
-    return smb_.touched_bytes() + netbios_.touched_bytes() + icmp_.touched_bytes();
+    return SumOverTypes<size_t>([](const auto& slots) { return slots.touched_bytes(); });
   }
 
  private:
-  static constexpr unsigned kKindShift = 30;
+  // Three bits of kind: room for kinds 1..6, and kNoDetail's top bits (7) name none of them, so
+  // kNoDetail is never a valid index whatever its low bits.
+  static constexpr unsigned kKindShift = 29;
   static constexpr uint32_t kSlotMask = (uint32_t{1} << kKindShift) - 1;
-  // Below the mask, so that no slot index reads as kNoDetail's.
+  static_assert(DetailKind<IcmpDetail>::value < (kNoDetail >> kKindShift),
+                "the highest kind must stay below kNoDetail's");
+  // Slot indices stay below the mask, so that none reaches into the kind bits.
   static uint32_t Clamp(uint32_t capacity) { return capacity < kSlotMask ? capacity : kSlotMask; }
+
+  // slot_stat(slots) of each type, summed. Sum is spelled out, not deduced: the accessors above
+  // call this before its definition.
+  template <typename Sum, typename F>
+  Sum SumOverTypes(F slot_stat) const {
+    return slot_stat(smb_) + slot_stat(nbns_) + slot_stat(nbds_) + slot_stat(icmp_);
+  }
 
   template <typename T>
   DetailSlots<T>& Slots() noexcept {
     if constexpr (std::is_same_v<T, SmbDetail>) {
       return smb_;
-    } else if constexpr (std::is_same_v<T, NetbiosDetail>) {
-      return netbios_;
+    } else if constexpr (std::is_same_v<T, NbnsDetail>) {
+      return nbns_;
+    } else if constexpr (std::is_same_v<T, NbdsDetail>) {
+      return nbds_;
     } else {
       static_assert(std::is_same_v<T, IcmpDetail>);
       return icmp_;
     }
   }
   DetailSlots<SmbDetail> smb_;
-  DetailSlots<NetbiosDetail> netbios_;
+  DetailSlots<NbnsDetail> nbns_;
+  DetailSlots<NbdsDetail> nbds_;
   DetailSlots<IcmpDetail> icmp_;
 };
 

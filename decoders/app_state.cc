@@ -121,11 +121,11 @@ void UpdateAppState(DecodedPacket& pkt, bool from_src, const AppConfig& config, 
                         pkt);
     }
   } else if (pkt.ip_proto == kIpProtoUdp && on_port(kPortNbns)) {
-    if (NetbiosDetail* d = Detail<NetbiosDetail>(AppKind::kNbns, state, scratch)) {
+    if (NbnsDetail* d = Detail<NbnsDetail>(AppKind::kNbns, state, scratch)) {
       DecodeNbns(pkt.l4_payload, *d, pkt);
     }
   } else if (pkt.ip_proto == kIpProtoUdp && on_port(kPortNbds)) {
-    if (NetbiosDetail* d = Detail<NetbiosDetail>(AppKind::kNbds, state, scratch)) {
+    if (NbdsDetail* d = Detail<NbdsDetail>(AppKind::kNbds, state, scratch)) {
       DecodeNbds(pkt.l4_payload, *d, pkt);
     }
   }

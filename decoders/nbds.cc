@@ -12,7 +12,7 @@ constexpr uint8_t kBrowserHostAnnouncement = 0x01;
 constexpr uint8_t kBrowserLocalMasterAnnouncement = 0x0F;
 
 // The SMB Trans request inside a datagram; MS-BRWS data sits at the header + DataOffset.
-void DecodeBrowser(std::span<const uint8_t> smb, NetbiosDetail& d) {
+void DecodeBrowser(std::span<const uint8_t> smb, NbdsDetail& d) {
   ByteReader in(smb);
   if (in.U32Be() != 0xFF534D42u || in.U8() != kSmbTrans || !in.Skip(kSmbHeaderLen - 5)) return;
   const auto wc = in.U8();
@@ -55,8 +55,7 @@ void DecodeBrowser(std::span<const uint8_t> smb, NetbiosDetail& d) {
 
 }  // namespace
 
-DecodeStatus DecodeNbds(std::span<const uint8_t> msg, NetbiosDetail& d,
-                        DecodedPacket& pkt) noexcept {
+DecodeStatus DecodeNbds(std::span<const uint8_t> msg, NbdsDetail& d, DecodedPacket& pkt) noexcept {
   ByteReader in(msg);
   // RFC 1002 4.4.1: MSG_TYPE(1) FLAGS(1) DGM_ID(2) SOURCE_IP(4) SOURCE_PORT(2).
   const auto type = in.U8();

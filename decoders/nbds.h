@@ -13,7 +13,6 @@ namespace tapwatch::decoders {
 
 /// Decodes one NBDS datagram (the UDP payload) into `d`. Anomalies: kNbdsTruncated (also for a bad
 /// name: the names are fixed-size in this protocol, so a bad one means the header is garbage).
-DecodeStatus DecodeNbds(std::span<const uint8_t> msg, NetbiosDetail& d,
-                        DecodedPacket& pkt) noexcept;
+DecodeStatus DecodeNbds(std::span<const uint8_t> msg, NbdsDetail& d, DecodedPacket& pkt) noexcept;
 
 }  // namespace tapwatch::decoders

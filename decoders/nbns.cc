@@ -11,7 +11,7 @@ constexpr uint32_t kMaxRecords = 64;
 
 uint32_t Inc(uint32_t v) { return v < UINT32_MAX ? v + 1 : v; }
 
-void CountType(uint16_t type, bool question, NetbiosDetail& d) {
+void CountType(uint16_t type, bool question, NbnsDetail& d) {
   if (type == kNbnsTypeNb) {
     question ? (d.nb_queries = Inc(d.nb_queries)) : (d.rr_nb = Inc(d.rr_nb));
   } else if (type == kNbnsTypeNbstat) {
@@ -23,7 +23,7 @@ void CountType(uint16_t type, bool question, NetbiosDetail& d) {
 
 // RFC 1002 4.2.18: NODE_STATUS response RDATA = NUM_NAMES(1), NUM_NAMES x (name 16, flags 2),
 // then statistics starting with the 6-byte unit ID (the MAC address).
-void DecodeNodeStatus(ByteReader rdata, NetbiosDetail& d) {
+void DecodeNodeStatus(ByteReader rdata, NbnsDetail& d) {
   const auto num = rdata.U8();
   if (!num) return;
   for (uint8_t i = 0; i < *num; ++i) {
@@ -42,8 +42,7 @@ void DecodeNodeStatus(ByteReader rdata, NetbiosDetail& d) {
 
 }  // namespace
 
-DecodeStatus DecodeNbns(std::span<const uint8_t> msg, NetbiosDetail& d,
-                        DecodedPacket& pkt) noexcept {
+DecodeStatus DecodeNbns(std::span<const uint8_t> msg, NbnsDetail& d, DecodedPacket& pkt) noexcept {
   ByteReader in(msg);
   // RFC 1002 4.2.1.1 header: NAME_TRN_ID(2) flags(2) QDCOUNT ANCOUNT NSCOUNT ARCOUNT.
   const auto id = in.U16Be();

@@ -16,7 +16,6 @@ inline constexpr uint16_t kNbnsTypeNbstat = 0x21;
 
 /// Decodes one NBNS message (the UDP payload) into `d`.
 /// Anomalies: kNbnsTruncated, kNbnsBadName, kNbnsBadCount.
-DecodeStatus DecodeNbns(std::span<const uint8_t> msg, NetbiosDetail& d,
-                        DecodedPacket& pkt) noexcept;
+DecodeStatus DecodeNbns(std::span<const uint8_t> msg, NbnsDetail& d, DecodedPacket& pkt) noexcept;
 
 }  // namespace tapwatch::decoders

@@ -73,7 +73,10 @@ void EncodeSmb(const decoders::SmbDetail& d, WireWriter& out) {
   out.EndNested(mark);
 }
 
-void EncodeNetbios(const decoders::NetbiosDetail& d, WireWriter& out) {
+// The record's one `netbios` message carries both services' fields, the NBNS ones first. A flow
+// has the detail of one service (its kind says which) and writes that service's fields only: the
+// other's would all be empty, and an empty field writes nothing.
+void EncodeNetbios(const decoders::NbnsDetail& d, WireWriter& out) {
   const size_t mark = out.BeginNested(kNetbios);
   WriteIndexCounts(kNbnsOpcodes, d.nbns_opcodes, out);
   WriteSet(kNbnsNames, d.nbns_names, d.sets_used, out);
@@ -87,6 +90,11 @@ void EncodeNetbios(const decoders::NetbiosDetail& d, WireWriter& out) {
     char mac[17];
     out.StringField(kNbstatMac, {mac, FormatMacTo(d.nbstat_mac, mac)});
   }
+  out.EndNested(mark);
+}
+
+void EncodeNetbios(const decoders::NbdsDetail& d, WireWriter& out) {
+  const size_t mark = out.BeginNested(kNetbios);
   WriteSet(kNbdsSourceNames, d.nbds_source_names, d.sets_used, out);
   WriteSet(kNbdsDestinationNames, d.nbds_destination_names, d.sets_used, out);
   WriteSet(kBrowserHosts, d.browser_hosts, d.sets_used, out);
@@ -155,12 +163,20 @@ void PrefetchDetail(const AppState& state, const decoders::AppScratch& scratch) 
         Prefetch(p);
       }
     }
-  } else if (state.kind == AppKind::kNbns || state.kind == AppKind::kNbds) {
-    if (const auto* d = scratch.pool->Peek<decoders::NetbiosDetail>(state.detail)) {
+  } else if (state.kind == AppKind::kNbns) {
+    // The counters and the opcode table (read whole), and the head of the names set.
+    if (const auto* d = scratch.pool->Peek<decoders::NbnsDetail>(state.detail)) {
       for (const void* p : {static_cast<const void*>(d), static_cast<const void*>(&d->nbns_opcodes),
                             static_cast<const void*>(&d->nbns_names)}) {
         Prefetch(p);
       }
+    }
+  } else if (state.kind == AppKind::kNbds) {
+    // The mask with the source names' head, and the destination names' head: every datagram
+    // that names anyone names its destination.
+    if (const auto* d = scratch.pool->Peek<decoders::NbdsDetail>(state.detail)) {
+      Prefetch(d);
+      Prefetch(&d->nbds_destination_names);
     }
   } else if (state.kind == AppKind::kIcmp) {
     if (const auto* d = scratch.pool->Peek<decoders::IcmpDetail>(state.detail)) Prefetch(d);
@@ -250,8 +266,12 @@ void EncodeAppRecord(const AppState& state, const decoders::AppScratch& scratch,
   if (scratch.pool != nullptr) {
     if (state.kind == AppKind::kSmb) {
       if (const auto* d = scratch.pool->Get<decoders::SmbDetail>(state.detail)) EncodeSmb(*d, out);
-    } else if (state.kind == AppKind::kNbns || state.kind == AppKind::kNbds) {
-      if (const auto* d = scratch.pool->Get<decoders::NetbiosDetail>(state.detail)) {
+    } else if (state.kind == AppKind::kNbns) {
+      if (const auto* d = scratch.pool->Get<decoders::NbnsDetail>(state.detail)) {
+        EncodeNetbios(*d, out);
+      }
+    } else if (state.kind == AppKind::kNbds) {
+      if (const auto* d = scratch.pool->Get<decoders::NbdsDetail>(state.detail)) {
         EncodeNetbios(*d, out);
       }
     }

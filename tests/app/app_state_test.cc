@@ -9,6 +9,7 @@
 #include <cstring>
 #include <deque>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -259,19 +260,25 @@ TEST(AppDetailPool, TouchesMemoryOnlyForPeakLiveDetails) {
   AppDetailPool pool(200000);  // ~400 MB reserved
   EXPECT_GE(pool.memory_bytes(), 200000u * sizeof(decoders::SmbDetail));
   EXPECT_EQ(pool.touched(), 0u);
-  // Each type has its own slots, sized for it: an ICMP histogram takes one cache line, not the
-  // ~2 KiB of a NetBIOS detail.
+  // Each type has its own slots, sized for it: an ICMP histogram takes one cache line, and an
+  // NBNS or NBDS detail leaves out the other service's fields (one NetBIOS slot for both took
+  // 2 KiB).
   EXPECT_EQ(sizeof(decoders::DetailSlot<decoders::IcmpDetail>), 64u);
-  EXPECT_LT(sizeof(decoders::DetailSlot<decoders::SmbDetail>),
-            sizeof(decoders::DetailSlot<decoders::NetbiosDetail>));
+  EXPECT_LT(sizeof(decoders::DetailSlot<decoders::NbnsDetail>), 2048u);
+  EXPECT_LT(sizeof(decoders::DetailSlot<decoders::NbdsDetail>), 2048u);
   const uint32_t a = pool.Acquire<decoders::SmbDetail>();
-  const uint32_t b = pool.Acquire<decoders::NetbiosDetail>();
+  const uint32_t b = pool.Acquire<decoders::NbnsDetail>();
   const uint32_t c = pool.Acquire<decoders::IcmpDetail>();
-  EXPECT_NE(a, b);
-  EXPECT_NE(b, c);
-  EXPECT_NE(a, c);
-  EXPECT_EQ(pool.Get<decoders::NetbiosDetail>(a), nullptr);  // wrong kind
+  const uint32_t n = pool.Acquire<decoders::NbdsDetail>();
+  EXPECT_EQ((std::set<uint32_t>{a, b, c, n}.size()), 4u);
+  EXPECT_EQ(pool.Get<decoders::NbnsDetail>(a), nullptr);  // wrong kind
   EXPECT_EQ(pool.Get<decoders::SmbDetail>(c), nullptr);
+  // NBNS and NBDS each have a live slot 0: only the kind bits tell b and n apart.
+  EXPECT_EQ(pool.Get<decoders::NbdsDetail>(b), nullptr);
+  EXPECT_EQ(pool.Get<decoders::NbnsDetail>(n), nullptr);
+  EXPECT_NE(pool.Get<decoders::NbdsDetail>(n), nullptr);
+  // ICMP's kind (4) needs the third kind bit: with two, its index would read as kind 0.
+  EXPECT_NE(pool.Get<decoders::IcmpDetail>(c), nullptr);
   EXPECT_EQ(pool.Get<decoders::SmbDetail>(a + 3), nullptr);  // an SMB slot never handed out
   EXPECT_EQ(pool.Get<decoders::IcmpDetail>(decoders::kNoDetail), nullptr);
   decoders::SmbDetail* smb = pool.Get<decoders::SmbDetail>(a);
@@ -285,7 +292,7 @@ TEST(AppDetailPool, TouchesMemoryOnlyForPeakLiveDetails) {
   pool.Release(a);
   pool.Release(a);  // twice: ignored
   pool.Release(decoders::kNoDetail);  // ignored
-  EXPECT_EQ(pool.in_use(), 2u);
+  EXPECT_EQ(pool.in_use(), 3u);
   EXPECT_EQ(pool.Get<decoders::SmbDetail>(a), nullptr);  // released
   const uint32_t d = pool.Acquire<decoders::SmbDetail>();
   EXPECT_EQ(d, a);
@@ -308,31 +315,32 @@ TEST(AppDetailPool, TouchesMemoryOnlyForPeakLiveDetails) {
   EXPECT_EQ(reused->smb2_commands.Get(reused->sets_used, 3), 0u);
   EXPECT_EQ(reused->smb2_commands.Get(reused->sets_used, 4), 1u);
   pool.Release(d);
-  // A released SMB slot is not handed to another type: a NetBIOS detail takes a NetBIOS slot.
-  const uint32_t e = pool.Acquire<decoders::NetbiosDetail>();
+  // A released SMB slot is not handed to another type: an NBNS detail takes an NBNS slot.
+  const uint32_t e = pool.Acquire<decoders::NbnsDetail>();
   EXPECT_NE(e, a);
   EXPECT_NE(e, b);
-  const decoders::NetbiosDetail* nb_again = pool.Get<decoders::NetbiosDetail>(e);
+  const decoders::NbnsDetail* nb_again = pool.Get<decoders::NbnsDetail>(e);
   ASSERT_NE(nb_again, nullptr);
   EXPECT_EQ(nb_again->nbns_names.Items(nb_again->sets_used).size(), 0u);
   EXPECT_EQ(pool.Get<decoders::SmbDetail>(e), nullptr);
   // 100000 short flows, at most 5 alive at once: only 5 slots (plus the 2 still held) touched.
   std::deque<uint32_t> live;
   for (int i = 0; i < 100000; ++i) {
-    live.push_back(pool.Acquire<decoders::NetbiosDetail>());
-    decoders::NetbiosDetail* nb = pool.Get<decoders::NetbiosDetail>(live.back());
+    live.push_back(pool.Acquire<decoders::NbnsDetail>());
+    decoders::NbnsDetail* nb = pool.Get<decoders::NbnsDetail>(live.back());
     nb->nbns_names.Add(nb->sets_used, "NAME");
     if (live.size() == 5) {
       pool.Release(live.front());
       live.pop_front();
     }
   }
-  // Peak: one SMB and one ICMP slot, two NetBIOS slots still held (b, e) + 5 live.
-  EXPECT_EQ(pool.touched(), 1u + 1u + 2u + 5u);
+  // Peak: one SMB, one ICMP and one NBDS slot, two NBNS slots still held (b, e) + 5 live.
+  EXPECT_EQ(pool.touched(), 1u + 1u + 1u + 2u + 5u);
   EXPECT_EQ(pool.touched_bytes(), sizeof(decoders::DetailSlot<decoders::SmbDetail>) +
                                       sizeof(decoders::DetailSlot<decoders::IcmpDetail>) +
-                                      7 * sizeof(decoders::DetailSlot<decoders::NetbiosDetail>) +
-                                      9 * sizeof(uint32_t));
+                                      sizeof(decoders::DetailSlot<decoders::NbdsDetail>) +
+                                      7 * sizeof(decoders::DetailSlot<decoders::NbnsDetail>) +
+                                      10 * sizeof(uint32_t));
   EXPECT_EQ(pool.exhausted(), 0u);
   // The kernel agrees: far less than the 400 MB reserved became resident.
   const size_t rss_after = ResidentBytes();

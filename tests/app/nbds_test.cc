@@ -10,7 +10,7 @@ namespace {
 using decoders::Anomaly;
 using decoders::DecodedPacket;
 using decoders::DecodeStatus;
-using decoders::NetbiosDetail;
+using decoders::NbdsDetail;
 
 // RFC 1002 4.4.2 DIRECT_GROUP datagram carrying an SMB Trans to \MAILSLOT\BROWSE with an
 // MS-BRWS HostAnnouncement for "GUNNAR", OS 5.1.
@@ -67,7 +67,7 @@ Bytes HostAnnouncement() {
 }
 
 TEST(Nbds, NamesAndBrowserAnnouncement) {
-  NetbiosDetail d;
+  NbdsDetail d;
   DecodedPacket pkt;
   ASSERT_EQ(decoders::DecodeNbds(HostAnnouncement(), d, pkt), DecodeStatus::kOk);
   ASSERT_EQ(d.nbds_source_names.Items(d.sets_used).size(), 1);
@@ -82,7 +82,7 @@ TEST(Nbds, NamesAndBrowserAnnouncement) {
 TEST(Nbds, QueryRequestAndUnknownType) {
   Bytes q{0x14, 0x02, 0x00, 0x01, 10, 0, 0, 1, 0x00, 0x8a};
   Append(q, EncodeNetbiosName("PRINTER", 0x20));
-  NetbiosDetail d;
+  NbdsDetail d;
   DecodedPacket pkt;
   EXPECT_EQ(decoders::DecodeNbds(q, d, pkt), DecodeStatus::kOk);
   EXPECT_EQ(d.nbds_destination_names.Items(d.sets_used)[0].view(), "PRINTER<20>");
@@ -94,7 +94,7 @@ TEST(Nbds, EveryPrefix) {
   const Bytes full = HostAnnouncement();
   const size_t names_end = 14 + 34 + 34;
   for (size_t n = 0; n < full.size(); ++n) {
-    NetbiosDetail d;
+    NbdsDetail d;
     DecodedPacket pkt;
     const auto s = decoders::DecodeNbds({full.data(), n}, d, pkt);
     if (n < names_end) {

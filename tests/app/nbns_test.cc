@@ -10,7 +10,7 @@ namespace {
 using decoders::Anomaly;
 using decoders::DecodedPacket;
 using decoders::DecodeStatus;
-using decoders::NetbiosDetail;
+using decoders::NbnsDetail;
 
 std::string Wildcard() { return std::string("*") + std::string(14, '\0'); }
 
@@ -94,7 +94,7 @@ Bytes NbstatResponse() {
 }
 
 TEST(Nbns, NbstatQueryFromSeed) {
-  NetbiosDetail d;
+  NbnsDetail d;
   DecodedPacket pkt;
   ASSERT_EQ(decoders::DecodeNbns(NbstatQuery(), d, pkt), DecodeStatus::kOk);
   EXPECT_EQ(d.nbstat_queries, 1u);
@@ -106,7 +106,7 @@ TEST(Nbns, NbstatQueryFromSeed) {
 }
 
 TEST(Nbns, BroadcastQueryAndRegistration) {
-  NetbiosDetail d;
+  NbnsDetail d;
   DecodedPacket pkt;
   ASSERT_EQ(decoders::DecodeNbns(BroadcastQuery(), d, pkt), DecodeStatus::kOk);
   ASSERT_EQ(decoders::DecodeNbns(Registration(), d, pkt), DecodeStatus::kOk);
@@ -122,7 +122,7 @@ TEST(Nbns, BroadcastQueryAndRegistration) {
 }
 
 TEST(Nbns, NodeStatusResponseNameTableAndMac) {
-  NetbiosDetail d;
+  NbnsDetail d;
   DecodedPacket pkt;
   ASSERT_EQ(decoders::DecodeNbns(NbstatResponse(), d, pkt), DecodeStatus::kOk);
   EXPECT_EQ(d.responses, 1u);
@@ -138,7 +138,7 @@ TEST(Nbns, NegativeResponseCounted) {
   Bytes b = BroadcastQuery();
   b[2] = 0x85;  // response, AA, opcode 0
   b[3] = 0x03;  // RCODE 3 (NAM_ERR)
-  NetbiosDetail d;
+  NbnsDetail d;
   DecodedPacket pkt;
   decoders::DecodeNbns(b, d, pkt);
   EXPECT_EQ(d.responses, 1u);
@@ -146,7 +146,7 @@ TEST(Nbns, NegativeResponseCounted) {
 }
 
 TEST(Nbns, Anomalies) {
-  NetbiosDetail d;
+  NbnsDetail d;
   {
     Bytes b = NbstatQuery();
     b[4] = 0x10;  // QDCOUNT 4096
@@ -171,7 +171,7 @@ TEST(Nbns, Anomalies) {
     b.push_back(63);
     b.insert(b.end(), 63, '?');
     Append(b, {0, 0x00, 0x20, 0x00, 0x01});
-    NetbiosDetail x;
+    NbnsDetail x;
     DecodedPacket pkt;
     EXPECT_EQ(decoders::DecodeNbns(b, x, pkt), DecodeStatus::kMalformed);
     EXPECT_TRUE(pkt.Has(Anomaly::kNbnsBadName));
@@ -185,7 +185,7 @@ TEST(Nbns, EveryPrefix) {
     // RDATA of the last record may be cut by snaplen without an anomaly.
     const size_t rdata_len = full == NbstatResponse() ? 83 : full == Registration() ? 6 : 0;
     for (size_t n = 0; n < full.size(); ++n) {
-      NetbiosDetail d;
+      NbnsDetail d;
       DecodedPacket pkt;
       const auto s = decoders::DecodeNbns({full.data(), n}, d, pkt);
       if (n < full.size() - rdata_len) {

@@ -132,8 +132,7 @@ Expected Ours(PcapFlows& flows, TestFlow& f) {
       if (smb2[i]) e.smb2[static_cast<uint32_t>(i)] = smb2[i];
     }
   }
-  if (const auto* d = pool.Get<decoders::NetbiosDetail>(f.state.detail);
-      d && f.state.kind == decoders::AppKind::kNbns) {
+  if (const auto* d = pool.Get<decoders::NbnsDetail>(f.state.detail)) {
     for (const auto& name : d->nbns_names.Items(d->sets_used)) {
       e.nbns_names.insert(std::string(name.view()));
     }

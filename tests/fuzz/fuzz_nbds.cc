@@ -6,7 +6,7 @@
 #include "decoders/nbds.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  tapwatch::decoders::NetbiosDetail d;
+  tapwatch::decoders::NbdsDetail d;
   tapwatch::decoders::DecodedPacket pkt;
   tapwatch::decoders::DecodeNbds({data, size}, d, pkt);
   return 0;

@@ -6,7 +6,7 @@
 #include "decoders/nbns.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  tapwatch::decoders::NetbiosDetail d;
+  tapwatch::decoders::NbnsDetail d;
   tapwatch::decoders::DecodedPacket pkt;
   tapwatch::decoders::DecodeNbns({data, size}, d, pkt);
   return 0;

@@ -353,27 +353,36 @@ TEST_F(FlowRecordEncoder, EveryMapAndSubMessageAndGrowth) {
   smb.nbss_called.Add(smb.sets_used, "SERVER<20>");
   smb.nbss_calling.Add(smb.sets_used, "CLIENT<00>");
 
-  flowtable::Flow nb_flow = FullFlow();
-  nb_flow.key.ip_proto = decoders::kIpProtoUdp;
-  decoders::AppState& b = nb_flow.app;
+  flowtable::Flow nbns_flow = FullFlow();
+  nbns_flow.key.ip_proto = decoders::kIpProtoUdp;
+  decoders::AppState& b = nbns_flow.app;
   b.kind = decoders::AppKind::kNbns;
-  b.detail = pool.Acquire<decoders::NetbiosDetail>();
-  decoders::NetbiosDetail& nb = *pool.Get<decoders::NetbiosDetail>(b.detail);
-  for (size_t i = 0; i < nb.nbns_opcodes.size(); ++i) nb.nbns_opcodes[i] = (i % 3) * 70;
-  nb.nb_queries = 1;
-  nb.nbstat_queries = 2;
-  nb.broadcast = 3;
-  nb.responses = 4;
-  nb.error_responses = 5;
-  nb.has_nbstat_mac = true;  // all zero: still "00:00:00:00:00:00"
+  b.detail = pool.Acquire<decoders::NbnsDetail>();
+  decoders::NbnsDetail& nbns = *pool.Get<decoders::NbnsDetail>(b.detail);
+  for (size_t i = 0; i < nbns.nbns_opcodes.size(); ++i) nbns.nbns_opcodes[i] = (i % 3) * 70;
+  nbns.nb_queries = 1;
+  nbns.nbstat_queries = 2;
+  nbns.broadcast = 3;
+  nbns.responses = 4;
+  nbns.error_responses = 5;
+  nbns.has_nbstat_mac = true;  // all zero: still "00:00:00:00:00:00"
   for (const char* n : {"WORKGROUP<00>", "HOST<20>"}) {
-    nb.nbns_names.Add(nb.sets_used, n);
-    nb.nbstat_names.Add(nb.sets_used, n);
-    nb.nbds_source_names.Add(nb.sets_used, n);
-    nb.nbds_destination_names.Add(nb.sets_used, n);
-    nb.browser_hosts.Add(nb.sets_used, n);
+    nbns.nbns_names.Add(nbns.sets_used, n);
+    nbns.nbstat_names.Add(nbns.sets_used, n);
   }
-  nb.browser_os.Add(nb.sets_used, "5.1");
+
+  flowtable::Flow nbds_flow = FullFlow();
+  nbds_flow.key.ip_proto = decoders::kIpProtoUdp;
+  decoders::AppState& n = nbds_flow.app;
+  n.kind = decoders::AppKind::kNbds;
+  n.detail = pool.Acquire<decoders::NbdsDetail>();
+  decoders::NbdsDetail& nbds = *pool.Get<decoders::NbdsDetail>(n.detail);
+  for (const char* name : {"WORKGROUP<00>", "HOST<20>"}) {
+    nbds.nbds_source_names.Add(nbds.sets_used, name);
+    nbds.nbds_destination_names.Add(nbds.sets_used, name);
+    nbds.browser_hosts.Add(nbds.sets_used, name);
+  }
+  nbds.browser_os.Add(nbds.sets_used, "5.1");
 
   flowtable::Flow icmp_flow = FullFlow();
   icmp_flow.key.ip_proto = decoders::kIpProtoIcmp;
@@ -388,7 +397,7 @@ TEST_F(FlowRecordEncoder, EveryMapAndSubMessageAndGrowth) {
   for (uint16_t len = 28; len < 28 + 12; ++len) icmp.ip_lengths.Add(len, len);  // 8 + other
 
   Tally t;
-  for (flowtable::Flow* f : {&smb_flow, &nb_flow, &icmp_flow}) {
+  for (flowtable::Flow* f : {&smb_flow, &nbns_flow, &nbds_flow, &icmp_flow}) {
     for (const bool with_app : {true, false}) {
       FlowRecordSource source;
       source.flow = f;
@@ -402,9 +411,9 @@ TEST_F(FlowRecordEncoder, EveryMapAndSubMessageAndGrowth) {
       Compare(source, t);
     }
   }
-  EXPECT_EQ(t.records, 6u);
+  EXPECT_EQ(t.records, 8u);
   EXPECT_EQ(t.smb, 1u);
-  EXPECT_EQ(t.netbios, 1u);
+  EXPECT_EQ(t.netbios, 2u);
   EXPECT_EQ(t.icmp, 2u);
   EXPECT_EQ(t.http, 1u);  // first bytes and labels: the SMB flow only
   EXPECT_EQ(t.payload_labels, signatures_.rules.empty() ? 0u : 1u);

@@ -54,7 +54,7 @@ void FillSmb(const decoders::SmbDetail& d, proto::SmbSummary& s) {
   s.set_messages(d.messages);
 }
 
-void FillNetbios(const decoders::NetbiosDetail& d, proto::NetbiosSummary& s) {
+void FillNetbios(const decoders::NbnsDetail& d, proto::NetbiosSummary& s) {
   auto& opcodes = *s.mutable_nbns_opcodes();
   for (size_t i = 0; i < d.nbns_opcodes.size(); ++i) {
     if (d.nbns_opcodes[i]) opcodes[static_cast<uint32_t>(i)] = d.nbns_opcodes[i];
@@ -67,6 +67,9 @@ void FillNetbios(const decoders::NetbiosDetail& d, proto::NetbiosSummary& s) {
   s.set_nbns_error_responses(d.error_responses);
   CopySet(d.nbstat_names, d.sets_used, s.mutable_nbstat_names());
   if (d.has_nbstat_mac) s.set_nbstat_mac(FormatMac(d.nbstat_mac));
+}
+
+void FillNetbios(const decoders::NbdsDetail& d, proto::NetbiosSummary& s) {
   CopySet(d.nbds_source_names, d.sets_used, s.mutable_nbds_source_names());
   CopySet(d.nbds_destination_names, d.sets_used, s.mutable_nbds_destination_names());
   CopySet(d.browser_hosts, d.sets_used, s.mutable_browser_hosts());
@@ -213,8 +216,12 @@ void FillAppRecord(const AppState& state, const decoders::AppScratch& scratch,
       if (const auto* d = scratch.pool->Get<decoders::SmbDetail>(state.detail)) {
         FillSmb(*d, *rec.mutable_smb());
       }
-    } else if (state.kind == AppKind::kNbns || state.kind == AppKind::kNbds) {
-      if (const auto* d = scratch.pool->Get<decoders::NetbiosDetail>(state.detail)) {
+    } else if (state.kind == AppKind::kNbns) {
+      if (const auto* d = scratch.pool->Get<decoders::NbnsDetail>(state.detail)) {
+        FillNetbios(*d, *rec.mutable_netbios());
+      }
+    } else if (state.kind == AppKind::kNbds) {
+      if (const auto* d = scratch.pool->Get<decoders::NbdsDetail>(state.detail)) {
         FillNetbios(*d, *rec.mutable_netbios());
       }
     }
