@@ -100,6 +100,92 @@ class MarkedStringSet {
   std::array<Item, M> items_;
 };
 
+/// A MarkedStringSet whose strings share one byte budget instead of M items of N bytes each: the
+/// first M distinct strings (each cut to N-1 bytes) while their bytes fit in `Bytes`; later ones
+/// are counted as dropped. Names are mostly far shorter than the longest one must be allowed to
+/// be (NetBIOS names: "WORKGROUP<1d>" beside the 61-character "*<00><00>..."), so the same M
+/// strings take a fraction of the memory, and a short string shares the set's first cache line
+/// with the lengths. Reset and read through the owner's mask exactly as MarkedStringSet.
+template <size_t N, size_t M, size_t Bytes, unsigned Bit>
+class MarkedStringPack {
+ public:
+  static_assert(Bit < 16 && M <= 255 && N <= 256 && Bytes >= N - 1 && Bytes <= 65535);
+  static constexpr uint16_t kBit = uint16_t{1} << Bit;
+
+  /// One kept string (as MarkedStringSet's items: view()).
+  struct Item {
+    std::string_view text;
+    std::string_view view() const { return text; }
+  };
+  /// The strings kept, in the order first seen.
+  class Range {
+   public:
+    const Item* begin() const { return items_.data(); }
+    const Item* end() const { return items_.data() + size_; }
+    size_t size() const { return size_; }
+    bool empty() const { return size_ == 0; }
+    const Item& operator[](size_t i) const { return items_[i]; }
+
+   private:
+    friend class MarkedStringPack;
+    std::array<Item, M> items_{};
+    size_t size_ = 0;
+  };
+
+  bool UsedIn(uint16_t sets_used) const noexcept { return (sets_used & kBit) != 0; }
+  /// The strings kept (empty while the bit is clear).
+  Range Items(uint16_t sets_used) const noexcept {
+    Range r;
+    if (!UsedIn(sets_used)) return r;
+    size_t at = 0;
+    for (; r.size_ < count_; ++r.size_) {
+      r.items_[r.size_].text = {bytes_.data() + at, len_[r.size_]};
+      at += len_[r.size_];
+    }
+    return r;
+  }
+  /// Distinct strings that found the set full (M strings, or no room for their bytes).
+  uint32_t Dropped(uint16_t sets_used) const noexcept { return UsedIn(sets_used) ? dropped_ : 0; }
+  bool Contains(uint16_t sets_used, std::string_view s) const noexcept {
+    if (!UsedIn(sets_used)) return false;
+    size_t at = 0;
+    for (size_t i = 0; i < count_; ++i) {
+      if (len_[i] == s.size() && std::memcmp(bytes_.data() + at, s.data(), s.size()) == 0) {
+        return true;
+      }
+      at += len_[i];
+    }
+    return false;
+  }
+  /// Adds `s` (cut to N-1 bytes) unless already present; false when the set is full.
+  bool Add(uint16_t& sets_used, std::string_view s) noexcept {
+    if (!UsedIn(sets_used)) {
+      count_ = 0;
+      used_ = 0;
+      dropped_ = 0;
+      sets_used |= kBit;
+    }
+    if (s.size() >= N) s = s.substr(0, N - 1);
+    if (Contains(sets_used, s)) return true;
+    if (count_ >= M || Bytes - used_ < s.size()) {
+      ++dropped_;
+      return false;
+    }
+    if (!s.empty()) std::memcpy(bytes_.data() + used_, s.data(), s.size());
+    len_[count_++] = static_cast<uint8_t>(s.size());
+    used_ = static_cast<uint16_t>(used_ + s.size());
+    return true;
+  }
+
+ private:
+  // Meaningful only while the bit is set: lengths [0, count_) and bytes [0, used_).
+  uint8_t count_;
+  uint16_t used_;
+  uint32_t dropped_;
+  std::array<uint8_t, M> len_;
+  std::array<char, Bytes> bytes_;
+};
+
 /// A count per index 0..N-1 (a command table) kept in a detail like a MarkedStringSet: bit `Bit`
 /// of the owner's `sets_used` mask says whether anything was counted, and the table is zeroed on
 /// the first Add, not when a pool slot is reset. A flow that never counts here (an SMB1 session's
@@ -215,8 +301,11 @@ struct NbnsDetail {
   std::array<uint8_t, 6> nbstat_mac{};
   bool has_nbstat_mac = false;
   std::array<uint32_t, 16> nbns_opcodes{};
-  MarkedStringSet<kNameLen, 8, 0> nbns_names;  // question and resource-record owner names
-  MarkedStringSet<kNameLen, 8, 1> nbstat_names;
+  // Question and resource-record owner names, and the names of node status (NBSTAT) responses:
+  // 8 each, in 256 bytes (a wildcard query's 61-character name and seven of "WORKGROUP<1d>"'s
+  // length fit; kNameLen x 8 = 512 would hold eight wildcards, which no flow sends).
+  MarkedStringPack<kNameLen, 8, 256, 0> nbns_names;
+  MarkedStringPack<kNameLen, 8, 256, 1> nbstat_names;
 };
 
 struct NbdsDetail {

@@ -30,9 +30,8 @@ enum IcmpField : uint32_t {
 };
 
 // An empty set is skipped on its owner's mask alone, without reading the set's own cache line.
-template <size_t N, size_t M, unsigned Bit>
-void WriteSet(uint32_t field, const decoders::MarkedStringSet<N, M, Bit>& set, uint16_t sets_used,
-              WireWriter& out) {
+template <typename StringSet>
+void WriteSet(uint32_t field, const StringSet& set, uint16_t sets_used, WireWriter& out) {
   for (const auto& item : set.Items(sets_used)) out.RepeatedString(field, item.view());
 }
 

@@ -255,6 +255,51 @@ size_t ResidentBytes() {
   return n == 2 ? resident * static_cast<size_t>(sysconf(_SC_PAGESIZE)) : 0;
 }
 
+// The NBNS name sets keep their first M distinct strings while their bytes fit the budget; a
+// string that does not fit is dropped even when items are left, a shorter one after it still
+// fits, and a cleared mask empties the set whatever it held.
+TEST(MarkedStringPack, ItemAndByteBudgets) {
+  decoders::MarkedStringPack<64, 4, 100, 2> pack;
+  uint16_t mask = 0;
+  EXPECT_TRUE(pack.Items(mask).empty());
+  EXPECT_TRUE(pack.Add(mask, std::string(61, 'a')));
+  EXPECT_EQ(mask, 1u << 2);
+  EXPECT_TRUE(pack.Add(mask, std::string(30, 'b')));
+  EXPECT_TRUE(pack.Add(mask, std::string(30, 'b')));  // already there: not added twice
+  EXPECT_FALSE(pack.Add(mask, std::string(10, 'c')));  // 101 bytes > 100
+  EXPECT_TRUE(pack.Add(mask, std::string(9, 'd')));    // exactly 100
+  EXPECT_FALSE(pack.Add(mask, "e"));                    // no byte left
+  EXPECT_EQ(pack.Dropped(mask), 2u);
+  auto items = pack.Items(mask);
+  ASSERT_EQ(items.size(), 3u);
+  EXPECT_EQ(items[0].view(), std::string(61, 'a'));
+  EXPECT_EQ(items[1].view(), std::string(30, 'b'));
+  EXPECT_EQ(items[2].view(), std::string(9, 'd'));
+  EXPECT_TRUE(pack.Contains(mask, std::string(9, 'd')));
+  EXPECT_FALSE(pack.Contains(mask, std::string(8, 'd')));
+  // The item budget: four strings however short.
+  uint16_t other = 0;
+  decoders::MarkedStringPack<64, 4, 100, 2> small;
+  for (const char* s : {"w", "x", "y", "z"}) EXPECT_TRUE(small.Add(other, s));
+  EXPECT_FALSE(small.Add(other, "v"));
+  EXPECT_EQ(small.Items(other).size(), 4u);
+  // A string longer than N-1 is cut, as MarkedStringSet cuts it.
+  uint16_t cut_mask = 0;
+  decoders::MarkedStringPack<8, 4, 100, 0> cut;
+  EXPECT_TRUE(cut.Add(cut_mask, "0123456789"));
+  EXPECT_EQ(cut.Items(cut_mask)[0].view(), "0123456");
+  EXPECT_TRUE(cut.Contains(cut_mask, "0123456"));
+  // A cleared bit empties the set; the next Add starts it afresh.
+  mask = 0;
+  EXPECT_TRUE(pack.Items(mask).empty());
+  EXPECT_EQ(pack.Dropped(mask), 0u);
+  EXPECT_FALSE(pack.Contains(mask, std::string(9, 'd')));
+  EXPECT_TRUE(pack.Add(mask, "new"));
+  ASSERT_EQ(pack.Items(mask).size(), 1u);
+  EXPECT_EQ(pack.Items(mask)[0].view(), "new");
+  EXPECT_EQ(pack.Dropped(mask), 0u);
+}
+
 TEST(AppDetailPool, TouchesMemoryOnlyForPeakLiveDetails) {
   const size_t rss_before = ResidentBytes();
   AppDetailPool pool(200000);  // ~400 MB reserved

@@ -16,8 +16,8 @@ namespace {
 using decoders::AppKind;
 using decoders::AppState;
 
-template <size_t N, size_t M, unsigned Bit>
-void CopySet(const decoders::MarkedStringSet<N, M, Bit>& set, uint16_t sets_used,
+template <typename StringSet>
+void CopySet(const StringSet& set, uint16_t sets_used,
              google::protobuf::RepeatedPtrField<std::string>* out) {
   // Add() reuses a string the cleared record kept; assign() reuses its capacity.
   for (const auto& item : set.Items(sets_used)) {
