@@ -432,13 +432,7 @@ class AppDetailPool {
   }
   /// Gives detail `i` back. kNoDetail, a free or an out-of-range index is ignored.
   void Release(uint32_t i) noexcept {
-    switch (i >> kKindShift) {
-      case DetailKind<SmbDetail>::value: smb_.Release(i & kSlotMask); break;
-      case DetailKind<NbnsDetail>::value: nbns_.Release(i & kSlotMask); break;
-      case DetailKind<NbdsDetail>::value: nbds_.Release(i & kSlotMask); break;
-      case DetailKind<IcmpDetail>::value: icmp_.Release(i & kSlotMask); break;
-      default: break;
-    }
+    OnSlotsOf(i, [](auto& slots, uint32_t slot) { slots.Release(slot); });
   }
   /// Detail `i` when it is a live T, else nullptr.
   template <typename T>
@@ -459,13 +453,8 @@ class AppDetailPool {
   }
   /// Starts loading detail i's first cache line (its first members); kNoDetail is ignored.
   void Prefetch(uint32_t i) const noexcept {
-    switch (i >> kKindShift) {
-      case DetailKind<SmbDetail>::value: smb_.Prefetch(i & kSlotMask); break;
-      case DetailKind<NbnsDetail>::value: nbns_.Prefetch(i & kSlotMask); break;
-      case DetailKind<NbdsDetail>::value: nbds_.Prefetch(i & kSlotMask); break;
-      case DetailKind<IcmpDetail>::value: icmp_.Prefetch(i & kSlotMask); break;
-      default: break;
-    }
+    const_cast<AppDetailPool*>(this)->OnSlotsOf(
+        i, [](const auto& slots, uint32_t slot) { slots.Prefetch(slot); });
   }
   /// Details in use, of all types.
   uint32_t in_use() const {
@@ -502,6 +491,20 @@ class AppDetailPool {
   template <typename Sum, typename F>
   Sum SumOverTypes(F slot_stat) const {
     return slot_stat(smb_) + slot_stat(nbns_) + slot_stat(nbds_) + slot_stat(icmp_);
+  }
+
+  // Calls on_slots(slots, slot) with the slots of index i's type; nothing for kNoDetail or an
+  // unknown kind.
+  template <typename F>
+  void OnSlotsOf(uint32_t i, F on_slots) noexcept {
+    const uint32_t slot = i & kSlotMask;
+    switch (i >> kKindShift) {
+      case DetailKind<SmbDetail>::value: on_slots(smb_, slot); break;
+      case DetailKind<NbnsDetail>::value: on_slots(nbns_, slot); break;
+      case DetailKind<NbdsDetail>::value: on_slots(nbds_, slot); break;
+      case DetailKind<IcmpDetail>::value: on_slots(icmp_, slot); break;
+      default: break;
+    }
   }
 
   template <typename T>
