@@ -19,14 +19,13 @@
 
 namespace tapwatch::decoders {
 
-/// The storage of a FixedString without initialisers: writing nothing when constructed, so a
-/// MarkedStringSet (whose count says which items mean anything) costs no stores to reset.
+/// A string of at most N-1 bytes stored inline; longer input is cut (never an error).
 template <size_t N>
-struct FixedStringStorage {
-  // Only the first `len` bytes mean anything; the rest is left uninitialised on purpose, so that
-  // resetting a pool slot for a new flow writes a few lengths, not kilobytes.
+struct FixedString {
+  // Only the first `len` bytes mean anything; the rest is left uninitialised on purpose (these
+  // are filled on the per-packet path).
   std::array<char, N> data;
-  uint8_t len;
+  uint8_t len = 0;
   static_assert(N <= 255);
 
   std::string_view view() const { return {data.data(), len}; }
@@ -41,78 +40,25 @@ struct FixedStringStorage {
   }
 };
 
-/// A string of at most N-1 bytes stored inline; longer input is cut (never an error).
-template <size_t N>
-struct FixedString : FixedStringStorage<N> {
-  FixedString() noexcept { this->len = 0; }
-};
-
-/// The first M distinct strings (each cut to N-1 bytes) of one kind in a detail; later ones are
-/// counted as dropped. Bit `Bit` of the owning detail's `sets_used` mask, on the detail's first
-/// cache line, says whether the set holds anything, and it is the only truth: a set whose bit is
-/// clear is empty whatever its own count holds. So nothing in the set is written when a pool slot
-/// is reset for a new flow (each set sits on its own lines of the detail: resetting the
-/// counts wrote up to five cold lines per new flow), and export skips the empty sets without
-/// reading them. The first Add empties the set and sets the bit; every read takes the mask, so no
-/// caller can read a stale count.
-template <size_t N, size_t M, unsigned Bit>
+/// The first M distinct strings (each cut to N-1 bytes) of one kind in a detail, while their bytes
+/// fit in `Bytes`; later ones are counted as dropped. The default budget, M x (N-1), holds any M
+/// strings; a smaller one suits names mostly far shorter than the longest they must allow (NBNS:
+/// "WORKGROUP<1d>" beside the 61-character "*<00><00>..."). The strings are packed one after
+/// another, so a short one shares the set's first cache line with the lengths.
+/// Bit `Bit` of the owning detail's `sets_used` mask, on the detail's first cache line, says
+/// whether the set holds anything, and it is the only truth: a set whose bit is clear is empty
+/// whatever its own count holds. So nothing in the set is written when a pool slot is reset for a
+/// new flow (each set sits on its own lines of the detail: resetting the counts wrote up to five
+/// cold lines per new flow), and export skips the empty sets without reading them. The first Add
+/// empties the set and sets the bit; every read takes the mask, so no caller can read a stale
+/// count.
+template <size_t N, size_t M, unsigned Bit, size_t Bytes = M * (N - 1)>
 class MarkedStringSet {
- public:
-  static_assert(Bit < 16 && M <= 255);
-  using Item = FixedStringStorage<N>;
-  static constexpr uint16_t kBit = uint16_t{1} << Bit;
-
-  bool UsedIn(uint16_t sets_used) const noexcept { return (sets_used & kBit) != 0; }
-  /// The strings kept, in the order first seen (empty while the bit is clear).
-  std::span<const Item> Items(uint16_t sets_used) const noexcept {
-    if (!UsedIn(sets_used)) return {};
-    return std::span<const Item>(items_.data(), count_);
-  }
-  /// Distinct strings that found the set full.
-  uint32_t Dropped(uint16_t sets_used) const noexcept { return UsedIn(sets_used) ? dropped_ : 0; }
-  bool Contains(uint16_t sets_used, std::string_view s) const noexcept {
-    for (const Item& item : Items(sets_used)) {
-      if (item.view() == s) return true;
-    }
-    return false;
-  }
-  /// Adds `s` (cut to N-1 bytes) unless already present; false when the set is full.
-  bool Add(uint16_t& sets_used, std::string_view s) noexcept {
-    if (!UsedIn(sets_used)) {
-      count_ = 0;
-      dropped_ = 0;
-      sets_used |= kBit;
-    }
-    if (s.size() >= N) s = s.substr(0, N - 1);
-    if (Contains(sets_used, s)) return true;
-    if (count_ >= M) {
-      ++dropped_;
-      return false;
-    }
-    items_[count_++].Assign(s);
-    return true;
-  }
-
- private:
-  // Meaningful only while the bit is set; items [count_, M) are never read.
-  uint8_t count_;
-  uint32_t dropped_;
-  std::array<Item, M> items_;
-};
-
-/// A MarkedStringSet whose strings share one byte budget instead of M items of N bytes each: the
-/// first M distinct strings (each cut to N-1 bytes) while their bytes fit in `Bytes`; later ones
-/// are counted as dropped. Names are mostly far shorter than the longest one must be allowed to
-/// be (NetBIOS names: "WORKGROUP<1d>" beside the 61-character "*<00><00>..."), so the same M
-/// strings take a fraction of the memory, and a short string shares the set's first cache line
-/// with the lengths. Reset and read through the owner's mask exactly as MarkedStringSet.
-template <size_t N, size_t M, size_t Bytes, unsigned Bit>
-class MarkedStringPack {
  public:
   static_assert(Bit < 16 && M <= 255 && N <= 256 && Bytes >= N - 1 && Bytes <= 65535);
   static constexpr uint16_t kBit = uint16_t{1} << Bit;
 
-  /// One kept string (as MarkedStringSet's items: view()).
+  /// One kept string.
   struct Item {
     std::string_view text;
     std::string_view view() const { return text; }
@@ -127,7 +73,7 @@ class MarkedStringPack {
     const Item& operator[](size_t i) const { return items_[i]; }
 
    private:
-    friend class MarkedStringPack;
+    friend class MarkedStringSet;
     std::array<Item, M> items_{};
     size_t size_ = 0;
   };
@@ -303,9 +249,9 @@ struct NbnsDetail {
   std::array<uint32_t, 16> nbns_opcodes{};
   // Question and resource-record owner names, and the names of node status (NBSTAT) responses:
   // 8 each, in 256 bytes (a wildcard query's 61-character name and seven of "WORKGROUP<1d>"'s
-  // length fit; kNameLen x 8 = 512 would hold eight wildcards, which no flow sends).
-  MarkedStringPack<kNameLen, 8, 256, 0> nbns_names;
-  MarkedStringPack<kNameLen, 8, 256, 1> nbstat_names;
+  // length fit; the default 8 x 63 would hold eight wildcards, which no flow sends).
+  MarkedStringSet<kNameLen, 8, 0, 256> nbns_names;
+  MarkedStringSet<kNameLen, 8, 1, 256> nbstat_names;
 };
 
 struct NbdsDetail {

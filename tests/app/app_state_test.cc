@@ -258,8 +258,8 @@ size_t ResidentBytes() {
 // The NBNS name sets keep their first M distinct strings while their bytes fit the budget; a
 // string that does not fit is dropped even when items are left, a shorter one after it still
 // fits, and a cleared mask empties the set whatever it held.
-TEST(MarkedStringPack, ItemAndByteBudgets) {
-  decoders::MarkedStringPack<64, 4, 100, 2> pack{};  // zeroed: a stack object, not a pool slot
+TEST(MarkedStringSet, ItemAndByteBudgets) {
+  decoders::MarkedStringSet<64, 4, 2, 100> pack{};  // zeroed: a stack object, not a pool slot
   uint16_t mask = 0;
   EXPECT_TRUE(pack.Items(mask).empty());
   EXPECT_TRUE(pack.Add(mask, std::string(61, 'a')));
@@ -279,13 +279,13 @@ TEST(MarkedStringPack, ItemAndByteBudgets) {
   EXPECT_FALSE(pack.Contains(mask, std::string(8, 'd')));
   // The item budget: four strings however short.
   uint16_t other = 0;
-  decoders::MarkedStringPack<64, 4, 100, 2> small{};
+  decoders::MarkedStringSet<64, 4, 2, 100> small{};
   for (const char* s : {"w", "x", "y", "z"}) EXPECT_TRUE(small.Add(other, s));
   EXPECT_FALSE(small.Add(other, "v"));
   EXPECT_EQ(small.Items(other).size(), 4u);
   // A string longer than N-1 is cut, as MarkedStringSet cuts it.
   uint16_t cut_mask = 0;
-  decoders::MarkedStringPack<8, 4, 100, 0> cut{};
+  decoders::MarkedStringSet<8, 4, 0, 100> cut{};
   EXPECT_TRUE(cut.Add(cut_mask, "0123456789"));
   EXPECT_EQ(cut.Items(cut_mask)[0].view(), "0123456");
   EXPECT_TRUE(cut.Contains(cut_mask, "0123456"));
