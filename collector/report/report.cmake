@@ -1,4 +1,4 @@
-# tapwatch-collector report (engineer "report"). Included by collector/CMakeLists.txt; appends the
+# tapwatch-collector report. Included by collector/CMakeLists.txt; appends the
 # report sources to TAPWATCH_COLLECTOR_SOURCES. Data files (data/ports.tsv,
 # data/reserved_networks.tsv) are read at run time: --data-dir, else the install prefix
 # (share/tapwatch), else the source tree's data/ directory embedded here at build time.
@@ -7,6 +7,8 @@ list(APPEND TAPWATCH_COLLECTOR_SOURCES
      ${CMAKE_CURRENT_LIST_DIR}/json_value.cc
      ${CMAKE_CURRENT_LIST_DIR}/reference_data.cc
      ${CMAKE_CURRENT_LIST_DIR}/report_builder.cc
+     ${CMAKE_CURRENT_LIST_DIR}/home_inference.cc
+     ${CMAKE_CURRENT_LIST_DIR}/sections/floods.cc
      ${CMAKE_CURRENT_LIST_DIR}/render.cc
      ${CMAKE_CURRENT_LIST_DIR}/report_command.cc)
 set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/reference_data.cc PROPERTIES

@@ -21,6 +21,12 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "collector/report/address_class.h"
+#include "collector/report/flow_row.h"
+#include "collector/report/home_inference.h"
+#include "collector/report/section.h"
+#include "collector/report/sections/floods.h"
+
 namespace tapwatch::collector::report {
 
 std::string FormatTimeNs(int64_t ns) {
@@ -319,8 +325,6 @@ void ForEachRowChunked(const std::vector<sqlite3*>& conns, const std::string& ch
   for (auto& t : threads) t.join();
 }
 
-bool IsMulticast(uint32_t a) { return (a >> 28) == 0xE; }
-
 std::string ProtoName(int p) {
   switch (p) {
     case 1:
@@ -604,9 +608,45 @@ struct ScanEv {
   uint32_t t_s;   // seconds since period start
   uint16_t port;  // 0 for ICMP
   uint8_t proto;
-  uint8_t bits;  // kEv*
+  uint8_t bits;     // kEv*
+  uint8_t pattern;  // ProbePattern
 };
-constexpr uint8_t kEvSuccess = 1, kEvEcho = 2, kEvNmap28 = 4, kEvOddFlags = 8, kEvWelchia = 16;
+constexpr uint8_t kEvSuccess = 1, kEvEcho = 2, kEvNmap28 = 4, kEvOddFlags = 8, kEvWelchia = 16,
+                  kEvConversation = 32, kEvFromHome = 64;
+
+// What a TCP probe's first packet looked like: nmap's scan types differ by flags alone.
+enum ProbePattern : uint8_t {
+  kProbeOther,
+  kProbeSyn,      // SYN, never acknowledged (-sS)
+  kProbeConnect,  // SYN then ACK, no payload (-sT)
+  kProbeAck,      // a lone ACK without payload (-sA / -sW)
+  kProbeFin,
+  kProbeXmas,
+  kProbeNull,
+  kProbeSynFin,
+  kProbeMaimon,  // FIN|ACK (-sM)
+  kProbePatterns
+};
+constexpr const char* kProbeNames[kProbePatterns] = {"other", "SYN",  "connect", "ACK",    "FIN",
+                                                     "XMAS",  "NULL", "SYN|FIN", "FIN|ACK"};
+constexpr const char* kProbeTools[kProbePatterns] = {
+    "TCP port scan",        "SYN scan (nmap -sS)", "connect scan (nmap -sT)",
+    "ACK scan (nmap -sA)",  "FIN scan (nmap -sF)", "Xmas scan (nmap -sX)",
+    "NULL scan (nmap -sN)", "SYN|FIN probes",      "Maimon scan (nmap -sM)"};
+
+ProbePattern ClassifyProbe(const FlowRow& r) {
+  if (!r.Tcp()) return kProbeOther;
+  const int f = (r.src_initial_flags >= 0 ? r.src_initial_flags : r.src_flags) & 0x3F;
+  if (f == 0x01) return kProbeFin;
+  if ((f & 0x29) == 0x29 && !(f & 0x02)) return kProbeXmas;
+  if (f == 0 && r.src_initial_flags >= 0) return kProbeNull;
+  if ((f & 0x03) == 0x03) return kProbeSynFin;
+  if (f == 0x11 && r.src_payload == 0) return kProbeMaimon;
+  if (f == 0x10 && r.src_payload == 0 && r.src_pkts <= 2) return kProbeAck;
+  if (f == 0x02 && r.src_payload == 0)
+    return (r.src_flags & 0x10) && (r.dst_flags & 0x12) == 0x12 ? kProbeConnect : kProbeSyn;
+  return kProbeOther;
+}
 
 struct HostAgg {
   std::array<Counter, kNumCategories> cat{};
@@ -771,6 +811,33 @@ struct Period {
   }
 };
 
+// The pass's columns (ScanFlows) by name.
+FlowRow ReadFlowRow(const RowView& st) {
+  FlowRow r;
+  r.ipv4 = !st.Null(1) && !st.Null(2);
+  r.src = static_cast<uint32_t>(st.Int(1));
+  r.dst = static_cast<uint32_t>(st.Int(2));
+  r.sport = static_cast<uint32_t>(st.Int(3));
+  r.dport = static_cast<uint32_t>(st.Int(4));
+  r.proto = static_cast<int>(st.Int(5));
+  r.start_ns = st.Int(6);
+  r.end_ns = std::max(st.Int(7), st.Int(6));
+  r.src_pkts = st.Int(8);
+  r.dst_pkts = st.Int(9);
+  r.src_ip_bytes = st.Int(10);
+  r.dst_ip_bytes = st.Int(11);
+  r.src_payload = st.Int(12);
+  r.dst_payload = st.Int(13);
+  r.src_flags = static_cast<int>(st.Int(14));
+  r.dst_flags = static_cast<int>(st.Int(15));
+  r.src_initial_flags = st.Null(16) ? -1 : static_cast<int>(st.Int(16));
+  r.icmp_type = st.Null(18) ? -1 : static_cast<int>(st.Int(18));
+  r.direction = st.Text(19);
+  r.bare_ack = st.Int(20) != 0;
+  r.first_record = st.Int(27) == 0;
+  return r;
+}
+
 class Builder {
  public:
   Builder(sqlite3* db, const ReportOptions& opt, const ReferenceData& ref)
@@ -866,6 +933,7 @@ class Builder {
   JsonValue SlowScans();
   JsonValue Spoofed();
   JsonValue Compromise();
+  JsonValue HoneynetCompromise();
   JsonValue Gaps();
   JsonValue ReservedDestinations();
   JsonValue BareAck();
@@ -925,6 +993,51 @@ class Builder {
   std::string last_mac_[2];
   MacAgg* last_mac_agg_[2] = {nullptr, nullptr};
   std::set<uint32_t> compromised_;
+  HomeVerdict home_verdict_;
+  // Evidence that a host was attacked: the compromise section looks for a change of behaviour
+  // after it. Filled by the pass (exploit payloads, bare ACKs, SMB/RPC sessions from outside)
+  // and by recon (a scanner that found an open port).
+  struct Attack {
+    uint32_t victim, attacker;
+    int port;
+    uint32_t t_s;  // seconds since the period start
+    const char* what;
+  };
+  std::vector<Attack> attacks_;
+  // Home hosts that sent known malware payloads out: (host, time, label, destination).
+  struct MalwareOut {
+    uint32_t host, dst;
+    int64_t t_ns;
+    std::string label;
+  };
+  std::vector<MalwareOut> malware_out_;
+  static constexpr size_t kMaxAttacks = size_t{1} << 20;
+  // A reserved source address that cannot be genuine where it was seen (docs/report.md).
+  bool SpoofedSource(const FlowRow& r, const ReservedRange& range, bool src_home) const {
+    const std::string& c = range.category;
+    if (c == "loopback") return !IsLoopback(r.dst);  // a loopback capture is genuine
+    if (c == "this-network") return !(r.Udp() && r.sport == 68 && r.dport == 67);  // DHCP
+    if (c == "multicast" || c == "reserved" || c == "broadcast") return true;
+    if (c == "private" || c == "shared" || c == "link-local") {
+      // Genuine on the inside. Outside a known home (given, or inferred with its private
+      // side), a private source can only have come from outside: it cannot be genuine there.
+      return !src_home && !home_.empty();
+    }
+    return !src_home;  // unallocated, documentation, benchmarking: not routed on the Internet
+  }
+  std::string Scope(uint32_t src, uint32_t dst) const {
+    const bool s = IsHome(src), d = IsHome(dst);
+    return s && d ? "internal" : s ? "outbound" : d ? "inbound" : "external";
+  }
+  FloodsSection floods_;
+  std::vector<Finding> findings_;  // from the sections built as separate units
+  SectionContext Context() const {
+    SectionContext c;
+    c.is_home = [this](uint32_t a) { return IsHome(a); };
+    c.first_ns = period_.first_ns;
+    c.top = opt_.top;
+    return c;
+  }
 };
 
 std::string Builder::TimeClause() const {
@@ -969,53 +1082,51 @@ bool Builder::LoadPeriod(std::string* error) {
 }
 
 void Builder::InferHome() {
-  // Sample up to ~100 evenly spaced id windows (primary-key range lookups, no scan) and take
-  // the /24 that appears in most flows; widen to its /16 when several sibling /24s are busy.
-  std::unordered_map<uint32_t, int64_t> by24;
-  int64_t step = std::max<int64_t>(1, max_id_ / 100);
-  Stmt st(db_,
-          "SELECT src_v4, dst_v4, start_ns FROM flows WHERE id >= ? AND id < ? AND "
-          "src_v4 IS NOT NULL" +
-              TimeClause());
-  int64_t sampled = 0;
+  // Evidence from the rows themselves (home_inference.h). A store of up to kWholeRows rows is
+  // read whole; a larger one through ~100 evenly spaced id windows (primary-key range lookups,
+  // no scan) of up to 2000 rows each.
+  constexpr int64_t kWholeRows = 200000;
+  HomeEvidence evidence;
+  const bool whole = max_id_ <= kWholeRows;
+  const int64_t step = whole ? max_id_ + 1 : std::max<int64_t>(1, max_id_ / 100);
+  const int64_t window = whole ? max_id_ + 1 : std::min<int64_t>(step, 2000);
+  Stmt st(
+      db_,
+      "SELECT src_v4, dst_v4, src_port, dst_port, ip_proto, src_pkts, dst_pkts, "
+      "src_payload_bytes, dst_payload_bytes, src_tcp_flags, dst_tcp_flags, record_seq, "
+      "in_iface, out_iface, icmp_type FROM flows WHERE id >= ? AND id < ? AND src_v4 IS NOT NULL" +
+          TimeClause());
+  if (!st.ok()) return;
   for (int64_t lo = 0; lo <= max_id_; lo += step) {
     sqlite3_reset(st.get());
     st.Bind(1, lo);
-    st.Bind(2, lo + std::min<int64_t>(step, 1000));
+    st.Bind(2, lo + window);
     while (st.Step()) {
-      ++sampled;
-      uint32_t prev = 0xFFFFFFFFu;
-      for (int i = 0; i < 2; ++i) {
-        uint32_t a = static_cast<uint32_t>(st.Int(i));
-        if (IsMulticast(a) || a == 0xFFFFFFFFu || (a >> 24) == 0 || (a >> 24) == 127) continue;
-        if ((a >> 8) == prev) continue;  // count a flow once per /24
-        prev = a >> 8;
-        ++by24[a >> 8];
-      }
+      FlowRow r;
+      r.ipv4 = !st.Null(1);
+      r.src = static_cast<uint32_t>(st.Int(0));
+      r.dst = static_cast<uint32_t>(st.Int(1));
+      r.sport = static_cast<uint32_t>(st.Int(2));
+      r.dport = static_cast<uint32_t>(st.Int(3));
+      r.proto = static_cast<int>(st.Int(4));
+      r.src_pkts = st.Int(5);
+      r.dst_pkts = st.Int(6);
+      r.src_payload = st.Int(7);
+      r.dst_payload = st.Int(8);
+      r.src_flags = static_cast<int>(st.Int(9));
+      r.dst_flags = static_cast<int>(st.Int(10));
+      r.first_record = st.Int(11) == 0;
+      r.in_iface = st.Text(12);
+      r.out_iface = st.Text(13);
+      r.icmp_type = st.Null(14) ? -1 : static_cast<int>(st.Int(14));
+      evidence.Observe(r);
     }
   }
-  if (by24.empty()) return;
-  auto best = std::max_element(by24.begin(), by24.end(),
-                               [](auto& a, auto& b) { return a.second < b.second; });
-  uint32_t net24 = best->first;
-  int busy_siblings = 0;
-  for (auto& [n, c] : by24) {
-    if (n != net24 && (n >> 8) == (net24 >> 8) && c * 20 >= best->second) ++busy_siblings;
-  }
-  Cidr c;
-  if (busy_siblings >= 2) {
-    c = *ParseCidr(FormatIpv4((net24 >> 8) << 16) + "/16");
-  } else {
-    c = *ParseCidr(FormatIpv4(net24 << 8) + "/24");
-  }
-  home_.push_back(c);
+  home_verdict_ = evidence.Decide();
+  home_ = home_verdict_.home;
   home_inferred_ = true;
-  char buf[256];
-  std::snprintf(buf, sizeof buf,
-                "inferred: the /24 seen in most flows (%lld of %lld sampled flows)%s",
-                static_cast<long long>(best->second), static_cast<long long>(sampled),
-                busy_siblings >= 2 ? ", widened to its /16 (busy sibling /24s)" : "");
-  home_how_ = buf;
+  home_how_ = "inferred (" + home_verdict_.rule + ", confidence " + home_verdict_.confidence +
+              (whole ? ", every flow read)" : ", sampled windows of the store)");
 }
 
 bool Builder::ScanFlows(std::string* error) {
@@ -1110,7 +1221,9 @@ bool Builder::ScanFlows(std::string* error) {
         if (len == 28) n28 = n;
       }
     }
-    if (st.Null(1) || st.Null(2)) {
+    const FlowRow fr = ReadFlowRow(st);
+    floods_.Observe(fr);
+    if (!fr.ipv4) {
       ++acc_.ipv6_rows;
       return;
     }
@@ -1251,8 +1364,9 @@ bool Builder::ScanFlows(std::string* error) {
     }
 
     // --- spoofed sources and backscatter ---------------------------------------------------
-    if (!src_home && spk > 0) {
-      if (const ReservedRange* r = ref_.FindReserved(src, start)) {
+    if (spk > 0) {
+      const ReservedRange* r = ref_.FindReserved(src, start);
+      if (r && SpoofedSource(fr, *r, src_home)) {
         auto& s = acc_.spoofed[src];
         s.category = r->category;
         s.note = r->note;
@@ -1295,8 +1409,13 @@ bool Builder::ScanFlows(std::string* error) {
     }
 
     // --- recon probes (non-home sources) ------------------------------------------------
-    if (!src_home && spk > 0 && first_record && !IsMulticast(dst)) {
+    // Every source, home or not: a scan is a scan whoever sends it.
+    if (spk > 0 && first_record && !IsMulticast(dst) && !IsLimitedBroadcast(dst) &&
+        !(IsThisNetwork(src) && proto == 17)) {
       ScanEv ev{};
+      ev.pattern = ClassifyProbe(fr);
+      if (fr.Conversation()) ev.bits |= kEvConversation;
+      if (src_home) ev.bits |= kEvFromHome;
       ev.src = src;
       ev.dst = dst;
       ev.t_s = static_cast<uint32_t>(std::max<int64_t>(0, start - period_.first_ns) / kSecondNs);
@@ -1444,6 +1563,23 @@ bool Builder::ScanFlows(std::string* error) {
         }
       }
     }
+    // Attacks a compromise verdict can follow: exploit or worm payloads, bare-ACK worm
+    // payloads, and SMB/RPC sessions opened from outside home.
+    if (first_record && spk > 0 && src != dst && attacks_.size() < kMaxAttacks) {
+      const uint32_t t_s =
+          static_cast<uint32_t>(std::max<int64_t>(0, start - period_.first_ns) / kSecondNs);
+      const bool smb_rpc = proto == 6 && (dport == 135 || dport == 139 || dport == 445) &&
+                           fr.Conversation() && !src_home;
+      if (!labels.empty() || (bare && spay > 0) || smb_rpc) {
+        attacks_.push_back({dst, src, static_cast<int>(dport), t_s,
+                            !labels.empty() ? "exploit payload"
+                            : bare          ? "bare-ACK worm payload"
+                                            : "SMB/RPC session from outside"});
+      }
+    }
+    if (src_home && !labels.empty() && spay > 0 && malware_out_.size() < 1000) {
+      malware_out_.push_back({src, dst, start, labels.front()});
+    }
     if (bare) {
       auto& ba = acc_.bare_ack[src & 0xFFFF0000u];
       ba.flows += flows_inc;
@@ -1483,6 +1619,11 @@ JsonValue Builder::Meta() {
   m.Set("home", home);
   m.Set("home_inferred", home_inferred_);
   m.Set("home_how", home_inferred_ ? home_how_ : "given with --home");
+  m.Set("home_confidence", home_inferred_ ? home_verdict_.confidence : "given");
+  JsonValue evidence = JsonValue::Array();
+  for (const auto& e : home_verdict_.evidence) evidence.Push(e);
+  m.Set("home_evidence", evidence);
+  m.Set("mode", opt_.honeynet ? "honeynet" : "network");
   m.Set("first", FormatTimeNs(acc_.min_start));
   m.Set("last", FormatTimeNs(acc_.max_end));
   m.Set("first_ns", acc_.min_start);
@@ -1940,14 +2081,17 @@ JsonValue Builder::Recon() {
     std::vector<uint32_t> order;
     std::unordered_set<uint32_t> seen;
     bool welchia = false, nmap28 = false;
-    int64_t answered = 0;
+    int64_t answered = 0, conversations = 0;
     for (size_t k = i; k < j; ++k) {
       if (seen.insert(ev[k].dst).second) order.push_back(ev[k].dst);
       welchia |= (ev[k].bits & kEvWelchia) != 0;
       nmap28 |= (ev[k].bits & kEvNmap28) != 0;
       if (ev[k].bits & kEvSuccess) ++answered;
+      if (ev[k].bits & kEvConversation) ++conversations;
     }
-    if (order.size() >= kHorizontalMin) {
+    // A client talking to many servers on one port (web, DNS) holds conversations; a sweep
+    // mostly does not.
+    if (order.size() >= kHorizontalMin && conversations * 2 < static_cast<int64_t>(j - i)) {
       size_t up = 0, down = 0;
       for (size_t k = 1; k < order.size(); ++k) {
         if (order[k] > order[k - 1])
@@ -1963,6 +2107,7 @@ JsonValue Builder::Recon() {
       auto [mn, mx] = std::minmax_element(order.begin(), order.end());
       JsonValue row = JsonValue::Object();
       row.Set("source", FormatIpv4(ev[i].src));
+      row.Set("scope", Scope(ev[i].src, order.front()));
       row.Set("proto", ProtoName(ev[i].proto));
       if (ev[i].proto != 1) row.Set("port", static_cast<int64_t>(ev[i].port));
       row.Set("targets", static_cast<int64_t>(order.size()));
@@ -1977,8 +2122,8 @@ JsonValue Builder::Recon() {
       row.Set("duration_s", static_cast<int64_t>(ev[j - 1].t_s - ev[i].t_s));
       row.Set("tool", SuggestHorizontalTool(ev[i].proto, ev[i].port, sequential, welchia, nmap28));
       (ev[i].proto == 1 ? sw : hz).push_back({static_cast<int64_t>(order.size()), row});
-      AddThreat(ev[i].src, false, 10 + static_cast<int>(std::min<size_t>(order.size(), 50) / 5),
-                "recon",
+      AddThreat(ev[i].src, IsHome(ev[i].src),
+                10 + static_cast<int>(std::min<size_t>(order.size(), 50) / 5), "recon",
                 std::string(ev[i].proto == 1 ? "ping sweep of " : "horizontal scan of ") +
                     std::to_string(order.size()) + " hosts" +
                     (ev[i].proto == 1 ? "" : " on port " + std::to_string(ev[i].port)));
@@ -2003,37 +2148,63 @@ JsonValue Builder::Recon() {
       continue;
     }
     std::set<std::pair<int, int>> ports;
-    std::set<int> open;
-    int odd = 0, udp = 0;
+    std::set<int> open, protocols;
+    int udp = 0, tcp = 0, conversations = 0;
+    std::array<int, kProbePatterns> patterns{};
     for (size_t k = i; k < j; ++k) {
+      protocols.insert(ev[k].proto);
+      if (ev[k].bits & kEvConversation) ++conversations;
       if (ev[k].proto != 6 && ev[k].proto != 17) continue;
       ports.insert({ev[k].proto, ev[k].port});
       if (ev[k].bits & kEvSuccess) open.insert(ev[k].port);
-      if (ev[k].bits & kEvOddFlags) ++odd;
       if (ev[k].proto == 17) ++udp;
+      if (ev[k].proto == 6) {
+        ++tcp;
+        ++patterns[ev[k].pattern];
+      }
     }
-    if (ports.size() >= kVerticalMin) {
+    const bool protocol_scan = protocols.size() >= kVerticalMin;
+    if ((ports.size() >= kVerticalMin || protocol_scan) &&
+        conversations * 2 < static_cast<int>(j - i)) {
       JsonValue row = JsonValue::Object();
       row.Set("source", FormatIpv4(ev[i].src));
       row.Set("target", FormatIpv4(ev[i].dst));
+      row.Set("scope", Scope(ev[i].src, ev[i].dst));
       row.Set("ports", static_cast<int64_t>(ports.size()));
-      row.Set("lowest_port", static_cast<int64_t>(ports.begin()->second));
-      row.Set("highest_port", static_cast<int64_t>(ports.rbegin()->second));
+      row.Set("protocols", static_cast<int64_t>(protocols.size()));
+      row.Set("lowest_port", static_cast<int64_t>(ports.empty() ? 0 : ports.begin()->second));
+      row.Set("highest_port", static_cast<int64_t>(ports.empty() ? 0 : ports.rbegin()->second));
+      JsonValue pats = JsonValue::Object();
+      for (int p = 1; p < kProbePatterns; ++p) {
+        if (patterns[p]) pats.Set(kProbeNames[p], static_cast<int64_t>(patterns[p]));
+      }
+      row.Set("tcp_probes", pats);
       JsonValue op = JsonValue::Array();
       for (int p : open) op.Push(static_cast<int64_t>(p));
       row.Set("answered_ports", op);
       row.Set("start", FormatTimeNs(period_.first_ns + int64_t{ev[i].t_s} * kSecondNs));
       row.Set("duration_s", static_cast<int64_t>(ev[j - 1].t_s - ev[i].t_s));
-      std::string tool = odd * 2 > static_cast<int>(j - i) ? "nmap -sF/-sX/-sN (odd TCP flags)"
-                         : udp * 2 > static_cast<int>(j - i)
-                             ? "UDP port scan (nmap -sU)"
-                             : "TCP port scan (nmap -sS/-sT or similar)";
+      // The tool: IP protocols when many protocols and few ports; else the majority of the
+      // probes (UDP, or the commonest TCP flag pattern).
+      const int top_pattern = static_cast<int>(
+          std::max_element(patterns.begin() + 1, patterns.end()) - patterns.begin());
+      std::string tool = protocol_scan && ports.size() < kVerticalMin
+                             ? "IP protocol scan (nmap -sO)"
+                         : udp > tcp                       ? "UDP port scan (nmap -sU)"
+                         : patterns[top_pattern] * 2 > tcp ? kProbeTools[top_pattern]
+                                                           : kProbeTools[kProbeOther];
       row.Set("tool", tool);
-      vt.push_back({static_cast<int64_t>(ports.size()), row});
-      AddThreat(ev[i].src, false, 10 + static_cast<int>(std::min<size_t>(ports.size(), 100) / 10),
-                "recon",
-                "vertical scan of " + std::to_string(ports.size()) + " ports on " +
-                    FormatIpv4(ev[i].dst));
+      vt.push_back({static_cast<int64_t>(std::max(ports.size(), protocols.size())), row});
+      for (int p : open) attacks_.push_back({ev[i].dst, ev[i].src, p, ev[i].t_s, "port scan"});
+      AddThreat(ev[i].src, IsHome(ev[i].src),
+                10 + static_cast<int>(std::min<size_t>(ports.size(), 100) / 10), "recon",
+                (protocol_scan && ports.size() < kVerticalMin
+                     ? "IP protocol scan of " + std::to_string(protocols.size()) + " protocols"
+                     : "vertical scan of " + std::to_string(ports.size()) + " ports") +
+                    " on " + FormatIpv4(ev[i].dst) +
+                    (Scope(ev[i].src, ev[i].dst) == "internal"
+                         ? " (internal host scanning its neighbours)"
+                         : ""));
     }
     i = j;
   }
@@ -2073,11 +2244,20 @@ JsonValue Builder::Recon() {
     traces.Push(row);
     AddThreat(src, IsHome(src), 2, "recon", "traceroute (TTL 1 probes)");
   }
-  s.Set("answer", std::to_string(horizontal.size()) + " horizontal scans, " +
-                      std::to_string(vertical.size()) + " vertical scans, " +
-                      std::to_string(sweeps.size()) + " ping sweeps, " +
+  int64_t internal = 0;
+  for (const auto* v : {&hz, &vt, &sw}) {
+    for (const auto& f : *v) internal += f.row.Find("scope")->as_string() == "internal";
+  }
+  s.Set("answer", std::to_string(hz.size()) + " horizontal scans, " + std::to_string(vt.size()) +
+                      " vertical scans, " + std::to_string(sw.size()) + " ping sweeps, " +
                       std::to_string(probes.size()) + " nmap-style probers, " +
-                      std::to_string(traces.size()) + " traceroutes");
+                      std::to_string(traces.size()) + " traceroutes" +
+                      (internal ? "; " + std::to_string(internal) +
+                                      " by internal hosts scanning their neighbours"
+                                : ""));
+  s.Set("horizontal_total", static_cast<int64_t>(hz.size()));
+  s.Set("vertical_total", static_cast<int64_t>(vt.size()));
+  s.Set("ping_sweeps_total", static_cast<int64_t>(sw.size()));
   s.Set("horizontal", horizontal);
   s.Set("vertical", vertical);
   s.Set("ping_sweeps", sweeps);
@@ -2087,7 +2267,10 @@ JsonValue Builder::Recon() {
   s.Set("method",
         "episodes: probes from one source separated by at most 1 h; horizontal = >= 5 "
         "hosts on one port, sequential when >= 80% of consecutive first contacts move "
-        "the same way through the address space; vertical = >= 10 ports on one host");
+        "the same way through the address space; vertical = >= 10 ports (or IP protocols) on "
+        "one host. Any source counts, home or not (scope: inbound, outbound, internal, "
+        "external); episodes where most probes held a conversation (payload both ways) are "
+        "clients, not scans. The tool follows the commonest TCP flag pattern of the probes.");
   return s;
 }
 
@@ -2112,7 +2295,8 @@ JsonValue Builder::SlowScans() {
     size_t j = i;
     while (j < ev.size() && ev[j].src == ev[i].src) ++j;
     // Fewer flows than active units needed, or all in one unit: not low-and-slow; skip cheaply.
-    if (j - i < kMinActiveUnits ||
+    // Home hosts coming back to the same places every day are their own users, not probers.
+    if (j - i < kMinActiveUnits || (ev[i].bits & kEvFromHome) ||
         ev[j - 1].t_s / unit_s - ev[i].t_s / unit_s + 1 < kMinActiveUnits) {
       i = j;
       continue;
@@ -2270,6 +2454,179 @@ JsonValue Builder::Spoofed() {
 }
 
 JsonValue Builder::Compromise() {
+  if (opt_.honeynet) return HoneynetCompromise();
+  JsonValue s = Section("Compromised hosts", "Was a home host compromised? How do you know?");
+  static const std::set<uint32_t> kIrc = {6660, 6661, 6662, 6663, 6664, 6665,
+                                          6666, 6667, 6668, 6669, 7000};
+  constexpr size_t kMaxVictimsQueried = 2000;
+  constexpr int64_t kMinNewDestinations = 20;
+  std::sort(attacks_.begin(), attacks_.end(), [](const Attack& a, const Attack& b) {
+    return a.victim != b.victim ? a.victim < b.victim : a.t_s < b.t_s;
+  });
+  Stmt before(db_,
+              "SELECT DISTINCT dst_v4 FROM flows WHERE src_addr = ?1 AND start_ns < ?2 "
+              "AND dst_v4 IS NOT NULL LIMIT 100000");
+  Stmt after(db_,
+             "SELECT dst_v4, src_port, dst_port, ip_proto, start_ns, src_tcp_flags, "
+             "src_initial_tcp_flags, dst_pkts, dst_tcp_flags, dst_payload_bytes FROM flows "
+             "WHERE src_addr = ?1 AND start_ns >= ?2 AND record_seq = 0 AND dst_v4 IS NOT NULL "
+             "ORDER BY start_ns LIMIT 100000");
+  struct Verdict {
+    uint32_t host;
+    bool compromised;
+    int64_t first_ns;
+    JsonValue row;
+  };
+  std::vector<Verdict> verdicts;
+  std::map<uint32_t, std::vector<std::string>> malware;
+  for (const auto& m : malware_out_) {
+    if (malware[m.host].size() < 5)
+      malware[m.host].push_back("sent '" + m.label + "' to " + FormatIpv4(m.dst) + " at " +
+                                FormatTimeNs(m.t_ns));
+  }
+  size_t victims = 0;
+  for (size_t i = 0; i < attacks_.size();) {
+    size_t j = i;
+    while (j < attacks_.size() && attacks_[j].victim == attacks_[i].victim) ++j;
+    const uint32_t host = attacks_[i].victim;
+    const int64_t attacked_ns = period_.first_ns + int64_t{attacks_[i].t_s} * kSecondNs;
+    JsonValue reasons = JsonValue::Array(), evidence = JsonValue::Array(),
+              attacks = JsonValue::Array();
+    std::map<uint32_t, int64_t> attacker_since;  // attacker -> first attack (ns)
+    for (size_t k = i; k < j; ++k) {
+      const int64_t t = period_.first_ns + int64_t{attacks_[k].t_s} * kSecondNs;
+      attacker_since.try_emplace(attacks_[k].attacker, t);
+      if (attacks.size() < 10) {
+        JsonValue a = JsonValue::Object();
+        a.Set("time", FormatTimeNs(t));
+        a.Set("attacker", FormatIpv4(attacks_[k].attacker));
+        a.Set("port", static_cast<int64_t>(attacks_[k].port));
+        a.Set("what", attacks_[k].what);
+        attacks.Push(a);
+      }
+    }
+    if (auto m = malware.find(host); m != malware.end()) {
+      for (const auto& r : m->second) reasons.Push(r);
+      malware.erase(m);
+    }
+    const std::string addr = FormatIpv4(host);
+    if (victims++ < kMaxVictimsQueried && before.ok() && after.ok()) {
+      std::unordered_set<uint32_t> known;
+      sqlite3_reset(before.get());
+      sqlite3_bind_text(before.get(), 1, addr.c_str(), -1, SQLITE_TRANSIENT);
+      before.Bind(2, attacked_ns);
+      while (before.Step()) known.insert(static_cast<uint32_t>(before.Int(0)));
+      sqlite3_reset(after.get());
+      sqlite3_bind_text(after.get(), 1, addr.c_str(), -1, SQLITE_TRANSIENT);
+      after.Bind(2, attacked_ns);
+      std::unordered_set<uint32_t> fresh;
+      std::set<std::string> said;
+      while (after.Step()) {
+        const uint32_t dst = static_cast<uint32_t>(after.Int(0));
+        const uint32_t sport = static_cast<uint32_t>(after.Int(1));
+        const uint32_t dport = static_cast<uint32_t>(after.Int(2));
+        const int proto = static_cast<int>(after.Int(3));
+        const int64_t t = after.Int(4);
+        const int sflags = static_cast<int>(after.Int(5));
+        const int sinit = after.Null(6) ? sflags : static_cast<int>(after.Int(6));
+        // Opened by the host: a TCP SYN without ACK, a UDP datagram not from a service port.
+        // Pings and traceroutes (ICMP) never count.
+        // Opened by the host: a TCP SYN without ACK, a UDP datagram from an ephemeral port (a
+        // reply from a service port, 137 -> 137 or 500 -> 500, is not). ICMP never counts.
+        bool opened = proto == 6 ? (sinit & 0x12) == 0x02 : proto == 17 && sport >= 1024;
+        if (!opened || sport == 20 || Allowed(proto, dport) || IsMulticast(dst) ||
+            IsLimitedBroadcast(dst) || dst == host)
+          continue;
+        const bool answered =
+            after.Int(7) > 0 && (proto != 6 || (after.Int(8) & 0x12) == 0x12 || after.Int(9) > 0);
+        const std::string what = ProtoName(proto) + "/" + std::to_string(dport);
+        std::string why;
+        auto a = attacker_since.find(dst);
+        if (a != attacker_since.end() && a->second <= t) {
+          why = "connected back to its attacker";
+        } else if (proto == 6 && kIrc.count(dport)) {
+          why = "IRC";
+        } else if (((proto == 6 && dport == 21) || (proto == 17 && dport == 69)) &&
+                   !known.count(dst)) {
+          why = proto == 6 ? "FTP fetch from a new host" : "TFTP fetch from a new host";
+        }
+        if (!known.count(dst) && !IsHome(dst)) fresh.insert(dst);
+        if (why.empty()) continue;
+        if (said.insert(why + FormatIpv4(dst) + what).second && evidence.size() < 50) {
+          JsonValue e = JsonValue::Object();
+          e.Set("time", FormatTimeNs(t));
+          e.Set("destination", FormatIpv4(dst));
+          e.Set("proto", ProtoName(proto));
+          e.Set("port", static_cast<int64_t>(dport));
+          e.Set("answered", answered);
+          e.Set("why", why);
+          evidence.Push(e);
+          if (reasons.size() < 8)
+            reasons.Push(why + ": " + what + " to " + FormatIpv4(dst) + " at " + FormatTimeNs(t));
+        }
+      }
+      if (static_cast<int64_t>(fresh.size()) >= kMinNewDestinations) {
+        reasons.Push("after the attack it opened connections to " + std::to_string(fresh.size()) +
+                     " hosts it had never contacted (spreading)");
+      }
+    }
+    const bool compromised = reasons.size() > 0;
+    JsonValue row = JsonValue::Object();
+    row.Set("host", addr);
+    row.Set("home", IsHome(host));
+    row.Set("verdict", compromised ? "compromised" : "attacked");
+    row.Set("attacked_at", FormatTimeNs(attacked_ns));
+    row.Set("attacks", attacks);
+    row.Set("reasons", reasons);
+    row.Set("evidence", evidence);
+    verdicts.push_back({host, compromised, attacked_ns, row});
+    i = j;
+  }
+  // Malware sent out by a home host nobody was seen attacking.
+  for (auto& [host, rs] : malware) {
+    JsonValue row = JsonValue::Object(), reasons = JsonValue::Array();
+    for (const auto& r : rs) reasons.Push(r);
+    row.Set("host", FormatIpv4(host));
+    row.Set("home", IsHome(host));
+    row.Set("verdict", "compromised");
+    row.Set("reasons", reasons);
+    row.Set("evidence", JsonValue::Array());
+    verdicts.push_back({host, true, 0, row});
+  }
+  std::stable_sort(verdicts.begin(), verdicts.end(), [](const Verdict& a, const Verdict& b) {
+    return a.compromised != b.compromised ? a.compromised : a.first_ns < b.first_ns;
+  });
+  JsonValue judged = JsonValue::Array(), arr = JsonValue::Array();
+  int64_t compromised = 0;
+  for (const auto& v : verdicts) {
+    if (v.compromised) {
+      ++compromised;
+      judged.Push(FormatIpv4(v.host));
+      compromised_.insert(v.host);
+      AddThreat(v.host, IsHome(v.host), 100, "compromise",
+                v.row.Find("reasons")->items()[0].as_string());
+    }
+    if (arr.size() < opt_.top) arr.Push(v.row);
+  }
+  s.Set("answer", compromised ? std::to_string(compromised) + " host(s) judged compromised, " +
+                                    std::to_string(verdicts.size()) + " attacked"
+                              : "no host judged compromised (" + std::to_string(verdicts.size()) +
+                                    " attacked)");
+  s.Set("mode", "network");
+  s.Set("compromised", judged);
+  s.Set("attacked_total", static_cast<int64_t>(verdicts.size()));
+  s.Set("hosts", arr);
+  s.Set("method",
+        "a host is compromised when, after an attack on it (exploit or worm payload, bare-ACK "
+        "worm payload, an SMB/RPC session from outside home, a port scan that found an open "
+        "port), it opens what it never did before: a connection back to its attacker, IRC, an "
+        "FTP/TFTP fetch from a new host, or connections to >= 20 hosts it had never contacted; "
+        "or when a home host sends a known malware payload out. Pings and traceroutes never "
+        "count. --honeynet instead judges any outbound connection of a honeypot.");
+  return s;
+}
+
+JsonValue Builder::HoneynetCompromise() {
   JsonValue s = Section("Outbound connections and compromised home hosts",
                         "Was a home host compromised? How do you know?");
   std::map<uint32_t,
@@ -2349,10 +2706,12 @@ JsonValue Builder::Compromise() {
   }
   s.Set("answer", judged.size() ? std::to_string(judged.size()) + " home host(s) judged compromised"
                                 : "no home host judged compromised");
+  s.Set("mode", "honeynet");
   s.Set("compromised", judged);
   s.Set("hosts", arr);
   s.Set("method",
-        "outbound flows initiated by home hosts (TCP with the host's SYN, UDP not from a service "
+        "honeynet mode (a honeypot never initiates): outbound flows initiated by home hosts (TCP "
+        "with the host's SYN, UDP not from a service "
         "port, ICMP echo) to external, non-reserved destinations, excluding the allowed services; "
         "compromised = an answered (established) connection, IRC, or >= 20 external destinations");
   return s;
@@ -2558,6 +2917,7 @@ JsonValue Builder::BareAck() {
 }
 
 JsonValue Builder::Threats() {
+  for (const auto& f : findings_) AddThreat(f.address, f.home, f.score, f.section, f.reason);
   JsonValue s =
       Section("Highest threats",
               "Which source IPs or home hosts should be focused on as the highest threat?");
@@ -2598,10 +2958,6 @@ bool Builder::Run(JsonValue* out, std::string* error) {
   if (!LoadPeriod(error)) return false;
   home_ = opt_.home;
   if (home_.empty()) InferHome();
-  if (home_.empty()) {
-    *error = "cannot infer the home network (no IPv4 flows); give --home CIDR";
-    return false;
-  }
   InitHostSlots();
   if (!ScanFlows(error)) return false;
   if (acc_.rows == 0) {
@@ -2638,6 +2994,7 @@ bool Builder::Run(JsonValue* out, std::string* error) {
   Release(acc_.scan);
   Mark("slow_scans");
   emit("spoofed", Spoofed());
+  emit("floods", floods_.Build(Context(), &findings_));
   emit("compromise", Compromise());
   acc_.outbound = {};
   Progress(0.97, "gaps");

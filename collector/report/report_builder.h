@@ -33,6 +33,9 @@ struct ReportOptions {
   std::vector<AllowedService> allowed = {{6, 113}, {17, 53}, {6, 53}};
   int64_t min_gap_ns = 0;  // 0: 1 h for spans >= 2 days, else 5 min
   size_t top = 30;         // rows per ranked table
+  /// Honeynet mode: home hosts are honeypots that never initiate, so any outbound connection
+  /// is a compromise. Off: a compromise needs an attack followed by new behaviour.
+  bool honeynet = false;
   /// Reader threads (each with its own read-only connection) decoding the flows table in
   /// interleaved rowid chunks of scan_chunk_ids ids for a whole-store report; 0: one reader
   /// thread stepping one statement (always so for a --from/--to period or an unnamed database).

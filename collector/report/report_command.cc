@@ -35,14 +35,15 @@ using report::ReportOptions;
 constexpr const char* kUsage =
     "usage: tapwatch-collector report --db FILE [--home CIDR]... [--from T] [--to T]\n"
     "         [--format text|md|json|html] [--out FILE] [--data-dir DIR] [--allow LIST]\n"
-    "         [--min-gap SECONDS] [--top N] [--progress]\n"
+    "         [--min-gap SECONDS] [--top N] [--honeynet] [--progress]\n"
     "  --home CIDR     the protected network (repeatable or comma-separated); inferred if absent\n"
     "  --from/--to T   2004-02-01, 2004-02-01T10:00:00Z, epoch seconds or ns (start_ns filter)\n"
     "  --allow LIST    outbound services that do not count as compromise, e.g.\n"
     "                  tcp/113,udp/53,tcp/53 (the default); 'none' allows nothing\n"
     "  --min-gap S     shortest capture gap reported (default 3600 s for spans >= 2 days, else "
     "300)\n"
-    "  --data-dir DIR  where ports.tsv and reserved_networks.tsv live\n";
+    "  --data-dir DIR  where ports.tsv and reserved_networks.tsv live\n"
+    "  --honeynet      home hosts are honeypots: any outbound connection is a compromise\n";
 
 int Fail(const std::string& msg) {
   std::fprintf(stderr, "tapwatch-collector report: %s\n", msg.c_str());
@@ -136,6 +137,8 @@ int RunReport(int argc, char** argv) {
     if (a == "--help" || a == "-h") {
       std::fputs(kUsage, stdout);
       return 0;
+    } else if (a == "--honeynet") {
+      opt.honeynet = true;
     } else if (a == "--progress") {
       progress = true;
     } else if (a == "--no-progress") {

@@ -38,7 +38,7 @@ def main():
         check("sensor exit status", s.returncode == 0, s.stderr)
         col.wait(timeout=300)
         check("collector exit status", col.returncode == 0, str(col.returncode))
-        args = [collector, "report", "--db", db, "--format", "json"]
+        args = [collector, "report", "--db", db, "--format", "json", "--honeynet"]
         for h in truth["home"]:
             args += ["--home", h]
         r = subprocess.run(args, capture_output=True, text=True, timeout=300)

@@ -498,8 +498,8 @@ class HoneynetReport : public ::testing::Test {
   static void SetUpTestSuite() {
     const Honeynet& h = BuildHoneynet();
     std::string err;
-    rc_ =
-        RunReportCli({"--db", h.path, "--home", "11.11.11.0/24", "--format", "json"}, &out_, &err);
+    rc_ = RunReportCli(
+        {"--db", h.path, "--home", "11.11.11.0/24", "--honeynet", "--format", "json"}, &out_, &err);
     err_ = err;
   }
   static int rc_;

@@ -1,0 +1,85 @@
+// Counts distinct 32-bit keys (addresses, ports) in bounded memory: exact up to kExactLimit keys,
+// then a HyperLogLog of 1024 one-byte registers (standard error ~3%). A flood where every flow
+// brings a new source must not grow the report's memory with the flows.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace tapwatch::collector::report {
+
+class DistinctCounter {
+ public:
+  static constexpr size_t kExactLimit = 4096;
+
+  void Add(uint32_t key) {
+    if (hll_) {
+      AddToSketch(key);
+      return;
+    }
+    if (!exact_.empty() && exact_.back() == key) return;  // runs of one key are common
+    exact_.push_back(key);
+    if (exact_.size() >= 2 * kExactLimit) Compact();
+  }
+  int64_t Count() const {
+    if (hll_) return Estimate();
+    std::vector<uint32_t> v = exact_;
+    std::sort(v.begin(), v.end());
+    return std::unique(v.begin(), v.end()) - v.begin();
+  }
+  bool Exact() const { return !hll_; }
+  /// The distinct keys while counting is exact (sorted), else empty.
+  std::vector<uint32_t> Keys() const {
+    if (hll_) return {};
+    std::vector<uint32_t> v = exact_;
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+    return v;
+  }
+
+ private:
+  static constexpr int kBits = 10;
+  static constexpr size_t kRegisters = size_t{1} << kBits;
+
+  void Compact() {
+    std::sort(exact_.begin(), exact_.end());
+    exact_.erase(std::unique(exact_.begin(), exact_.end()), exact_.end());
+    if (exact_.size() < kExactLimit) return;
+    hll_ = std::make_unique<std::array<uint8_t, kRegisters>>();
+    hll_->fill(0);
+    for (uint32_t k : exact_) AddToSketch(k);
+    std::vector<uint32_t>().swap(exact_);
+  }
+  void AddToSketch(uint32_t key) {
+    uint64_t h = key * 0x9E3779B97F4A7C15ULL;
+    h ^= h >> 29;
+    h *= 0xBF58476D1CE4E5B9ULL;
+    h ^= h >> 32;
+    const size_t idx = h >> (64 - kBits);
+    const uint64_t rest = h << kBits | (uint64_t{1} << (kBits - 1));
+    const uint8_t rank = static_cast<uint8_t>(__builtin_clzll(rest) + 1);
+    auto& r = (*hll_)[idx];
+    r = std::max(r, rank);
+  }
+  int64_t Estimate() const {
+    double sum = 0;
+    int zeros = 0;
+    for (uint8_t r : *hll_) {
+      sum += std::ldexp(1.0, -r);
+      zeros += r == 0;
+    }
+    const double m = kRegisters;
+    double e = 0.7213 / (1 + 1.079 / m) * m * m / sum;
+    if (e <= 2.5 * m && zeros > 0) e = m * std::log(m / zeros);  // small-range correction
+    return static_cast<int64_t>(std::llround(e));
+  }
+
+  std::vector<uint32_t> exact_;
+  std::unique_ptr<std::array<uint8_t, kRegisters>> hll_;
+};
+
+}  // namespace tapwatch::collector::report

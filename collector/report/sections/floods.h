@@ -1,0 +1,38 @@
+// `floods`: SYN, UDP and ICMP floods onto a victim, capture-wide bursts of spoofed SYNs, and the
+// backscatter of floods elsewhere (SYN-ACK/RST answers to connections nobody here opened).
+// Needs no home network: a flood is a flood whoever is flooded.
+#pragma once
+
+#include <unordered_map>
+#include <vector>
+
+#include "collector/report/distinct_counter.h"
+#include "collector/report/flow_row.h"
+#include "collector/report/json_value.h"
+#include "collector/report/section.h"
+
+namespace tapwatch::collector::report {
+
+class FloodsSection {
+ public:
+  void Observe(const FlowRow& row);
+  JsonValue Build(const SectionContext& ctx, std::vector<Finding>* findings);
+
+ private:
+  struct Aggregate {
+    int64_t flows = 0, packets = 0, one_packet_flows = 0, answered_flows = 0;
+    int64_t first_ns = INT64_MAX, last_ns = INT64_MIN;
+    DistinctCounter peers;   // sources (floods) or answered addresses (backscatter)
+    DistinctCounter peer16;  // their /16s: random spoofing spreads over the address space
+    DistinctCounter ports;   // destination ports (floods) or service ports (backscatter)
+    void Add(const FlowRow& r, uint32_t peer, uint32_t port, int64_t pkts);
+  };
+  // kind: 0 SYN, 1 UDP, 2 ICMP echo; the key is victim << 2 | kind.
+  std::unordered_map<uint64_t, Aggregate> victims_;
+  Aggregate all_half_open_;  // every half-open SYN, for floods spread over random victims
+  DistinctCounter half_open_victims_;
+  std::unordered_map<uint32_t, Aggregate> backscatter_;  // by the host that answered
+  bool victims_full_ = false;
+};
+
+}  // namespace tapwatch::collector::report
