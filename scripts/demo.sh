@@ -26,6 +26,7 @@ home_args=()
 if [ -f "${capture%.pcap}.truth.json" ]; then
   home=$(python3 -c 'import json,sys; print(" ".join(json.load(open(sys.argv[1])).get("home", [])))' "${capture%.pcap}.truth.json")
   for h in $home; do home_args+=(--home "$h"); done
+  home_args+=(--honeynet)  # the bundled capture is a honeynet: honeypots never initiate
 fi
 "$collector" report --db "$db" "${home_args[@]}" --format html --out "$out/report.html"
 "$collector" report --db "$db" "${home_args[@]}" --format json --out "$out/report.json"
