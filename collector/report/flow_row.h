@@ -8,7 +8,9 @@
 namespace tapwatch::collector::report {
 
 struct FlowRow {
-  bool ipv4 = false;  // src/dst below are valid only for IPv4 rows
+  int64_t id = 0;
+  bool ipv4 = false;        // src/dst below are valid only for IPv4 rows
+  bool has_src_v4 = false;  // src is an IPv4 address (dst may not be)
   uint32_t src = 0, dst = 0;
   uint32_t sport = 0, dport = 0;
   int proto = 0;
@@ -18,11 +20,17 @@ struct FlowRow {
   int64_t src_payload = 0, dst_payload = 0;
   int src_flags = 0, dst_flags = 0;  // TCP flags ORed over each direction
   int src_initial_flags = -1;        // flags of the initiator's first packet; -1 unknown
+  int64_t src_ttl_min = 255;
   int icmp_type = -1;
   bool first_record = true;  // record_seq == 0: counts the flow once
+  bool interim = false;
   bool bare_ack = false;
-  std::string_view direction;            // how the sensor chose the initiator: syn, guess, ...
-  std::string_view in_iface, out_iface;  // firewall-log records only
+  std::string_view direction;  // how the sensor chose the initiator: syn, guess, ...
+  std::string_view src_mac, dst_mac;
+  // Summaries as stored (JSON text), empty when NULL.
+  std::string_view payload_labels_json, smb_json, netbios_json, icmp_json;
+  bool has_icmp_json = false;
+  std::string_view in_iface, out_iface;  // firewall-log records only (home inference)
 
   bool Tcp() const { return proto == 6; }
   bool Udp() const { return proto == 17; }

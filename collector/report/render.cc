@@ -2,16 +2,27 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <string_view>
 #include <vector>
+
+#include "collector/report/sections/section_list.h"
 
 namespace tapwatch::collector::report {
 
-const char* const kSectionKeys[15] = {
-    "hosts",    "open_ports", "mac_aliases", "icmp_lengths", "ports", "trends",
-    "recon",    "slow_scans", "spoofed",     "compromise",   "gaps",  "reserved_destinations",
-    "bare_ack", "log_lines",  "threats"};
-
 namespace {
+
+// The sections' keys in output order (sections/section_list.cc), meta excepted: it is the
+// header of every format.
+const std::vector<const char*>& SectionKeys() {
+  static const std::vector<const char*> keys = [] {
+    std::vector<const char*> k;
+    for (const auto& entry : kSections) {
+      if (std::string_view(entry.key) != "meta") k.push_back(entry.key);
+    }
+    return k;
+  }();
+  return keys;
+}
 
 constexpr size_t kMaxCell = 48;
 constexpr size_t kMaxRows = 60;
@@ -342,7 +353,7 @@ std::string RenderText(const JsonValue& report) {
            Scalar(*meta->Find("home_how")) + ")\n";
   }
   int n = 0;
-  for (const char* key : kSectionKeys) {
+  for (const char* key : SectionKeys()) {
     const JsonValue* sec = report.Find(key);
     if (!sec) continue;
     out += "\n" + std::to_string(++n) + ". " + Scalar(*sec->Find("title")) + "  [" + key + "]\n";
@@ -371,7 +382,7 @@ std::string RenderMarkdown(const JsonValue& report) {
     out += "\n";
   }
   int n = 0;
-  for (const char* key : kSectionKeys) {
+  for (const char* key : SectionKeys()) {
     const JsonValue* sec = report.Find(key);
     if (!sec) continue;
     out +=
@@ -412,7 +423,7 @@ std::string RenderHtml(const JsonValue& report) {
       out += "<tr><th>" + HtmlEscape(k) + "</th><td>" + HtmlEscape(Scalar(v)) + "</td></tr>";
     }
     out += "</table>\n<ol>";
-    for (const char* key : kSectionKeys) {
+    for (const char* key : SectionKeys()) {
       if (const JsonValue* sec = report.Find(key)) {
         out += "<li><a href='#" + std::string(key) + "'>" +
                HtmlEscape(Scalar(*sec->Find("title"))) + "</a></li>";
@@ -420,7 +431,7 @@ std::string RenderHtml(const JsonValue& report) {
     }
     out += "</ol>\n";
   }
-  for (const char* key : kSectionKeys) {
+  for (const char* key : SectionKeys()) {
     const JsonValue* sec = report.Find(key);
     if (!sec) continue;
     out += "<section id='" + std::string(key) + "'><h2>" + HtmlEscape(Scalar(*sec->Find("title"))) +

@@ -10,9 +10,6 @@
 
 namespace tapwatch::collector::report {
 
-/// Section keys in output order; each is a member of the report object.
-extern const char* const kSectionKeys[15];
-
 std::string RenderText(const JsonValue& report);
 std::string RenderMarkdown(const JsonValue& report);
 std::string RenderJson(const JsonValue& report);

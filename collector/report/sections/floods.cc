@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 
+#include "collector/report/analysis_util.h"
 #include "collector/report/reference_data.h"
 #include "collector/report/report_builder.h"
 
@@ -63,7 +64,7 @@ void FloodsSection::Aggregate::Add(const FlowRow& r, uint32_t peer, uint32_t por
   ports.Add(port);
 }
 
-void FloodsSection::Observe(const FlowRow& r) {
+void FloodsSection::Observe(const FlowRow& r, const RowFacts& /*facts*/) {
   if (!r.ipv4) return;
   int kind = -1;
   if (r.HalfOpen() && r.src_pkts > 0) {
@@ -100,7 +101,8 @@ void FloodsSection::Observe(const FlowRow& r) {
   }
 }
 
-JsonValue FloodsSection::Build(const SectionContext& ctx, std::vector<Finding>* findings) {
+JsonValue FloodsSection::Build() {
+  const ReportContext& ctx = ctx_;
   JsonValue s = JsonValue::Object();
   s.Set("title", "Floods");
   s.Set("question", "Is any host being flooded (SYN, UDP, ICMP), from how many sources, spoofed?");
@@ -130,7 +132,7 @@ JsonValue FloodsSection::Build(const SectionContext& ctx, std::vector<Finding>* 
     JsonValue row = JsonValue::Object();
     row.Set("victim", FormatIpv4(victim));
     row.Set("kind", KindName(kind));
-    row.Set("home", ctx.is_home(victim));
+    row.Set("home", ctx.IsHome(victim));
     row.Set("sources", sources);
     row.Set("sources_exact", a.peers.Exact());
     row.Set("flows", a.flows);
@@ -143,10 +145,9 @@ JsonValue FloodsSection::Build(const SectionContext& ctx, std::vector<Finding>* 
     Describe(row, a.flows, a.one_packet_flows, a.answered_flows, sources, a.peer16.Count(),
              kind == 0);
     floods.push_back({static_cast<double>(a.packets), row});
-    findings->push_back({victim, ctx.is_home(victim), 30, "floods",
-                         std::string(KindName(kind)) +
-                             " flood victim: " + std::to_string(a.packets) + " packets from " +
-                             std::to_string(sources) + " sources"});
+    ctx_.AddFinding(victim, ctx.IsHome(victim), 30, "floods",
+                    std::string(KindName(kind)) + " flood victim: " + std::to_string(a.packets) +
+                        " packets from " + std::to_string(sources) + " sources");
   }
   // Half-open SYNs from many sources spread over many victims (each below the per-victim bar):
   // one flood with randomised targets.
@@ -176,7 +177,7 @@ JsonValue FloodsSection::Build(const SectionContext& ctx, std::vector<Finding>* 
   std::stable_sort(floods.begin(), floods.end(),
                    [](const Found& a, const Found& b) { return a.packets > b.packets; });
   JsonValue arr = JsonValue::Array();
-  for (size_t i = 0; i < floods.size() && i < ctx.top; ++i) arr.Push(floods[i].row);
+  for (size_t i = 0; i < floods.size() && i < ctx.opt.top; ++i) arr.Push(floods[i].row);
 
   std::vector<Found> bs;
   for (const auto& [host, a] : backscatter_) {
@@ -197,7 +198,7 @@ JsonValue FloodsSection::Build(const SectionContext& ctx, std::vector<Finding>* 
   std::stable_sort(bs.begin(), bs.end(),
                    [](const Found& a, const Found& b) { return a.packets > b.packets; });
   JsonValue barr = JsonValue::Array();
-  for (size_t i = 0; i < bs.size() && i < ctx.top; ++i) barr.Push(bs[i].row);
+  for (size_t i = 0; i < bs.size() && i < ctx.opt.top; ++i) barr.Push(bs[i].row);
 
   std::string answer = floods.empty() ? "no flood" : std::to_string(floods.size()) + " flood(s)";
   if (!floods.empty()) {

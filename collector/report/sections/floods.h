@@ -7,16 +7,15 @@
 #include <vector>
 
 #include "collector/report/distinct_counter.h"
-#include "collector/report/flow_row.h"
-#include "collector/report/json_value.h"
-#include "collector/report/section.h"
+#include "collector/report/sections/section.h"
 
 namespace tapwatch::collector::report {
 
-class FloodsSection {
+class FloodsSection : public ReportSection {
  public:
-  void Observe(const FlowRow& row);
-  JsonValue Build(const SectionContext& ctx, std::vector<Finding>* findings);
+  using ReportSection::ReportSection;
+  void Observe(const FlowRow& row, const RowFacts& facts) override;
+  JsonValue Build() override;
 
  private:
   struct Aggregate {
