@@ -12,12 +12,14 @@ namespace tapwatch::collector::report {
 struct ScanEv {
   uint32_t src;
   uint32_t dst;
-  uint32_t t_s;   // seconds since period start
-  uint16_t port;  // 0 for ICMP
+  uint32_t t_s : 28;     // seconds since period start (clamped: 8.5 years)
+  uint32_t pattern : 4;  // ProbePattern; in the same word as t_s: 16 bytes a probe, as before
+  uint16_t port;         // 0 for ICMP
   uint8_t proto;
-  uint8_t bits;     // kEv*
-  uint8_t pattern;  // ProbePattern
+  uint8_t bits;  // kEv*
 };
+static_assert(sizeof(ScanEv) == 16, "one probe per flow: keep it small");
+constexpr uint32_t kMaxProbeSeconds = (uint32_t{1} << 28) - 1;
 constexpr uint8_t kEvSuccess = 1, kEvEcho = 2, kEvNmap28 = 4, kEvOddFlags = 8, kEvWelchia = 16,
                   kEvConversation = 32, kEvFromHome = 64;
 

@@ -86,19 +86,19 @@ JsonValue CompromiseSection::Build() {
   JsonValue s = NewSection("Compromised hosts", "Was a home host compromised? How do you know?");
   static const std::set<uint32_t> kIrc = {6660, 6661, 6662, 6663, 6664, 6665,
                                           6666, 6667, 6668, 6669, 7000};
-  constexpr size_t kMaxVictimsQueried = 2000;
+  constexpr size_t kMaxVictimsQueried = 500;  // bounded index reads on a large store
   constexpr int64_t kMinNewDestinations = 20;
   std::sort(ctx_.attacks.begin(), ctx_.attacks.end(), [](const Attack& a, const Attack& b) {
     return a.victim != b.victim ? a.victim < b.victim : a.t_s < b.t_s;
   });
   Stmt before(ctx_.db,
               "SELECT DISTINCT dst_v4 FROM flows WHERE src_addr = ?1 AND start_ns < ?2 "
-              "AND dst_v4 IS NOT NULL LIMIT 100000");
+              "AND dst_v4 IS NOT NULL LIMIT 2000");
   Stmt after(ctx_.db,
              "SELECT dst_v4, src_port, dst_port, ip_proto, start_ns, src_tcp_flags, "
              "src_initial_tcp_flags, dst_pkts, dst_tcp_flags, dst_payload_bytes FROM flows "
              "WHERE src_addr = ?1 AND start_ns >= ?2 AND record_seq = 0 AND dst_v4 IS NOT NULL "
-             "ORDER BY start_ns LIMIT 100000");
+             "ORDER BY start_ns LIMIT 1000");
   struct Verdict {
     uint32_t host;
     bool compromised;

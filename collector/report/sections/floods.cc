@@ -52,7 +52,9 @@ void Describe(JsonValue& row, int64_t flows, int64_t one_packet, int64_t answere
 
 }  // namespace
 
-void FloodsSection::Aggregate::Add(const FlowRow& r, uint32_t peer, uint32_t port, int64_t pkts) {
+template <typename Distinct>
+void FloodsSection::Aggregate<Distinct>::Add(const FlowRow& r, uint32_t peer, uint32_t port,
+                                             int64_t pkts) {
   flows += r.first_record ? 1 : 0;
   packets += pkts;
   if (r.first_record && r.src_pkts + r.dst_pkts == 1) ++one_packet_flows;
@@ -78,12 +80,10 @@ void FloodsSection::Observe(const FlowRow& r, const RowFacts& /*facts*/) {
   }
   if (kind >= 0) {
     const uint64_t key = uint64_t{r.dst} << 2 | static_cast<uint64_t>(kind);
-    auto it = victims_.find(key);
-    if (it == victims_.end() && victims_.size() >= kMaxVictims) {
-      victims_full_ = true;
+    if (PerAddress* a = victims_.FindOrInsert(key, kMaxVictims)) {
+      a->Add(r, r.src, r.dport, r.src_pkts);
     } else {
-      if (it == victims_.end()) it = victims_.emplace(key, Aggregate{}).first;
-      it->second.Add(r, r.src, r.dport, r.src_pkts);
+      victims_full_ = true;
     }
   }
   // Backscatter: the responder side sent nothing, and what the initiator sent is an answer to a
@@ -93,9 +93,8 @@ void FloodsSection::Observe(const FlowRow& r, const RowFacts& /*facts*/) {
     const bool synack = (f & 0x12) == 0x12;
     const bool rst = (r.src_flags & 0x04) && !(r.src_flags & 0x02);
     if (synack || rst) {
-      auto it = backscatter_.find(r.src);
-      if (it != backscatter_.end() || backscatter_.size() < kMaxVictims) {
-        backscatter_[r.src].Add(r, r.dst, r.sport, r.src_pkts);
+      if (PerAddress* a = backscatter_.FindOrInsert(r.src, kMaxVictims)) {
+        a->Add(r, r.dst, r.sport, r.src_pkts);
       }
     }
   }
@@ -108,10 +107,14 @@ JsonValue FloodsSection::Build() {
   s.Set("question", "Is any host being flooded (SYN, UDP, ICMP), from how many sources, spoofed?");
   struct Found {
     double packets;
+    uint64_t key;  // ties broken by address: the table's order is arbitrary
     JsonValue row;
   };
+  auto by_packets = [](const Found& a, const Found& b) {
+    return a.packets != b.packets ? a.packets > b.packets : a.key < b.key;
+  };
   std::vector<Found> floods;
-  for (const auto& [key, a] : victims_) {
+  victims_.ForEach([&](uint64_t key, const PerAddress& a) {
     const int kind = static_cast<int>(key & 3);
     const uint32_t victim = static_cast<uint32_t>(key >> 2);
     const int64_t sources = a.peers.Count(), ports = a.ports.Count();
@@ -128,7 +131,7 @@ JsonValue FloodsSection::Build() {
       flood = a.packets >= kMinVolumePackets && rate >= kMinVolumeRate &&
               (kind == 2 || ports <= kFewPorts || sources >= kMinFloodSources);
     }
-    if (!flood) continue;
+    if (!flood) return;
     JsonValue row = JsonValue::Object();
     row.Set("victim", FormatIpv4(victim));
     row.Set("kind", KindName(kind));
@@ -144,11 +147,11 @@ JsonValue FloodsSection::Build() {
     row.Set("duration_s", std::round(secs * 1000) / 1000);
     Describe(row, a.flows, a.one_packet_flows, a.answered_flows, sources, a.peer16.Count(),
              kind == 0);
-    floods.push_back({static_cast<double>(a.packets), row});
+    floods.push_back({static_cast<double>(a.packets), key, row});
     ctx_.AddFinding(victim, ctx.IsHome(victim), 30, "floods",
                     std::string(KindName(kind)) + " flood victim: " + std::to_string(a.packets) +
                         " packets from " + std::to_string(sources) + " sources");
-  }
+  });
   // Half-open SYNs from many sources spread over many victims (each below the per-victim bar):
   // one flood with randomised targets.
   const int64_t all_sources = all_half_open_.peers.Count();
@@ -172,17 +175,17 @@ JsonValue FloodsSection::Build() {
     row.Set("note",
             "half-open SYNs onto randomised targets and ports: a flood tool spraying "
             "spoofed packets, not one victim");
-    floods.push_back({static_cast<double>(all_half_open_.packets), row});
+    floods.push_back({static_cast<double>(all_half_open_.packets), ~uint64_t{0}, row});
   }
-  std::stable_sort(floods.begin(), floods.end(),
-                   [](const Found& a, const Found& b) { return a.packets > b.packets; });
+  std::stable_sort(floods.begin(), floods.end(), by_packets);
   JsonValue arr = JsonValue::Array();
   for (size_t i = 0; i < floods.size() && i < ctx.opt.top; ++i) arr.Push(floods[i].row);
 
   std::vector<Found> bs;
-  for (const auto& [host, a] : backscatter_) {
+  backscatter_.ForEach([&](uint64_t key, const PerAddress& a) {
+    const uint32_t host = static_cast<uint32_t>(key);
     const int64_t answered = a.peers.Count();
-    if (answered < kMinBackscatterAddresses) continue;
+    if (answered < kMinBackscatterAddresses) return;
     JsonValue row = JsonValue::Object();
     row.Set("host", FormatIpv4(host));
     row.Set("answered_addresses", answered);
@@ -193,10 +196,9 @@ JsonValue FloodsSection::Build() {
     row.Set("why", "answers (SYN-ACK / RST) to " + std::to_string(answered) +
                        " addresses that never opened a connection: it is being flooded "
                        "elsewhere by someone spoofing them");
-    bs.push_back({static_cast<double>(a.packets), row});
-  }
-  std::stable_sort(bs.begin(), bs.end(),
-                   [](const Found& a, const Found& b) { return a.packets > b.packets; });
+    bs.push_back({static_cast<double>(a.packets), key, row});
+  });
+  std::stable_sort(bs.begin(), bs.end(), by_packets);
   JsonValue barr = JsonValue::Array();
   for (size_t i = 0; i < bs.size() && i < ctx.opt.top; ++i) barr.Push(bs[i].row);
 

@@ -63,7 +63,7 @@ void ReconSection::Observe(const FlowRow& r, const RowFacts& f) {
     if (src_home) ev.bits |= kEvFromHome;
     ev.src = src;
     ev.dst = dst;
-    ev.t_s = static_cast<uint32_t>(std::max<int64_t>(0, start - ctx_.period.first_ns) / kSecondNs);
+    ev.t_s = std::min(ctx_.SecondsIntoPeriod(start), kMaxProbeSeconds);
     ev.proto = static_cast<uint8_t>(proto);
     ev.port = proto == 6 || proto == 17 ? static_cast<uint16_t>(dport) : 0;
     bool success = proto == 6 ? ((dflags & 0x12) == 0x12 || dpay > 0) : dpk > 0;
@@ -144,7 +144,8 @@ JsonValue ReconSection::Build() {
   for (size_t i = 0; i < ev.size();) {
     size_t j = i + 1;
     while (j < ev.size() && ev[j].src == ev[i].src && ev[j].proto == ev[i].proto &&
-           ev[j].port == ev[i].port && ev[j].t_s - ev[j - 1].t_s <= kEpisodeGapS) {
+           ev[j].port == ev[i].port &&
+           static_cast<uint32_t>(ev[j].t_s - ev[j - 1].t_s) <= kEpisodeGapS) {
       ++j;
     }
     // Fewer probes than the threshold cannot be a sweep: skip without building sets.
@@ -192,7 +193,7 @@ JsonValue ReconSection::Build() {
       row.Set("last_target", FormatIpv4(order.back()));
       row.Set("range", FormatIpv4(*mn) + "-" + FormatIpv4(*mx));
       row.Set("answered", answered);
-      int64_t t0 = ctx_.period.first_ns + int64_t{ev[i].t_s} * kSecondNs;
+      int64_t t0 = ctx_.period.first_ns + static_cast<int64_t>(ev[i].t_s) * kSecondNs;
       row.Set("start", FormatTimeNs(t0));
       row.Set("duration_s", static_cast<int64_t>(ev[j - 1].t_s - ev[i].t_s));
       row.Set("tool", SuggestHorizontalTool(ev[i].proto, ev[i].port, sequential, welchia, nmap28));
@@ -215,7 +216,7 @@ JsonValue ReconSection::Build() {
   for (size_t i = 0; i < ev.size();) {
     size_t j = i + 1;
     while (j < ev.size() && ev[j].src == ev[i].src && ev[j].dst == ev[i].dst &&
-           ev[j].t_s - ev[j - 1].t_s <= kEpisodeGapS) {
+           static_cast<uint32_t>(ev[j].t_s - ev[j - 1].t_s) <= kEpisodeGapS) {
       ++j;
     }
     if (j - i < kVerticalMin) {
@@ -257,7 +258,8 @@ JsonValue ReconSection::Build() {
       JsonValue op = JsonValue::Array();
       for (int p : open) op.Push(static_cast<int64_t>(p));
       row.Set("answered_ports", op);
-      row.Set("start", FormatTimeNs(ctx_.period.first_ns + int64_t{ev[i].t_s} * kSecondNs));
+      row.Set("start",
+              FormatTimeNs(ctx_.period.first_ns + static_cast<int64_t>(ev[i].t_s) * kSecondNs));
       row.Set("duration_s", static_cast<int64_t>(ev[j - 1].t_s - ev[i].t_s));
       // The tool: IP protocols when many protocols and few ports; else the majority of the
       // probes (UDP, or the commonest TCP flag pattern).
@@ -270,7 +272,9 @@ JsonValue ReconSection::Build() {
                                                            : kProbeTools[kProbeOther];
       row.Set("tool", tool);
       vt.push_back({static_cast<int64_t>(std::max(ports.size(), protocols.size())), row});
-      for (int p : open) ctx_.attacks.push_back({ev[i].dst, ev[i].src, p, ev[i].t_s, "port scan"});
+      for (int p : open)
+        ctx_.attacks.push_back(
+            {ev[i].dst, ev[i].src, p, static_cast<uint32_t>(ev[i].t_s), "port scan"});
       ctx_.AddFinding(
           ev[i].src, ctx_.IsHome(ev[i].src),
           10 + static_cast<int>(std::min<size_t>(ports.size(), 100) / 10), "recon",
