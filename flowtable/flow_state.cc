@@ -406,10 +406,13 @@ std::string_view ArgusState(const Flow& f, EndReason why) noexcept {
     if (st & (kArgusSrcReset | kArgusDstReset)) return "RST";
     if (st & (kArgusFin | kArgusFinAck)) return "FIN";
     if (st & kArgusNormalClose) return "CLO";
+    // An unfinished handshake keeps its stage when it times out: argus 3.0.8 prints REQ for a
+    // lone SYN and ACC for SYN + SYN-ACK that went idle, never TIM.
+    if (!(st & kArgusConEstablished)) {
+      if (st & kArgusSawSynSent) return "ACC";
+      if (st & kArgusSawSyn) return "REQ";
+    }
     if (why == EndReason::kIdle) return "TIM";
-    if (st & kArgusConEstablished) return "CON";
-    if (st & kArgusSawSynSent) return "ACC";
-    if (st & kArgusSawSyn) return "REQ";
     return "CON";
   }
   if ((f.bits & kBitHasIcmp) &&

@@ -114,6 +114,24 @@ TEST(ArgusState, IdleTimedOutEstablishedFlowIsTim) {
   EXPECT_EQ(r.argus_state, "TIM");
 }
 
+// argus 3.0.8 on a capture whose lone SYN, retransmitted SYN and SYN + SYN-ACK went idle for
+// 300 s printed REQ, REQ and ACC: an unfinished handshake keeps its stage.
+TEST(ArgusState, IdleTimedOutHandshakeKeepsItsStage) {
+  const std::vector<Step> lone = {{true, S}}, resent = {{true, S}, {true, S}};
+  for (const auto& steps : {lone, resent}) {
+    const Rec r = RunSteps(steps, /*idle_out=*/true);
+    EXPECT_EQ(r.why, EndReason::kIdle);
+    EXPECT_EQ(r.argus_state, "REQ");
+    EXPECT_EQ(r.conn_state, "S0");
+  }
+  const Rec acc = RunSteps({{true, S}, {false, SA}}, /*idle_out=*/true);
+  EXPECT_EQ(acc.why, EndReason::kIdle);
+  EXPECT_EQ(acc.argus_state, "ACC");
+  // Nothing from the handshake: still TIM.
+  const Rec mid = RunSteps({{true, A}}, /*idle_out=*/true);
+  EXPECT_EQ(mid.argus_state, "TIM");
+}
+
 TEST(ArgusState, UdpOneWayIsIntBothWaysIsCon) {
   FlowTableConfig cfg;
   cfg.capacity_log2 = 6;
