@@ -94,8 +94,16 @@ struct FlowKey {
 };
 static_assert(sizeof(FlowKey) == 42, "FlowKey must have no padding: it is hashed as bytes");
 
-/// High nibble of FlowKey::meta: keeps ICMP echo ids apart from ICMP type/code keys.
-enum class FlowKeyKind : uint8_t { kPorts = 0, kIcmpEcho = 1, kIcmpTypeCode = 2 };
+/// High nibble of FlowKey::meta: keeps the ids of each ICMP request/reply pair apart from one
+/// another and from ICMP type/code keys.
+enum class FlowKeyKind : uint8_t {
+  kPorts = 0,
+  kIcmpEcho = 1,
+  kIcmpTypeCode = 2,
+  kIcmpTimestamp = 3,    // ICMPv4 13/14
+  kIcmpInfo = 4,         // ICMPv4 15/16
+  kIcmpAddressMask = 5,  // ICMPv4 17/18 (RFC 950)
+};
 
 /// Per-direction counters of one flow. Index 0 = initiator (src), 1 = responder (dst).
 struct DirStats {

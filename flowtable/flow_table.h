@@ -16,8 +16,9 @@
 // - TCP/UDP: addresses, ports, protocol, outer and inner VLAN.
 // - Other IP protocols, packets whose L4 header failed to decode, and later fragments whose
 //   first fragment was not seen: addresses + protocol, ports 0.
-// - ICMP/ICMPv6 echo request/reply: addresses + echo id: the request's sender holds the id in its
-//   port slot, so request and reply meet in one flow and the record shows src_port = id.
+// - ICMP/ICMPv6 echo and ICMPv4 timestamp (13/14), information (15/16) and address-mask (17/18)
+//   request/reply: addresses + the pair + id: the request's sender holds the id in its port
+//   slot, so request and reply meet in one flow and the record shows src_port = id.
 // - Other ICMP (errors included): addresses + type (sender's slot) and code (receiver's slot).
 // - ICMP errors also look up (never create) the flow of the packet they quote: `quoted_flow`.
 // - Later fragments find their ports in a small fixed fragment cache filled by first fragments.

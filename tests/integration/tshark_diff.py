@@ -19,9 +19,10 @@ The test aggregates tshark's lines and asserts:
      pair + protocol group where tshark gave every packet its ports.
 
 Deliberate differences, and how the comparison handles them:
-  - ICMP/ICMPv6: our key puts the echo id (echo) or type/code (others, errors included) in the
-    port slots, and an ICMP error is counted in its own ICMP flow (the quoted flow only notes it).
-    tshark has no such key: ICMP is compared per address pair + protocol (B) only.
+  - ICMP/ICMPv6: our key puts the query id (echo, timestamp, information, address mask) or
+    type/code (others, errors included) in the port slots, and an ICMP error is counted in its
+    own ICMP flow (the quoted flow only notes it). tshark has no such key: ICMP is compared per
+    address pair + protocol (B) only.
   - Fragments: a later fragment joins its datagram's 5-tuple flow when we saw the first fragment
     (else the address-pair flow with ports 0); tshark (reassembly off) gives later fragments no
     ports. Groups with port-less TCP/UDP packets in tshark are compared at level B only.
