@@ -121,12 +121,13 @@ FlowKeyKind IcmpQueryPair(uint8_t proto, uint8_t type, bool* request) {
 
 L4Ports PortsOf(const DecodedPacket& pkt) {
   L4Ports p;
-  if (!pkt.has_l4) return p;  // L4 failed (or a later fragment): the L3 flow
   const uint8_t proto = pkt.ip_proto;
   if (proto == decoders::kIpProtoTcp || proto == decoders::kIpProtoUdp) {
+    // L4 failed (or a later fragment): the L3 flow.
+    if (!pkt.has_l4 && !pkt.ports_only) return p;
     p.sport = pkt.src_port;
     p.dport = pkt.dst_port;
-  } else if (IsIcmp(proto)) {
+  } else if (IsIcmp(proto) && pkt.has_l4) {
     bool request = false;
     const FlowKeyKind pair = IcmpQueryPair(proto, pkt.icmp_type, &request);
     if (pair != FlowKeyKind::kPorts) {
@@ -356,7 +357,7 @@ FlowTable::KeyedPacket FlowTable::KeyWithFragments(const DecodedPacket& pkt) noe
   if (!pkt.is_later_fragment) {
     // First fragment: remember its ports for the rest of the datagram.
     const L4Ports p = PortsOf(pkt);
-    if (pkt.has_l4) {
+    if (pkt.has_l4 || pkt.ports_only) {
       e.src = id.src;
       e.dst = id.dst;
       e.ip_id = id.ip_id;

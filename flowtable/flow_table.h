@@ -21,7 +21,9 @@
 //   slot, so request and reply meet in one flow and the record shows src_port = id.
 // - Other ICMP (errors included): addresses + type (sender's slot) and code (receiver's slot).
 // - ICMP errors also look up (never create) the flow of the packet they quote: `quoted_flow`.
-// - Later fragments find their ports in a small fixed fragment cache filled by first fragments.
+// - A first fragment (offset 0) is keyed by its ports, even one that ends inside the TCP header
+//   (decoders set ports_only). Later fragments find their ports in a small fixed fragment cache
+//   filled by first fragments (fragment_timeout_ns); without a hit they get ports 0.
 //
 // Time comes only from packet timestamps (and Advance()). Expiry is checked for a flow whenever
 // one of its packets arrives, for a full bucket before eviction, and by an incremental sweep of

@@ -616,6 +616,34 @@ TEST(Fragments, LaterFragmentsFollowTheirFirstFragmentsFlow) {
   EXPECT_EQ(table.stats().fragment_cache_misses, 1u);
 }
 
+// A first fragment that ends inside the TCP header (decoders set ports_only, not has_l4) is
+// keyed by its ports, and its later fragments follow it; its missing flags change no TCP state.
+TEST(Fragments, FirstFragmentWithPortsOnlyKeepsItsFlow) {
+  FlowTable table(SmallConfig());
+  RecordingSink sink;
+  auto first = Ip("10.0.0.1", "10.0.0.2", decoders::kIpProtoTcp, kSec, 28);
+  first.is_fragment = true;
+  first.ports_only = true;
+  first.src_port = 40000;
+  first.dst_port = 80;
+  first.ip_id = 9;
+  auto later = Ip("10.0.0.1", "10.0.0.2", decoders::kIpProtoTcp, kSec + 1, 32);
+  later.is_fragment = later.is_later_fragment = true;
+  later.ip_id = 9;
+  later.fragment_offset = 8;
+  const auto a = table.Update(first, sink);
+  const auto b = table.Update(later, sink);
+  const auto c = table.Update(Tcp("10.0.0.2", 80, "10.0.0.1", 40000, kTcpSyn | kTcpAck,
+                                  kSec + 2), sink);
+  EXPECT_EQ(a.flow, b.flow);
+  EXPECT_EQ(a.flow, c.flow);
+  EXPECT_EQ(SrcPort(*a.flow), 40000);
+  EXPECT_EQ(DstPort(*a.flow), 80);
+  EXPECT_EQ(a.flow->dir[0].fragments, 2u);
+  EXPECT_EQ(a.flow->TcpState(0), TcpEndpointState::kInactive);
+  EXPECT_EQ(table.stats().fragment_cache_hits, 1u);
+}
+
 TEST(L4Failure, CountsAgainstTheL3FlowWithItsAnomaly) {
   FlowTable table(SmallConfig());
   RecordingSink sink;
