@@ -334,6 +334,14 @@ int main(int argc, char** argv) {
         const LogCounters& c = source.counters();
         done_files = done_files.Plus(LineCountsOf(c));
         now = done_files;
+        // Even with -q: every time in the records depends on it.
+        if (c.guessed_year != 0) {
+          std::fprintf(stderr,
+                       "tapwatch-sensor: warning: %s: no --year: syslog timestamps without a "
+                       "year were dated from %d on, guessed from %s; give --year if wrong\n",
+                       log_options.path.c_str(), c.guessed_year,
+                       log_options.path == "-" ? "today's date" : "the file's modification time");
+        }
         if (!opt.quiet) {
           std::fprintf(stderr,
                        "tapwatch-sensor: %s: %llu lines: %llu packets, %llu other, %llu "
