@@ -105,6 +105,9 @@ struct DecodedPacket {
 
   // Transport layer. has_l4 is true only when the L4 header decoded cleanly.
   bool has_l4 = false;
+  // A first fragment that ends inside the TCP header: has_l4 is false, yet src_port/dst_port
+  // are set (the flow table keys it by them).
+  bool ports_only = false;
   uint16_t src_port = 0;
   uint16_t dst_port = 0;
   uint8_t tcp_flags = 0;

@@ -12,7 +12,9 @@ namespace tapwatch::decoders {
 /// l4_payload (clipped by snaplen). Options are skipped, not parsed (at most 40 bytes).
 /// Anomalies: kTcpTruncated (segment shorter than 20 bytes on the wire), kTcpBadDataOffset
 /// (< 5), kTcpOptionsTruncated (data offset beyond the segment). A header cut only by snaplen
-/// is kOk with has_l4 = false. On any failure has_l4 stays false and the ports stay 0.
+/// is kOk with has_l4 = false. On any failure has_l4 stays false and the ports stay 0, except
+/// in a first fragment that ends inside the TCP header (kTcpTruncated or kTcpOptionsTruncated):
+/// its ports are there, so they are set, with ports_only.
 DecodeStatus DecodeTcp(ByteReader in, DecodedPacket& pkt) noexcept;
 
 }  // namespace tapwatch::decoders

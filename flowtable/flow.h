@@ -94,8 +94,16 @@ struct FlowKey {
 };
 static_assert(sizeof(FlowKey) == 42, "FlowKey must have no padding: it is hashed as bytes");
 
-/// High nibble of FlowKey::meta: keeps ICMP echo ids apart from ICMP type/code keys.
-enum class FlowKeyKind : uint8_t { kPorts = 0, kIcmpEcho = 1, kIcmpTypeCode = 2 };
+/// High nibble of FlowKey::meta: keeps the ids of each ICMP request/reply pair apart from one
+/// another and from ICMP type/code keys.
+enum class FlowKeyKind : uint8_t {
+  kPorts = 0,
+  kIcmpEcho = 1,
+  kIcmpTypeCode = 2,
+  kIcmpTimestamp = 3,    // ICMPv4 13/14
+  kIcmpInfo = 4,         // ICMPv4 15/16
+  kIcmpAddressMask = 5,  // ICMPv4 17/18 (RFC 950)
+};
 
 /// Per-direction counters of one flow. Index 0 = initiator (src), 1 = responder (dst).
 struct DirStats {
@@ -126,6 +134,8 @@ inline constexpr uint16_t kBitBareAckSrc = 0x0040;  // initiator's first packet:
 inline constexpr uint16_t kBitBareAckDst = 0x0080;  // responder's first packet: payload, no SYN
 inline constexpr uint16_t kBitHasIcmp = 0x0100;     // icmp_type/code are set
 inline constexpr uint16_t kBitHasMac = 0x0200;      // macs are set
+inline constexpr uint16_t kBitSeqFrontSrc = 0x0400;  // seq_front[0] holds the initiator's front
+inline constexpr uint16_t kBitSeqFrontDst = 0x0800;
 // A flow stored outside its home bucket, in the same group of four: these two bits hold
 // (stored bucket XOR home bucket), 1..3; 0 = at home.
 inline constexpr uint16_t kSpillShift = 12;
@@ -166,6 +176,9 @@ struct alignas(64) Flow {
   // Firewall-log source: [in, out] interface of the flow's first packet, as ids the caller
   // interns (0 = none). Captures leave them 0.
   std::array<uint8_t, 2> iface_id{};
+  // [src, dst] low 24 bits of the sequence number just past what the side has sent, for Zeek's
+  // t/T (the slot's last 6 bytes; 24 bits tell "behind" from "ahead" within 8 MiB).
+  std::array<std::array<uint8_t, 3>, 2> seq_front{};
 
   bool in_use() const { return (bits & kBitInUse) != 0; }
   TcpEndpointState TcpState(int side) const {

@@ -19,7 +19,8 @@ using State = TcpEndpointState;
 
 // Bit index of a history letter in Flow::history_mask (+8 for the responder). S and H share one
 // bit, as Zeek's HIST_SYN_PKT does.
-enum HistIdx : int { kHSyn = 0, kHFin, kHRst, kHData, kHAck, kHFinRst, kHMulti };
+enum HistIdx : int { kHSyn = 0, kHFin, kHRst, kHData, kHAck, kHFinRst, kHMulti, kHRexmit };
+static_assert(kHRexmit < 8, "history_mask keeps 8 letters per direction");
 
 void AddHistory(Flow& f, int side, char upper) {
   const char c = side == 0 ? upper : static_cast<char>(upper - 'A' + 'a');
@@ -78,6 +79,43 @@ void UpdateHistory(Flow& f, int side, uint8_t flags, uint32_t seq, uint32_t len)
   } else if (flags & kTcpAck) {
     CheckHistory(f, side, kHAck, 'A');
   }
+}
+
+constexpr uint32_t kSeqFrontMask = 0xFFFFFF;
+constexpr uint32_t kSeqFrontHalf = 0x800000;
+
+uint32_t SeqFront(const Flow& f, int side) {
+  const auto& b = f.seq_front[side];
+  return uint32_t{b[0]} | uint32_t{b[1]} << 8 | uint32_t{b[2]} << 16;
+}
+
+void SetSeqFront(Flow& f, int side, uint32_t v) {
+  f.seq_front[side] = {static_cast<uint8_t>(v), static_cast<uint8_t>(v >> 8),
+                       static_cast<uint8_t>(v >> 16)};
+}
+
+// Zeek's T/t: payload starting before the front of what the side already sent (the highest
+// seq + length, SYN and FIN counting one each), recorded once per direction. A keep-alive (0 or 1
+// byte starting one below the front, no SYN/FIN) is not one, as with tshark. RSTs are skipped:
+// some stacks send them with an unrelated sequence number. Out-of-order segments count too: no
+// holes are kept.
+void UpdateRetransmission(Flow& f, int side, uint8_t flags, uint32_t seq, uint32_t len) {
+  if (flags & kTcpRst) return;
+  const uint16_t known_bit = side == 0 ? kBitSeqFrontSrc : kBitSeqFrontDst;
+  const uint32_t end = seq + len + ((flags & kTcpSyn) ? 1 : 0) + ((flags & kTcpFin) ? 1 : 0);
+  // A SYN starts the side's sequence space (again, when a port pair is reused).
+  if (!(f.bits & known_bit) || (flags & kTcpSyn)) {
+    f.bits |= known_bit;
+    SetSeqFront(f, side, end & kSeqFrontMask);
+    return;
+  }
+  const uint32_t front = SeqFront(f, side);
+  const bool starts_behind = ((seq - front) & kSeqFrontMask) >= kSeqFrontHalf;
+  const bool keep_alive = len <= 1 && !(flags & (kTcpSyn | kTcpFin)) &&
+                          ((seq + 1 - front) & kSeqFrontMask) == 0;
+  if (len > 0 && starts_behind && !keep_alive) CheckHistory(f, side, kHRexmit, 'T');
+  const uint32_t ahead = (end - front) & kSeqFrontMask;
+  if (ahead != 0 && ahead < kSeqFrontHalf) SetSeqFront(f, side, end & kSeqFrontMask);
 }
 
 // UpdateStateMachine() and its helpers.
@@ -336,6 +374,7 @@ uint16_t DstPort(const Flow& f) noexcept {
 void UpdateTcp(Flow& f, int side, uint8_t flags, uint32_t seq, uint32_t /*ack*/,
                uint32_t payload_len) noexcept {
   UpdateHistory(f, side, flags, seq, payload_len);
+  UpdateRetransmission(f, side, flags, seq, payload_len);
   UpdateStates(f, side, flags, payload_len);
   UpdateArgus(f, side, flags);
 }
@@ -406,10 +445,13 @@ std::string_view ArgusState(const Flow& f, EndReason why) noexcept {
     if (st & (kArgusSrcReset | kArgusDstReset)) return "RST";
     if (st & (kArgusFin | kArgusFinAck)) return "FIN";
     if (st & kArgusNormalClose) return "CLO";
+    // An unfinished handshake keeps its stage when it times out: argus 3.0.8 prints REQ for a
+    // lone SYN and ACC for SYN + SYN-ACK that went idle, never TIM.
+    if (!(st & kArgusConEstablished)) {
+      if (st & kArgusSawSynSent) return "ACC";
+      if (st & kArgusSawSyn) return "REQ";
+    }
     if (why == EndReason::kIdle) return "TIM";
-    if (st & kArgusConEstablished) return "CON";
-    if (st & kArgusSawSynSent) return "ACC";
-    if (st & kArgusSawSyn) return "REQ";
     return "CON";
   }
   if ((f.bits & kBitHasIcmp) &&

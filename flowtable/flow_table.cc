@@ -93,21 +93,46 @@ struct L4Ports {
   FlowKeyKind kind = FlowKeyKind::kPorts;
 };
 
+// The ICMP queries answered by a reply that echoes their id: which pair `type` belongs to, and
+// whether it is the request. kPorts for any other type.
+FlowKeyKind IcmpQueryPair(uint8_t proto, uint8_t type, bool* request) {
+  if (proto == decoders::kIpProtoIcmpv6) {
+    *request = type == 128;
+    return type == 128 || type == 129 ? FlowKeyKind::kIcmpEcho : FlowKeyKind::kPorts;
+  }
+  *request = type == 8 || type == 13 || type == 15 || type == 17;
+  switch (type) {
+    case 8:
+    case 0:
+      return FlowKeyKind::kIcmpEcho;
+    case 13:
+    case 14:
+      return FlowKeyKind::kIcmpTimestamp;
+    case 15:
+    case 16:
+      return FlowKeyKind::kIcmpInfo;
+    case 17:
+    case 18:
+      return FlowKeyKind::kIcmpAddressMask;
+    default:
+      return FlowKeyKind::kPorts;
+  }
+}
+
 L4Ports PortsOf(const DecodedPacket& pkt) {
   L4Ports p;
-  if (!pkt.has_l4) return p;  // L4 failed (or a later fragment): the L3 flow
   const uint8_t proto = pkt.ip_proto;
   if (proto == decoders::kIpProtoTcp || proto == decoders::kIpProtoUdp) {
+    // L4 failed (or a later fragment): the L3 flow.
+    if (!pkt.has_l4 && !pkt.ports_only) return p;
     p.sport = pkt.src_port;
     p.dport = pkt.dst_port;
-  } else if (IsIcmp(proto)) {
-    const bool v6 = proto == decoders::kIpProtoIcmpv6;
-    const uint8_t request = v6 ? 128 : 8, reply = v6 ? 129 : 0;
-    if (pkt.icmp_type == request) {
+  } else if (IsIcmp(proto) && pkt.has_l4) {
+    bool request = false;
+    const FlowKeyKind pair = IcmpQueryPair(proto, pkt.icmp_type, &request);
+    if (pair != FlowKeyKind::kPorts) {
       // The requester's port slot holds the id, so the reply (sent the other way) matches.
-      p = {pkt.icmp_id, 0, FlowKeyKind::kIcmpEcho};
-    } else if (pkt.icmp_type == reply) {
-      p = {0, pkt.icmp_id, FlowKeyKind::kIcmpEcho};
+      p = request ? L4Ports{pkt.icmp_id, 0, pair} : L4Ports{0, pkt.icmp_id, pair};
     } else {
       p = {pkt.icmp_type, pkt.icmp_code, FlowKeyKind::kIcmpTypeCode};
     }
@@ -332,7 +357,7 @@ FlowTable::KeyedPacket FlowTable::KeyWithFragments(const DecodedPacket& pkt) noe
   if (!pkt.is_later_fragment) {
     // First fragment: remember its ports for the rest of the datagram.
     const L4Ports p = PortsOf(pkt);
-    if (pkt.has_l4) {
+    if (pkt.has_l4 || pkt.ports_only) {
       e.src = id.src;
       e.dst = id.dst;
       e.ip_id = id.ip_id;

@@ -16,11 +16,14 @@
 // - TCP/UDP: addresses, ports, protocol, outer and inner VLAN.
 // - Other IP protocols, packets whose L4 header failed to decode, and later fragments whose
 //   first fragment was not seen: addresses + protocol, ports 0.
-// - ICMP/ICMPv6 echo request/reply: addresses + echo id: the request's sender holds the id in its
-//   port slot, so request and reply meet in one flow and the record shows src_port = id.
+// - ICMP/ICMPv6 echo and ICMPv4 timestamp (13/14), information (15/16) and address-mask (17/18)
+//   request/reply: addresses + the pair + id: the request's sender holds the id in its port
+//   slot, so request and reply meet in one flow and the record shows src_port = id.
 // - Other ICMP (errors included): addresses + type (sender's slot) and code (receiver's slot).
 // - ICMP errors also look up (never create) the flow of the packet they quote: `quoted_flow`.
-// - Later fragments find their ports in a small fixed fragment cache filled by first fragments.
+// - A first fragment (offset 0) is keyed by its ports, even one that ends inside the TCP header
+//   (decoders set ports_only). Later fragments find their ports in a small fixed fragment cache
+//   filled by first fragments (fragment_timeout_ns); without a hit they get ports 0.
 //
 // Time comes only from packet timestamps (and Advance()). Expiry is checked for a flow whenever
 // one of its packets arrives, for a full bucket before eviction, and by an incremental sweep of

@@ -2,6 +2,7 @@ list(APPEND TAPWATCH_SENSOR_SOURCES
   options.cc
   pcap_file_reader.cc
   pcap_source.cc
+  pcap_merge.cc
   pipeline.cc
   publisher.cc
   wire_json.cc

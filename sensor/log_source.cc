@@ -277,6 +277,7 @@ bool LogSource::Process(std::string_view line, uint64_t line_number, LogFrame& o
   const uint64_t ts_ns = clock_.ToUtcNs(time);
   last_line_ts_ns_ = ts_ns;
   counters_.year_rollovers = clock_.rollovers();
+  counters_.guessed_year = clock_.guessed_year();
   rec_.Clear();
   LogParseError err;
   switch (ParseLogMessage(message, format_, rec_, err)) {

@@ -62,6 +62,7 @@ struct LogCounters {
   uint64_t malformed = 0;
   uint64_t continuation = 0;
   uint64_t year_rollovers = 0;
+  int guessed_year = 0;  // no year given: the one the first year-less timestamp got (LogClock)
   std::vector<std::string> first_errors;  // "line N: field X: why"
 };
 

@@ -200,6 +200,7 @@ uint64_t LogClock::ToUtcNs(const SyslogTime& t) {
       ++rollovers_;
     }
     year = year_;
+    if (guessed_year_ == 0 && infer_month_ != 0) guessed_year_ = year_;
   } else {
     year_ = t.year;
   }

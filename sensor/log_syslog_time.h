@@ -50,6 +50,9 @@ class LogClock {
 
   int year() const { return year_; }
   uint64_t rollovers() const { return rollovers_; }
+  /// The year given to the first timestamp without one when it came from InferFromFileDate;
+  /// 0 when the year was given or no timestamp lacked one yet.
+  int guessed_year() const { return guessed_year_; }
 
  private:
   int32_t OffsetForLocal(int64_t local_s);
@@ -57,6 +60,7 @@ class LogClock {
   int year_ = 1970;
   int last_month_ = 0;
   int infer_month_ = 0;
+  int guessed_year_ = 0;
   uint64_t rollovers_ = 0;
   bool iana_ = false;
   int32_t fixed_offset_s_ = 0;

@@ -27,6 +27,7 @@
 #include "sensor/log_prefetcher.h"
 #include "sensor/log_source.h"
 #include "sensor/options.h"
+#include "sensor/pcap_merge.h"
 #include "sensor/pcap_source.h"
 #include "sensor/pipeline.h"
 #include "sensor/publisher.h"
@@ -140,9 +141,9 @@ int main(int argc, char** argv) {
   }
 
   // Open the input before binding anything, so a missing file or interface fails fast.
-  std::unique_ptr<PcapSource> pcap;
+  std::unique_ptr<PcapSource> pcap;  // live capture (and each file while it is opened)
+  std::unique_ptr<PcapMerge> files;
   std::unique_ptr<LogSource> log;
-  size_t next_file = 0;
   const bool live = !opt.interface.empty();
   auto open_file = [&](const std::string& path) -> bool {
     pcap = PcapSource::OpenFile(path, opt.bpf, error);
@@ -163,10 +164,14 @@ int main(int argc, char** argv) {
     if (::stat(path.c_str(), &st) != 0) return Fail(3, path + ": no such file");
   }
   if (!opt.read_files.empty()) {
-    // An invalid BPF expression is a bad command line (2), not a start-up failure (3).
-    if (!open_file(opt.read_files[next_file++])) {
-      return Fail(error.starts_with("invalid BPF") ? 2 : 3, error);
+    // All open at once: their packets are merged in time order.
+    std::vector<std::unique_ptr<PcapSource>> opened;
+    for (const std::string& path : opt.read_files) {
+      // An invalid BPF expression is a bad command line (2), not a start-up failure (3).
+      if (!open_file(path)) return Fail(error.starts_with("invalid BPF") ? 2 : 3, error);
+      opened.push_back(std::move(pcap));
     }
+    files = std::make_unique<PcapMerge>(std::move(opened));
   } else if (live) {
     LiveOptions lo;
     lo.snaplen = opt.snaplen;
@@ -263,7 +268,22 @@ int main(int argc, char** argv) {
     g_live_source.store(pcap.get());
   }
   const auto t0 = std::chrono::steady_clock::now();
-  if (pcap) {
+  if (files) {
+    RawPacket raw;
+    int link = 0;
+    while (!g_stop.load(std::memory_order_relaxed)) {
+      const PcapMerge::Result r = files->Next(raw, link);
+      if (r == PcapMerge::Result::kPacket) {
+        pipeline->OnFrame(static_cast<decoders::LinkType>(link), raw.ts_ns, raw.wire_len,
+                          raw.data, raw.cap_len);
+        continue;
+      }
+      if (r == PcapMerge::Result::kEnd) break;
+      // A damaged file ends at the damage; the others go on.
+      std::fprintf(stderr, "tapwatch-sensor: %s\n", files->error().c_str());
+      exit_code = 1;
+    }
+  } else if (pcap) {
     RawPacket raw;
     while (!g_stop.load(std::memory_order_relaxed)) {
       const auto link = static_cast<decoders::LinkType>(pcap->link_type());
@@ -280,16 +300,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "tapwatch-sensor: %s\n", pcap->error().c_str());
         exit_code = 1;
       }
-      if (live) break;
-      // End of this file (or damage): go on with the next one.
-      g_live_source.store(nullptr);
-      pcap.reset();
-      if (next_file >= opt.read_files.size()) break;
-      if (!open_file(opt.read_files[next_file++])) {
-        std::fprintf(stderr, "tapwatch-sensor: %s\n", error.c_str());
-        exit_code = 1;
-        break;
-      }
+      break;
     }
     g_live_source.store(nullptr);
   } else if (log) {
@@ -334,6 +345,14 @@ int main(int argc, char** argv) {
         const LogCounters& c = source.counters();
         done_files = done_files.Plus(LineCountsOf(c));
         now = done_files;
+        // Even with -q: every time in the records depends on it.
+        if (c.guessed_year != 0) {
+          std::fprintf(stderr,
+                       "tapwatch-sensor: warning: %s: no --year: syslog timestamps without a "
+                       "year were dated from %d on, guessed from %s; give --year if wrong\n",
+                       log_options.path.c_str(), c.guessed_year,
+                       log_options.path == "-" ? "today's date" : "the file's modification time");
+        }
         if (!opt.quiet) {
           std::fprintf(stderr,
                        "tapwatch-sensor: %s: %llu lines: %llu packets, %llu other, %llu "

@@ -64,11 +64,12 @@ bool ParseIdleTimeouts(std::string_view text, IdleTimeouts& t, std::string& erro
 
 const char* SensorUsage() {
   return "usage: tapwatch-sensor (-r FILE [-r FILE...] | -i IFACE | --log FILE) [BPF expression...]\n"
-         "  -r FILE                 read a pcap or pcapng file (repeat to read several in sequence)\n"
+         "  -r FILE                 read a pcap or pcapng file (repeatable: merged by time)\n"
          "  -i IFACE                capture live on IFACE\n"
          "  --log FILE              read a firewall log (netfilter LOG/UFW, ipchains; .gz; - = stdin)\n"
          "  --log-format F          auto | netfilter | ipchains (default auto)\n"
-         "  --year YYYY             year of syslog timestamps (default: from the file's date)\n"
+         "  --year YYYY             year of syslog timestamps (default: guessed from the file's date,\n"
+         "                          with a warning)\n"
          "  --timezone TZ           time zone of syslog timestamps (default UTC)\n"
          "  --write-pcap FILE       also write the packets reconstructed from a log as a pcap\n"
          "  --publish ENDPOINT      ZeroMQ PUB endpoint (default tcp://127.0.0.1:5556)\n"

@@ -19,7 +19,7 @@ struct IdleTimeouts {
 };
 
 struct SensorOptions {
-  std::vector<std::string> read_files;  // -r FILE (repeatable: read in sequence)
+  std::vector<std::string> read_files;  // -r FILE (repeatable: merged by packet time)
   std::string interface;                // -i IFACE
   std::vector<std::string> log_files;   // --log FILE (repeatable; "-" = stdin)
   std::string log_format = "auto";      // auto | netfilter | ipchains

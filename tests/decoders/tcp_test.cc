@@ -112,6 +112,39 @@ TEST(Tcp, SegmentShorterThanHeader) {
   EXPECT_EQ(r.pkt.src, V4(172, 16, 0, 1));
 }
 
+// nmap -f: the first fragment (offset 0, MF) carries 8 bytes of the TCP header. It is cut (the
+// flags are in the next fragment) but holds the ports, as tshark shows them: they are kept, with
+// ports_only. The same bytes in an unfragmented packet keep ports 0.
+TEST(Tcp, FirstFragmentCutInsideTheHeaderKeepsItsPorts) {
+  Bytes ip = Ip(8);
+  ip[6] = 0x20;  // MF, offset 0
+  const auto r = DecodeAs(kIp, Cat({ip, std::span(kMinimal, 8)}));
+  EXPECT_EQ(r.status, DecodeStatus::kMalformed);
+  EXPECT_TRUE(r.pkt.Has(Anomaly::kTcpTruncated));
+  EXPECT_TRUE(r.pkt.is_fragment);
+  EXPECT_FALSE(r.pkt.has_l4);
+  EXPECT_TRUE(r.pkt.ports_only);
+  EXPECT_EQ(r.pkt.src_port, 65534);
+  EXPECT_EQ(r.pkt.dst_port, 1);
+  EXPECT_EQ(r.pkt.tcp_flags, 0);
+
+  // Options that continue in the next fragment.
+  Bytes seg(kMinimal, kMinimal + sizeof(kMinimal));
+  seg[12] = 0x80;  // data offset 8 = 32 bytes, the fragment has 24
+  seg.resize(24);
+  Bytes ip24 = Ip(24);
+  ip24[6] = 0x20;
+  const auto o = DecodeAs(kIp, Cat({ip24, seg}));
+  EXPECT_TRUE(o.pkt.Has(Anomaly::kTcpOptionsTruncated));
+  EXPECT_TRUE(o.pkt.ports_only);
+  EXPECT_EQ(o.pkt.dst_port, 1);
+
+  const auto whole = DecodeAs(kIp, Cat({Ip(8), std::span(kMinimal, 8)}));
+  EXPECT_TRUE(whole.pkt.Has(Anomaly::kTcpTruncated));
+  EXPECT_FALSE(whole.pkt.ports_only);
+  EXPECT_EQ(whole.pkt.src_port, 0);
+}
+
 TEST(Tcp, SnaplenInOptionsStillDecodes) {
   const Bytes p = Cat({kIpv4Tcp, kTcpMss});
   const auto r = DecodeAs(kIp, p, 42);  // 22 of 28 TCP bytes captured: options cut

@@ -487,7 +487,7 @@ TEST(Icmp, EchoRequestAndReplyShareAFlowKeyedById) {
   const auto a = table.Update(Icmp("10.0.0.1", "10.0.0.2", 8, 0, 0x1234, kSec), sink);
   const auto b = table.Update(Icmp("10.0.0.2", "10.0.0.1", 0, 0, 0x1234, kSec + 1), sink);
   const auto c = table.Update(Icmp("10.0.0.1", "10.0.0.2", 8, 0, 0x9999, kSec + 2), sink);
-  // Timestamp request with type 13: not an echo, keyed by type/code.
+  // A timestamp request with the same id: its own pair, not the echo flow.
   const auto d = table.Update(Icmp("10.0.0.1", "10.0.0.2", 13, 0, 0x1234, kSec + 3), sink);
   EXPECT_EQ(a.flow, b.flow);
   EXPECT_FALSE(b.from_src);
@@ -504,9 +504,49 @@ TEST(Icmp, EchoRequestAndReplyShareAFlowKeyedById) {
       EXPECT_EQ(r.argus_state, "ECO");
       EXPECT_EQ(r.conn_state, "OTH");
     } else if (r.flow_id == 3) {
-      EXPECT_EQ(r.sport, 13);
+      EXPECT_EQ(r.sport, 0x1234);
       EXPECT_EQ(r.argus_state, "TST");
     }
+  }
+}
+
+// Timestamp, information and address-mask requests meet their replies as echo does (argus 3.0.8
+// prints one "<->" TST record for xprobe2's timestamp request and reply), each pair apart from
+// the others even with the same id; an unknown type is still keyed by type/code.
+TEST(Icmp, QueryRequestsAndRepliesShareAFlowPerPair) {
+  FlowTable table(SmallConfig());
+  RecordingSink sink;
+  struct Pair {
+    uint8_t request, reply;
+    const char* state;
+  };
+  const Pair pairs[] = {{8, 0, "ECO"}, {13, 14, "TST"}, {15, 16, "IRQ"}, {17, 18, "MAS"}};
+  std::vector<const Flow*> flows;
+  uint64_t t = kSec;
+  for (const Pair& p : pairs) {
+    const auto q = table.Update(Icmp("10.0.0.1", "10.0.0.2", p.request, 0, 0x77, t++), sink);
+    const auto a = table.Update(Icmp("10.0.0.2", "10.0.0.1", p.reply, 0, 0x77, t++), sink);
+    EXPECT_EQ(q.flow, a.flow) << int{p.request};
+    EXPECT_TRUE(q.from_src);
+    EXPECT_FALSE(a.from_src) << int{p.reply};
+    for (const Flow* other : flows) EXPECT_NE(other, q.flow) << int{p.request};
+    flows.push_back(q.flow);
+  }
+  // Type 19 (reserved) has no id: keyed by type/code, one flow per direction's type.
+  const auto x = table.Update(Icmp("10.0.0.1", "10.0.0.2", 19, 0, 0x77, t++), sink);
+  const auto y = table.Update(Icmp("10.0.0.2", "10.0.0.1", 20, 0, 0x77, t++), sink);
+  EXPECT_NE(x.flow, y.flow);
+  table.FlushAll(sink);
+  ASSERT_EQ(sink.records.size(), 6u);
+  for (const Rec& r : sink.records) {
+    if (r.flow_id > 4) continue;
+    const Pair& p = pairs[r.flow_id - 1];
+    EXPECT_EQ(r.argus_state, p.state);
+    EXPECT_EQ(r.src, "10.0.0.1");
+    EXPECT_EQ(r.sport, 0x77);
+    EXPECT_EQ(r.dport, 0);
+    EXPECT_EQ(r.d0.pkts, 1u);
+    EXPECT_EQ(r.d1.pkts, 1u);
   }
 }
 
@@ -574,6 +614,34 @@ TEST(Fragments, LaterFragmentsFollowTheirFirstFragmentsFlow) {
   EXPECT_EQ(c.flow->key.ip_proto, decoders::kIpProtoUdp);
   EXPECT_EQ(table.stats().fragment_cache_hits, 1u);
   EXPECT_EQ(table.stats().fragment_cache_misses, 1u);
+}
+
+// A first fragment that ends inside the TCP header (decoders set ports_only, not has_l4) is
+// keyed by its ports, and its later fragments follow it; its missing flags change no TCP state.
+TEST(Fragments, FirstFragmentWithPortsOnlyKeepsItsFlow) {
+  FlowTable table(SmallConfig());
+  RecordingSink sink;
+  auto first = Ip("10.0.0.1", "10.0.0.2", decoders::kIpProtoTcp, kSec, 28);
+  first.is_fragment = true;
+  first.ports_only = true;
+  first.src_port = 40000;
+  first.dst_port = 80;
+  first.ip_id = 9;
+  auto later = Ip("10.0.0.1", "10.0.0.2", decoders::kIpProtoTcp, kSec + 1, 32);
+  later.is_fragment = later.is_later_fragment = true;
+  later.ip_id = 9;
+  later.fragment_offset = 8;
+  const auto a = table.Update(first, sink);
+  const auto b = table.Update(later, sink);
+  const auto c = table.Update(Tcp("10.0.0.2", 80, "10.0.0.1", 40000, kTcpSyn | kTcpAck,
+                                  kSec + 2), sink);
+  EXPECT_EQ(a.flow, b.flow);
+  EXPECT_EQ(a.flow, c.flow);
+  EXPECT_EQ(SrcPort(*a.flow), 40000);
+  EXPECT_EQ(DstPort(*a.flow), 80);
+  EXPECT_EQ(a.flow->dir[0].fragments, 2u);
+  EXPECT_EQ(a.flow->TcpState(0), TcpEndpointState::kInactive);
+  EXPECT_EQ(table.stats().fragment_cache_hits, 1u);
 }
 
 TEST(L4Failure, CountsAgainstTheL3FlowWithItsAnomaly) {

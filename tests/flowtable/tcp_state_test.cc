@@ -84,7 +84,8 @@ INSTANTIATE_TEST_SUITE_P(
         Row{"S1", {{true, S}, {false, SA}, {true, A}}, "S1", "ShA", "CON", "SA_SA"},
         Row{"S1_acc", {{true, S}, {false, SA}}, "S1", "Sh", "ACC", "S_SA"},
         // SF: 4b "ShADdFf / SF"; 4c FIN; -Z b FSPA_FSPA.
-        Row{"SF", {{true, S}, {false, SA}, {true, A}, {true, PA, 100}, {false, PA, 200},
+        Row{"SF", {{true, S}, {false, SA}, {true, A, 0, 1001}, {true, PA, 100, 1001},
+                   {false, PA, 200, 1001},
                    {true, FA, 0, 1101}, {false, FA, 0, 1201}, {true, A}},
             "SF", "ShADdFf", "FIN", "FSPA_FSPA"},
         // REJ: 4b "Sr / REJ"; 4c RST; -Z b "S_RA".
@@ -112,6 +113,24 @@ TEST(ArgusState, IdleTimedOutEstablishedFlowIsTim) {
   const Rec r = RunSteps({{true, S}, {false, SA}, {true, A}}, /*idle_out=*/true);
   EXPECT_EQ(r.why, EndReason::kIdle);
   EXPECT_EQ(r.argus_state, "TIM");
+}
+
+// argus 3.0.8 on a capture whose lone SYN, retransmitted SYN and SYN + SYN-ACK went idle for
+// 300 s printed REQ, REQ and ACC: an unfinished handshake keeps its stage.
+TEST(ArgusState, IdleTimedOutHandshakeKeepsItsStage) {
+  const std::vector<Step> lone = {{true, S}}, resent = {{true, S}, {true, S}};
+  for (const auto& steps : {lone, resent}) {
+    const Rec r = RunSteps(steps, /*idle_out=*/true);
+    EXPECT_EQ(r.why, EndReason::kIdle);
+    EXPECT_EQ(r.argus_state, "REQ");
+    EXPECT_EQ(r.conn_state, "S0");
+  }
+  const Rec acc = RunSteps({{true, S}, {false, SA}}, /*idle_out=*/true);
+  EXPECT_EQ(acc.why, EndReason::kIdle);
+  EXPECT_EQ(acc.argus_state, "ACC");
+  // Nothing from the handshake: still TIM.
+  const Rec mid = RunSteps({{true, A}}, /*idle_out=*/true);
+  EXPECT_EQ(mid.argus_state, "TIM");
 }
 
 TEST(ArgusState, UdpOneWayIsIntBothWaysIsCon) {
@@ -149,6 +168,38 @@ TEST(ZeekHistory, FinRepeatsOnlyWithNewSequenceNumber) {
   EXPECT_EQ(RunSteps({{true, S}, {false, SA}, {true, A}, {true, FA, 0, 2000}, {true, FA, 0, 3000}})
                 .history,
             "ShAFF");
+}
+
+// Zeek T/t: payload that starts before what the side already sent. Sequence numbers follow a
+// real handshake: a's ISN 1000 (data from 1001), b's ISN 5000 (data from 5001).
+TEST(ZeekHistory, RetransmittedPayloadIsTOncePerDirection) {
+  const std::vector<Step> open = {{true, S, 0, 1000}, {false, SA, 0, 5000}, {true, A, 0, 1001}};
+  auto with = [&](std::vector<Step> more) {
+    std::vector<Step> all = open;
+    all.insert(all.end(), more.begin(), more.end());
+    return RunSteps(all).history;
+  };
+  // In order, both ways: no T.
+  EXPECT_EQ(with({{true, PA, 100, 1001}, {true, PA, 100, 1101}, {false, PA, 50, 5001}}), "ShADd");
+  // The originator resends its first segment, then the responder its own; a second
+  // retransmission adds nothing (once per direction).
+  EXPECT_EQ(with({{true, PA, 100, 1001}, {true, PA, 100, 1001}, {false, PA, 50, 5001},
+                  {false, PA, 50, 5001}, {true, PA, 100, 1001}, {true, PA, 60, 1050}}),
+            "ShADTdt");
+  // A segment that overlaps the front only partly is a retransmission too.
+  EXPECT_EQ(with({{true, PA, 100, 1001}, {true, PA, 100, 1051}}), "ShADT");
+  // Keep-alives (one byte or none, one below the front) and a resent SYN carry no new payload.
+  EXPECT_EQ(with({{true, PA, 100, 1001}, {true, A, 1, 1100}, {true, A, 0, 1100}}), "ShAD");
+  EXPECT_EQ(RunSteps({{true, S, 0, 1000}, {true, S, 0, 1000}}).history, "S");
+  // Sequence numbers that wrap through 2^32 are still in order.
+  EXPECT_EQ(RunSteps({{true, S, 0, 0xFFFFFFF0u}, {false, SA, 0, 5000}, {true, PA, 100, 0xFFFFFFF1u},
+                      {true, PA, 100, 0x55u}})
+                .history,
+            "ShD");
+  // A segment 4 MiB ahead (a capture gap) is not behind; data from before the gap then is.
+  EXPECT_EQ(with({{true, PA, 100, 1001}, {true, PA, 100, 1001 + (4u << 20)},
+                  {true, PA, 100, 1101}}),
+            "ShADT");
 }
 
 TEST(ZeekHistory, MultiFlagPacketsAreIAndQ) {

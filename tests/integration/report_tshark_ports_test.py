@@ -6,8 +6,9 @@ three sections must equal what this script computes from tshark's per-packet fie
 
 Why it can be reproduced from packets: the sensor runs with idle timeouts of 4e9 s and no
 active timeout, so no flow ends inside a capture and a flow is exactly the set of packets of one
-bidirectional key (VLAN ids, protocol, the two addresses, the two TCP/UDP ports; ICMP echo: the
-echo identifier; other ICMP: type and code). The flow's initiator is the sender of its first
+bidirectional key (VLAN ids, protocol, the two addresses, the two TCP/UDP ports; ICMP echo,
+timestamp, information and address-mask queries: the pair and its identifier; other ICMP: type
+and code). The flow's initiator is the sender of its first
 packet, except when that packet is a SYN-ACK (then the receiver); the sensor's "guess" direction
 is a first packet without SYN. From there the report's definitions (docs/report.md) are applied
 here to the packets:
@@ -48,6 +49,12 @@ import tw_common  # noqa: E402
 FIELDS = ["frame.number", "vlan.id", "ip.src", "ip.dst", "ip.proto", "ip.flags.mf",
           "ip.frag_offset", "ip.len", "ip.hdr_len", "tcp.srcport", "tcp.dstport", "tcp.flags",
           "tcp.len", "udp.srcport", "udp.dstport", "udp.length", "icmp.type", "icmp.code", "icmp.ident"]
+
+# ICMPv4 query/reply pairs keyed by identifier, request and reply in one flow:
+# type -> (pair, is the request).
+ICMP_QUERIES = {8: ("echo", True), 0: ("echo", False), 13: ("timestamp", True),
+                14: ("timestamp", False), 15: ("info", True), 16: ("info", False),
+                17: ("mask", True), 18: ("mask", False)}
 
 
 def first(v):
@@ -90,10 +97,9 @@ def tshark_packets(pcap):
             ident = as_int(v["icmp.ident"])
             p["has_l4"] = True
             p["icmp_type"] = t
-            if t == 8:
-                p.update(sport=ident, dport=0, kind="echo")
-            elif t == 0:
-                p.update(sport=0, dport=ident, kind="echo")
+            if t in ICMP_QUERIES:
+                kind, request = ICMP_QUERIES[t]
+                p.update(sport=ident if request else 0, dport=0 if request else ident, kind=kind)
             else:
                 p.update(sport=t, dport=as_int(v["icmp.code"]), kind="tc")
         pkts.append(p)

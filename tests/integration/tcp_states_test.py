@@ -51,6 +51,10 @@ CASES = [
     ("udp_both", "udp", 2108, "c:+ s:+ c:+", "SF", "Dd", "CON", ""),
     # UDP one way: S0, D. Argus: INT.
     ("udp_oneway", "udp", 2109, "c:+ c:+", "S0", "D", "INT", ""),
+    # Each side resends its data segment (same sequence number): T after D, t after d, once
+    # each (Zeek's retransmission letters), then a normal close.
+    ("sf_retx_data", "tcp", 2110, "c:S s:SA c:A c:PA+ c:PA+= s:PA+ s:PA+= c:PA+= c:FA s:FA c:A",
+     "SF", "ShADTdtFf", "FIN", "FSPA_FSPA"),
 ]
 
 

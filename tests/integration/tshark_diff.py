@@ -19,9 +19,10 @@ The test aggregates tshark's lines and asserts:
      pair + protocol group where tshark gave every packet its ports.
 
 Deliberate differences, and how the comparison handles them:
-  - ICMP/ICMPv6: our key puts the echo id (echo) or type/code (others, errors included) in the
-    port slots, and an ICMP error is counted in its own ICMP flow (the quoted flow only notes it).
-    tshark has no such key: ICMP is compared per address pair + protocol (B) only.
+  - ICMP/ICMPv6: our key puts the query id (echo, timestamp, information, address mask) or
+    type/code (others, errors included) in the port slots, and an ICMP error is counted in its
+    own ICMP flow (the quoted flow only notes it). tshark has no such key: ICMP is compared per
+    address pair + protocol (B) only.
   - Fragments: a later fragment joins its datagram's 5-tuple flow when we saw the first fragment
     (else the address-pair flow with ports 0); tshark (reassembly off) gives later fragments no
     ports. Groups with port-less TCP/UDP packets in tshark are compared at level B only.
@@ -30,7 +31,9 @@ Deliberate differences, and how the comparison handles them:
   - Malformed L4 headers: a packet whose UDP length (RFC 768: 8..IP payload) or TCP data offset
     (RFC 9293: 20..IP payload bytes) is impossible joins the address-pair flow with ports 0 on our
     side; tshark still prints its ports. The test applies the same RFC rule to tshark's own
-    udp.length / tcp.hdr_len / ip.len fields and expects ports 0 for those packets.
+    udp.length / tcp.hdr_len / ip.len fields and expects ports 0 for those packets. Except a
+    first fragment (offset 0, more fragments) that ends inside the TCP header: it keeps the ports
+    its first bytes hold, on both sides.
   - Damaged (truncated) files: exit status 1 and the byte offset of the first incomplete record
     (computed here from the pcap record headers) in stderr; every complete record before the
     damage matches tshark (tshark reads up to the damage too). The zeek trunc captures
@@ -57,6 +60,7 @@ TSHARK_FIELDS = [
     "ipv6.hopopts.nxt", "ipv6.dstopts.nxt", "ipv6.routing.nxt", "ipv6.fraghdr.nxt",
     "tcp.srcport", "tcp.dstport", "udp.srcport", "udp.dstport", "ip.frag_offset",
     "ipv6.fraghdr.offset", "ip.len", "ip.hdr_len", "ipv6.plen", "udp.length", "tcp.hdr_len",
+    "ip.flags.mf", "ipv6.fraghdr.more",
 ]
 F = {name: i for i, name in enumerate(TSHARK_FIELDS)}
 EXT_HEADERS = {0: "ipv6.hopopts.nxt", 60: "ipv6.dstopts.nxt", 43: "ipv6.routing.nxt",
@@ -125,7 +129,12 @@ def tshark_packets(path):
                 # RFC 9293 3.1: data offset of 5..15 words, inside the IP payload; a TCP header
                 # that breaks this is rejected and the packet joins the address-pair flow.
                 hl = int(first(c[F["tcp.hdr_len"]]) or 0)
-                if hl < 20 or hl > l3_payload:
+                # A first fragment that ends inside the header keeps the ports it holds.
+                first_frag = "1" in (first(c[F["ip.flags.mf"]]), first(c[F["ipv6.fraghdr.more"]]))
+                cut = l3_payload < 20 or (hl >= 20 and hl > l3_payload)
+                if first_frag and cut:
+                    pass
+                elif hl < 20 or hl > l3_payload:
                     sport = dport = 0
             elif proto == 17 and c[F["udp.srcport"]]:
                 sport, dport = int(first(c[F["udp.srcport"]])), int(first(c[F["udp.dstport"]]))

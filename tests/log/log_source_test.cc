@@ -210,17 +210,29 @@ TEST(LogSource, YearFromFileDate) {
   ASSERT_EQ(utime(path.c_str(), &times), 0);
   LogSourceOptions opts;
   opts.path = path;
-  const auto frames = ReadAll(opts);
+  LogCounters counters;
+  const auto frames = ReadAll(opts, &counters);
   ASSERT_EQ(frames.size(), 2u);
   EXPECT_EQ(frames[0].ts_ns, UtcSeconds(2004, 12, 31, 23, 59, 58) * kNs);
   EXPECT_EQ(frames[1].ts_ns, UtcSeconds(2005, 1, 1, 0, 0, 3) * kNs);
+  // The sensor warns with the year the first line got.
+  EXPECT_EQ(counters.guessed_year, 2004);
   // A file of the same year's summer: its February lines are of that year.
   WriteFile(path, TcpLine("Feb  1 00:00:02"));
   times.actime = times.modtime = UtcSeconds(2004, 7, 1, 0, 0, 0);
   ASSERT_EQ(utime(path.c_str(), &times), 0);
-  const auto frames2 = ReadAll(opts);
+  const auto frames2 = ReadAll(opts, &counters);
   ASSERT_EQ(frames2.size(), 1u);
   EXPECT_EQ(frames2[0].ts_ns, UtcSeconds(2004, 2, 1, 0, 0, 2) * kNs);
+  EXPECT_EQ(counters.guessed_year, 2004);
+  // Nothing guessed: the year given, or timestamps that carry their own.
+  opts.year = 2001;
+  ReadAll(opts, &counters);
+  EXPECT_EQ(counters.guessed_year, 0);
+  opts.year = 0;
+  WriteFile(path, TcpLine("2011-04-26T18:47:57Z"));
+  ReadAll(opts, &counters);
+  EXPECT_EQ(counters.guessed_year, 0);
   std::remove(path.c_str());
 }
 

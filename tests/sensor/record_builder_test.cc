@@ -67,12 +67,19 @@ TEST(RecordBuilder, TcpFlowFieldsEqualWhatWasSent) {
   const EthernetII::address_type cmac("02:aa:bb:cc:dd:01"), smac("02:aa:bb:cc:dd:02");
   const std::string payload_c = "GET / HTTP/1.0\r\n\r\n", payload_s = "HTTP/1.0 200 OK\r\n\r\nhi";
   uint64_t c_pkts = 0, s_pkts = 0, c_ip = 0, s_ip = 0, c_wire = 0, s_wire = 0;
+  // Initial sequence numbers; SYN and FIN take one each. Data sent twice at one sequence number
+  // would be a retransmission (history T/t).
+  uint32_t c_seq = 1000, s_seq = 5000;
   auto send = [&](bool from_client, uint16_t flags, const std::string& data, uint8_t ttl) {
     // libtins: IP(destination, source), TCP(destination port, source port).
     IP ip = from_client ? IP("198.51.100.7", "192.0.2.20") : IP("192.0.2.20", "198.51.100.7");
     ip.ttl(ttl);
     TCP tcp = from_client ? TCP(80, 43210) : TCP(43210, 80);
     tcp.flags(flags);
+    uint32_t& seq = from_client ? c_seq : s_seq;
+    tcp.seq(seq);
+    seq += static_cast<uint32_t>(data.size()) + ((flags & TCP::SYN) ? 1 : 0) +
+           ((flags & TCP::FIN) ? 1 : 0);
     EthernetII eth = from_client ? EthernetII(smac, cmac) : EthernetII(cmac, smac);
     if (data.empty()) {
       eth /= ip / tcp;
