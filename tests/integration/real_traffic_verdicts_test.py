@@ -62,14 +62,14 @@ def judge(report, check):
     return "%s %s: got %s" % (kind, path, shown[:300] + ("..." if len(shown) > 300 else ""))
 
 
-def log_report(sensor, collector, log, year, db):
+def log_report(sensor, collector, log, year, db, report_args):
     endpoint = "tcp://127.0.0.1:%d" % tw_common.free_tcp_port()
     col = subprocess.Popen([collector, "--connect", endpoint, "--db", db, "--exit-after-final",
                             "1", "--idle-exit", "60", "--quiet"])
     subprocess.run([sensor, "--log", log, "--year", str(year), "--publish", endpoint,
                     "--wait-subscribers", "1", "-q"], capture_output=True, timeout=300)
     col.wait(timeout=300)
-    r = subprocess.run([collector, "report", "--db", db, "--format", "json"],
+    r = subprocess.run([collector, "report", "--db", db, "--format", "json"] + report_args,
                        capture_output=True, text=True, timeout=300)
     if r.returncode != 0:
         return None, r.stderr
@@ -94,9 +94,11 @@ def main():
             path = os.path.join(shared, item["file"])
             db = os.path.join(tmp, "%d.db" % n)
             if "year" in item:
-                report, err = log_report(sensor, collector, path, item["year"], db)
+                report, err = log_report(sensor, collector, path, item["year"], db,
+                                         item.get("report_args", []))
             else:
-                report, err = tw_common.pcap_report(sensor, collector, path, db)
+                report, err = tw_common.pcap_report(sensor, collector, path, db,
+                                                    item.get("report_args", []))
             name = os.path.basename(item["file"])
             if report is None:
                 print("FAIL %s: report failed: %s" % (name, err.strip()))

@@ -130,7 +130,8 @@ JsonValue SlowScansSection::Build() {
             "al. 2004: theta0 0.8, theta1 0.2, alpha = beta = 0.01) "
             "adds +1.386 per unanswered first contact and -1.386 per answered one; >= 4.595 means "
             "scanner.");
-  s.Set("answer", std::to_string(arr.size()) + " low-and-slow source(s)");
+  s.Set("answer", std::to_string(found.size()) + " low-and-slow source(s)");
+  s.Set("sources_total", static_cast<int64_t>(found.size()));
   s.Set("sources", arr);
   return s;
 }
