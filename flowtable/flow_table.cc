@@ -97,7 +97,7 @@ L4Ports PortsOf(const DecodedPacket& pkt) {
   L4Ports p;
   if (!pkt.has_l4) return p;  // L4 failed (or a later fragment): the L3 flow
   const uint8_t proto = pkt.ip_proto;
-  if (proto == decoders::kIpProtoTcp || proto == decoders::kIpProtoUdp) {
+  if (decoders::IsPortProtocol(proto)) {
     p.sport = pkt.src_port;
     p.dport = pkt.dst_port;
   } else if (IsIcmp(proto)) {
@@ -715,7 +715,7 @@ UpdateResult FlowTable::Update(const DecodedPacket& pkt, ExportSink& sink) noexc
   if (IsIcmpError(pkt) && pkt.icmp_quoted.present) {
     const decoders::QuotedPacket& q = pkt.icmp_quoted;
     L4Ports p;
-    if (q.ip_proto == decoders::kIpProtoTcp || q.ip_proto == decoders::kIpProtoUdp) {
+    if (decoders::IsPortProtocol(q.ip_proto)) {
       p.sport = q.src_port;
       p.dport = q.dst_port;
     }
