@@ -1,7 +1,8 @@
 // The export path alone, in records per second: the flows of a capture are collected first
 // (decoder + flow table, not timed), then exported again and again:
 //   encode     Publisher::BeginFlow + EncodeFlowRecord + EndFlow without output (before the
-//              direct encoder this row was "build": NextFlow + BuildFlowRecord, no serializing)
+//              direct encoder this row was "build": NextFlow + BuildFlowRecord, no serializing);
+//              encode/no-cid the same without the Community ID
 //   publish    the same to a ZeroMQ subscriber thread (ipc), batches of 64; publish/1 unbatched
 //   legacy     the path before the direct encoder, for the same-run comparison: the message
 //              builder as of git b4d1818 (tests/sensor/legacy_record_oracle.cc, also the encoder
@@ -122,26 +123,28 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(reader.records()), rounds);
   const std::vector<std::string> labels{std::string()};
   const std::string sensor_id = "bench";
-  // The sensor's export path (Pipeline::Export without app fields).
-  const auto Export = [&](size_t i, sensor::Publisher& p) {
+  // The sensor's export path (Pipeline::Export without app fields); without the Community ID
+  // for the encode/no-cid row, which tells its cost.
+  const auto Export = [&](size_t i, sensor::Publisher& p, bool community_id = true) {
     sensor::FlowRecordSource source;
     source.flow = &keep.flows[i];
     source.why = keep.reasons[i];
     source.sensor_id = sensor_id;
     source.labels = &labels;
+    if (community_id) source.community_id_seed = 0;
     sensor::EncodeFlowRecord(source, p.BeginFlow());
     p.EndFlow();
   };
 
-  {
+  for (const bool community_id : {false, true}) {
     sensor::PublisherOptions o;
     o.sensor_id = sensor_id;
     auto p = sensor::Publisher::Create(o, error);
     Timer t;
     for (int r = 0; r < rounds; ++r) {
-      for (size_t i = 0; i < n; ++i) Export(i, *p);
+      for (size_t i = 0; i < n; ++i) Export(i, *p, community_id);
     }
-    t.Report("encode", n * rounds);
+    t.Report(community_id ? "encode" : "encode/no-cid", n * rounds);
   }
   for (const int mode : {0, 1, 2}) {  // 0: publish (batched), 1: publish --batch 1, 2: legacy
     const bool legacy = mode == 2;

@@ -118,15 +118,29 @@ struct StmtFinalizer {
   void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
 };
 
+// The last one is NULL for a store no collector has opened since community_id was added.
 constexpr char kTextColumns[] =
     "start_ns, ip_proto, src_addr, src_port, direction, dst_addr, dst_port, "
     "src_pkts + dst_pkts, src_wire_bytes + dst_wire_bytes, argus_state, conn_state, history, "
-    "dst_pkts";
+    "dst_pkts, ";
+
+bool HasColumn(sqlite3* db, const char* table, const char* column) {
+  sqlite3_stmt* stmt = nullptr;
+  bool found = false;
+  if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info(?) WHERE name = ?", -1, &stmt,
+                         nullptr) == SQLITE_OK) {
+    sqlite3_bind_text(stmt, 1, table, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, column, -1, SQLITE_STATIC);
+    found = sqlite3_step(stmt) == SQLITE_ROW;
+  }
+  sqlite3_finalize(stmt);
+  return found;
+}
 
 void WriteTextHeader(FILE* out) {
-  std::fprintf(out, "%-26s %-5s %21s %-3s %-21s %8s %10s %-5s %-6s %s\n", "StartTime", "Proto",
-               "SrcAddr:Sport", "Dir", "DstAddr:Dport", "TotPkts", "TotBytes", "State", "Conn",
-               "History");
+  std::fprintf(out, "%-26s %-5s %21s %-3s %-21s %8s %10s %-5s %-6s %-12s %s\n", "StartTime",
+               "Proto", "SrcAddr:Sport", "Dir", "DstAddr:Dport", "TotPkts", "TotBytes", "State",
+               "Conn", "History", "CommunityID");
 }
 
 void WriteTextRow(sqlite3_stmt* stmt, FILE* out) {
@@ -138,11 +152,14 @@ void WriteTextRow(sqlite3_stmt* stmt, FILE* out) {
   const std::string state(ColumnText(stmt, 9));
   const std::string conn(ColumnText(stmt, 10));
   const std::string history(ColumnText(stmt, 11));
-  std::fprintf(
-      out, "%-26s %-5s %21s %-3s %-21s %8lld %10lld %-5s %-6s %s\n", start.c_str(), proto.c_str(),
-      src.c_str(), dir.c_str(), dst.c_str(), static_cast<long long>(sqlite3_column_int64(stmt, 7)),
-      static_cast<long long>(sqlite3_column_int64(stmt, 8)), state.empty() ? "-" : state.c_str(),
-      conn.empty() ? "-" : conn.c_str(), history.empty() ? "-" : history.c_str());
+  const std::string community_id(ColumnText(stmt, 13));
+  std::fprintf(out, "%-26s %-5s %21s %-3s %-21s %8lld %10lld %-5s %-6s %-12s %s\n", start.c_str(),
+               proto.c_str(), src.c_str(), dir.c_str(), dst.c_str(),
+               static_cast<long long>(sqlite3_column_int64(stmt, 7)),
+               static_cast<long long>(sqlite3_column_int64(stmt, 8)),
+               state.empty() ? "-" : state.c_str(), conn.empty() ? "-" : conn.c_str(),
+               history.empty() ? "-" : history.c_str(),
+               community_id.empty() ? "-" : community_id.c_str());
 }
 
 // One JSON object per row, keyed by the FlowRecord field names: columns *_json hold JSON text
@@ -210,6 +227,8 @@ FlowsOptions ParseFlowsOptions(int argc, char** argv, int first) {
       o.ip_proto = ParseProto(args.Value());
     } else if (opt == "--sensor") {
       o.sensor = args.Value();
+    } else if (opt == "--community-id") {
+      o.community_id = args.Value();
     } else if (opt == "--from") {
       o.from_ns = ParseTimeNs(opt, args.Value());
     } else if (opt == "--to") {
@@ -245,8 +264,14 @@ uint64_t RunFlows(const FlowsOptions& options, FILE* out) {
   }
   sqlite3_busy_timeout(db.get(), 5000);
 
+  const bool has_community_id = HasColumn(db.get(), "flows", "community_id");
   std::string sql = "SELECT ";
-  sql += options.jsonl ? "*" : kTextColumns;
+  if (options.jsonl) {
+    sql += "*";
+  } else {
+    sql += kTextColumns;
+    sql += has_community_id ? "community_id" : "NULL";
+  }
   sql += " FROM flows WHERE 1";
   // Each filter appends SQL and the values to bind, in order.
   struct Param {
@@ -278,6 +303,11 @@ uint64_t RunFlows(const FlowsOptions& options, FILE* out) {
   if (options.sensor) {
     sql += " AND sensor_id = ?";
     params.push_back({true, 0, *options.sensor});
+  }
+  if (options.community_id) {
+    // An old store has no IDs: nothing matches.
+    sql += has_community_id ? " AND community_id = ?" : " AND 0";
+    if (has_community_id) params.push_back({true, 0, *options.community_id});
   }
   if (options.from_ns) add_number(" AND start_ns >= ?", static_cast<int64_t>(*options.from_ns));
   if (options.to_ns) add_number(" AND start_ns < ?", static_cast<int64_t>(*options.to_ns));

@@ -4,6 +4,7 @@
 //   --src A / --dst A   address (IPv4, IPv6) or IPv4 CIDR block ("1.11.0.0/16")
 //   --port P            either side's port
 //   --proto tcp|udp|icmp|icmp6|N   --sensor ID   --limit N
+//   --community-id ID   the flow's Community ID v1 (the same string other monitors log)
 //   --from T / --to T   start time in [from, to); epoch seconds or ISO 8601 UTC
 
 #include <cstdint>
@@ -20,6 +21,7 @@ struct FlowsOptions {
   std::optional<uint32_t> port;
   std::optional<uint32_t> ip_proto;
   std::optional<std::string> sensor;
+  std::optional<std::string> community_id;
   std::optional<uint64_t> from_ns;
   std::optional<uint64_t> to_ns;
   std::optional<uint64_t> limit;

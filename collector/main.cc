@@ -25,7 +25,7 @@ constexpr char kUsage[] =
     "                     [--defer-indexes | --index-during-load] [--index-idle-ms MS]\n"
     "  tapwatch-collector flows --db FILE [--src A] [--dst A] [--port P]\n"
     "                     [--proto tcp|udp|icmp|N] [--sensor ID] [--from T] [--to T]\n"
-    "                     [--limit N] [--format text|jsonl]\n"
+    "                     [--community-id ID] [--limit N] [--format text|jsonl]\n"
     "  tapwatch-collector report ...\n";
 
 int Run(int argc, char** argv) {

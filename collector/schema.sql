@@ -6,6 +6,8 @@
 -- dst_initial_tcp_flags are NULL unless ip_proto = 6; icmp_type / icmp_code are NULL unless
 -- ip_proto is 1 or 58; a side's ttl_min / ttl_max are NULL when that side sent no packets.
 -- Map JSON ({"name": count}) has numeric values; sub-message JSON follows the Protobuf mapping.
+-- A store written by an older collector gets the columns added since (ALTER TABLE ... ADD COLUMN,
+-- collector/store.cc) when a collector opens it: new columns are nullable or have a default.
 PRAGMA journal_mode = WAL;
 
 CREATE TABLE IF NOT EXISTS meta (
@@ -85,7 +87,8 @@ CREATE TABLE IF NOT EXISTS flows (
   icmp_json TEXT,                    -- IcmpSummary as JSON, NULL for non-ICMP
   log_labels_json TEXT,              -- {"INBOUND TCP": 3} or NULL
   in_iface TEXT,
-  out_iface TEXT
+  out_iface TEXT,
+  community_id TEXT                  -- Community ID v1, "1:" + base64; NULL when the sensor had none
 );
 CREATE INDEX IF NOT EXISTS flows_dst ON flows (dst_addr, dst_port);
 CREATE INDEX IF NOT EXISTS flows_src ON flows (src_addr, start_ns);

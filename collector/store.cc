@@ -5,6 +5,9 @@
 
 #include <chrono>
 #include <cstring>
+#include <set>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "collector/json_out.h"
@@ -22,9 +25,10 @@ constexpr char kInsertFlowSql[] =
     "icmp_code, direction, conn_state, history, argus_state, argus_flags, end_reason, interim, "
     "record_seq, src_fragments, dst_fragments, anomalies_json, bare_ack, src_bare_ack_pkts, "
     "dst_bare_ack_pkts, src_first_bytes, dst_first_bytes, payload_labels_json, http_method, "
-    "http_uri, smb_json, netbios_json, icmp_json, log_labels_json, in_iface, out_iface) VALUES ("
+    "http_uri, smb_json, netbios_json, icmp_json, log_labels_json, in_iface, out_iface, "
+    "community_id) VALUES ("
     "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
-    "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 
 constexpr char kInsertStatsSql[] =
     "INSERT INTO stats (sensor_id, seq, interval_start_ns, interval_end_ns, packets, wire_bytes, "
@@ -140,6 +144,63 @@ std::vector<std::string> FlowsIndexStatements() {
   return out;
 }
 
+// The columns of `table` in `db`: name -> "TYPE[ NOT NULL][ DEFAULT value]".
+std::vector<std::pair<std::string, std::string>> Columns(sqlite3* db, const std::string& table) {
+  std::vector<std::pair<std::string, std::string>> out;
+  sqlite3_stmt* stmt = nullptr;
+  const std::string sql = "SELECT name, type, \"notnull\", dflt_value FROM pragma_table_info('" +
+                          table + "')";
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) return out;
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    auto text = [&](int i) {
+      const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
+      return std::string(p ? p : "");
+    };
+    std::string definition = text(1);
+    if (sqlite3_column_int(stmt, 2) != 0) definition += " NOT NULL";
+    if (sqlite3_column_type(stmt, 3) != SQLITE_NULL) definition += " DEFAULT " + text(3);
+    out.emplace_back(text(0), definition);
+  }
+  sqlite3_finalize(stmt);
+  return out;
+}
+
+// Gives the tables of a store written by an older collector the columns schema.sql has added
+// since (CREATE TABLE IF NOT EXISTS leaves an existing table as it was). The schema itself, applied
+// to an empty in-memory database, says which columns there are: no second list to keep in step.
+bool AddMissingColumns(sqlite3* db, std::string& error) {
+  sqlite3* schema = nullptr;
+  bool ok = sqlite3_open(":memory:", &schema) == SQLITE_OK &&
+            sqlite3_exec(schema, kSchemaSql, nullptr, nullptr, nullptr) == SQLITE_OK;
+  std::vector<std::string> tables;
+  sqlite3_stmt* stmt = nullptr;
+  if (ok && sqlite3_prepare_v2(schema, "SELECT name FROM sqlite_master WHERE type = 'table'", -1,
+                               &stmt, nullptr) == SQLITE_OK) {
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+      tables.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)));
+    }
+  }
+  sqlite3_finalize(stmt);
+  for (const std::string& table : tables) {
+    std::set<std::string, std::less<>> present;
+    for (auto& [name, definition] : Columns(db, table)) present.insert(name);
+    for (const auto& [name, definition] : Columns(schema, table)) {
+      if (present.count(name) != 0) continue;
+      const std::string alter =
+          "ALTER TABLE " + table + " ADD COLUMN " + name + " " + definition;
+      char* message = nullptr;
+      if (sqlite3_exec(db, alter.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+        error = alter + ": " + (message ? message : sqlite3_errmsg(db));
+        ok = false;
+      }
+      sqlite3_free(message);
+    }
+  }
+  if (!ok && error.empty()) error = "reading the schema: " + std::string(sqlite3_errmsg(schema));
+  sqlite3_close(schema);
+  return ok;
+}
+
 }  // namespace
 
 bool EnsureFlowsIndexes(const std::string& path, std::string& error) {
@@ -212,8 +273,8 @@ std::unique_ptr<Store> Store::Open(const std::string& path, std::string& error) 
   // mode): a quarter of the B-tree pages to allocate and balance on append, ~12% less SQLite
   // time per row and a faster index build (bench/sqlite_floor). An existing store keeps its own.
   if (!store->Exec("PRAGMA page_size = 16384") || !store->Exec(kSchemaSql) ||
-      !store->Exec(kSyncPragma) || !store->Exec(kLoadCachePragma) ||
-      !store->SetAutocheckpoint() ||
+      !AddMissingColumns(store->db_, store->error_) || !store->Exec(kSyncPragma) ||
+      !store->Exec(kLoadCachePragma) || !store->SetAutocheckpoint() ||
       !store->Exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', 'tapwatch-1')") ||
       !store->Prepare(kInsertFlowSql, &store->insert_flow_) ||
       !store->Prepare(kInsertStatsSql, &store->insert_stats_) ||
@@ -408,6 +469,7 @@ bool Store::InsertFlow(const proto::Envelope& envelope, std::string_view sensor_
   b.TextOrNull(log_labels);
   b.TextOrNull(f.in_iface());
   b.TextOrNull(f.out_iface());
+  b.TextOrNull(f.community_id());
   if (!Step(insert_flow_, "insert flow")) return false;
   ++flows_stored_;
   return true;

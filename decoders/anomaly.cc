@@ -33,6 +33,7 @@ constexpr std::array<std::string_view, static_cast<size_t>(Anomaly::kCount)> kNa
     "icmp_truncated",
     "icmpv6_truncated",
     "icmp_quoted_packet_truncated",
+    "sctp_truncated",
     "nbss_truncated",
     "nbss_bad_type",
     "nbns_truncated",

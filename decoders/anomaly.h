@@ -40,6 +40,7 @@ enum class Anomaly : uint8_t {
   kIcmpTruncated,
   kIcmpv6Truncated,
   kIcmpQuotedPacketTruncated,
+  kSctpTruncated,
   // Application decoders (issue 3)
   kNbssTruncated,
   kNbssBadType,

@@ -62,6 +62,13 @@ inline constexpr uint8_t kIpProtoIcmp = 1;
 inline constexpr uint8_t kIpProtoTcp = 6;
 inline constexpr uint8_t kIpProtoUdp = 17;
 inline constexpr uint8_t kIpProtoIcmpv6 = 58;
+inline constexpr uint8_t kIpProtoSctp = 132;
+
+/// Transport protocols whose header starts with 16-bit source and destination ports, which
+/// flows are keyed by: TCP, UDP, SCTP.
+inline constexpr bool IsPortProtocol(uint8_t proto) {
+  return proto == kIpProtoTcp || proto == kIpProtoUdp || proto == kIpProtoSctp;
+}
 
 inline constexpr uint8_t kMaxLayers = 8;
 inline constexpr uint8_t kMaxAnomaliesPerPacket = 4;

@@ -1,6 +1,7 @@
 #include "decoders/transport.h"
 
 #include "decoders/icmp.h"
+#include "decoders/sctp.h"
 #include "decoders/tcp.h"
 #include "decoders/udp.h"
 
@@ -16,13 +17,15 @@ DecodeStatus DecodeTransport(uint8_t proto, ByteReader in, DecodedPacket& pkt) n
       return DecodeIcmp(in, pkt);
     case kIpProtoIcmpv6:
       return DecodeIcmpv6(in, pkt);
+    case kIpProtoSctp:
+      return DecodeSctp(in, pkt);
     default:
-      return DecodeStatus::kOk;  // GRE, ESP, IGMP, SCTP...: counted per address pair
+      return DecodeStatus::kOk;  // GRE, ESP, IGMP...: counted per address pair
   }
 }
 
 void QuotedPorts(uint8_t proto, ByteReader in, QuotedPacket& q) noexcept {
-  if (proto != kIpProtoTcp && proto != kIpProtoUdp) return;
+  if (!IsPortProtocol(proto)) return;
   const auto src = in.U16Be();
   const auto dst = in.U16Be();
   if (!src || !dst) return;

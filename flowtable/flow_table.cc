@@ -122,7 +122,7 @@ FlowKeyKind IcmpQueryPair(uint8_t proto, uint8_t type, bool* request) {
 L4Ports PortsOf(const DecodedPacket& pkt) {
   L4Ports p;
   const uint8_t proto = pkt.ip_proto;
-  if (proto == decoders::kIpProtoTcp || proto == decoders::kIpProtoUdp) {
+  if (decoders::IsPortProtocol(proto)) {
     // L4 failed (or a later fragment): the L3 flow.
     if (!pkt.has_l4 && !pkt.ports_only) return p;
     p.sport = pkt.src_port;
@@ -740,7 +740,7 @@ UpdateResult FlowTable::Update(const DecodedPacket& pkt, ExportSink& sink) noexc
   if (IsIcmpError(pkt) && pkt.icmp_quoted.present) {
     const decoders::QuotedPacket& q = pkt.icmp_quoted;
     L4Ports p;
-    if (q.ip_proto == decoders::kIpProtoTcp || q.ip_proto == decoders::kIpProtoUdp) {
+    if (decoders::IsPortProtocol(q.ip_proto)) {
       p.sport = q.src_port;
       p.dport = q.dst_port;
     }

@@ -13,7 +13,7 @@
 // active_capacity(): memory follows the peak number of concurrent flows, not the cap.
 //
 // Keying (FlowKey, canonical: lower endpoint first):
-// - TCP/UDP: addresses, ports, protocol, outer and inner VLAN.
+// - TCP/UDP/SCTP: addresses, ports, protocol, outer and inner VLAN.
 // - Other IP protocols, packets whose L4 header failed to decode, and later fragments whose
 //   first fragment was not seen: addresses + protocol, ports 0.
 // - ICMP/ICMPv6 echo and ICMPv4 timestamp (13/14), information (15/16) and address-mask (17/18)

@@ -8,4 +8,5 @@ list(APPEND TAPWATCH_SENSOR_SOURCES
   wire_json.cc
   record_builder.cc
   flow_record_encoder.cc
+  community_id.cc
 )

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "sensor/app_record.h"
+#include "sensor/community_id.h"
 #include "sensor/record_builder.h"
 
 namespace tapwatch::sensor {
@@ -58,6 +59,7 @@ enum Field : uint32_t {
   kLogLabels = 54,
   kInIface,
   kOutIface,
+  kCommunityId,
 };
 
 /// A map<string, uint32> of at most N keys, filled as the message builder's `map[key] += n`
@@ -204,6 +206,14 @@ void EncodeFlowRecord(const FlowRecordSource& source, WireWriter& out) {
 
   out.StringField(kInIface, source.in_iface);
   out.StringField(kOutIface, source.out_iface);
+
+  if (source.community_id_seed) {
+    CommunityIdTuple tuple;
+    char id[kCommunityIdBytes];
+    if (FlowCommunityIdTuple(flow, tuple)) {
+      out.StringField(kCommunityId, {id, FormatCommunityId(tuple, *source.community_id_seed, id)});
+    }
+  }
 }
 
 }  // namespace tapwatch::sensor

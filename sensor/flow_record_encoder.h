@@ -5,6 +5,8 @@
 // nothing once the writer has grown. Parsed by libprotobuf, the bytes give the message the
 // sensor publishes (BuildFlowRecord is that parse, for callers that want a message).
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +28,8 @@ struct FlowRecordSource {
   // Application fields from flow->app (see app_record.h); nullptr: the app decoders are off and
   // only the flow table's bare-ACK fields are written.
   const decoders::AppScratch* app = nullptr;
+  // Community ID seed; nullopt leaves the field out (the pre-Community-ID oracle's tests).
+  std::optional<uint16_t> community_id_seed;
 };
 
 /// Appends the FlowRecord's fields (the message body, no tag or length of its own) to `out`.

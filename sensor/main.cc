@@ -214,6 +214,7 @@ int main(int argc, char** argv) {
   PipelineConfig pc;
   pc.sensor_id = opt.sensor_id;
   pc.stats_interval_ns = uint64_t{opt.stats_interval_s} * 1'000'000'000ull;
+  pc.community_id_seed = opt.community_id_seed;
   pc.table.capacity_log2 = Log2Ceil(opt.max_flows);
   pc.table.advise_memory = &AdviseHugePages;
   if (pc.table.capacity_log2 < 3) pc.table.capacity_log2 = 3;

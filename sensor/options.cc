@@ -88,6 +88,7 @@ const char* SensorUsage() {
          "  --signatures FILE       payload signature table (default: built in)\n"
          "  --icmp-fingerprints FILE  ICMP fingerprint table (default: built in)\n"
          "  --hash-seed N           fixed flow-hash seed (default: random)\n"
+         "  --community-id-seed N   seed of every record's Community ID v1, 0-65535 (default 0)\n"
          "  --snaplen N             live capture snap length (default 2048)\n"
          "  --buffer-mb N           live capture ring buffer in MiB (default 64)\n"
          "  -q, --quiet             no summary on stderr\n";
@@ -199,6 +200,9 @@ std::optional<SensorOptions> ParseSensorOptions(int argc, char** argv, std::stri
     } else if (arg == "--hash-seed") {
       if (!number(UINT64_MAX, n)) return std::nullopt;
       o.hash_seed = n;
+    } else if (arg == "--community-id-seed") {
+      if (!number(UINT16_MAX, n)) return std::nullopt;
+      o.community_id_seed = static_cast<uint16_t>(n);
     } else if (arg == "--snaplen") {
       if (!number(262144, n)) return std::nullopt;
       o.snaplen = static_cast<uint32_t>(n);

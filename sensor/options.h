@@ -41,6 +41,7 @@ struct SensorOptions {
   uint32_t first_bytes = 64;
   bool app_decoders = true;
   uint64_t hash_seed = 0;               // 0 = random at start
+  uint16_t community_id_seed = 0;       // Community ID v1 seed (the spec's default 0)
   std::string signatures_file;          // payload signature table (default: built in)
   std::string icmp_fingerprints_file;   // ICMP fingerprint table (default: built in)
   // Live snap length: the ring holds buffer / frame-slot bytes, and libpcap sizes a slot by the

@@ -102,6 +102,7 @@ void Pipeline::Export(const flowtable::Flow& flow, flowtable::EndReason why, boo
   if (flow.iface_id[0] != 0) source.in_iface = ifaces_.Name(flow.iface_id[0]);
   if (flow.iface_id[1] != 0) source.out_iface = ifaces_.Name(flow.iface_id[1]);
   if (config_.app.enabled) source.app = &scratch_;
+  source.community_id_seed = config_.community_id_seed;
   EncodeFlowRecord(source, publisher_.BeginFlow());
   publisher_.EndFlow();
   // The slot is about to be reused: give its pooled details back. Interim records keep them.

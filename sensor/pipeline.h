@@ -27,6 +27,7 @@ struct PipelineConfig {
   flowtable::FlowTableConfig table;
   decoders::AppConfig app;
   uint64_t stats_interval_ns = 60'000'000'000ull;
+  uint16_t community_id_seed = 0;  // Community ID v1 seed of every flow record
   // Application detail slots (SMB, NetBIOS, ICMP histograms) as a share of the flow slots.
   uint32_t app_detail_divisor = 32;
   const decoders::PayloadSignatureTable* signatures = nullptr;

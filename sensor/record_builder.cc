@@ -53,7 +53,7 @@ std::string FormatLinkMac(const std::array<uint8_t, 6>& mac) {
 
 void BuildFlowRecord(const flowtable::Flow& flow, flowtable::EndReason why, bool interim,
                      std::string_view sensor_id, const std::vector<std::string>& labels,
-                     proto::FlowRecord& out) {
+                     proto::FlowRecord& out, uint16_t community_id_seed) {
   // The encoder's bytes, parsed: one definition of the record. The writer and the reused
   // message keep their buffers, so a warm call allocates nothing but map entries.
   thread_local WireWriter bytes;
@@ -64,6 +64,7 @@ void BuildFlowRecord(const flowtable::Flow& flow, flowtable::EndReason why, bool
   source.interim = interim;
   source.sensor_id = sensor_id;
   source.labels = &labels;
+  source.community_id_seed = community_id_seed;
   EncodeFlowRecord(source, bytes);
   (void)out.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
 }

@@ -34,6 +34,6 @@ std::string FormatLinkMac(const std::array<uint8_t, 6>& mac);
 /// `labels` maps a log label id to its text (index 0 unused).
 void BuildFlowRecord(const flowtable::Flow& flow, flowtable::EndReason why, bool interim,
                      std::string_view sensor_id, const std::vector<std::string>& labels,
-                     proto::FlowRecord& out);
+                     proto::FlowRecord& out, uint16_t community_id_seed = 0);
 
 }  // namespace tapwatch::sensor

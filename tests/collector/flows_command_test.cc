@@ -47,6 +47,7 @@ std::vector<proto::FlowRecord> Flows() {
   a.mutable_smb()->set_version(1);
   (*a.mutable_smb()->mutable_smb1_commands())[0x71] = 3;
   a.set_interim(true);
+  a.set_community_id("1:wCb3OG7yAFWelaUydu0D+125CLM=");
 
   proto::FlowRecord& b = flows[1];
   b.set_sensor_id("fw1");
@@ -107,6 +108,7 @@ std::vector<proto::FlowRecord> Flows() {
   d.set_history("ShADadFf");
   d.set_http_method("GET");
   d.set_http_uri("/index.html");
+  d.set_community_id("1:0Mu9InQx6z4ZiCZM/7HXi2WMhOg=");
   return flows;
 }
 
@@ -158,15 +160,15 @@ TEST_F(FlowsCommand, TextOutputHasAlignedColumnsInStartOrder) {
   ASSERT_EQ(r.code(), 0) << r.err;
   const std::vector<std::string> expected = {
       "StartTime                  Proto         SrcAddr:Sport Dir DstAddr:Dport          "
-      "TotPkts   TotBytes State Conn   History",
+      "TotPkts   TotBytes State Conn   History      CommunityID",
       "2004-08-10 05:15:48.500000 tcp        172.30.3.56:4425 ->  1.11.68.22:445               3"
-      "        240 REQ   S0     S",
+      "        240 REQ   S0     S            1:wCb3OG7yAFWelaUydu0D+125CLM=",
       "2004-08-10 05:15:58.000000 udp         172.30.3.57:137 <?> 1.11.0.1:137                 2"
-      "        184 CON   SF     Dd",
+      "        184 CON   SF     Dd           -",
       "2004-08-10 05:16:08.000000 icmp           10.0.0.5:512 <?> 10.0.0.9:0                   4"
-      "        296 ECO   OTH    -",
+      "        296 ECO   OTH    -            -",
       "2004-08-10 05:16:18.000001 tcp     [2001:db8::1]:40000 <-> [2001:db8::2]:80             9"
-      "       2600 FIN   SF     ShADadFf",
+      "       2600 FIN   SF     ShADadFf     1:0Mu9InQx6z4ZiCZM/7HXi2WMhOg=",
   };
   EXPECT_EQ(Lines(r.out), expected);
 }
@@ -228,6 +230,66 @@ TEST_F(FlowsCommand, TimeFiltersAndLimit) {
   EXPECT_EQ(Ids({"--from", "2004-08-11"}), (IdList{}));
   EXPECT_EQ(Ids({"--limit", "2"}), (IdList{"1", "2"}));
   EXPECT_EQ(Ids({"--limit", "0"}), (IdList{}));
+}
+
+TEST_F(FlowsCommand, CommunityIdFilter) {
+  EXPECT_EQ(Ids({"--community-id", "1:0Mu9InQx6z4ZiCZM/7HXi2WMhOg="}), (IdList{"4"}));
+  EXPECT_EQ(Ids({"--community-id", "1:none"}), (IdList{}));
+}
+
+// A store written before community_id existed: `flows` reads it as it is (no IDs), and the next
+// collector to open it adds the column, so new records keep theirs.
+TEST(FlowsCommandOldStore, ReadThenGainsTheColumn) {
+  const std::string db = TempDbPath("old_store");
+  std::string error;
+  ASSERT_TRUE(Store::Open(db, error)) << error;
+  {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(db.c_str(), &raw), SQLITE_OK);
+    char* message = nullptr;
+    EXPECT_EQ(sqlite3_exec(raw, "ALTER TABLE flows DROP COLUMN community_id", nullptr, nullptr,
+                           &message),
+              SQLITE_OK)
+        << (message ? message : "");
+    sqlite3_free(message);
+    sqlite3_close(raw);
+  }
+  proto::Envelope e;
+  e.set_sensor_id("old");
+  e.set_seq(1);
+  *e.mutable_flow() = Flows()[0];
+  {
+    // Written as an old collector would: through SQL without the column.
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(db.c_str(), &raw), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(raw,
+                           "INSERT INTO flows (sensor_id, seq, flow_id, src_addr, dst_addr, "
+                           "src_port, dst_port, ip_proto, start_ns, end_ns, src_pkts, dst_pkts, "
+                           "src_ip_bytes, dst_ip_bytes, src_wire_bytes, dst_wire_bytes, "
+                           "src_payload_bytes, dst_payload_bytes, src_tcp_flags, dst_tcp_flags) "
+                           "VALUES ('old', 1, 7, '10.0.0.1', '10.0.0.2', 1, 2, 6, 1, 2, 1, 0, 40, "
+                           "0, 60, 0, 0, 0, 2, 0)",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(raw);
+  }
+  auto text = RunCollector({"flows", "--db", db});
+  ASSERT_EQ(text.code(), 0) << text.err;
+  ASSERT_EQ(Lines(text.out).size(), 2u);
+  EXPECT_TRUE(Lines(text.out)[1].ends_with(" -")) << Lines(text.out)[1];
+  EXPECT_EQ(RunCollector({"flows", "--db", db, "--community-id", "1:x"}).out.find("10.0.0.1"),
+            std::string::npos);
+
+  auto store = Store::Open(db, error);
+  ASSERT_TRUE(store) << error;
+  e.set_seq(2);
+  ASSERT_TRUE(store->Add(e)) << store->error();
+  store.reset();
+  text = RunCollector({"flows", "--db", db, "--community-id", "1:wCb3OG7yAFWelaUydu0D+125CLM="});
+  ASSERT_EQ(Lines(text.out).size(), 2u) << text.out;
+  EXPECT_NE(Lines(text.out)[1].find("172.30.3.56:4425"), std::string::npos);
+  EXPECT_EQ(testing::Query(db, "SELECT count(*) FROM flows WHERE community_id IS NULL"),
+            (std::vector<std::vector<std::string>>{{"1"}}));
 }
 
 TEST_F(FlowsCommand, NoMatchPrintsOnlyTheHeader) {

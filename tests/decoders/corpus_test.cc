@@ -76,6 +76,12 @@ std::vector<Seed> Seeds() {
                 1,    1, 1, 1,    2, 2, 2, 2, 0x94, 0x04, 0, 0,  // router alert
                 0,    7, 0, 9,    0, 8, 0, 0};
   const uint8_t eth_ip_type[] = {0x08, 0x00};
+  // kIpv4Udp's total length (32) holds exactly an SCTP common header: ports 2905 -> 2906.
+  const uint8_t sctp_header[] = {0x0b, 0x59, 0x0b, 0x5a, 1, 2, 3, 4, 0, 0, 0, 0};
+  Bytes sctp = Cat({kIpv4Udp, sctp_header});
+  sctp[9] = 132;
+  Bytes sctp_short(sctp.begin(), sctp.end() - 1);
+  sctp_short[3] = 31;
   return {
       {"eth_ipv4_tcp.ok", Sel(kSelEthernet, {kEthIpv4, kIpv4Tcp, kTcpMss})},
       {"eth_ipv4_udp.ok", Sel(kSelEthernet, {kEthIpv4, kIpv4Udp, kUdp12})},
@@ -100,6 +106,8 @@ std::vector<Seed> Seeds() {
       {"eth_snaplen_tcp.ok",
        Sel(kSelEthernet | kSelSnaplen, {kEthIpv4, kIpv4Tcp, std::span(kTcpMss, 10)})},
       {"eth_vlan_empty_ipv4.malformed", Sel(kSelEthernet, {kMacs, kVlan10Ipv4, eth_ip_type})},
+      {"ipv4_sctp.ok", Sel(kSelIpv4, {sctp})},
+      {"ipv4_sctp_truncated.malformed", Sel(kSelIpv4, {sctp_short})},
   };
 }
 

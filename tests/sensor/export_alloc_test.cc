@@ -67,6 +67,7 @@ void ExportFlow(Publisher& p, const flowtable::Flow& flow, flowtable::EndReason 
   source.why = why;
   source.sensor_id = sensor_id;
   source.labels = &labels;
+  source.community_id_seed = 0;
   EncodeFlowRecord(source, p.BeginFlow());
   p.EndFlow();
 }

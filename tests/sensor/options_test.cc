@@ -58,6 +58,7 @@ TEST(SensorOptions, ErrorsNameTheProblem) {
   ExpectError({"--log", "fw.log", "tcp"}, "BPF");
   ExpectError({"-r", "a.pcap", "--write-pcap", "out.pcap"}, "--write-pcap");
   ExpectError({"-r", "a.pcap", "--year", "1900"}, "--year");
+  ExpectError({"-r", "a.pcap", "--community-id-seed", "65536"}, "--community-id-seed");
 }
 
 TEST(SensorOptions, HelpWins) {
@@ -126,7 +127,8 @@ TEST(SensorOptions, NumbersLandInFields) {
   const Parsed p = Parse({"-i", "eth9", "--max-flows", "1000", "--stats-interval", "5",
                           "--wait-subscribers", "0", "--wait-timeout", "3", "--snaplen", "2048",
                           "--buffer-mb", "16", "--sensor-id", "s1", "--hash-seed", "77", "-q",
-                          "--no-app", "--first-bytes", "0", "--batch", "1"});
+                          "--no-app", "--first-bytes", "0", "--batch", "1",
+                          "--community-id-seed", "65535"});
   ASSERT_TRUE(p.options) << p.error;
   const SensorOptions& o = *p.options;
   EXPECT_EQ(o.interface, "eth9");
@@ -142,6 +144,8 @@ TEST(SensorOptions, NumbersLandInFields) {
   EXPECT_FALSE(o.app_decoders);
   EXPECT_EQ(o.first_bytes, 0u);
   EXPECT_EQ(o.batch_records, 1);
+  EXPECT_EQ(o.community_id_seed, 65535u);
+  EXPECT_EQ(Parse({"-r", "a.pcap"}).options->community_id_seed, 0u);  // the spec's default
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <tins/tins.h>
 
 #include <array>
+#include <map>
 #include <random>
 #include <span>
 #include <string>
@@ -139,6 +140,39 @@ TEST(RecordBuilder, TcpFlowFieldsEqualWhatWasSent) {
   EXPECT_EQ(r.history(), "ShADdfF");
   EXPECT_EQ(r.argus_state(), "FIN");
   EXPECT_EQ(r.argus_flags(), "FSPA_FSPA");
+}
+
+// Community ID of flows built from the specification's baseline tables (community-id-spec
+// baseline/README.md), whoever sends first: the record's tuple, ordered, hashed with seed 0.
+TEST(RecordBuilder, CommunityIdOfTheSpecificationTuples) {
+  Feeder f;
+  const EthernetII::address_type m1("02:00:00:00:00:01"), m2("02:00:00:00:00:02");
+  // libtins: IP(destination, source), TCP(destination port, source port).
+  EthernetII tcp = EthernetII(m1, m2) / IP("1.2.3.4", "5.6.7.8") / TCP(1122, 3344);
+  tcp.rfind_pdu<TCP>().flags(TCP::SYN);
+  f.Feed(tcp);
+  EthernetII echo = EthernetII(m2, m1) / IP("5.6.7.8", "1.2.3.4") / ICMP(ICMP::ECHO_REQUEST);
+  f.Feed(echo);
+  EthernetII reply = EthernetII(m1, m2) / IP("1.2.3.4", "5.6.7.8") / ICMP(ICMP::ECHO_REPLY);
+  f.Feed(reply);
+  IP rsvp_ip("1.2.3.4", "5.6.7.8");
+  rsvp_ip.protocol(46);
+  EthernetII rsvp = EthernetII(m1, m2) / rsvp_ip / RawPDU("rsvp");
+  f.Feed(rsvp);
+  EthernetII echo6 = EthernetII(m2, m1) /
+                     IPv6("fe80:1011:1213:1415:1617:1819:1a1b:1c1d",
+                          "fe80:1:203:405:607:809:a0b:c0d") /
+                     ICMPv6(ICMPv6::ECHO_REQUEST);
+  f.Feed(echo6);
+  f.table.FlushAll(f.sink);
+
+  std::map<uint32_t, std::string> by_proto;
+  for (const proto::FlowRecord& r : f.sink.records) by_proto[r.ip_proto()] = r.community_id();
+  EXPECT_EQ(by_proto[6], "1:wCb3OG7yAFWelaUydu0D+125CLM=");
+  EXPECT_EQ(by_proto[1], "1:crodRHL2FEsHjbv3UkRrfbs4bZ0=");
+  EXPECT_EQ(by_proto[46], "1:ikv3kmf89luf73WPz1jOs49S768=");
+  EXPECT_EQ(by_proto[58], "1:0bf7hyMJUwt3fMED7z8LIfRpBeo=");
+  EXPECT_EQ(f.sink.records.size(), 4u);  // the echo reply joined its request
 }
 
 TEST(RecordBuilder, UdpFirstSenderIsAGuessAndIcmpKeepsTypeCode) {
