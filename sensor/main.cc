@@ -160,7 +160,7 @@ int main(int argc, char** argv) {
   };
   for (const std::string& path : opt.read_files) {
     struct stat st{};
-    if (::stat(path.c_str(), &st) != 0) return Fail(3, path + ": no such file");
+    if (path != "-" && ::stat(path.c_str(), &st) != 0) return Fail(3, path + ": no such file");
   }
   if (!opt.read_files.empty()) {
     // An invalid BPF expression is a bad command line (2), not a start-up failure (3).

@@ -64,7 +64,8 @@ bool ParseIdleTimeouts(std::string_view text, IdleTimeouts& t, std::string& erro
 
 const char* SensorUsage() {
   return "usage: tapwatch-sensor (-r FILE [-r FILE...] | -i IFACE | --log FILE) [BPF expression...]\n"
-         "  -r FILE                 read a pcap or pcapng file (repeat to read several in sequence)\n"
+         "  -r FILE                 read a pcap or pcapng file (- = stdin; pipes and FIFOs too;\n"
+         "                          repeat to read several in sequence)\n"
          "  -i IFACE                capture live on IFACE\n"
          "  --log FILE              read a firewall log (netfilter LOG/UFW, ipchains; .gz; - = stdin)\n"
          "  --log-format F          auto | netfilter | ipchains (default auto)\n"
