@@ -274,7 +274,11 @@ bool LogSource::Process(std::string_view line, uint64_t line_number, LogFrame& o
     }
     return false;
   }
-  const uint64_t ts_ns = clock_.ToUtcNs(time);
+  uint64_t ts_ns = 0;
+  if (!clock_.ToUtcNs(time, &ts_ns)) {
+    CountMalformed(line_number, LogParseError{"timestamp", "no such date"});
+    return false;
+  }
   last_line_ts_ns_ = ts_ns;
   counters_.year_rollovers = clock_.rollovers();
   rec_.Clear();

@@ -177,6 +177,24 @@ TEST(LogSource, YearRollOver) {
   EXPECT_EQ(src->counters().year_rollovers, 2u);
 }
 
+TEST(LogSource, OutOfOrderLineKeepsTheYearAndImpossibleDateIsMalformed) {
+  const std::string text = TcpLine("Jan  5 10:00:00") + TcpLine("Dec 31 23:59:59") +
+                           TcpLine("Jan  5 10:00:01") + TcpLine("Feb 30 00:00:00") +
+                           TcpLine("Mar  1 00:00:00");
+  LogSource* src = nullptr;
+  const auto frames = testing::FramesOf(text, &src, testing::Year(2004));
+  ASSERT_EQ(frames.size(), 4u);
+  EXPECT_EQ(frames[2].ts_ns, UtcSeconds(2004, 1, 5, 10, 0, 1) * kNs);
+  EXPECT_EQ(frames[3].ts_ns, UtcSeconds(2004, 3, 1, 0, 0, 0) * kNs);
+  EXPECT_EQ(frames[3].line_number, 5u);
+  const LogCounters& c = src->counters();
+  EXPECT_EQ(c.year_rollovers, 0u);
+  EXPECT_EQ(c.malformed, 1u);
+  ASSERT_EQ(c.first_errors.size(), 1u);
+  EXPECT_EQ(c.first_errors[0], "line 4: field timestamp: no such date");
+  ExpectCountersAddUp(c);
+}
+
 std::string TempPath(const char* name) {
   return ::testing::TempDir() + "/tapwatch_log_" + std::to_string(getpid()) + "_" + name;
 }
