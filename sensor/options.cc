@@ -5,6 +5,8 @@
 #include <charconv>
 #include <string_view>
 
+#include "sensor/valid_utf8.h"
+
 namespace tapwatch::sensor {
 namespace {
 
@@ -236,6 +238,8 @@ std::optional<SensorOptions> ParseSensorOptions(int argc, char** argv, std::stri
   }
   // --jsonl alone publishes nothing; --publish (or neither) publishes.
   if (!o.publish_given && o.jsonl.empty()) o.publish = "tcp://127.0.0.1:5556";
+  // The id goes into every record and envelope: a string field, so valid UTF-8.
+  o.sensor_id = ValidUtf8(o.sensor_id);
   if (o.sensor_id.empty()) {
     char host[256] = {};
     if (gethostname(host, sizeof(host) - 1) == 0 && host[0] != '\0') {
