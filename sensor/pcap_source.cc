@@ -1,5 +1,7 @@
 #include "sensor/pcap_source.h"
 
+#include <sys/stat.h>
+
 #include <cstdio>
 
 #include "decoders/decode_frame.h"
@@ -29,7 +31,11 @@ std::unique_ptr<PcapSource> PcapSource::OpenFile(const std::string& path, const 
   // decoders read is then read in place. Those link types have no pseudo-header libpcap would
   // byte-swap and share libpcap's 262144-byte sanity limit. The snapshot check is a guard: both
   // must agree on where records are cut, else libpcap keeps the file.
-  if (!s->is_pcapng_ && path != "-" && s->nano_ &&
+  // Only a regular file is mapped: opening a FIFO again could wait for a writer that has gone.
+  struct stat st {};
+  FILE* f = pcap_file(s->handle_);
+  const bool regular = f != nullptr && ::fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
+  if (!s->is_pcapng_ && regular && path != "-" && s->nano_ &&
       decoders::IsSupportedLinkType(s->link_type_)) {
     auto reader = std::make_unique<PcapFileReader>();
     std::string ignored;
