@@ -16,8 +16,10 @@ import threading
 
 import tw_common as tw
 
-# Real captures: the largest classic pcap (12,014 packets) and the pcapng ones.
-CAPTURES = ["markofu-pcaps__xscan_capture.pcap", "nDPI__synscan.pcap", "nDPI__netbios.pcap",
+# Real captures: the largest classic pcap (12,014 packets), a small one (its FIFO writer is gone
+# before the sensor is done opening) and the pcapng ones.
+CAPTURES = ["markofu-pcaps__xscan_capture.pcap", "nDPI__synscan.pcap", "markofu-pcaps__icmp.pcap",
+            "nDPI__netbios.pcap",
             "chrissanders-packets__activeosfingerprinting.pcapng",
             "zeek__pcapng-multi-interface.pcapng"]
 LOGS = ["teliten-log.plemma__ufw.log", "Tetoronie-Scripting-and-Automation__iptables.log"]
