@@ -17,26 +17,37 @@ namespace tapwatch::sensor {
 
 namespace valid_utf8_detail {
 
-/// True when no byte has its top bit set: most text is ASCII, and 8 bytes are checked at once.
+/// True when no byte has its top bit set. Most text is short ASCII (addresses, state names,
+/// interface names): it is checked with a few overlapping word loads and no byte loop.
 inline bool IsAscii(std::string_view s) {
+  constexpr uint64_t kHigh64 = 0x8080808080808080ull;
+  constexpr uint32_t kHigh32 = 0x80808080u;
   const char* p = s.data();
-  size_t n = s.size();
-  uint64_t any = 0;
-  for (; n >= 8; p += 8, n -= 8) {
+  const size_t n = s.size();
+  const auto load64 = [](const char* q) {
     uint64_t w;
-    std::memcpy(&w, p, 8);
-    any |= w;
+    std::memcpy(&w, q, 8);
+    return w;
+  };
+  const auto load32 = [](const char* q) {
+    uint32_t w;
+    std::memcpy(&w, q, 4);
+    return w;
+  };
+  if (n >= 8) {
+    uint64_t any = load64(p + n - 8);
+    for (size_t i = 0; i + 8 < n; i += 8) any |= load64(p + i);
+    return (any & kHigh64) == 0;
   }
-  for (; n > 0; ++p, --n) any |= static_cast<uint8_t>(*p);
-  return (any & 0x8080808080808080ull) == 0;
+  if (n >= 4) return ((load32(p) | load32(p + n - 4)) & kHigh32) == 0;
+  uint32_t any = 0;
+  for (size_t i = 0; i < n; ++i) any |= static_cast<uint8_t>(p[i]);
+  return (any & 0x80u) == 0;
 }
 
-}  // namespace valid_utf8_detail
-
-/// `text` when it is valid UTF-8; else `text` with every invalid byte written as \xNN (upper-case
-/// hex), built in `scratch`. The view is valid as long as `text` and `scratch` are unchanged.
-inline std::string_view ValidUtf8(std::string_view text, std::string& scratch) {
-  if (valid_utf8_detail::IsAscii(text)) return text;
+/// The rare path: text with a byte of 0x80 or more, checked and escaped.
+[[gnu::noinline]] inline std::string_view EscapeInvalid(std::string_view text,
+                                                        std::string& scratch) {
   const char* const end = text.data() + text.size();
   const char* bad = utf8::find_invalid(text.data(), end);
   if (bad == end) return text;
@@ -53,6 +64,15 @@ inline std::string_view ValidUtf8(std::string_view text, std::string& scratch) {
   }
   scratch.append(p, end);
   return scratch;
+}
+
+}  // namespace valid_utf8_detail
+
+/// `text` when it is valid UTF-8; else `text` with every invalid byte written as \xNN (upper-case
+/// hex), built in `scratch`. The view is valid as long as `text` and `scratch` are unchanged.
+inline std::string_view ValidUtf8(std::string_view text, std::string& scratch) {
+  if (valid_utf8_detail::IsAscii(text)) [[likely]] return text;
+  return valid_utf8_detail::EscapeInvalid(text, scratch);
 }
 
 /// The same, as a string of its own (command-line text, interned names).
