@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "collector/cli_util.h"
+#include "collector/printable.h"
 #include "collector/json_out.h"
 #include "collector/store.h"
 
@@ -146,13 +147,14 @@ void WriteTextHeader(FILE* out) {
 void WriteTextRow(sqlite3_stmt* stmt, FILE* out) {
   const std::string start = FormatTimeNs(static_cast<uint64_t>(sqlite3_column_int64(stmt, 0)));
   const std::string proto = ProtoName(sqlite3_column_int64(stmt, 1));
-  const std::string src = Endpoint(ColumnText(stmt, 2), sqlite3_column_int64(stmt, 3));
+  // Stored text is as a sensor sent it: shown without its control characters.
+  const std::string src = Printable(Endpoint(ColumnText(stmt, 2), sqlite3_column_int64(stmt, 3)));
   const std::string dir = Direction(ColumnText(stmt, 4), sqlite3_column_int64(stmt, 12));
-  const std::string dst = Endpoint(ColumnText(stmt, 5), sqlite3_column_int64(stmt, 6));
-  const std::string state(ColumnText(stmt, 9));
-  const std::string conn(ColumnText(stmt, 10));
-  const std::string history(ColumnText(stmt, 11));
-  const std::string community_id(ColumnText(stmt, 13));
+  const std::string dst = Printable(Endpoint(ColumnText(stmt, 5), sqlite3_column_int64(stmt, 6)));
+  const std::string state = Printable(ColumnText(stmt, 9));
+  const std::string conn = Printable(ColumnText(stmt, 10));
+  const std::string history = Printable(ColumnText(stmt, 11));
+  const std::string community_id = Printable(ColumnText(stmt, 13));
   std::fprintf(out, "%-26s %-5s %21s %-3s %-21s %8lld %10lld %-5s %-6s %-12s %s\n", start.c_str(),
                proto.c_str(), src.c_str(), dir.c_str(), dst.c_str(),
                static_cast<long long>(sqlite3_column_int64(stmt, 7)),

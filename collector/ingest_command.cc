@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "collector/cli_util.h"
+#include "collector/printable.h"
 #include "collector/store.h"
 #include "collector/subscriber.h"
 #include "tapwatch.pb.h"
@@ -384,7 +385,8 @@ IngestResult RunIngest(const IngestOptions& options, const std::atomic<bool>& st
   if (!writer_ok || receive_error) result.exit_code = 1;
   if (!options.quiet) {
     for (const auto& [id, c] : store->tracker().sensors()) {
-      std::fprintf(out, "sensor %s: received %llu, lost %llu, duplicates %llu", id.c_str(),
+      std::fprintf(out, "sensor %s: received %llu, lost %llu, duplicates %llu",
+                   Printable(id).c_str(),
                    static_cast<unsigned long long>(c.received),
                    static_cast<unsigned long long>(c.gaps),
                    static_cast<unsigned long long>(c.duplicates));

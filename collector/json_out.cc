@@ -5,13 +5,24 @@
 #include <algorithm>
 #include <utility>
 
+#include "collector/printable.h"
+
 namespace tapwatch::collector {
 
 void AppendJsonString(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
-  for (const char c : s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
     const auto u = static_cast<unsigned char>(c);
+    // DEL and the C1 controls are legal in JSON text, but act on a terminal that shows it.
+    if (u >= 0x7f && ControlCharBytes(s.substr(i)) != 0) {
+      const unsigned code = u == 0x7f ? u : static_cast<unsigned char>(s[++i]);
+      out += "\\u00";
+      out.push_back(kHex[code >> 4]);
+      out.push_back(kHex[code & 0xf]);
+      continue;
+    }
     switch (c) {
       case '"':
         out += "\\\"";

@@ -15,7 +15,7 @@
 namespace tapwatch::collector {
 
 /// Appends `s` to `out` as a JSON string literal, quotes included (RFC 8259 section 7: '"', '\\'
-/// and control characters are escaped; other bytes pass through unchanged).
+/// and control characters are escaped, DEL and C1 controls too; other bytes pass unchanged).
 void AppendJsonString(std::string& out, std::string_view s);
 
 /// Appends `bytes` as standard base64 with padding (RFC 4648 section 4), the Protobuf JSON

@@ -119,13 +119,10 @@ void EncodeIcmp(const AppState& state, const decoders::AppScratch& scratch, Wire
       state.icmp_rule < scratch.icmp_fingerprints->rules.size()) {
     const auto& rule = scratch.icmp_fingerprints->rules[state.icmp_rule];
     out.StringField(kFingerprint, rule.name);
-    // "<description> (<hint>)", written in pieces rather than built as a string.
-    out.Tag(kFingerprintRule, WireWriter::kLengthDelimited);
-    out.Varint(rule.description.size() + 2 + rule.hint.size() + 1);
-    out.Bytes(rule.description.data(), rule.description.size());
-    out.Bytes(" (", 2);
-    out.Bytes(rule.hint.data(), rule.hint.size());
-    out.Bytes(")", 1);
+    // "<description> (<hint>)": the table is a data file, so the text goes through StringField.
+    thread_local std::string text;
+    text.assign(rule.description).append(" (").append(rule.hint).append(")");
+    out.StringField(kFingerprintRule, text);
   }
   out.VarintField(kTtl1Probes, state.ttl1_probes);
   out.VarintField(kErrorsQuoted, state.errors_quoted);
@@ -230,8 +227,8 @@ void EncodeAppRecord(const AppState& state, const decoders::AppScratch& scratch,
   const auto as_view = [](std::span<const uint8_t> b) {
     return std::string_view(reinterpret_cast<const char*>(b.data()), b.size());
   };
-  out.StringField(kSrcFirstBytes, as_view(first[0]));
-  out.StringField(kDstFirstBytes, as_view(first[1]));
+  out.BytesField(kSrcFirstBytes, as_view(first[0]));
+  out.BytesField(kDstFirstBytes, as_view(first[1]));
 
   if (scratch.signatures != nullptr && state.label_mask != 0) {
     const auto& rules = scratch.signatures->rules;
@@ -240,12 +237,10 @@ void EncodeAppRecord(const AppState& state, const decoders::AppScratch& scratch,
       const std::string_view label = scratch.signatures->Label(i);
       if (!label.empty()) {
         out.RepeatedString(kPayloadLabels, label);
-      } else {  // "name: hint", in pieces
-        out.Tag(kPayloadLabels, WireWriter::kLengthDelimited);
-        out.Varint(rules[i].name.size() + 2 + rules[i].hint.size());
-        out.Bytes(rules[i].name.data(), rules[i].name.size());
-        out.Bytes(": ", 2);
-        out.Bytes(rules[i].hint.data(), rules[i].hint.size());
+      } else {  // "name: hint"
+        thread_local std::string text;
+        text.assign(rules[i].name).append(": ").append(rules[i].hint);
+        out.RepeatedString(kPayloadLabels, text);
       }
     }
   }

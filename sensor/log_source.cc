@@ -28,6 +28,7 @@ struct LogSource::Inflater {
   std::vector<unsigned char> raw = std::vector<unsigned char>(kRawBytes);
   bool initialized = false;
   bool raw_eof = false;
+  bool in_member = true;  // inside a gzip member: the input must not end here
   ~Inflater() {
     if (initialized) inflateEnd(&zs);
   }
@@ -94,7 +95,23 @@ std::string_view LogSource::label_name(uint16_t id) const {
   return id < labels_.size() ? std::string_view(labels_[id]) : std::string_view();
 }
 
+std::string LogSource::EndProblem(std::string_view name) const {
+  const LogCounters& c = counters_;
+  const std::string counts = std::to_string(c.lines) + " lines (" + std::to_string(c.packet) +
+                             " packets, " + std::to_string(c.non_packet + c.continuation) +
+                             " other, " + std::to_string(c.malformed) + " malformed)";
+  if (!read_error_.empty()) {
+    return std::string(name) + ": damaged input after " + counts + ": " + read_error_;
+  }
+  if (c.packet == 0) {
+    return std::string(name) + ": no packet line in " + counts +
+           ": not a netfilter or ipchains firewall log";
+  }
+  return "";
+}
+
 long LogSource::ReadRaw(char* dst, size_t n) {
+  if (!read_error_.empty()) return -1;  // damaged: nothing after the damage is read
   if (from_memory_) {
     const size_t k = std::min(n, memory_.size() - memory_pos_);
     std::memcpy(dst, memory_.data() + memory_pos_, k);
@@ -151,13 +168,20 @@ long LogSource::ReadRaw(char* dst, size_t n) {
       z.zs.next_in = z.raw.data();
       z.zs.avail_in = static_cast<uInt>(r);
     }
-    if (z.zs.avail_in == 0 && z.raw_eof) return 0;
+    if (z.zs.avail_in == 0 && z.raw_eof) {
+      // The end of the file is clean only between members; inside one, the file was cut short.
+      if (!z.in_member) return 0;
+      read_error_ = "gzip: truncated input";
+      return -1;
+    }
+    if (z.zs.avail_in > 0) z.in_member = true;
     z.zs.next_out = reinterpret_cast<unsigned char*>(dst);
     z.zs.avail_out = static_cast<uInt>(n);
     const int rc = inflate(&z.zs, Z_NO_FLUSH);
     const size_t produced = n - z.zs.avail_out;
     if (rc == Z_STREAM_END) {
       inflateReset(&z.zs);  // a following gzip member continues the stream
+      z.in_member = false;
     } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
       read_error_ = std::string("gzip: ") + (z.zs.msg ? z.zs.msg : "corrupt data");
       return produced > 0 ? static_cast<long>(produced) : -1;
@@ -215,7 +239,8 @@ bool LogSource::NextLine(std::string_view* line) {
       }
       continue;
     }
-    // End of input: a last line without '\n'.
+    // End of input: a last line without '\n' (unless the input broke off inside it).
+    if (begin_ < end_ && !read_error_.empty()) begin_ = end_;
     if (begin_ < end_) {
       *line = std::string_view(buf_.data() + begin_, end_ - begin_);
       begin_ = end_;
@@ -274,7 +299,11 @@ bool LogSource::Process(std::string_view line, uint64_t line_number, LogFrame& o
     }
     return false;
   }
-  const uint64_t ts_ns = clock_.ToUtcNs(time);
+  uint64_t ts_ns = 0;
+  if (!clock_.ToUtcNs(time, &ts_ns)) {
+    CountMalformed(line_number, LogParseError{"timestamp", "no such date"});
+    return false;
+  }
   last_line_ts_ns_ = ts_ns;
   counters_.year_rollovers = clock_.rollovers();
   counters_.guessed_year = clock_.guessed_year();

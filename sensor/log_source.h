@@ -95,6 +95,10 @@ class LogSource {
   /// UTC time of the last line that had a timestamp (packet or not), for gap detection.
   uint64_t last_line_ts_ns() const { return last_line_ts_ns_; }
   const std::string& read_error() const { return read_error_; }
+  /// After the end of input: "" if the input was read whole and gave at least one packet line,
+  /// else one line naming `name`, how far reading got and why (damaged input, or no packet
+  /// line at all: not a firewall log this source reads).
+  std::string EndProblem(std::string_view name) const;
 
  private:
   LogSource() = default;

@@ -190,21 +190,55 @@ int32_t LogClock::OffsetForLocal(int64_t local_s) {
   return off;
 }
 
-uint64_t LogClock::ToUtcNs(const SyslogTime& t) {
+bool IsCalendarDate(int64_t y, int m, int d) {
+  static constexpr int kDays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (m < 1 || m > 12 || d < 1 || d > kDays[m - 1]) return false;
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return m != 2 || d <= 28 || leap;
+}
+
+bool LogClock::ToUtcNs(const SyslogTime& t, uint64_t* ns) {
   int year = t.year;
+  // What this line does to the year tracking, applied only if its date exists.
+  int next_year = year_;
+  int next_last = t.month;
+  int next_jump = 0;
+  bool rolled = false;
   if (!t.has_year) {
-    // RFC 3164 has no year: a step back of 6+ months (Dec -> Jan) means the next year began.
-    if (last_month_ == 0 && infer_month_ != 0 && t.month > infer_month_) --year_;
-    if (last_month_ != 0 && t.month + 6 <= last_month_) {
-      ++year_;
-      ++rollovers_;
+    // RFC 3164 has no year: it is tracked from month to month. A step back of 6+ months (Dec ->
+    // Jan) starts a new year. A step forward of 6+ months is kept apart until the next line:
+    // when that line steps back to where the lines before the jump were, the jump was one
+    // out-of-order line (a late "Dec 31" among January lines) and moves nothing for the rest;
+    // any other next line confirms the jump.
+    if (last_month_ == 0 && infer_month_ != 0 && t.month > infer_month_) --next_year;
+    year = next_year;
+    if (jump_month_ != 0 && t.month + 6 <= jump_month_ && t.month >= last_month_) {
+      next_last = t.month;  // the jump was one line out of order
+    } else if (last_month_ != 0 && t.month + 6 <= (jump_month_ ? jump_month_ : last_month_)) {
+      ++next_year;
+      year = next_year;
+      rolled = true;
+    } else if (jump_month_ == 0 && last_month_ != 0 && t.month >= last_month_ + 6) {
+      if (rollovers_ != 0 && last_month_ == rolled_into_month_ && t.month >= rolled_from_month_) {
+        --year;  // a late line of the year that just ended
+      } else {
+        next_jump = t.month;
+      }
+      next_last = last_month_;
     }
-    year = year_;
-    if (guessed_year_ == 0 && infer_month_ != 0) guessed_year_ = year_;
-  } else {
-    year_ = t.year;
   }
-  last_month_ = t.month;
+  // Checked before any state moves: an impossible date is a malformed line, not a later day.
+  if (!IsCalendarDate(year, t.month, t.day)) return false;
+  if (rolled) {
+    ++rollovers_;
+    rolled_from_month_ = jump_month_ ? jump_month_ : last_month_;
+    rolled_into_month_ = t.month;
+  }
+  // The year the first yearless line got from the file's date, for the "year guessed" warning.
+  if (!t.has_year && guessed_year_ == 0 && infer_month_ != 0) guessed_year_ = year;
+  year_ = t.has_year ? t.year : next_year;
+  last_month_ = next_last;
+  jump_month_ = next_jump;
   const int64_t key = (int64_t{year} * 13 + t.month) * 32 + t.day;
   if (key != cached_day_key_) {
     cached_day_key_ = key;
@@ -212,8 +246,8 @@ uint64_t LogClock::ToUtcNs(const SyslogTime& t) {
   }
   const int64_t local_s = cached_days_ * 86400 + t.hour * 3600 + t.minute * 60 + t.second;
   const int64_t utc_s = local_s - (t.has_offset ? t.offset_s : OffsetForLocal(local_s));
-  if (utc_s < 0) return 0;
-  return static_cast<uint64_t>(utc_s) * 1000000000ull + t.nanos;
+  *ns = utc_s < 0 ? 0 : static_cast<uint64_t>(utc_s) * 1000000000ull + t.nanos;
+  return true;
 }
 
 }  // namespace tapwatch::sensor

@@ -2,7 +2,9 @@
 // Syslog timestamps. BSD syslog (RFC 3164) writes "Feb  1 00:00:02" with no year and no zone;
 // rsyslog's high-precision format (RFC 5424 style) writes "2011-04-26T18:47:57.123-06:00".
 // LogClock turns either into UTC nanoseconds: the year comes from --year or the file's mtime,
-// advanced on roll-over (a month step backwards by 6 or more, e.g. Dec -> Jan, starts a new year);
+// advanced on roll-over (a month step backwards by 6 or more, e.g. Dec -> Jan, starts a new year;
+// one line out of order, e.g. a late "Dec 31" among January lines, changes nothing for the lines
+// after it);
 // the zone is --timezone (IANA name via TZ + localtime_r, "+HH:MM"/"-HH:MM", or UTC by default).
 
 #include <cstdint>
@@ -38,8 +40,9 @@ class LogClock {
   /// "+HH:MM"/"-HH:MM", or an IANA name found under /usr/share/zoneinfo. False + error otherwise.
   bool Init(int year, std::string_view timezone, std::string* error);
 
-  /// UTC nanoseconds of `t` (0 for times before 1970). Tracks the year across lines.
-  uint64_t ToUtcNs(const SyslogTime& t);
+  /// UTC nanoseconds of `t` into *ns (0 for times before 1970). Tracks the year across lines.
+  /// False, changing nothing, for a date that does not exist (Feb 30, Feb 29 of a common year).
+  bool ToUtcNs(const SyslogTime& t, uint64_t* ns);
 
   /// Year inferred from a file date (mtime): the last line is assumed to be of `year`/`month`, so
   /// a first line with a later month belongs to the year before.
@@ -58,7 +61,10 @@ class LogClock {
   int32_t OffsetForLocal(int64_t local_s);
 
   int year_ = 1970;
-  int last_month_ = 0;
+  int last_month_ = 0;          // month of the last line in order
+  int jump_month_ = 0;          // a line 6+ months after last_month_, until the next line
+  int rolled_from_month_ = 0;   // the last roll-over: from this month ...
+  int rolled_into_month_ = 0;   // ... into this one
   int infer_month_ = 0;
   int guessed_year_ = 0;
   uint64_t rollovers_ = 0;
@@ -72,6 +78,9 @@ class LogClock {
   int64_t cached_day_key_ = -1;
   int64_t cached_days_ = 0;
 };
+
+/// True if day `d` exists in month `m` (1..12) of year `y` (proleptic Gregorian).
+bool IsCalendarDate(int64_t y, int m, int d);
 
 /// Parses "+HH:MM", "-HHMM", "+HH", "Z", "UTC" into seconds east of UTC; false otherwise.
 bool ParseUtcOffset(std::string_view s, int32_t* offset_s);

@@ -2,8 +2,8 @@
 // flow and stats records over ZeroMQ and/or JSON lines.
 //
 // Exit status: 0 all input processed; 1 input damaged (everything before the damage processed,
-// the place reported); 2 bad command line or configuration; 3 start-up failure (missing file,
-// interface, privilege, bind).
+// the place reported) or useless (a log without a packet line); 2 bad command line or
+// configuration; 3 start-up failure (missing file, interface, privilege, bind).
 
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -161,7 +161,7 @@ int main(int argc, char** argv) {
   };
   for (const std::string& path : opt.read_files) {
     struct stat st{};
-    if (::stat(path.c_str(), &st) != 0) return Fail(3, path + ": no such file");
+    if (path != "-" && ::stat(path.c_str(), &st) != 0) return Fail(3, path + ": no such file");
   }
   if (!opt.read_files.empty()) {
     // All open at once: their packets are merged in time order.
@@ -339,10 +339,6 @@ int main(int argc, char** argv) {
       }
       if (frame == nullptr) {
         const LogSource& source = ahead ? ahead->source() : *log;
-        if (!source.read_error().empty()) {
-          std::fprintf(stderr, "tapwatch-sensor: %s\n", source.read_error().c_str());
-          exit_code = 1;
-        }
         const LogCounters& c = source.counters();
         done_files = done_files.Plus(LineCountsOf(c));
         now = done_files;
@@ -364,6 +360,11 @@ int main(int argc, char** argv) {
           for (const std::string& e : c.first_errors) {
             std::fprintf(stderr, "tapwatch-sensor: %s: %s\n", log_options.path.c_str(), e.c_str());
           }
+        }
+        // Damaged, or no packet line at all: said even with -q, after the summary.
+        if (const std::string problem = source.EndProblem(log_options.path); !problem.empty()) {
+          std::fprintf(stderr, "tapwatch-sensor: %s\n", problem.c_str());
+          exit_code = 1;
         }
         ahead.reset();
         log.reset();

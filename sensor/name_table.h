@@ -1,7 +1,7 @@
 #pragma once
 // Short names interned to small ids, so a flow slot stores a 1- or 2-byte id instead of a
 // string: log prefixes ("INBOUND TCP") and interface names ("eth0"). Id 0 is the empty name, and
-// what a name gets once the table is full (counted in refused()).
+// what a name gets once the table is full (counted in refused()). Names are kept as valid UTF-8.
 
 #include <cstddef>
 #include <cstdint>
@@ -11,6 +11,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "sensor/valid_utf8.h"
+
 namespace tapwatch::sensor {
 
 template <typename Id>
@@ -19,10 +21,13 @@ class NameTable {
   /// Ids 1..max_id are handed out.
   explicit NameTable(size_t max_id) : max_id_(max_id) {}
 
-  Id IdOf(std::string_view name) {
-    if (name.empty()) return 0;
+  /// The id of `raw` made valid UTF-8: names go into records as they are kept here, and two
+  /// names that read alike once escaped share one id (a record's map has one entry per name).
+  Id IdOf(std::string_view raw) {
+    if (raw.empty()) return 0;
     // Consecutive packets usually repeat the last name: skip the map then.
-    if (name == last_) return last_id_;
+    if (raw == last_) return last_id_;
+    const std::string_view name = ValidUtf8(raw, scratch_);
     Id id = 0;
     if (const auto it = ids_.find(name); it != ids_.end()) {
       id = it->second;
@@ -33,7 +38,7 @@ class NameTable {
     } else {
       ++refused_;  // past max_id distinct names: counted, not named
     }
-    last_.assign(name);
+    last_.assign(raw);
     last_id_ = id;
     return id;
   }
@@ -51,8 +56,9 @@ class NameTable {
   size_t max_id_;
   std::vector<std::string> names_{std::string()};
   std::unordered_map<std::string, Id, Hash, std::equal_to<>> ids_;
-  std::string last_;
+  std::string last_;  // as given, not escaped
   Id last_id_ = 0;
+  std::string scratch_;
   uint64_t refused_ = 0;
 };
 

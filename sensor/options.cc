@@ -5,6 +5,8 @@
 #include <charconv>
 #include <string_view>
 
+#include "sensor/valid_utf8.h"
+
 namespace tapwatch::sensor {
 namespace {
 
@@ -64,7 +66,8 @@ bool ParseIdleTimeouts(std::string_view text, IdleTimeouts& t, std::string& erro
 
 const char* SensorUsage() {
   return "usage: tapwatch-sensor (-r FILE [-r FILE...] | -i IFACE | --log FILE) [BPF expression...]\n"
-         "  -r FILE                 read a pcap or pcapng file (repeatable: merged by time)\n"
+         "  -r FILE                 read a pcap or pcapng file (- = stdin; pipes and FIFOs too;\n"
+         "                          repeatable: merged by packet time)\n"
          "  -i IFACE                capture live on IFACE\n"
          "  --log FILE              read a firewall log (netfilter LOG/UFW, ipchains; .gz; - = stdin)\n"
          "  --log-format F          auto | netfilter | ipchains (default auto)\n"
@@ -240,6 +243,8 @@ std::optional<SensorOptions> ParseSensorOptions(int argc, char** argv, std::stri
   }
   // --jsonl alone publishes nothing; --publish (or neither) publishes.
   if (!o.publish_given && o.jsonl.empty()) o.publish = "tcp://127.0.0.1:5556";
+  // The id goes into every record and envelope: a string field, so valid UTF-8.
+  o.sensor_id = ValidUtf8(o.sensor_id);
   if (o.sensor_id.empty()) {
     char host[256] = {};
     if (gethostname(host, sizeof(host) - 1) == 0 && host[0] != '\0') {

@@ -1,5 +1,7 @@
 #include "sensor/pcap_source.h"
 
+#include <sys/stat.h>
+
 #include <cstdio>
 
 #include "decoders/decode_frame.h"
@@ -18,12 +20,9 @@ std::unique_ptr<PcapSource> PcapSource::OpenFile(const std::string& path, const 
   }
   s->name_ = path;
   s->is_file_ = true;
-  if (FILE* f = std::fopen(path.c_str(), "rb")) {
-    unsigned char magic[4] = {};
-    s->is_pcapng_ = std::fread(magic, 1, 4, f) == 4 && magic[0] == 0x0a && magic[1] == 0x0d &&
-                    magic[2] == 0x0d && magic[3] == 0x0a;
-    std::fclose(f);
-  }
+  // libpcap reports a pcapng section's version (1.x), a classic file's (2.x). Asking libpcap
+  // rather than reading the magic again keeps a pipe or FIFO read once, by libpcap alone.
+  s->is_pcapng_ = pcap_major_version(s->handle_) == 1;
   s->nano_ = pcap_get_tstamp_precision(s->handle_) == PCAP_TSTAMP_PRECISION_NANO;
   s->link_type_ = pcap_datalink(s->handle_);
   // libpcap reports LINKTYPE_RAW (101) as DLT_RAW (12 on Linux); the decoders use LINKTYPE_*.
@@ -32,7 +31,11 @@ std::unique_ptr<PcapSource> PcapSource::OpenFile(const std::string& path, const 
   // decoders read is then read in place. Those link types have no pseudo-header libpcap would
   // byte-swap and share libpcap's 262144-byte sanity limit. The snapshot check is a guard: both
   // must agree on where records are cut, else libpcap keeps the file.
-  if (!s->is_pcapng_ && path != "-" && s->nano_ &&
+  // Only a regular file is mapped: opening a FIFO again could wait for a writer that has gone.
+  struct stat st {};
+  FILE* f = pcap_file(s->handle_);
+  const bool regular = f != nullptr && ::fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
+  if (!s->is_pcapng_ && regular && path != "-" && s->nano_ &&
       decoders::IsSupportedLinkType(s->link_type_)) {
     auto reader = std::make_unique<PcapFileReader>();
     std::string ignored;
@@ -147,8 +150,11 @@ PcapSource::Result PcapSource::Next(RawPacket& out) {
   if (is_file_ && !is_pcapng_) {
     error_ += " at byte offset " + std::to_string(next_record_offset_);
   } else if (FILE* f = is_file_ ? pcap_file(handle_) : nullptr) {
-    // pcapng blocks vary in size: name where reading stopped, which is inside the bad block.
-    error_ += " at or before byte offset " + std::to_string(std::ftell(f));
+    // pcapng blocks vary in size: name where reading stopped, which is inside the bad block
+    // (a pipe has no position to tell).
+    if (const long at = std::ftell(f); at >= 0) {
+      error_ += " at or before byte offset " + std::to_string(at);
+    }
   }
   error_ += " after " + std::to_string(packets_) + " complete packets: " + pcap_geterr(handle_);
   return Result::kError;

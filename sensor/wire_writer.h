@@ -3,12 +3,16 @@
 // caller's: it decides what to omit). Nested messages get their length slot patched when they
 // end, with the minimal varint, so the bytes equal libprotobuf's for the same fields in the same
 // order. The buffer keeps its capacity across Clear(): once grown, writing allocates nothing.
+// String fields and map keys are written as valid UTF-8 (valid_utf8.h); bytes fields as they are.
 
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <string>
 #include <string_view>
+
+#include "sensor/valid_utf8.h"
 
 namespace tapwatch::sensor {
 
@@ -45,17 +49,18 @@ class WireWriter {
     uint8_t* p = Put((uint64_t{field} << 3) | kVarint, buf_.get() + pos_);
     pos_ = static_cast<size_t>(Put(v, p) - buf_.get());
   }
-  /// A string or bytes field, omitted when empty as proto3 does.
+  /// A string field, omitted when empty as proto3 does. Made valid UTF-8 (valid_utf8.h), as
+  /// every string field written here.
   void StringField(uint32_t field, std::string_view s) {
     if (!s.empty()) RepeatedString(field, s);
   }
   /// One element of a repeated string: written even when empty.
   void RepeatedString(uint32_t field, std::string_view s) {
-    Reserve(20 + s.size());  // one check for tag, length and bytes
-    uint8_t* p = Put((uint64_t{field} << 3) | kLengthDelimited, buf_.get() + pos_);
-    p = Put(s.size(), p);
-    if (!s.empty()) std::memcpy(p, s.data(), s.size());
-    pos_ = static_cast<size_t>(p - buf_.get()) + s.size();
+    LengthDelimited(field, ValidUtf8(s, text_scratch_));
+  }
+  /// A bytes field (any bytes), omitted when empty.
+  void BytesField(uint32_t field, std::string_view s) {
+    if (!s.empty()) LengthDelimited(field, s);
   }
   /// One entry of a map<uint32, uint32>: key and value both written, as libprotobuf does.
   void MapEntry(uint32_t field, uint32_t key, uint32_t value) {
@@ -70,11 +75,12 @@ class WireWriter {
     p = Put(value, p);
     pos_ = static_cast<size_t>(p - buf_.get());
   }
-  /// One entry of a map<string, uint32>.
+  /// One entry of a map<string, uint32>; the key is made valid UTF-8.
   void MapEntry(uint32_t field, std::string_view key, uint32_t value) {
+    key = ValidUtf8(key, text_scratch_);
     Tag(field, kLengthDelimited);
     Varint(2 + VarintSize(key.size()) + key.size() + VarintSize(value));
-    RepeatedString(1, key);
+    LengthDelimited(1, key);
     Tag(2, kVarint);
     Varint(value);
   }
@@ -119,6 +125,14 @@ class WireWriter {
   }
 
  private:
+  /// Tag, length and the bytes of `s`, as they are.
+  void LengthDelimited(uint32_t field, std::string_view s) {
+    Reserve(20 + s.size());  // one check for tag, length and bytes
+    uint8_t* p = Put((uint64_t{field} << 3) | kLengthDelimited, buf_.get() + pos_);
+    p = Put(s.size(), p);
+    if (!s.empty()) std::memcpy(p, s.data(), s.size());
+    pos_ = static_cast<size_t>(p - buf_.get()) + s.size();
+  }
   /// Writes `v` as a varint at `p` (room checked by the caller); returns the end.
   static uint8_t* Put(uint64_t v, uint8_t* p) {
     while (v >= 0x80) {
@@ -140,6 +154,7 @@ class WireWriter {
   std::unique_ptr<uint8_t[]> buf_;
   size_t capacity_ = 0;
   size_t pos_ = 0;
+  std::string text_scratch_;  // a string with invalid UTF-8, escaped (rare)
 };
 
 }  // namespace tapwatch::sensor

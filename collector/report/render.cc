@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "collector/printable.h"
 #include "collector/report/sections/section_list.h"
 
 namespace tapwatch::collector::report {
@@ -40,7 +41,7 @@ std::string Scalar(const JsonValue& v) {
     case JsonValue::Kind::kBool:
       return v.as_bool() ? "yes" : "no";
     case JsonValue::Kind::kString:
-      return v.as_string();
+      return Printable(v.as_string());  // text from sensors and logs: no control characters
     case JsonValue::Kind::kInt:
     case JsonValue::Kind::kDouble:
       return v.Dump();
@@ -57,7 +58,7 @@ std::string Scalar(const JsonValue& v) {
   } else {
     for (const auto& [k, m] : v.members()) {
       if (!out.empty()) out += ", ";
-      out += k + "=" + (m.is_object() || m.is_array() ? m.Dump() : Scalar(m));
+      out += Printable(k) + "=" + (m.is_object() || m.is_array() ? m.Dump() : Scalar(m));
       if (out.size() > 400) break;
     }
   }
@@ -117,6 +118,8 @@ void TextTable(std::string& out, const JsonValue& table) {
     out += "  ... " + std::to_string(table.size() - rows) + " more (see --format json)\n";
 }
 
+// Markdown passes inline HTML through to the page: '<' '>' '&' as entities, so a log prefix
+// "<script>" is shown, never run.
 std::string MdEscape(std::string s) {
   std::string out;
   for (char c : s) {
@@ -124,6 +127,12 @@ std::string MdEscape(std::string s) {
       out += "\\|";
     else if (c == '\n')
       out += " ";
+    else if (c == '<')
+      out += "&lt;";
+    else if (c == '>')
+      out += "&gt;";
+    else if (c == '&')
+      out += "&amp;";
     else
       out.push_back(c);
   }

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
+#include "collector/printable.h"
 #include "tapwatch.pb.h"
 
 namespace tapwatch::collector {
@@ -23,6 +26,45 @@ TEST(JsonOut, Base64Rfc4648Vectors) {
   EXPECT_EQ(Base64("fooba"), "Zm9vYmE=");
   EXPECT_EQ(Base64("foobar"), "Zm9vYmFy");
   EXPECT_EQ(Base64(std::string("\xff\xfe\x00", 3)), "//4A");
+}
+
+// Every code point U+0000..U+00FF as UTF-8: the controls (C0, DEL, C1) and nothing else change.
+TEST(JsonOut, NoControlCharacterLeftForATerminal) {
+  for (unsigned cp = 0; cp < 0x100; ++cp) {
+    std::string utf8;
+    if (cp < 0x80) {
+      utf8.push_back(static_cast<char>(cp));
+    } else {
+      utf8.push_back(static_cast<char>(0xc0 | (cp >> 6)));
+      utf8.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+    }
+    const bool control = cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
+    const std::string in = "a" + utf8 + "z";
+    const std::string shown = Printable(in);
+    if (!control) {
+      EXPECT_EQ(shown, in) << cp;
+    } else {
+      std::string want = "a";
+      for (unsigned char b : utf8) {
+        char hex[5];
+        std::snprintf(hex, sizeof hex, "\\x%02X", b);
+        want += hex;
+      }
+      EXPECT_EQ(shown, want + "z") << cp;
+    }
+    std::string json;
+    AppendJsonString(json, in);
+    if (control) {
+      char u[7];
+      std::snprintf(u, sizeof u, "\\u%04x", cp);
+      const bool short_form = cp == '\n' || cp == '\r' || cp == '\t' || cp == '\b' || cp == '\f';
+      EXPECT_TRUE(short_form || json == std::string("\"a") + u + "z\"") << cp << " " << json;
+    }
+    for (unsigned char b : json) EXPECT_TRUE(b >= 0x20 && b != 0x7f) << cp;
+    EXPECT_EQ(json.find("\xc2\x9b"), std::string::npos);
+  }
+  // A terminal escape in a sensor id stays visible and inert.
+  EXPECT_EQ(Printable("s\x1b]0;owned\x07\x1b[2J"), "s\\x1B]0;owned\\x07\\x1B[2J");
 }
 
 TEST(JsonOut, StringEscaping) {

@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Bad input on the command line of tapwatch-sensor: one clear line naming the problem, the right
-exit status (2 usage, 3 start-up, 1 damaged input), and no crash (no signal, no sanitizer report).
+exit status (2 usage, 3 start-up, 1 damaged or useless input), and no crash (no signal, no
+sanitizer report).
 
 Usage: bad_input_test.py SENSOR
 """
 
+import gzip
 import os
 import re
+import subprocess
 import sys
 import tempfile
 
@@ -92,6 +95,63 @@ def main():
     pkts = sum(tw.u64(f, "src_pkts") + tw.u64(f, "dst_pkts") for f in flows)
     fails.check(rc == 1 and pkts == 17,
                 "good then truncated: rc %d (want 1), %d packets (want 17)" % (rc, pkts))
+
+    # The same truncated capture from a pipe: the same packets, the same line.
+    p = subprocess.run([sensor, "-r", "-", "--jsonl", os.devnull, "-q"],
+                       input=open(trunc, "rb").read(), capture_output=True, timeout=60)
+    perr = p.stderr.decode("utf-8", "replace").strip()
+    fails.check(p.returncode == 1 and "byte offset %d after 7 complete packets" % offsets[7] in perr,
+                "truncated from a pipe: rc %d: %s" % (p.returncode, perr))
+
+    # A gzip log cut short: the lines before the cut, one line naming the file and the count.
+    lines = "".join("Feb  1 00:%02d:%02d fw kernel: DROP: IN=eth0 OUT= SRC=10.0.%d.%d DST=10.9.0.1 "
+                    "LEN=40 TOS=0x00 PREC=0x00 TTL=64 ID=1 PROTO=TCP SPT=%d DPT=80 WINDOW=512 "
+                    "RES=0x00 SYN URGP=0\n" % (i // 60 % 60, i % 60, i // 250, i % 250, 1024 + i)
+                    for i in range(2000)).encode()
+    packed = gzip.compress(lines)
+    cut = os.path.join(tmp, "cut.log.gz")
+    with open(cut, "wb") as f:
+        f.write(packed[:len(packed) // 2])
+    rc, flows, stats, err = tw.sensor_jsonl(sensor, ["--log", cut, "--year", "2004"])
+    got = [l for l in err.splitlines() if l.strip()]
+    print("cut gzip log: rc %d: %s" % (rc, err.strip()))
+    fails.check(rc == 1, "cut gzip log: exit status %d, want 1" % rc)
+    fails.check(len(got) == 1 and re.search(r"cut\.log\.gz: damaged input after (\d+) lines.*gzip",
+                                            got[0]) is not None,
+                "cut gzip log: want one line naming the file and the lines read: %s" % err.strip())
+    m = re.search(r"after (\d+) lines", err)
+    fails.check(m is not None and 0 < len(flows) == int(m.group(1)) < 2000,
+                "cut gzip log: want one flow per complete line before the cut, got %d (%s)" %
+                (len(flows), m.group(1) if m else "no count"))
+
+    # Real inputs of $TAPWATCH_SHARED: logs with no packet line, a capture cut by its author.
+    shared = tw.shared_dir()
+    real = [
+        ("Apache access log", ["--log", os.path.join(
+            shared, "logs", "wagaken-first-step-for-log-analysis__access_log")], 1,
+         r"access_log: no packet line in 90 lines"),
+        ("Cisco ASA log", ["--log", os.path.join(
+            shared, "logs", "munetworkforensics-Ch8-EventLogs__firewall.log")], 1,
+         r"firewall\.log: no packet line in 6556 lines"),
+        ("capture cut by its author", ["-r", os.path.join(
+            shared, "pcaps", "markofu-pcaps__http-fault-post.pcap")], 1,
+         r"http-fault-post\.pcap: damaged input at byte offset \d+ after 25 complete packets"),
+    ]
+    for name, args, want_rc, pattern in real:
+        if not os.path.exists(args[1]):
+            if tw.ci():
+                fails.add("%s: missing %s (CI=true)" % (name, args[1]))
+            else:
+                print("SKIPPED %s: missing %s" % (name, args[1]))
+            continue
+        rc, flows, _, err = tw.sensor_jsonl(sensor, args)
+        got = [l for l in err.splitlines() if l.strip()]
+        print("%s: rc %d, %d flows: %s" % (name, rc, len(flows), err.strip()))
+        fails.check(rc == want_rc, "%s: exit status %d, want %d" % (name, rc, want_rc))
+        fails.check(len(got) == 1 and re.search(pattern, got[0]) is not None,
+                    "%s: want one line /%s/, got: %s" % (name, pattern, err.strip()))
+        if args[0] == "-r":
+            fails.check(len(flows) > 0, "%s: the packets before the damage make flows" % name)
     fails.finish("bad input")
 
 

@@ -10,6 +10,7 @@
 #include <zlib.h>
 
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -177,6 +178,24 @@ TEST(LogSource, YearRollOver) {
   EXPECT_EQ(src->counters().year_rollovers, 2u);
 }
 
+TEST(LogSource, OutOfOrderLineKeepsTheYearAndImpossibleDateIsMalformed) {
+  const std::string text = TcpLine("Jan  5 10:00:00") + TcpLine("Dec 31 23:59:59") +
+                           TcpLine("Jan  5 10:00:01") + TcpLine("Feb 30 00:00:00") +
+                           TcpLine("Mar  1 00:00:00");
+  LogSource* src = nullptr;
+  const auto frames = testing::FramesOf(text, &src, testing::Year(2004));
+  ASSERT_EQ(frames.size(), 4u);
+  EXPECT_EQ(frames[2].ts_ns, UtcSeconds(2004, 1, 5, 10, 0, 1) * kNs);
+  EXPECT_EQ(frames[3].ts_ns, UtcSeconds(2004, 3, 1, 0, 0, 0) * kNs);
+  EXPECT_EQ(frames[3].line_number, 5u);
+  const LogCounters& c = src->counters();
+  EXPECT_EQ(c.year_rollovers, 0u);
+  EXPECT_EQ(c.malformed, 1u);
+  ASSERT_EQ(c.first_errors.size(), 1u);
+  EXPECT_EQ(c.first_errors[0], "line 4: field timestamp: no such date");
+  ExpectCountersAddUp(c);
+}
+
 std::string TempPath(const char* name) {
   return ::testing::TempDir() + "/tapwatch_log_" + std::to_string(getpid()) + "_" + name;
 }
@@ -323,6 +342,94 @@ TEST(LogSource, GzipInputEqualsPlain) {
   EXPECT_EQ(cg.continuation, 1u);
   std::remove(plain.c_str());
   std::remove(gz.c_str());
+}
+
+// Reads `path` to its end: the frames, and the source (for counters and errors) in *keep.
+std::vector<LogFrame> ReadToEnd(const std::string& path, std::unique_ptr<LogSource>* keep) {
+  std::string error;
+  LogSourceOptions opts = testing::Year(2004);
+  opts.path = path;
+  *keep = LogSource::Open(opts, &error);
+  EXPECT_NE(*keep, nullptr) << error;
+  std::vector<LogFrame> frames;
+  LogFrame f;
+  while (*keep && (*keep)->Next(f)) frames.push_back(f);
+  return frames;
+}
+
+TEST(LogSource, DamagedGzipEndsWithTheLinesBeforeTheDamageAndSaysSo) {
+  std::string text;
+  for (int i = 0; i < 4000; ++i) {
+    char stamp[32];
+    std::snprintf(stamp, sizeof stamp, "Feb  1 %02d:%02d:%02d", i / 3600, i / 60 % 60, i % 60);
+    text += TcpLine(stamp);
+  }
+  const std::string gz = TempPath("damaged.log.gz");
+  WriteGzip(gz, {text});
+  std::FILE* f = std::fopen(gz.c_str(), "rb");
+  ASSERT_NE(f, nullptr);
+  std::string packed;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) packed.append(buf, n);
+  std::fclose(f);
+
+  // Cut short: the complete lines before the cut, then a one-line problem naming the file.
+  WriteFile(gz, packed.substr(0, packed.size() / 2));
+  std::unique_ptr<LogSource> src;
+  auto frames = ReadToEnd(gz, &src);
+  EXPECT_GT(frames.size(), 100u);
+  EXPECT_LT(frames.size(), 4000u);
+  for (size_t i = 0; i < frames.size(); ++i) ASSERT_EQ(frames[i].line_number, i + 1);
+  EXPECT_EQ(src->read_error(), "gzip: truncated input");
+  EXPECT_EQ(src->counters().lines, frames.size());  // the line cut in two is not read
+  const std::string problem = src->EndProblem(gz);
+  EXPECT_EQ(problem, gz + ": damaged input after " + std::to_string(frames.size()) + " lines (" +
+                         std::to_string(frames.size()) +
+                         " packets, 0 other, 0 malformed): gzip: truncated input");
+
+  // Cut inside the trailer (CRC and length): every line is there, the file is still damaged.
+  WriteFile(gz, packed.substr(0, packed.size() - 4));
+  frames = ReadToEnd(gz, &src);
+  EXPECT_EQ(frames.size(), 4000u);
+  EXPECT_NE(src->EndProblem(gz), "");
+
+  // A corrupt byte in the compressed data: zlib's reason, nothing after it.
+  std::string corrupt = packed;
+  for (size_t i = corrupt.size() / 3; i < corrupt.size() / 3 + 64; ++i) corrupt[i] ^= 0x55;
+  WriteFile(gz, corrupt);
+  frames = ReadToEnd(gz, &src);
+  EXPECT_LT(frames.size(), 4000u);
+  EXPECT_EQ(src->read_error().rfind("gzip: ", 0), 0u) << src->read_error();
+  EXPECT_NE(src->EndProblem(gz).find(gz + ": damaged input after "), std::string::npos);
+
+  // Two whole members end cleanly at the boundary.
+  WriteGzip(gz, {text.substr(0, text.size() / 2), text.substr(text.size() / 2)});
+  frames = ReadToEnd(gz, &src);
+  EXPECT_EQ(frames.size(), 4000u);
+  EXPECT_EQ(src->EndProblem(gz), "");
+  std::remove(gz.c_str());
+}
+
+TEST(LogSource, InputWithoutAPacketLineIsAProblem) {
+  // An Apache access log and a Cisco ASA line: lines, but no packet line.
+  const std::string apache =
+      "10.0.0.1 - - [10/Oct/2004:13:55:36 -0700] \"GET /default.ida?NNNN HTTP/1.0\" 404 287\n"
+      "10.0.0.2 - - [10/Oct/2004:13:55:37 -0700] \"GET /scripts/root.exe HTTP/1.0\" 404 290\n";
+  const std::string asa =
+      "2011-04-26T18:47:57-06:00 ant-fw : %ASA-6-106100: access-list inside permitted udp "
+      "inside/192.168.30.30(56542) -> dmz/10.30.30.20(53) hit-cnt 1 first hit [0xb820d39, 0x0]\n";
+  LogSource* src = nullptr;
+  EXPECT_TRUE(testing::FramesOf(apache, &src, testing::Year(2004)).empty());
+  EXPECT_EQ(src->EndProblem("access_log"),
+            "access_log: no packet line in 2 lines (0 packets, 0 other, 2 malformed): not a "
+            "netfilter or ipchains firewall log");
+  EXPECT_TRUE(testing::FramesOf(asa, &src, testing::Year(2004)).empty());
+  EXPECT_EQ(src->EndProblem("asa.log"),
+            "asa.log: no packet line in 1 lines (0 packets, 1 other, 0 malformed): not a "
+            "netfilter or ipchains firewall log");
+  EXPECT_EQ(testing::FramesOf(asa + TcpLine("Feb  1 00:00:02"), &src).size(), 1u);
+  EXPECT_EQ(src->EndProblem("mixed.log"), "");
 }
 
 TEST(LogSource, StandardInput) {
