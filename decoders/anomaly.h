@@ -40,7 +40,7 @@ enum class Anomaly : uint8_t {
   kIcmpTruncated,
   kIcmpv6Truncated,
   kIcmpQuotedPacketTruncated,
-  // Application decoders (issue 3)
+  // Application decoders
   kNbssTruncated,
   kNbssBadType,
   kNbnsTruncated,
@@ -51,7 +51,7 @@ enum class Anomaly : uint8_t {
   kSmbBadHeader,
   kSmbBadAndxChain,
   kSmb2Truncated,
-  // Log source (issue 5)
+  // Log source
   kLogMissingField,
   kCount
 };
