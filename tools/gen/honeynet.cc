@@ -652,8 +652,9 @@ void Honeynet::HousekeepingUdp() {
             "gap_end");
 }
 
-// The 1.11.0.0/16 leak: internal Windows hosts send SMB (Tree Disconnect, Echo) over 445 after a SYN that is
-// never answered, and NBSTAT queries, to 1.11.0.0/16; more hosts every week (2, 4, 7, 10).
+// The 1.11.0.0/16 leak: internal Windows hosts send SMB (Tree Disconnect, Echo) over 445 after
+// a SYN that is never answered, and NBSTAT queries, to 1.11.0.0/16; more hosts every week
+// (2, 4, 7, 10).
 void Honeynet::ReservedLeak() {
   const std::vector<std::pair<const char*, int>> hosts = {
       {"172.30.3.56", 0},  {"172.30.3.78", 0},  {"172.30.2.201", 1}, {"172.30.1.15", 1},

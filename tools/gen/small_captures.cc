@@ -128,8 +128,8 @@ void CodeRedBareAck(const std::string& dir) {
   WriteFile(dir + "/codered_bare_ack.truth.json", Finish(cap, dir, "codered_bare_ack", body));
 }
 
-// The 1.11.0.0/16 leak: internal hosts send SMB1 Tree Disconnect / Echo after an unanswered SYN, and NBSTAT
-// queries, to 1.11.0.0/16.
+// The 1.11.0.0/16 leak: internal hosts send SMB1 Tree Disconnect / Echo after an unanswered SYN,
+// and NBSTAT queries, to 1.11.0.0/16.
 void SmbReservedLeak(const std::string& dir) {
   Capture cap;
   PacketFactory f(cap, LanMac);
