@@ -11,7 +11,7 @@ precedence RST > FIN > CLO > ... > REQ; flags = OR of each side's TCP flags in t
 U, "src_dst"). The argus fields are asserted twice: against the hand value, and against argus
 itself run on the same capture (ra -Z b; argus -X -S 86400).
 Part 2 (when the generator has written them): PCAPS_DIR/tcp_states.pcap against
-PCAPS_DIR/tcp_states.truth.json (the "generator" engineer's hand-derived expectations per
+PCAPS_DIR/tcp_states.truth.json (hand-derived expectations per
 connection): conn_state, history, argus_state and argus_flags (when not null).
 """
 
