@@ -41,7 +41,8 @@ LOG_ONLY_STATS_FIELDS = {"log_lines_packet", "log_lines_other", "log_lines_malfo
 ENVELOPE_DIFFERS = {"sensor_start_ns"}
 
 # Verbatim quoted lines (SOTM30 netfilter; the 1.11.0.0/16 leak's ipchains, wrapped over two
-# lines), then kernel-format lines for the cases those quotes do not show, in time order (one year).
+# lines), then kernel-format lines for the cases those quotes do not show, in time order (one
+# year).
 SEED_LOG = """\
 Feb  1 00:00:02 bridge kernel: INBOUND TCP: IN=br0 PHYSIN=eth0 OUT=br0 PHYSOUT=eth1 SRC=192.150.249.87 DST=11.11.11.84 LEN=40 TOS=0x00 PREC=0x00 TTL=110 ID=12973 PROTO=TCP SPT=220 DPT=6129 WINDOW=16384 RES=0x00 SYN URGP=0
 Feb  3 10:00:00 fw kernel: OUT ICMP: IN= OUT=eth0 SRC=10.0.0.1 DST=10.0.0.2 LEN=68 TOS=0x00 PREC=0xC0 TTL=64 ID=1234 PROTO=ICMP TYPE=3 CODE=3 [SRC=10.0.0.2 DST=10.0.0.1 LEN=40 TOS=0x00 PREC=0x00 TTL=63 ID=42 DF PROTO=UDP SPT=5353 DPT=53 LEN=20 ] 
