@@ -890,8 +890,8 @@ TEST(ReportFormats, TextMarkdownHtmlAreSelfContained) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The 1.11.0.0/16 leak: 172.30.0.0/16 hosts sending SMB and NBNS to 1.11.0.0/16 in Aug-Sep 2004, growing
-// from 4 hosts in the first week to 18; nothing answered.
+// The 1.11.0.0/16 leak: 172.30.0.0/16 hosts sending SMB and NBNS to 1.11.0.0/16 in Aug-Sep
+// 2004, growing from 4 hosts in the first week to 18; nothing answered.
 TEST(ReportReserved, SmbLeakToUnallocatedNetCountedPerWeek) {
   std::string path = TempPath("leak.db");
   const int hosts_per_week[5] = {4, 7, 10, 14, 18};
