@@ -172,7 +172,8 @@ void SmbReservedLeak(const std::string& dir) {
 }
 
 // One TCP connection per Zeek conn_state. Connection i starts at kBase + i seconds; its packets
-// are 10 ms apart. The expected values were worked out by hand from prior-art.md 4a-4c.
+// are 10 ms apart. The expected values were worked out by hand from Zeek's and Argus's rules
+// (main.zeek, TCPSessionAdapter, update_history; ArgusGetTCPStatus).
 struct StateCase {
   const char* conn_state;
   const char* history;
