@@ -6,7 +6,7 @@
 //   publish    the same to a ZeroMQ subscriber thread (ipc), batches of 64; publish/1 unbatched
 //   legacy     the path before the direct encoder, for the same-run comparison: the message
 //              builder as of git b4d1818 (tests/sensor/legacy_record_oracle.cc, also the encoder
-//              test's oracle) and session 1's publisher: SerializeToString into a staging
+//              test's oracle) and the first publisher: SerializeToString into a staging
 //              string, zmq_send copying it into a new message
 // Application fields (EncodeAppRecord) are not part of this measurement.
 // Usage: export_bench FILE [ROUNDS]
@@ -175,7 +175,7 @@ int main(int argc, char** argv) {
       t.Report(batch > 1 ? "publish" : "publish/1", n * rounds);
       sub.join();
     } else {
-      // The session-1 publisher, inline: one envelope, staging string, copying zmq_send.
+      // The first publisher, inline: one envelope, staging string, copying zmq_send.
       void* ctx = zmq_ctx_new();
       void* s = zmq_socket(ctx, ZMQ_XPUB);
       const int one = 1, hwm = 200000;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Log benchmark (issue 5): lines per second, against `grep -c .` over the same file as the floor.
+# Log benchmark: lines per second, against `grep -c .` over the same file as the floor.
 # Input: a big log made by repeating the SOTM30 head (default 1M lines), time shifted forward.
 # Prints, in one run, each with its ratio to grep (wall and CPU):
 #   1. grep -c .                                  the floor: read the file, find the newlines
@@ -134,9 +134,9 @@ else
 fi
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 
-# The issue's target: >= 1M lines/s, i.e. a month of SOTM30 logs in well under a second. The
-# SOTM30 head logs 500 lines in 68 min 23 s; at that rate Feb 1 - Feb 27 14:40 (the seed's first
-# and last line) is ~280k lines.
+# The target: >= 1M lines/s, i.e. a month of SOTM30 logs in well under a second. The
+# SOTM30 head logs 500 lines in 68 min 23 s; at that rate Feb 1 - Feb 27 14:40 (the first and last
+# line of the SOTM30 month) is ~280k lines.
 month=280000
 target=1000000
 echo

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Pipeline benchmark (issue 2 and 3). One run measures, on the same generated capture:
-#   - libpcap's bare read loop (the floor issue 2 names) and the sensor's own zero-copy reader's,
+# Pipeline benchmark. One run measures, on the same generated capture:
+#   - libpcap's bare read loop (the floor) and the sensor's own zero-copy reader's,
 #   - tapwatch-sensor: decode + flow table + app decoders + publish to a counting subscriber,
 #   - tapwatch-sensor --no-app (what the application decoders cost),
 #   - argus -r and nfpcapd -r (the baselines users know),
@@ -104,7 +104,7 @@ echo "argus / sensor cpu:                $(ratio "${cpu[argus]}" "${cpu[sensor]}
 echo "nfpcapd / sensor wall:             $(ratio "${wall[nfpcapd]}" "${wall[sensor]}")x"
 echo "sensor / argus peak RSS:           $(ratio "${rss[sensor]}" "${rss[argus]}")   (target <= 0.25)"
 echo "sensor / nfpcapd peak RSS:         $(ratio "${rss[sensor]}" "${rss[nfpcapd]}")"
-# Issue 3: enabling the app decoders may cost at most 15% of the sensor's throughput, i.e.
+# Target: enabling the app decoders may cost at most 15% of the sensor's throughput, i.e.
 # 1 - (packets/s with) / (packets/s without) = 1 - t_without / t_with <= 0.15 (t_with / t_without
 # <= 1/0.85 = 1.176).
 cost_pct() { printf '%.1f' "$(echo "scale=6; 100 * (1 - $2 / $1)" | bc -l)"; }
@@ -146,5 +146,5 @@ $(printf '%s\n' "${sbs_mids[@]}" | sort -g | sed -n '1p;$p' | xargs | sed 's/ /-
 
 echo
 echo "export path alone (flows of the same capture; encode = EncodeFlowRecord into the publisher, publish = + ZeroMQ"
-echo "to a subscriber thread, legacy = the message builder before the direct encoder (git b4d1818) with session 1's publisher):"
+echo "to a subscriber thread, legacy = the message builder before the direct encoder (git b4d1818) with the first publisher):"
 "$build/bench/export_bench" "$capture" 3

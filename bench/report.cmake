@@ -1,4 +1,4 @@
-# Report benchmark (engineer "report"): generates N synthetic flow rows straight into a store and
+# Report benchmark: generates N synthetic flow rows straight into a store and
 # times the full `tapwatch-collector report`. See bench/report_bench.cc for the traffic mix.
 if(TARGET tapwatch_collector_core)
   add_executable(report_bench ${CMAKE_CURRENT_LIST_DIR}/report_bench.cc

@@ -11,7 +11,7 @@
 // Floor run only: --pragma runs before the schema (e.g. "PRAGMA page_size = 65536"; the store's
 // 16384 otherwise), --after after the store's pragmas (e.g. "PRAGMA cache_size = -262144"),
 // --index-pragma after the store's index-build pragmas (e.g. "PRAGMA temp_store = MEMORY;
-// PRAGMA cache_size = -65536" for the build before issue 4), --index-sql instead of the
+// PRAGMA cache_size = -65536", the earlier index build's), --index-sql instead of the
 // schema's flows indexes, --pmasz the sorter's run size in pages (the store's 16 otherwise).
 // Each phase is timed in wall and process CPU seconds (user + sys, all threads): the CPU figure
 // is the steadier one on a shared machine.

@@ -93,7 +93,7 @@ CREATE TABLE IF NOT EXISTS flows (
 CREATE INDEX IF NOT EXISTS flows_dst ON flows (dst_addr, dst_port);
 CREATE INDEX IF NOT EXISTS flows_src ON flows (src_addr, start_ns);
 CREATE INDEX IF NOT EXISTS flows_start ON flows (start_ns);
--- Stores written before issue 4 also had flows_proto_port (ip_proto, dst_port). Nothing needs it
+-- Older stores also had flows_proto_port (ip_proto, dst_port). Nothing needs it
 -- (the report's one query on ip_proto reads most rows and is faster as a scan; `flows --proto`
 -- now filters while walking flows_start), and building it cost ~9% of a bulk load: dropped here.
 DROP INDEX IF EXISTS flows_proto_port;

@@ -41,7 +41,7 @@ enum class Anomaly : uint8_t {
   kIcmpv6Truncated,
   kIcmpQuotedPacketTruncated,
   kSctpTruncated,
-  // Application decoders (issue 3)
+  // Application decoders
   kNbssTruncated,
   kNbssBadType,
   kNbnsTruncated,
@@ -52,7 +52,7 @@ enum class Anomaly : uint8_t {
   kSmbBadHeader,
   kSmbBadAndxChain,
   kSmb2Truncated,
-  // Log source (issue 5)
+  // Log source
   kLogMissingField,
   kCount
 };

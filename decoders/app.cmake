@@ -1,4 +1,4 @@
-# Application decoders (issue 3): SMB over NBSS / direct TCP, NBNS, NBDS, ICMP fingerprints,
+# Application decoders: SMB over NBSS / direct TCP, NBNS, NBDS, ICMP fingerprints,
 # payload signatures, HTTP request line, and the per-flow AppState + AppDetailPool.
 list(APPEND TAPWATCH_DECODER_SOURCES
   app_state.cc

@@ -83,7 +83,7 @@ void UpdateAppState(DecodedPacket& pkt, bool from_src, const AppConfig& config, 
 
   if (pkt.ip_proto == kIpProtoTcp) {
     const uint8_t syn_bit = from_src ? AppState::kSynSrc : AppState::kSynDst;
-    // Zeek's "D without S": payload from a side whose SYN we never saw (seed 003's bare ACKs).
+    // Zeek's "D without S": payload from a side whose SYN we never saw (the Code Red bare ACKs).
     if (has_payload && !(state.flags & syn_bit)) {
       state.bare_ack_pkts[dir] = SatInc(state.bare_ack_pkts[dir]);
       if (first_of_flow) state.flags |= AppState::kBareAck;

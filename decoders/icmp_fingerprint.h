@@ -1,5 +1,5 @@
 #pragma once
-// ICMP echo length fingerprints (seed 004): a table parsed at start-up from a data file
+// ICMP echo length fingerprints: a table parsed at start-up from a data file
 // (data/icmp_fingerprints.tsv; the default contents are embedded at build time). A rule matches
 // on the IP total length, an optional payload pattern (e.g. 0xAA fill for Welchia vs zero fill for
 // Windows tracert, which share length 92) and an optional TTL ceiling (TTL <= 1: traceroute).

@@ -1,4 +1,4 @@
-# Link, network and transport layer decoders (owner: decoders). Explicit list, no GLOB.
+# Link, network and transport layer decoders. Explicit list, no GLOB.
 list(APPEND TAPWATCH_DECODER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/decode_frame.cc
   ${CMAKE_CURRENT_LIST_DIR}/ethernet.cc

@@ -1,5 +1,5 @@
 #pragma once
-// Payload signatures (seed 003 and friends): a table parsed at start-up from a data file
+// Payload signatures (Code Red, Nimda and friends): a table parsed at start-up from a data file
 // (data/payload_signatures.tsv; the default contents are embedded at build time). Each row has a
 // rule name, a match (substring anywhere / prefix / none), optional IP protocol, destination port
 // and payload length conditions, and a hint text. A match is a HINT with its rule name, never a

@@ -1,7 +1,8 @@
 // TCP connection state of a flow, in the vocabularies of Zeek (conn_state, history) and Argus
-// (state, -Z b flags). The rules follow /work/shared/design/prior-art.md section 4 and Zeek's
-// TCPSessionAdapter.cc (UpdateInactiveState, UpdateSYN_SentState, UpdateEstablishedState,
-// UpdateClosedState, update_history); sequence-number based weirds and role flips are left out.
+// (state, -Z b flags). The rules follow Zeek's main.zeek (conn_state), Argus's ArgusGetTCPStatus
+// (state precedence) and Zeek's TCPSessionAdapter.cc (UpdateInactiveState, UpdateSYN_SentState,
+// UpdateEstablishedState, UpdateClosedState, update_history); sequence-number based weirds and
+// role flips are left out.
 
 #include <string>
 #include <string_view>

@@ -1,2 +1,2 @@
-# Application-layer fields of the flow record (issue 3): AppState -> proto::FlowRecord.
+# Application-layer fields of the flow record: AppState -> proto::FlowRecord.
 list(APPEND TAPWATCH_SENSOR_SOURCES app_record.cc)

@@ -1,6 +1,6 @@
 #pragma once
 // Export of the application-layer flow state (decoders::AppState and its pooled details) into the
-// FlowRecord fields of issue 3: bare_ack .. http_uri, SmbSummary, NetbiosSummary, IcmpSummary,
+// application FlowRecord fields: bare_ack .. http_uri, SmbSummary, NetbiosSummary, IcmpSummary,
 // encoded as wire bytes (EncodeAppRecord, the definition) or merged into a message (FillAppRecord).
 
 #include "decoders/app_state.h"

@@ -1,4 +1,4 @@
-# Firewall logs as a packet source (issue 5): netfilter/UFW/ulogd and ipchains lines -> frames.
+# Firewall logs as a packet source: netfilter/UFW/ulogd and ipchains lines -> frames.
 list(APPEND TAPWATCH_SENSOR_SOURCES
      log_text.cc
      log_syslog_time.cc

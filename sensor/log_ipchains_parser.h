@@ -20,8 +20,8 @@ namespace tapwatch::sensor {
 /// True when `msg` starts with "Packet log: ".
 bool LooksLikeIpchains(std::string_view msg);
 
-/// Parses one ipchains message. kIncomplete when the message stops before the T= field (the seed's
-/// lines wrapped after PROTO=6), kMalformed when a present field is bad.
+/// Parses one ipchains message. kIncomplete when the message stops before the T= field (lines
+/// quoted wrapped after PROTO=6), kMalformed when a present field is bad.
 LineKind ParseIpchainsMessage(std::string_view msg, LogRecord& rec, LogParseError& err);
 
 }  // namespace tapwatch::sensor

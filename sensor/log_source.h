@@ -6,7 +6,7 @@
 // Lines and counters: every physical line lands in exactly one counter:
 //   packet + non_packet + malformed + continuation == lines
 // where `continuation` counts second halves of wrapped lines (a packet line that stops before its
-// required fields, followed by a line without a timestamp, as in the seed's ipchains quotes) that
+// required fields, followed by a line without a timestamp, as in quoted ipchains logs) that
 // were joined to the line before. A malformed line never stops the run; the first
 // kMaxKeptErrors are kept as "line N: field X: why".
 //

@@ -1,4 +1,4 @@
-// Micro-benchmark of the application decoders' per-packet cost (issue 3 "Speed"). Loads captures
+// Micro-benchmark of the application decoders' per-packet cost. Loads captures
 // into memory, then times, over the same frames: (a) DecodeFrame + a flow lookup (hash map of
 // slots and pools preallocated), and (b) the same plus UpdateAppState. Prints ns/packet for
 // each, the overhead of (b) over (a), and the share of SMB/NBNS/NBDS/ICMP packets in the mix.

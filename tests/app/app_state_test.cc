@@ -139,7 +139,7 @@ TEST(AppState, BareAckOnlyWithoutSyn) {
     EXPECT_EQ(st.bare_ack_pkts[1], 0);
   }
   {
-    // Seed 003: an ACK with payload and no SYN, twice, no answer.
+    // Code Red bare ACK: an ACK with payload and no SYN, twice, no answer.
     AppState st;
     for (int i = 0; i < 2; ++i) {
       auto p = Tcp(decoders::kTcpAck, std::string("\x00\xff\x75\xfc", 4));

@@ -1,4 +1,4 @@
-// Packets crafted with libtins for what the real captures lack (issue 3, seeds 000/003/004):
+// Packets crafted with libtins for what the real captures lack:
 // Welchia pings vs Windows tracert (both IP length 92), nmap/Windows/Linux pings, Code Red and
 // Nimda bare-ACK segments, Slammer, SMB Tree Disconnect / Echo to an unreachable network over 445
 // and over NBSS 139 with a session request, and an NBNS NBSTAT query. The frames are written to a
@@ -151,7 +151,7 @@ TEST_F(Crafted, IcmpLengthFingerprints) {
 }
 
 TEST_F(Crafted, BareAckCodeRedNimdaAndSlammer) {
-  // Seed 003: ACK+PSH carrying the Code Red request, no SYN anywhere.
+  // Bare ACK: ACK+PSH carrying the Code Red request, no SYN anywhere.
   Bytes code_red;
   AppendText(code_red, "GET /default.ida?" + std::string(224, 'N') +
                            "%u9090%u6858%ucbd3%u7801 HTTP/1.0\r\nContent-type: text/xml\r\n");
@@ -204,7 +204,7 @@ TEST_F(Crafted, BareAckCodeRedNimdaAndSlammer) {
 }
 
 TEST_F(Crafted, Seed000SmbAndNbnsToUnreachableNetwork) {
-  // 445: SYN, then (no answer) Tree Disconnect and Echo segments, like the seed's REJECT log.
+  // 445: SYN, then (no answer) Tree Disconnect and Echo segments, like the leak's REJECT log.
   Add(Tcp("172.30.3.56", 4425, "1.11.68.22", 445, TCP::SYN, 100, {}));
   const Bytes td = Nbss(0x00, Smb1TreeDisconnect());
   const Bytes echo = Nbss(0x00, Smb1Echo());

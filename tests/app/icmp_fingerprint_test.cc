@@ -23,7 +23,7 @@ IcmpFingerprintTable Default() {
   return t;
 }
 
-// The rows the issue names (seed 004 table), checked against hand-built echo payloads.
+// Every row of the default table, checked against hand-built echo payloads.
 TEST(IcmpFingerprint, DefaultTableRowsOfTheIssue) {
   const IcmpFingerprintTable t = Default();
   EXPECT_EQ(Label(t, 92, 128, std::vector<uint8_t>(64, 0xAA)), "welchia");

@@ -14,7 +14,7 @@ using decoders::NbnsDetail;
 
 std::string Wildcard() { return std::string("*") + std::string(14, '\0'); }
 
-// Seed 000: "Name query NBSTAT": RFC 1002 4.2.17 NODE STATUS REQUEST for "*<00>".
+// The 1.11.0.0/16 leak's "Name query NBSTAT": RFC 1002 4.2.17 NODE STATUS REQUEST for "*<00>".
 Bytes NbstatQuery() {
   Bytes b;
   Be16(b, 0x8021);  // NAME_TRN_ID

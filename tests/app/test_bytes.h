@@ -61,7 +61,8 @@ inline Bytes Smb1Header(uint8_t cmd, uint32_t status = 0, uint8_t flags = 0x18,
   return b;
 }
 
-/// Seed 000: SMB1 "Tree Disconnect Request" (0x71): header + WordCount 0 + ByteCount 0.
+/// SMB1 "Tree Disconnect Request" (0x71), as in the 1.11.0.0/16 leak: header + WordCount 0 +
+/// ByteCount 0.
 inline Bytes Smb1TreeDisconnect() {
   Bytes b = Smb1Header(0x71);
   Append(b, {0x00, 0x00, 0x00});

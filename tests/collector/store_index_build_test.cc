@@ -95,7 +95,7 @@ TEST_F(StoreIndexBuildTest, IndexesBuiltAfterABulkLoadMatchTheTable) {
   }
 }
 
-// A store written before issue 4 has flows_proto_port too: the collector drops it at open (the
+// An older store has flows_proto_port too: the collector drops it at open (the
 // schema no longer builds it) and keeps the rows and the other indexes.
 TEST_F(StoreIndexBuildTest, OlderStoreLosesTheProtoPortIndexAndKeepsItsRows) {
   {

@@ -1,5 +1,6 @@
 // Seeded random operations against a simple reference model: a std::map keyed by the canonical
-// 5-tuple, written from the specification (brief + house style), with the same timeout rules:
+// 5-tuple, written from the specified flow semantics (not from the table's code), with the same
+// timeout rules:
 //   - idle deadline = last packet + timeout(protocol, TCP closed = FIN from both sides or a RST);
 //   - active periods aligned to the first packet; a period boundary that passed while the flow
 //     was alive closes a non-empty record as an interim;

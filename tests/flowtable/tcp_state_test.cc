@@ -1,6 +1,7 @@
 // Zeek conn_state/history and Argus state/flags for hand-built packet sequences. Expected values
-// are derived by hand from /work/shared/design/prior-art.md section 4 (4a table rows, 4b worked
-// examples, 4c Argus precedence), not from the code.
+// are derived by hand from Zeek's rules (main.zeek conn_state, TCPSessionAdapter endpoint
+// transitions and update_history letters) and Argus's ArgusGetTCPStatus precedence, not from the
+// code.
 
 #include <gtest/gtest.h>
 

@@ -4,7 +4,7 @@
 
 Usage: argus_check.py SENSOR [CAPTURE...]   (default: a fixed list from $TAPWATCH_SHARED/pcaps)
 
-Commands (prior-art.md section 0, with the Debian config's 5 s status interval overridden):
+Commands (with the Debian config's 5 s status interval overridden):
     argus -X -S 86400 -r F -w F.argus          # -X: no /etc/argus.conf; -S: one record per flow
     ra -r F.argus -n -c , -Z b -s saddr sport daddr dport proto state:16 pkts - tcp
     ra -r F.argus -n -c , -s saddr sport daddr dport proto state:16 pkts - tcp

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A log and a pcap of the same traffic give identical flows (issue 5).
+"""A log and a pcap of the same traffic give identical flows.
 
 For each log: `tapwatch-sensor --log L --write-pcap P --jsonl A`, then `tapwatch-sensor -r P
 --jsonl B`, with the sensor's default timeouts and stats interval (so idle expiry, interim records
@@ -19,8 +19,8 @@ by awk over the log, the pcap's packet count by tshark (when installed), and tot
 pcap side's last stats record all equal.
 
 Logs: the SOTM30 head and the UFW log of $TAPWATCH_SHARED/logs (skipped visibly when absent,
-failing under CI=true), and a log of verbatim seed lines (seed 004 netfilter, seed 000 wrapped
-ipchains) plus kernel-format ICMP error, fragment and IPv6 lines, which always runs.
+failing under CI=true), and a log of verbatim quoted lines (SOTM30 netfilter, the 1.11.0.0/16
+leak's wrapped ipchains) plus kernel-format ICMP error, fragment and IPv6 lines, which always runs.
 Usage: log_pcap_flows_test.py SENSOR
 """
 
@@ -40,8 +40,9 @@ LOG_ONLY_FLOW_FIELDS = {"log_labels", "in_iface", "out_iface"}
 LOG_ONLY_STATS_FIELDS = {"log_lines_packet", "log_lines_other", "log_lines_malformed"}
 ENVELOPE_DIFFERS = {"sensor_start_ns"}
 
-# Verbatim seed lines (seed 004: SOTM30 netfilter; seed 000: ipchains wrapped over two lines),
-# then kernel-format lines for the cases the seeds do not show, in time order (one year).
+# Verbatim quoted lines (SOTM30 netfilter; the 1.11.0.0/16 leak's ipchains, wrapped over two
+# lines), then kernel-format lines for the cases those quotes do not show, in time order (one
+# year).
 SEED_LOG = """\
 Feb  1 00:00:02 bridge kernel: INBOUND TCP: IN=br0 PHYSIN=eth0 OUT=br0 PHYSOUT=eth1 SRC=192.150.249.87 DST=11.11.11.84 LEN=40 TOS=0x00 PREC=0x00 TTL=110 ID=12973 PROTO=TCP SPT=220 DPT=6129 WINDOW=16384 RES=0x00 SYN URGP=0
 Feb  3 10:00:00 fw kernel: OUT ICMP: IN= OUT=eth0 SRC=10.0.0.1 DST=10.0.0.2 LEN=68 TOS=0x00 PREC=0xC0 TTL=64 ID=1234 PROTO=ICMP TYPE=3 CODE=3 [SRC=10.0.0.2 DST=10.0.0.1 LEN=40 TOS=0x00 PREC=0x00 TTL=63 ID=42 DF PROTO=UDP SPT=5353 DPT=53 LEN=20 ] 
@@ -79,7 +80,7 @@ Aug 10 05:54:32 peter-172 kernel: Packet log: input REJECT eth0 PROTO=6
 172.30.3.78:1160 1.11.31.99:445 L=79 S=0x00 I=11795 F=0x4000 T=128 (#13)
 """
 # 17 netfilter lines + 5 ipchains lines wrapped over two physical lines. The 7 "OUTG CONN OTHER"
-# lines are truncated in the seed (no PROTO=): malformed on the log side, no packet.
+# lines are truncated in the SOTM30 quote (no PROTO=): malformed on the log side, no packet.
 SEED_PACKETS = 22
 
 

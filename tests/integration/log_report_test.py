@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The report on a firewall log equals counts taken from the log itself (issue 5).
+"""The report on a firewall log equals counts taken from the log itself.
 
 Each real log of $TAPWATCH_SHARED/logs (the SOTM30 head, the UFW log) goes tapwatch-sensor --log
 -> ZeroMQ -> tapwatch-collector -> SQLite -> report (JSON). The report's `log_lines` section must

@@ -4,15 +4,15 @@
 Usage: tcp_states_test.py SENSOR MAKE_TCP_STATES PCAPS_DIR
 
 Part 1 (always): tw_make_tcp_states (libtins) writes one connection per CASE below. Each case
-carries its Zeek conn_state and history, worked out by hand from prior-art.md 4a (conn_state from
-the endpoint states) and 4b (history letters: upper case originator, lower case responder; S/H
-once per SYN sequence number, F/R likewise, D/A once), and its Argus state/flags (4c: state
-precedence RST > FIN > CLO > ... > REQ; flags = OR of each side's TCP flags in the order F S R P A
-U, "src_dst"). The argus fields are asserted twice: against the hand value, and against argus
-itself run on the same capture (ra -Z b; argus -X -S 86400).
+carries its Zeek conn_state and history, worked out by hand from Zeek's main.zeek (conn_state from
+the endpoint states) and update_history (history letters: upper case originator, lower case
+responder; S/H once per SYN sequence number, F/R likewise, D/A once), and its Argus state/flags
+(ArgusGetTCPStatus: state precedence RST > FIN > CLO > ... > REQ; flags = OR of each side's TCP
+flags in the order F S R P A U, "src_dst"). The argus fields are asserted twice: against the hand
+value, and against argus itself run on the same capture (ra -Z b; argus -X -S 86400).
 Part 2 (when the generator has written them): PCAPS_DIR/tcp_states.pcap against
-PCAPS_DIR/tcp_states.truth.json (the "generator" engineer's hand-derived expectations per
-connection): conn_state, history, argus_state and argus_flags (when not null).
+PCAPS_DIR/tcp_states.truth.json (hand-derived expectations per connection): conn_state, history,
+argus_state and argus_flags (when not null).
 """
 
 import json

@@ -93,7 +93,7 @@ TEST(LogDecoderCompat, Ufw) {
 }
 
 TEST(LogDecoderCompat, IcmpErrorQuoteIpchainsAndIpv6) {
-  // kernel format ICMP error; verbatim seed 000 ipchains (wrapped); kernel format IPv6 TCP.
+  // kernel format ICMP error; verbatim leak ipchains (wrapped); kernel format IPv6 TCP.
   const std::string text =
       "Feb  3 10:00:00 fw kernel: OUT ICMP: IN= OUT=eth0 SRC=10.0.0.1 DST=10.0.0.2 LEN=68 "
       "TOS=0x00 PREC=0xC0 TTL=64 ID=1234 PROTO=ICMP TYPE=3 CODE=3 [SRC=10.0.0.2 DST=10.0.0.1 "

@@ -1,4 +1,4 @@
-// ipchains "Packet log" lines (seed 000, verbatim, wrapped over two lines as the mail quotes them)
+// ipchains "Packet log" lines (the 1.11.0.0/16 leak, verbatim, wrapped over two lines as quoted)
 // -> frames, decoded with libtins.
 
 #include <gtest/gtest.h>
@@ -17,7 +17,7 @@ using testing::Decode;
 using testing::HeaderChecksumOk;
 using testing::UtcSeconds;
 
-// verbatim: seed 000 (first three records, each wrapped after PROTO=6)
+// verbatim: the 1.11.0.0/16 leak (first three records, each wrapped after PROTO=6)
 constexpr const char* kSeedWrapped =
     "Aug 10 05:15:48 peter-172 kernel: Packet log: input REJECT eth0 PROTO=6\n"
     "172.30.3.56:4425 1.11.68.22:445 L=40 S=0x00 I=42620 F=0x4000 T=128 (#13)\n"

@@ -1,5 +1,5 @@
 // netfilter LOG lines -> frames, every field checked by decoding the frame with libtins.
-// Lines marked "verbatim" are copied from the seeds (004 = SOTM30 analysis) or the real logs in
+// Lines marked "verbatim" are copied from the SOTM30 analysis or the real logs in
 // $TAPWATCH_SHARED/logs; the ones marked "kernel format" follow nf_log_ipv4.c / nf_log_ipv6.c for
 // cases the real logs lack (ICMP errors, IPv6, fragments, SEQ/ACK).
 
@@ -67,7 +67,7 @@ TEST(LogNetfilter, SotmTcpSyn) {
 }
 
 TEST(LogNetfilter, SotmAckRstFromLoopbackSource) {
-  // verbatim: seed 004 (the spoofed 127.0.0.1 RSTs)
+  // verbatim: SOTM30 (the spoofed 127.0.0.1 RSTs)
   const auto r = ParseOne(
       "Feb 16 08:08:09 bridge kernel: INBOUND TCP: IN=br0 PHYSIN=eth0 OUT=br0 PHYSOUT=eth1 "
       "SRC=127.0.0.1 DST=11.11.11.82 LEN=40 TOS=0x00 PREC=0x00 TTL=119 ID=21925 PROTO=TCP SPT=80 "
@@ -84,7 +84,7 @@ TEST(LogNetfilter, SotmAckRstFromLoopbackSource) {
 }
 
 TEST(LogNetfilter, SotmOutgoingDfAck) {
-  // verbatim: seed 004 (tail -1 of the month)
+  // verbatim: SOTM30 (tail -1 of the month)
   const auto r = ParseOne(
       "Feb 27 14:40:06 bridge kernel: OUTG CONN TCP: IN=br0 PHYSIN=eth1 OUT=br0 PHYSOUT=eth0 "
       "SRC=11.11.11.71 DST=220.210.69.62 LEN=40 TOS=0x00 PREC=0x00 TTL=64 ID=50688 DF PROTO=TCP "
@@ -140,7 +140,7 @@ TEST(LogNetfilter, SotmLegalBroadcastUdp) {
 }
 
 TEST(LogNetfilter, SeedInblockWithMac) {
-  // verbatim: seed 004 (syslog to the bridge, MAC= present)
+  // verbatim: SOTM30 (syslog to the bridge, MAC= present)
   const auto r = ParseOne(
       "Feb 10 14:03:35 bridge kernel: INBLOCK: IN=eth1 OUT= "
       "MAC=00:02:b3:65:c9:71:00:b0:d0:87:85:c3:08:00 SRC=11.11.11.69 DST=11.11.11.65 LEN=65 "
@@ -246,7 +246,7 @@ TEST(LogNetfilter, FragmentsAndSequenceNumbers) {
   EXPECT_EQ(ip.tos(), 0x30);
   EXPECT_EQ(ip.protocol(), 17);
   EXPECT_TRUE(HeaderChecksumOk(later.frame.bytes.data() + 14, 20));
-  // The brief's spelling FRAG=n is accepted too.
+  // The spelling FRAG=n is accepted too.
   const auto eq = ParseOne(
       "Mar  1 00:00:00 fw kernel: FRAG: IN=eth0 OUT= SRC=1.2.3.4 DST=5.6.7.8 LEN=548 TOS=0x00 "
       "PREC=0x00 TTL=50 ID=777 MF FRAG=3 PROTO=UDP ");
@@ -311,7 +311,7 @@ TEST(LogNetfilter, Ipv6TcpAndIcmpv6) {
 }
 
 TEST(LogNetfilter, NonPacketLinesFromSeed) {
-  // verbatim: seed 004 bridge and klogd messages
+  // verbatim: SOTM30 bridge and klogd messages
   const std::string text =
       "Feb 10 13:51:02 bridge kernel: eth0: 0 multicast blocks dropped.\n"
       "Feb 10 13:51:03 bridge kernel: br0: port 2(eth0) entering disabled state\n"
@@ -329,7 +329,7 @@ TEST(LogNetfilter, NonPacketLinesFromSeed) {
 }
 
 TEST(LogNetfilter, SeedWrappedOtherProtocolLine) {
-  // verbatim: seed 004 prints the IGMP lines wrapped after LEN=32
+  // verbatim: SOTM30 prints the IGMP lines wrapped after LEN=32
   const std::string text =
       "Feb  3 13:43:51 bridge kernel: OUTG CONN OTHER: IN=br0 PHYSIN=eth1 OUT=br0 PHYSOUT=eth0 "
       "SRC=11.11.11.67 DST=224.0.0.2 LEN=32\n"

@@ -107,7 +107,7 @@ TEST(LogPcapRoundTrip, Ufw) {
 }
 
 TEST(LogPcapRoundTrip, TimestampsAndMacs) {
-  // verbatim seed 004 lines with MAC=; tshark reads the time and Ethernet addresses back.
+  // verbatim SOTM30 lines with MAC=; tshark reads the time and Ethernet addresses back.
   const std::string log = TempPath("mac.log");
   std::FILE* f = std::fopen(log.c_str(), "w");
   ASSERT_NE(f, nullptr);

@@ -126,7 +126,7 @@ std::string MixedLog(int repeats) {
         "MAC=56:00:03:85:82:df:fe:00:03:85:82:df:08:00 SRC=192.241.219.198 "
         "DST=158.247.223.84 LEN=40 TOS=0x00 PREC=0x00 TTL=241 ID=54321 PROTO=TCP SPT=60834 "
         "DPT=5985 WINDOW=65535 RES=0x00 SYN URGP=0\n";
-    // Seed 000's ipchains line, wrapped over two lines.
+    // The 1.11.0.0/16 leak's ipchains line, wrapped over two lines.
     text +=
         "Aug 10 05:15:48 peter-172 kernel: Packet log: input REJECT eth0 PROTO=6\n"
         "172.30.3.56:4425 1.11.68.22:445 L=40 S=0x00 I=42620 F=0x4000 T=128 (#13)\n";

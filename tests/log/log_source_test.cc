@@ -24,7 +24,7 @@ using testing::UtcSeconds;
 
 constexpr uint64_t kNs = 1000000000ull;
 
-// verbatim lines of every format (SOTM30 TCP/ICMP/UDP, UFW, seed 000 ipchains joined) and two in
+// verbatim lines of every format (SOTM30 TCP/ICMP/UDP, UFW, the leak's ipchains joined) and two in
 // kernel format (ICMP error with a quoted packet, IPv6).
 const std::vector<std::string>& SampleLines() {
   static const std::vector<std::string> lines = {

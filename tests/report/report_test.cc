@@ -1,4 +1,4 @@
-// tapwatch-collector report: synthetic stores with planted phenomena from the seed documents
+// tapwatch-collector report: synthetic stores with planted phenomena from real incidents
 // (Honeynet SOTM30 month, the 1.11.0.0/16 SMB leak, the Code Red bare ACKs). Every assertion is
 // against the planted ground truth written in this file; the report's JSON is read back with
 // SQLite's JSON1 functions, not with the report's own parser.
@@ -130,7 +130,7 @@ class Json {
 std::set<std::string> AsSet(const std::vector<std::string>& v) { return {v.begin(), v.end()}; }
 
 // ---------------------------------------------------------------------------------------------
-// The honeynet month (seed 004). Home 11.11.11.0/24, Feb 1 00:00:02 .. Feb 27 14:40:06 2004,
+// The honeynet month (SOTM30). Home 11.11.11.0/24, Feb 1 00:00:02 .. Feb 27 14:40:06 2004,
 // nothing between Feb 10 14:47:18 and Feb 11 10:03:32.
 struct Honeynet {
   std::string path = TempPath("honeynet.db");
@@ -256,7 +256,7 @@ const Honeynet& BuildHoneynet() {
     r.dst_mac = "ff:ff:ff:ff:ff:ff";
     p.Plant(r);
   }
-  // The gap's exact bounds (the seed's two log lines) and the last line of the month.
+  // The gap's exact bounds (the two SOTM30 log lines around it) and the last line of the month.
   {
     FlowRow r = Udp("11.11.11.69", 138, "11.11.11.255", 138, h->gap_start);
     r.src_mac = mac67;
@@ -537,7 +537,7 @@ TEST_F(HoneynetReport, HostsRankedByInboundPackets) {
     EXPECT_EQ(j.Get(row + ".host"), tally[i].second);
     EXPECT_EQ(j.Int(row + ".inbound_packets"), tally[i].first);
   }
-  EXPECT_EQ(tally[0].second, "11.11.11.75");  // the burst host, as in the seed
+  EXPECT_EQ(tally[0].second, "11.11.11.75");  // the burst host, as in SOTM30
   // The interim flow: two records, one flow, packets summed.
   int i76 = j.Find("$.hosts.hosts", "host", "11.11.11.126");
   ASSERT_GE(i76, 0);
@@ -890,8 +890,8 @@ TEST(ReportFormats, TextMarkdownHtmlAreSelfContained) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Seed 000: 172.30.0.0/16 hosts sending SMB and NBNS to 1.11.0.0/16 in Aug-Sep 2004, growing
-// from 4 hosts in the first week to 18; nothing answered.
+// The 1.11.0.0/16 leak: 172.30.0.0/16 hosts sending SMB and NBNS to 1.11.0.0/16 in Aug-Sep
+// 2004, growing from 4 hosts in the first week to 18; nothing answered.
 TEST(ReportReserved, SmbLeakToUnallocatedNetCountedPerWeek) {
   std::string path = TempPath("leak.db");
   const int hosts_per_week[5] = {4, 7, 10, 14, 18};
@@ -960,7 +960,7 @@ TEST(ReportReserved, SmbLeakToUnallocatedNetCountedPerWeek) {
   EXPECT_EQ(j.Len("$.spoofed.sources"), 0);
 }
 
-// Seed 003: bare ACKs with Code Red payload from 130.67.0.0/16 to dark 130.216 addresses.
+// Bare ACKs with Code Red payload from 130.67.0.0/16 to dark 130.216 addresses.
 TEST(ReportBareAck, ByNetworkWithLabelsAndDarkTargets) {
   std::string path = TempPath("codered.db");
   const int64_t t0 = At("2001-09-06 00:02:34");

@@ -135,7 +135,7 @@ TEST(RecordBuilder, TcpFlowFieldsEqualWhatWasSent) {
   EXPECT_FALSE(r.interim());
   EXPECT_EQ(r.record_seq(), 0u);
   EXPECT_GT(r.flow_id(), 0u);
-  // prior-art.md 4a/4b/4c for this exchange (hand-derived).
+  // Zeek's and Argus's rules for this exchange (hand-derived).
   EXPECT_EQ(r.conn_state(), "SF");
   EXPECT_EQ(r.history(), "ShADdfF");
   EXPECT_EQ(r.argus_state(), "FIN");

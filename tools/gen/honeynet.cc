@@ -1,5 +1,5 @@
-// The honeynet "month": a synthetic capture modelled on the Honeynet SOTM30 logs (seed 004), the
-// 1.11.0.0/16 SMB/NBNS leak (seed 000) and the Code Red bare-ACK trickle (seed 003), with every
+// The honeynet "month": a synthetic capture modelled on the Honeynet SOTM30 logs, the
+// 1.11.0.0/16 SMB/NBNS leak and the Code Red bare-ACK trickle, with every
 // planted phenomenon recorded in a ground-truth JSON file. pcaps/README.md documents both.
 #include <algorithm>
 #include <cstdio>
@@ -227,7 +227,7 @@ void Honeynet::FullSession(uint64_t t, uint32_t src, uint32_t dst, uint16_t port
 
 // Internet noise: one-off sources, 1-3 SYN probes each within a minute, mostly on worm ports.
 // Targets are weighted so that .75, .80 and .67 are clearly the most attacked hosts. The daily
-// volume grows slowly over the month (the seed's "INBOUND TCP is increasing").
+// volume grows slowly over the month (the SOTM30 logs' "INBOUND TCP is increasing").
 void Honeynet::Background() {
   std::vector<std::pair<int, uint64_t>> host_w;
   for (int h : kAlive) host_w.push_back({h, h == 75 ? 40 : h == 80 ? 34 : h == 67 ? 34 : 4});
@@ -275,7 +275,7 @@ void Honeynet::Background() {
       f_.AddUdp(t, src, Eph(), H(host), static_cast<uint16_t>(1026 + n % 4 / 2), {}, OutTtl());
     }
   }
-  // The one-off burst (seed: 66.60.166.84 hammering .75 over HTTPS around Feb 7, 17h): many
+  // The one-off burst (SOTM30: 66.60.166.84 hammering .75 over HTTPS around Feb 7, 17h): many
   // connections in 40 minutes, then never again. Not a slow scanner.
   const uint32_t burst = Ip4("66.60.166.84");
   for (int n = 0; n < 120; ++n) {
@@ -472,7 +472,7 @@ void Honeynet::SlowScanners() {
 }
 
 void Honeynet::SpoofAndBackscatter() {
-  // Loopback RSTs (seed: SRC=127.0.0.1 SPT=80 ... ACK RST, WINDOW=0, TTL=119, Feb 16 08:08).
+  // Loopback RSTs (SOTM30: SRC=127.0.0.1 SPT=80 ... ACK RST, WINDOW=0, TTL=119, Feb 16 08:08).
   uint64_t t = kT0 + 15 * kDay + (8 * 3600 + 8 * 60 + 9) * kSec;
   for (int n = 0; n < 15; ++n) {
     const int host = kAlive[rng_.Below(kAlive.size())];
@@ -652,8 +652,9 @@ void Honeynet::HousekeepingUdp() {
             "gap_end");
 }
 
-// Seed 000: internal Windows hosts send SMB (Tree Disconnect, Echo) over 445 after a SYN that is
-// never answered, and NBSTAT queries, to 1.11.0.0/16; more hosts every week (2, 4, 7, 10).
+// The 1.11.0.0/16 leak: internal Windows hosts send SMB (Tree Disconnect, Echo) over 445 after
+// a SYN that is never answered, and NBSTAT queries, to 1.11.0.0/16; more hosts every week
+// (2, 4, 7, 10).
 void Honeynet::ReservedLeak() {
   const std::vector<std::pair<const char*, int>> hosts = {
       {"172.30.3.56", 0},  {"172.30.3.78", 0},  {"172.30.2.201", 1}, {"172.30.1.15", 1},
@@ -692,7 +693,7 @@ void Honeynet::ReservedLeak() {
   }
 }
 
-// Seed 003: ACK+PSH segments carrying Code Red (.ida) or Nimda (cmd.exe) requests, with no
+// Bare ACKs: ACK+PSH segments carrying Code Red (.ida) or Nimda (cmd.exe) requests, with no
 // handshake, from 130.67.0.0/16 to home addresses that never answer.
 void Honeynet::BareAck() {
   const char* srcs[] = {"130.67.240.225", "130.67.216.237", "130.67.114.61", "130.67.10.87",
@@ -715,7 +716,7 @@ void Honeynet::BareAck() {
           bare_ack_targets_.end()) {
         bare_ack_targets_.push_back(target);
       }
-      const bool is_nimda = (k % 8) < 5;  // cmd.exe outnumbers .ida, as in the seed
+      const bool is_nimda = (k % 8) < 5;  // cmd.exe outnumbers .ida, as in the logged trickle
       const uint64_t t = Place(TimeOnDay(3 + static_cast<int>(rng_.Below(6))));
       f_.AddTcp(t, {Ip4(s), H(dark), Eph(), 80, kPsh | kAck, Isn(), Isn(), 8760, 101, true},
                 Str(is_nimda ? nimda : ida), is_nimda ? "nimda" : "code_red");

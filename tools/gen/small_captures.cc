@@ -77,7 +77,7 @@ void WelchiaVsTracert(const std::string& dir) {
   WriteFile(dir + "/welchia_vs_tracert.truth.json", Finish(cap, dir, "welchia_vs_tracert", body));
 }
 
-// Seed 003: ACK+PSH segments with Code Red / Nimda requests and no handshake, to dark hosts;
+// Bare ACKs: ACK+PSH segments with Code Red / Nimda requests and no handshake, to dark hosts;
 // one normal HTTP session carrying the same .ida request as a control (NOT a bare ACK).
 void CodeRedBareAck(const std::string& dir) {
   Capture cap;
@@ -103,7 +103,7 @@ void CodeRedBareAck(const std::string& dir) {
       {"130.67.118.172", 4396, "130.216.149.34", true},  {"130.67.229.89", 2904, "130.216.51.74", false},
   };
   uint64_t t = kBase;
-  uint32_t seq = 0xe68e61f7, ack = 0xe5c99396;  // seed: Seq 0xE68E61F7 Ack 0xE5C99396
+  uint32_t seq = 0xe68e61f7, ack = 0xe5c99396;  // as logged: Seq 0xE68E61F7 Ack 0xE5C99396
   for (const B& b : bare) {
     f.AddTcp(t, {Ip4(b.src), Ip4(b.dst), b.sport, 80, kPsh | kAck, seq, ack, 0x2238, 101, true},
              Str(b.is_nimda ? nimda : ida), b.is_nimda ? "nimda" : "code_red");
@@ -128,8 +128,8 @@ void CodeRedBareAck(const std::string& dir) {
   WriteFile(dir + "/codered_bare_ack.truth.json", Finish(cap, dir, "codered_bare_ack", body));
 }
 
-// Seed 000: internal hosts send SMB1 Tree Disconnect / Echo after an unanswered SYN, and NBSTAT
-// queries, to 1.11.0.0/16.
+// The 1.11.0.0/16 leak: internal hosts send SMB1 Tree Disconnect / Echo after an unanswered SYN,
+// and NBSTAT queries, to 1.11.0.0/16.
 void SmbReservedLeak(const std::string& dir) {
   Capture cap;
   PacketFactory f(cap, LanMac);
@@ -172,7 +172,8 @@ void SmbReservedLeak(const std::string& dir) {
 }
 
 // One TCP connection per Zeek conn_state. Connection i starts at kBase + i seconds; its packets
-// are 10 ms apart. The expected values were worked out by hand from prior-art.md 4a-4c.
+// are 10 ms apart. The expected values were worked out by hand from Zeek's and Argus's rules
+// (main.zeek, TCPSessionAdapter, update_history; ArgusGetTCPStatus).
 struct StateCase {
   const char* conn_state;
   const char* history;
