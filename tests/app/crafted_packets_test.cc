@@ -203,7 +203,7 @@ TEST_F(Crafted, BareAckCodeRedNimdaAndSlammer) {
   EXPECT_FALSE(sq.bare_ack());
 }
 
-TEST_F(Crafted, Seed000SmbAndNbnsToUnreachableNetwork) {
+TEST_F(Crafted, SmbAndNbnsLeakToUnreachableNetwork) {
   // 445: SYN, then (no answer) Tree Disconnect and Echo segments, like the leak's REJECT log.
   Add(Tcp("172.30.3.56", 4425, "1.11.68.22", 445, TCP::SYN, 100, {}));
   const Bytes td = Nbss(0x00, Smb1TreeDisconnect());

@@ -24,7 +24,7 @@ IcmpFingerprintTable Default() {
 }
 
 // Every row of the default table, checked against hand-built echo payloads.
-TEST(IcmpFingerprint, DefaultTableRowsOfTheIssue) {
+TEST(IcmpFingerprint, DefaultTableRows) {
   const IcmpFingerprintTable t = Default();
   EXPECT_EQ(Label(t, 92, 128, std::vector<uint8_t>(64, 0xAA)), "welchia");
   EXPECT_EQ(Label(t, 92, 128, std::vector<uint8_t>(64, 0x00)), "windows_tracert");
