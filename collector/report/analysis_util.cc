@@ -125,7 +125,7 @@ void PushKey(std::vector<uint64_t>& v, uint64_t k) {
   v.push_back(k);
 }
 
-// A section object with its title and the seed question it answers (members in this order).
+// A section object with its title and the question it answers (members in this order).
 JsonValue NewSection(const char* title, const char* question) {
   JsonValue s = JsonValue::Object();
   s.Set("title", title);

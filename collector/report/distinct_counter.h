@@ -1,6 +1,6 @@
-// Counts distinct 32-bit keys (addresses, ports) in bounded memory: exact up to kExactLimit keys,
-// then a HyperLogLog of 1024 one-byte registers (standard error ~3%). A flood where every flow
-// brings a new source must not grow the report's memory with the flows.
+// Distinct 32-bit keys (addresses, ports) counted in bounded memory: exactly while few, then by a
+// HyperLogLog sketch. A flood where every flow brings a new source must not grow the report's
+// memory with the flows. No Debian package offers a HyperLogLog for C++; the sketch is ~30 lines.
 #pragma once
 
 #include <algorithm>
@@ -12,49 +12,12 @@
 
 namespace tapwatch::collector::report {
 
-class DistinctCounter {
+/// A HyperLogLog of 2^kBits one-byte registers (standard error ~1.04 / sqrt(2^kBits)).
+template <int kBits>
+class HyperLogLog {
  public:
-  static constexpr size_t kExactLimit = 4096;
-
-  void Add(uint32_t key) {
-    if (hll_) {
-      AddToSketch(key);
-      return;
-    }
-    if (!exact_.empty() && exact_.back() == key) return;  // runs of one key are common
-    exact_.push_back(key);
-    if (exact_.size() >= 2 * kExactLimit) Compact();
-  }
-  int64_t Count() const {
-    if (hll_) return Estimate();
-    std::vector<uint32_t> v = exact_;
-    std::sort(v.begin(), v.end());
-    return std::unique(v.begin(), v.end()) - v.begin();
-  }
-  bool Exact() const { return !hll_; }
-  /// The distinct keys while counting is exact (sorted), else empty.
-  std::vector<uint32_t> Keys() const {
-    if (hll_) return {};
-    std::vector<uint32_t> v = exact_;
-    std::sort(v.begin(), v.end());
-    v.erase(std::unique(v.begin(), v.end()), v.end());
-    return v;
-  }
-
- private:
-  static constexpr int kBits = 10;
   static constexpr size_t kRegisters = size_t{1} << kBits;
-
-  void Compact() {
-    std::sort(exact_.begin(), exact_.end());
-    exact_.erase(std::unique(exact_.begin(), exact_.end()), exact_.end());
-    if (exact_.size() < kExactLimit) return;
-    hll_ = std::make_unique<std::array<uint8_t, kRegisters>>();
-    hll_->fill(0);
-    for (uint32_t k : exact_) AddToSketch(k);
-    std::vector<uint32_t>().swap(exact_);
-  }
-  void AddToSketch(uint32_t key) {
+  void Add(uint32_t key) {
     uint64_t h = key * 0x9E3779B97F4A7C15ULL;
     h ^= h >> 29;
     h *= 0xBF58476D1CE4E5B9ULL;
@@ -62,13 +25,12 @@ class DistinctCounter {
     const size_t idx = h >> (64 - kBits);
     const uint64_t rest = h << kBits | (uint64_t{1} << (kBits - 1));
     const uint8_t rank = static_cast<uint8_t>(__builtin_clzll(rest) + 1);
-    auto& r = (*hll_)[idx];
-    r = std::max(r, rank);
+    registers_[idx] = std::max(registers_[idx], rank);
   }
   int64_t Estimate() const {
     double sum = 0;
     int zeros = 0;
-    for (uint8_t r : *hll_) {
+    for (uint8_t r : registers_) {
       sum += std::ldexp(1.0, -r);
       zeros += r == 0;
     }
@@ -78,8 +40,48 @@ class DistinctCounter {
     return static_cast<int64_t>(std::llround(e));
   }
 
+ private:
+  std::array<uint8_t, kRegisters> registers_{};
+};
+
+/// Exact up to kExactLimit keys, then a HyperLogLog of 1024 registers (~3%).
+class DistinctCounter {
+ public:
+  static constexpr size_t kExactLimit = 4096;
+
+  void Add(uint32_t key) {
+    if (sketch_) {
+      sketch_->Add(key);
+      return;
+    }
+    if (!exact_.empty() && exact_.back() == key) return;  // runs of one key are common
+    exact_.push_back(key);
+    if (exact_.size() >= 2 * kExactLimit) Compact();
+  }
+  int64_t Count() const {
+    return sketch_ ? sketch_->Estimate() : static_cast<int64_t>(Keys().size());
+  }
+  bool Exact() const { return !sketch_; }
+  /// The distinct keys while counting is exact (sorted), else empty.
+  std::vector<uint32_t> Keys() const {
+    if (sketch_) return {};
+    std::vector<uint32_t> v = exact_;
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+    return v;
+  }
+
+ private:
+  void Compact() {
+    std::sort(exact_.begin(), exact_.end());
+    exact_.erase(std::unique(exact_.begin(), exact_.end()), exact_.end());
+    if (exact_.size() < kExactLimit) return;
+    sketch_ = std::make_unique<HyperLogLog<10>>();
+    for (uint32_t k : exact_) sketch_->Add(k);
+    std::vector<uint32_t>().swap(exact_);
+  }
   std::vector<uint32_t> exact_;
-  std::unique_ptr<std::array<uint8_t, kRegisters>> hll_;
+  std::unique_ptr<HyperLogLog<10>> sketch_;
 };
 
 /// The same in a few bytes for the many small sets of a per-address table: exact up to 8 keys
@@ -88,7 +90,7 @@ class SmallDistinct {
  public:
   void Add(uint32_t key) {
     if (sketch_) {
-      Sketch(key);
+      sketch_->Add(key);
       return;
     }
     for (uint8_t i = 0; i < n_; ++i) {
@@ -98,23 +100,12 @@ class SmallDistinct {
       keys_[n_++] = key;
       return;
     }
-    sketch_ = std::make_unique<std::array<uint8_t, kRegisters>>();
-    sketch_->fill(0);
-    for (uint32_t k : keys_) Sketch(k);
-    Sketch(key);
+    sketch_ = std::make_unique<HyperLogLog<8>>();
+    for (uint32_t k : keys_) sketch_->Add(k);
+    sketch_->Add(key);
   }
   int64_t Count() const {
-    if (!sketch_) return n_;
-    double sum = 0;
-    int zeros = 0;
-    for (uint8_t r : *sketch_) {
-      sum += std::ldexp(1.0, -r);
-      zeros += r == 0;
-    }
-    const double m = kRegisters;
-    double e = 0.7213 / (1 + 1.079 / m) * m * m / sum;
-    if (e <= 2.5 * m && zeros > 0) e = m * std::log(m / zeros);
-    return std::max<int64_t>(kInline + 1, std::llround(e));
+    return sketch_ ? std::max<int64_t>(kInline + 1, sketch_->Estimate()) : n_;
   }
   bool Exact() const { return !sketch_; }
   /// The keys while exact, in insertion order.
@@ -122,22 +113,9 @@ class SmallDistinct {
 
  private:
   static constexpr uint8_t kInline = 8;
-  static constexpr int kBits = 8;
-  static constexpr size_t kRegisters = size_t{1} << kBits;
-  void Sketch(uint32_t key) {
-    uint64_t h = key * 0x9E3779B97F4A7C15ULL;
-    h ^= h >> 29;
-    h *= 0xBF58476D1CE4E5B9ULL;
-    h ^= h >> 32;
-    const size_t idx = h >> (64 - kBits);
-    const uint64_t rest = h << kBits | (uint64_t{1} << (kBits - 1));
-    const uint8_t rank = static_cast<uint8_t>(__builtin_clzll(rest) + 1);
-    auto& r = (*sketch_)[idx];
-    r = std::max(r, rank);
-  }
   std::array<uint32_t, kInline> keys_{};
   uint8_t n_ = 0;
-  std::unique_ptr<std::array<uint8_t, kRegisters>> sketch_;
+  std::unique_ptr<HyperLogLog<8>> sketch_;
 };
 
 }  // namespace tapwatch::collector::report

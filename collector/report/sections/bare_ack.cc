@@ -30,31 +30,22 @@ bool BareAckSection::Dark(uint32_t a) {
 
 void BareAckSection::Observe(const FlowRow& r, const RowFacts& f) {
   if (!r.ipv4) return;
-  const uint32_t src = r.src;
-  const uint32_t dst = r.dst;
-  const int64_t spk = r.src_pkts;
-  const int64_t spay = r.src_payload;
-  const bool bare = r.bare_ack;
-  const int64_t flows_inc = f.flows_inc;
-  const std::vector<std::string>& labels = f.labels;
-  const int64_t cmd = f.cmd_exe_labels;
-  const int64_t ida = f.ida_labels;
-  if (bare) {
-    auto& ba = bare_ack[src & 0xFFFF0000u];
-    ba.flows += flows_inc;
-    ba.packets += spk;
-    ba.payload_bytes += spay;
-    if (ba.sources.size() < 10000) ba.sources.insert(src);
-    if (ba.targets.size() < 10000) ba.targets.insert(dst);
-    for (const auto& l : labels) ++ba.labels[l];
-    ba.cmd_exe += cmd;
-    ba.ida += ida;
-    labels_cmd_exe_bare += cmd;
-    labels_ida_bare += ida;
-    bare_ack_sources.insert(src);
+  if (r.bare_ack) {
+    auto& ba = bare_ack[r.src & 0xFFFF0000u];
+    ba.flows += f.flows_inc;
+    ba.packets += r.src_pkts;
+    ba.payload_bytes += r.src_payload;
+    if (ba.sources.size() < 10000) ba.sources.insert(r.src);
+    if (ba.targets.size() < 10000) ba.targets.insert(r.dst);
+    for (const auto& l : f.labels) ++ba.labels[l];
+    ba.cmd_exe += f.cmd_exe_labels;
+    ba.ida += f.ida_labels;
+    labels_cmd_exe_bare += f.cmd_exe_labels;
+    labels_ida_bare += f.ida_labels;
+    bare_ack_sources.insert(r.src);
   } else {
-    labels_cmd_exe_handshake += cmd;
-    labels_ida_handshake += ida;
+    labels_cmd_exe_handshake += f.cmd_exe_labels;
+    labels_ida_handshake += f.ida_labels;
   }
 }
 

@@ -14,70 +14,48 @@ namespace tapwatch::collector::report {
 
 void CompromiseSection::Observe(const FlowRow& r, const RowFacts& f) {
   if (!r.ipv4) return;
-  const uint32_t src = r.src;
-  const uint32_t dst = r.dst;
-  const uint32_t sport = r.sport;
-  const uint32_t dport = r.dport;
-  const int proto = r.proto;
-  const int64_t start = r.start_ns;
-  const int64_t end = r.end_ns;
-  const int64_t spk = r.src_pkts;
-  const int64_t dpk = r.dst_pkts;
-  const int64_t sbytes = r.src_ip_bytes;
-  const int64_t dbytes = r.dst_ip_bytes;
-  const int64_t spay = r.src_payload;
-  const int64_t dpay = r.dst_payload;
-  const int sflags = r.src_flags;
-  const int dflags = r.dst_flags;
-  const bool has_sinit = r.src_initial_flags >= 0;
-  const int sinit = r.src_initial_flags;
-  const int icmp_type = r.icmp_type;
-  const bool bare = r.bare_ack;
-  const bool first_record = r.first_record;
-  const bool src_home = f.src_home;
-  const bool dst_home = f.dst_home;
-  const bool dst_bcast = f.dst_broadcast;
-  const int64_t flows_inc = f.flows_inc;
-  const std::vector<std::string>& labels = f.labels;
   if (ctx_.opt.honeynet) {
-    if (src_home && !dst_home && spk > 0 && !dst_bcast) {
+    if (f.src_home && !f.dst_home && r.src_pkts > 0 && !f.dst_broadcast) {
       bool initiated = true;
-      if (proto == 6)
-        initiated = (sflags & 0x02) && !((has_sinit ? sinit : sflags) & 0x10 &&
-                                         (has_sinit ? (sinit & 0x12) == 0x12 : false));
-      else if (proto == 17)
-        initiated = !(sport < 1024 && dport >= 1024);
-      else if (proto == 1)
-        initiated = icmp_type == 8;
-      const ReservedRange* rr = ctx_.ref.FindReserved(dst, start);
-      if (initiated && !rr && !ctx_.Allowed(proto, proto == 6 || proto == 17 ? dport : 0)) {
-        auto& o = outbound[{src, dst, proto, proto == 6 || proto == 17 ? dport : 0}];
-        o.flows += flows_inc;
-        o.bytes += sbytes + dbytes;
-        o.payload_bytes += spay + dpay;
-        bool est = proto == 6 ? (dflags & 0x12) == 0x12 || dpay > 0 : dpk > 0;
-        if (est) o.established += flows_inc;
-        o.first_ns = std::min(o.first_ns, start);
-        o.last_ns = std::max(o.last_ns, end);
+      if (r.proto == 6)
+        initiated = (r.src_flags & 0x02) &&
+                    !(((r.src_initial_flags >= 0) ? r.src_initial_flags : r.src_flags) & 0x10 &&
+                      ((r.src_initial_flags >= 0) ? (r.src_initial_flags & 0x12) == 0x12 : false));
+      else if (r.proto == 17)
+        initiated = !(r.sport < 1024 && r.dport >= 1024);
+      else if (r.proto == 1)
+        initiated = r.icmp_type == 8;
+      const ReservedRange* rr = ctx_.ref.FindReserved(r.dst, r.start_ns);
+      if (initiated && !rr && !ctx_.Allowed(r.proto, r.proto == 6 || r.proto == 17 ? r.dport : 0)) {
+        auto& o = outbound[{r.src, r.dst, r.proto, r.proto == 6 || r.proto == 17 ? r.dport : 0}];
+        o.flows += f.flows_inc;
+        o.bytes += r.src_ip_bytes + r.dst_ip_bytes;
+        o.payload_bytes += r.src_payload + r.dst_payload;
+        bool est =
+            r.proto == 6 ? (r.dst_flags & 0x12) == 0x12 || r.dst_payload > 0 : r.dst_pkts > 0;
+        if (est) o.established += f.flows_inc;
+        o.first_ns = std::min(o.first_ns, r.start_ns);
+        o.last_ns = std::max(o.last_ns, r.end_ns);
       }
     }
   }
   // Attacks a compromise verdict can follow: exploit or worm payloads, bare-ACK worm
   // payloads, and SMB/RPC sessions opened from outside home.
-  if (first_record && spk > 0 && src != dst && ctx_.attacks.size() < ReportContext::kMaxAttacks) {
+  if (r.first_record && r.src_pkts > 0 && r.src != r.dst &&
+      ctx_.attacks.size() < ReportContext::kMaxAttacks) {
     const uint32_t t_s =
-        static_cast<uint32_t>(std::max<int64_t>(0, start - ctx_.period.first_ns) / kSecondNs);
-    const bool smb_rpc = proto == 6 && (dport == 135 || dport == 139 || dport == 445) &&
-                         r.Conversation() && !src_home;
-    if (!labels.empty() || (bare && spay > 0) || smb_rpc) {
-      ctx_.attacks.push_back({dst, src, static_cast<int>(dport), t_s,
-                              !labels.empty() ? "exploit payload"
-                              : bare          ? "bare-ACK worm payload"
-                                              : "SMB/RPC session from outside"});
+        static_cast<uint32_t>(std::max<int64_t>(0, r.start_ns - ctx_.period.first_ns) / kSecondNs);
+    const bool smb_rpc = r.proto == 6 && (r.dport == 135 || r.dport == 139 || r.dport == 445) &&
+                         r.Conversation() && !f.src_home;
+    if (!f.labels.empty() || (r.bare_ack && r.src_payload > 0) || smb_rpc) {
+      ctx_.attacks.push_back({r.dst, r.src, static_cast<int>(r.dport), t_s,
+                              !f.labels.empty() ? "exploit payload"
+                              : r.bare_ack      ? "bare-ACK worm payload"
+                                                : "SMB/RPC session from outside"});
     }
   }
-  if (src_home && !labels.empty() && spay > 0 && malware_out_.size() < 1000) {
-    malware_out_.push_back({src, dst, start, labels.front()});
+  if (f.src_home && !f.labels.empty() && r.src_payload > 0 && malware_out_.size() < 1000) {
+    malware_out_.push_back({r.src, r.dst, r.start_ns, f.labels.front()});
   }
 }
 

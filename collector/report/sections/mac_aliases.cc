@@ -11,23 +11,14 @@ namespace tapwatch::collector::report {
 
 void MacAliasesSection::Observe(const FlowRow& r, const RowFacts& f) {
   if (!r.ipv4) return;
-  const uint32_t src = r.src;
-  const uint32_t dst = r.dst;
-  const uint32_t dport = r.dport;
-  const int proto = r.proto;
-  const int64_t spk = r.src_pkts;
-  const int64_t dpk = r.dst_pkts;
-  const bool src_home = f.src_home;
-  const bool dst_home = f.dst_home;
-  const bool dst_bcast = f.dst_broadcast;
-  const int64_t flows_inc = f.flows_inc;
-  if (proto == 17 && dport == 514 && src_home && dst_home) syslog[dst][src] += spk;
+  if (r.proto == 17 && r.dport == 514 && f.src_home && f.dst_home)
+    syslog[r.dst][r.src] += r.src_pkts;
 
   for (int side = 0; side < 2; ++side) {
     std::string_view mac = side == 0 ? r.src_mac : r.dst_mac;
     if (mac.empty() || mac == "ff:ff:ff:ff:ff:ff" || mac == "00:00:00:00:00:00") continue;
-    uint32_t ip = side == 0 ? src : dst;
-    if ((side == 0 ? spk : dpk) == 0 && side == 0) continue;
+    uint32_t ip = side == 0 ? r.src : r.dst;
+    if ((side == 0 ? r.src_pkts : r.dst_pkts) == 0 && side == 0) continue;
     if (IsMulticast(ip) || ip == 0xFFFFFFFFu) continue;
     // Consecutive rows often carry the same MAC: remember the last lookup per side.
     MacAgg* mp;
@@ -44,9 +35,9 @@ void MacAliasesSection::Observe(const FlowRow& r, const RowFacts& f) {
       last_mac_agg_[side] = mp;
     }
     auto& m = *mp;
-    m.flows += flows_inc;
-    const bool ip_home = side == 0 ? src_home : dst_home;
-    if (ip_home && !(dst_bcast && side == 1)) {
+    m.flows += f.flows_inc;
+    const bool ip_home = side == 0 ? f.src_home : f.dst_home;
+    if (ip_home && !(f.dst_broadcast && side == 1)) {
       if (ip != m.last_home_ip) PushKey(mac_ips, uint64_t{m.id} << 33 | uint64_t{1} << 32 | ip);
       m.last_home_ip = ip;
     } else if (!ip_home && m.external_sample.size() < kMacExternalSample &&

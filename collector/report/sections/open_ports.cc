@@ -9,44 +9,27 @@
 
 namespace tapwatch::collector::report {
 
+void OpenPortsSection::Count(uint32_t server, int proto, uint32_t port, uint32_t client,
+                             const FlowRow& r, const RowFacts& f) {
+  auto [it, fresh] = open_ports.try_emplace({server, proto, port});
+  auto& o = it->second;
+  if (fresh) o.id = static_cast<uint32_t>(open_ports.size());
+  o.flows += f.flows_inc;
+  PushKey(open_port_clients, uint64_t{o.id} << 32 | client);
+  if (o.first_ns == 0 || r.start_ns < o.first_ns) o.first_ns = r.start_ns;
+}
+
 void OpenPortsSection::Observe(const FlowRow& r, const RowFacts& f) {
   if (!r.ipv4) return;
-  const uint32_t src = r.src;
-  const uint32_t dst = r.dst;
-  const uint32_t sport = r.sport;
-  const uint32_t dport = r.dport;
-  const int proto = r.proto;
-  const int64_t start = r.start_ns;
-  const int64_t spk = r.src_pkts;
-  const int64_t dpk = r.dst_pkts;
-  const int64_t dpay = r.dst_payload;
-  const int sflags = r.src_flags;
-  const int dflags = r.dst_flags;
-  const std::string_view direction = r.direction;
-  const bool src_home = f.src_home;
-  const bool dst_home = f.dst_home;
-  const int64_t flows_inc = f.flows_inc;
-  if (dst_home && dpk > 0) {
-    bool answered = proto == 6 ? ((dflags & 0x12) == 0x12 || dpay > 0) : proto == 17;
-    if (answered && (proto == 6 || proto == 17)) {
-      auto [it, fresh] = open_ports.try_emplace({dst, proto, dport});
-      auto& o = it->second;
-      if (fresh) o.id = static_cast<uint32_t>(open_ports.size());
-      o.flows += flows_inc;
-      PushKey(open_port_clients, uint64_t{o.id} << 32 | src);
-      if (o.first_ns == 0 || start < o.first_ns) o.first_ns = start;
-    }
+  if (f.dst_home && r.dst_pkts > 0 && (r.proto == 6 || r.proto == 17) &&
+      (r.proto == 17 || (r.dst_flags & 0x12) == 0x12 || r.dst_payload > 0)) {
+    Count(r.dst, r.proto, r.dport, r.src, r, f);
   }
-  if (src_home && proto == 6 && direction == "guess" && spk > 0 && !(sflags & 0x06) &&
-      (sflags & 0x10) && sport < dport && sport < 49152) {
+  if (f.src_home && r.proto == 6 && r.direction == "guess" && r.src_pkts > 0 &&
+      !(r.src_flags & 0x06) && (r.src_flags & 0x10) && r.sport < r.dport && r.sport < 49152) {
     // Mid-stream flow first seen from the home side: the home host is the server (the
-    // seed's "outgoing logs without SYN nor RST").
-    auto [it, fresh] = open_ports.try_emplace({src, proto, sport});
-    auto& o = it->second;
-    if (fresh) o.id = static_cast<uint32_t>(open_ports.size());
-    o.flows += flows_inc;
-    PushKey(open_port_clients, uint64_t{o.id} << 32 | dst);
-    if (o.first_ns == 0 || start < o.first_ns) o.first_ns = start;
+    // SOTM30 analysis's "outgoing logs without SYN nor RST").
+    Count(r.src, r.proto, r.sport, r.dst, r, f);
   }
 }
 

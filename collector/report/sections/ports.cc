@@ -11,24 +11,14 @@ namespace tapwatch::collector::report {
 
 void PortsSection::Observe(const FlowRow& r, const RowFacts& f) {
   if (!r.ipv4) return;
-  const uint32_t src = r.src;
-  const uint32_t dst = r.dst;
-  const uint32_t dport = r.dport;
-  const int proto = r.proto;
-  const int64_t start = r.start_ns;
-  const int64_t spk = r.src_pkts;
-  const bool src_home = f.src_home;
-  const bool dst_home = f.dst_home;
-  const int64_t flows_inc = f.flows_inc;
-  const bool reversed = f.reversed;
-  if (!src_home && dst_home && (proto == 6 || proto == 17) && !reversed) {
-    uint64_t pbit = proto == 6 ? 0 : 1;
-    uint64_t bucket = ctx_.period.Bucket(start);
-    PushKey(port_src_keys, pbit << 63 | uint64_t{dport} << 47 | uint64_t{src} << 15 | bucket);
-    PushKey(port_dst_keys, pbit << 63 | uint64_t{dport} << 47 | uint64_t{dst} << 15 | bucket);
-    auto& c = port_counts[{proto, dport}];
-    c.flows += flows_inc;
-    c.packets += spk;
+  if (!f.src_home && f.dst_home && (r.proto == 6 || r.proto == 17) && !f.reversed) {
+    uint64_t pbit = r.proto == 6 ? 0 : 1;
+    uint64_t bucket = ctx_.period.Bucket(r.start_ns);
+    PushKey(port_src_keys, pbit << 63 | uint64_t{r.dport} << 47 | uint64_t{r.src} << 15 | bucket);
+    PushKey(port_dst_keys, pbit << 63 | uint64_t{r.dport} << 47 | uint64_t{r.dst} << 15 | bucket);
+    auto& c = port_counts[{r.proto, r.dport}];
+    c.flows += f.flows_inc;
+    c.packets += r.src_pkts;
   }
 }
 

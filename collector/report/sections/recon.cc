@@ -35,87 +35,70 @@ std::string SuggestHorizontalTool(int proto, uint32_t port, bool sequential, boo
 
 void ReconSection::Observe(const FlowRow& r, const RowFacts& f) {
   if (!r.ipv4) return;
-  const uint32_t src = r.src;
-  const uint32_t dst = r.dst;
-  const uint32_t dport = r.dport;
-  const int proto = r.proto;
-  const int64_t start = r.start_ns;
-  const int64_t spk = r.src_pkts;
-  const int64_t dpk = r.dst_pkts;
-  const int64_t dpay = r.dst_payload;
-  const int sflags = r.src_flags;
-  const int dflags = r.dst_flags;
-  const bool has_sinit = r.src_initial_flags >= 0;
-  const int sinit = r.src_initial_flags;
-  const int64_t ttl_min = r.src_ttl_min;
-  const int icmp_type = r.icmp_type;
-  const bool first_record = r.first_record;
-  const bool src_home = f.src_home;
-  const int64_t flows_inc = f.flows_inc;
-  const int64_t n28 = f.icmp_length28_packets;
-  const bool has_icmp = f.icmp != nullptr;
   // Every source, home or not: a scan is a scan whoever sends it.
-  if (spk > 0 && first_record && !IsMulticast(dst) && !IsLimitedBroadcast(dst) &&
-      !(IsThisNetwork(src) && proto == 17)) {
+  if (r.src_pkts > 0 && r.first_record && !IsMulticast(r.dst) && !IsLimitedBroadcast(r.dst) &&
+      !(IsThisNetwork(r.src) && r.proto == 17)) {
     ScanEv ev{};
     ev.pattern = ClassifyProbe(r);
     if (r.Conversation()) ev.bits |= kEvConversation;
-    if (src_home) ev.bits |= kEvFromHome;
-    ev.src = src;
-    ev.dst = dst;
-    ev.t_s = std::min(ctx_.SecondsIntoPeriod(start), kMaxProbeSeconds);
-    ev.proto = static_cast<uint8_t>(proto);
-    ev.port = proto == 6 || proto == 17 ? static_cast<uint16_t>(dport) : 0;
-    bool success = proto == 6 ? ((dflags & 0x12) == 0x12 || dpay > 0) : dpk > 0;
+    if (f.src_home) ev.bits |= kEvFromHome;
+    ev.src = r.src;
+    ev.dst = r.dst;
+    ev.t_s = std::min(ctx_.SecondsIntoPeriod(r.start_ns), kMaxProbeSeconds);
+    ev.proto = static_cast<uint8_t>(r.proto);
+    ev.port = r.proto == 6 || r.proto == 17 ? static_cast<uint16_t>(r.dport) : 0;
+    bool success =
+        r.proto == 6 ? ((r.dst_flags & 0x12) == 0x12 || r.dst_payload > 0) : r.dst_pkts > 0;
     if (success) ev.bits |= kEvSuccess;
-    if (proto == 1 && icmp_type == 8) ev.bits |= kEvEcho;
-    if (n28 > 0) ev.bits |= kEvNmap28;
-    std::string_view fp = has_icmp ? std::string_view(f.icmp->fingerprint) : std::string_view();
+    if (r.proto == 1 && r.icmp_type == 8) ev.bits |= kEvEcho;
+    if (f.icmp_length28_packets > 0) ev.bits |= kEvNmap28;
+    std::string_view fp =
+        (f.icmp != nullptr) ? std::string_view(f.icmp->fingerprint) : std::string_view();
     if (fp.find("welchia") != std::string_view::npos ||
         fp.find("nachi") != std::string_view::npos) {
       ev.bits |= kEvWelchia;
     }
     std::string combo;
-    if (proto == 6) {
-      int f = has_sinit ? sinit : sflags;
-      if ((f & 0x3F) == 0x01)
+    if (r.proto == 6) {
+      int first_flags = (r.src_initial_flags >= 0) ? r.src_initial_flags : r.src_flags;
+      if ((first_flags & 0x3F) == 0x01)
         combo = "FIN";
-      else if ((f & 0x29) == 0x29 && !(f & 0x02))
+      else if ((first_flags & 0x29) == 0x29 && !(first_flags & 0x02))
         combo = "XMAS";
-      else if ((f & 0x3F) == 0 && has_sinit)
+      else if ((first_flags & 0x3F) == 0 && (r.src_initial_flags >= 0))
         combo = "NULL";
-      else if ((f & 0x03) == 0x03)
+      else if ((first_flags & 0x03) == 0x03)
         combo = "SYN|FIN";
     }
     if (!combo.empty()) ev.bits |= kEvOddFlags;
     ctx_.probe_events.push_back(ev);
-    if (n28 > 0 || !combo.empty()) {
-      auto& p = probe_table[src];
-      p.nmap28_packets += n28;
+    if (f.icmp_length28_packets > 0 || !combo.empty()) {
+      auto& p = probe_table[r.src];
+      p.nmap28_packets += f.icmp_length28_packets;
       if (!combo.empty()) {
         ++p.odd_flag_flows;
         ++p.combos[combo];
       }
-      if (p.targets.size() < 1000) p.targets.insert(dst);
+      if (p.targets.size() < 1000) p.targets.insert(r.dst);
     }
   }
   // Traceroutes: TTL <= 1 probes.
-  int64_t ttl1 = has_icmp ? f.icmp->ttl1_probes : 0;
-  if (spk > 0 && (ttl_min <= 1 || ttl1 > 0)) {
-    if (IsMulticast(dst)) {
-      multicast_ttl1_flows += flows_inc;
+  int64_t ttl1 = (f.icmp != nullptr) ? f.icmp->ttl1_probes : 0;
+  if (r.src_pkts > 0 && (r.src_ttl_min <= 1 || ttl1 > 0)) {
+    if (IsMulticast(r.dst)) {
+      multicast_ttl1_flows += f.flows_inc;
     } else {
-      auto& tr = trace_table[src];
-      tr.flows += flows_inc;
-      tr.packets += ttl1 > 0 ? ttl1 : spk;
-      if (tr.dsts.size() < 100) tr.dsts.insert(dst);
-      tr.first_ns = std::min(tr.first_ns, start);
-      if (proto == 1)
+      auto& tr = trace_table[r.src];
+      tr.flows += f.flows_inc;
+      tr.packets += ttl1 > 0 ? ttl1 : r.src_pkts;
+      if (tr.dsts.size() < 100) tr.dsts.insert(r.dst);
+      tr.first_ns = std::min(tr.first_ns, r.start_ns);
+      if (r.proto == 1)
         tr.tool = "ICMP echo with TTL 1 (Windows tracert or traceroute -I)";
-      else if (proto == 17 && dport >= 33434 && dport <= 33534)
+      else if (r.proto == 17 && r.dport >= 33434 && r.dport <= 33534)
         tr.tool = "UDP traceroute (Unix)";
       else if (tr.tool.empty())
-        tr.tool = "TTL-limited " + ProtoName(proto) + " probe (tcptraceroute or similar)";
+        tr.tool = "TTL-limited " + ProtoName(r.proto) + " probe (tcptraceroute or similar)";
     }
   }
 }

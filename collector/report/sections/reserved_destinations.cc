@@ -12,43 +12,30 @@ namespace tapwatch::collector::report {
 
 void ReservedDestinationsSection::Observe(const FlowRow& r, const RowFacts& f) {
   if (!r.ipv4) return;
-  const uint32_t src = r.src;
-  const uint32_t dst = r.dst;
-  const uint32_t dport = r.dport;
-  const int proto = r.proto;
-  const int64_t start = r.start_ns;
-  const int64_t end = r.end_ns;
-  const int64_t dpk = r.dst_pkts;
-  const int64_t spay = r.src_payload;
-  const int64_t dpay = r.dst_payload;
-  const bool src_home = f.src_home;
-  const bool dst_bcast = f.dst_broadcast;
-  const int64_t pk = f.packets;
-  const int64_t flows_inc = f.flows_inc;
-  if (src_home && !dst_bcast) {
-    if (const ReservedRange* range = ctx_.ref.FindReserved(dst, start)) {
+  if (f.src_home && !f.dst_broadcast) {
+    if (const ReservedRange* range = ctx_.ref.FindReserved(r.dst, r.start_ns)) {
       const std::string& c = range->category;
       if (c != "private" && c != "multicast" && c != "broadcast" && c != "link-local" &&
           c != "shared" && c != "loopback") {
-        std::string key = FormatIpv4(dst & 0xFFFF0000u) + "/16";
+        std::string key = FormatIpv4(r.dst & 0xFFFF0000u) + "/16";
         auto& ra = reserved[key];
         ra.range = range->cidr.ToString();
         ra.category = c;
         ra.note = range->note;
-        ra.hosts.insert(src);
-        if (ra.dsts.size() < 1000) ra.dsts.insert(dst);
-        ra.flows += flows_inc;
-        ra.packets += pk;
-        if (dpk > 0) ra.answered_flows += flows_inc;
-        ra.payload_bytes_sent += spay;
-        ra.payload_bytes_received += dpay;
-        ra.services[ProtoName(proto) + "/" +
-                    std::to_string(proto == 6 || proto == 17 ? dport : 0)] += flows_inc;
-        ra.first_ns = std::min(ra.first_ns, start);
-        ra.last_ns = std::max(ra.last_ns, end);
-        int64_t day = start >= 0 ? start / kDayNs : (start - kDayNs + 1) / kDayNs;
+        ra.hosts.insert(r.src);
+        if (ra.dsts.size() < 1000) ra.dsts.insert(r.dst);
+        ra.flows += f.flows_inc;
+        ra.packets += f.packets;
+        if (r.dst_pkts > 0) ra.answered_flows += f.flows_inc;
+        ra.payload_bytes_sent += r.src_payload;
+        ra.payload_bytes_received += r.dst_payload;
+        ra.services[ProtoName(r.proto) + "/" +
+                    std::to_string(r.proto == 6 || r.proto == 17 ? r.dport : 0)] += f.flows_inc;
+        ra.first_ns = std::min(ra.first_ns, r.start_ns);
+        ra.last_ns = std::max(ra.last_ns, r.end_ns);
+        int64_t day = r.start_ns >= 0 ? r.start_ns / kDayNs : (r.start_ns - kDayNs + 1) / kDayNs;
         int64_t monday = day - ((day + 3) % 7 + 7) % 7;  // 1970-01-01 was a Thursday
-        reserved_week_hosts.push_back(static_cast<uint64_t>(monday) << 32 | src);
+        reserved_week_hosts.push_back(static_cast<uint64_t>(monday) << 32 | r.src);
         if (!r.smb_json.empty()) {
           if (auto smb = JsonValue::Parse(r.smb_json)) {
             if (const JsonValue* cmds = smb->Find("smb1_commands")) {

@@ -26,51 +26,34 @@ bool SpoofedSection::SpoofedSource(const FlowRow& r, const ReservedRange& range,
 
 void SpoofedSection::Observe(const FlowRow& r, const RowFacts& f) {
   if (!r.ipv4) return;
-  const uint32_t src = r.src;
-  const uint32_t dst = r.dst;
-  const uint32_t sport = r.sport;
-  const uint32_t dport = r.dport;
-  const int proto = r.proto;
-  const int64_t start = r.start_ns;
-  const int64_t end = r.end_ns;
-  const int64_t spk = r.src_pkts;
-  const int64_t dpk = r.dst_pkts;
-  const int64_t spay = r.src_payload;
-  const int64_t dpay = r.dst_payload;
-  const int sflags = r.src_flags;
-  const int dflags = r.dst_flags;
-  const bool has_sinit = r.src_initial_flags >= 0;
-  const int sinit = r.src_initial_flags;
-  const std::string_view direction = r.direction;
-  const bool src_home = f.src_home;
-  const bool dst_home = f.dst_home;
-  const int64_t flows_inc = f.flows_inc;
-  if (spk > 0) {
-    const ReservedRange* range = ctx_.ref.FindReserved(src, start);
-    if (range && SpoofedSource(r, *range, src_home)) {
-      auto& s = spoofed[src];
+  if (r.src_pkts > 0) {
+    const ReservedRange* range = ctx_.ref.FindReserved(r.src, r.start_ns);
+    if (range && SpoofedSource(r, *range, f.src_home)) {
+      auto& s = spoofed[r.src];
       s.category = range->category;
       s.note = range->note;
-      s.flows += flows_inc;
-      s.packets += spk;
-      s.flags |= sflags;
-      if (s.targets.size() < 1000) s.targets.insert(dst);
-      if (proto == 6 || proto == 17) s.ports[sport] += 1;
-      s.first_ns = std::min(s.first_ns, start);
-      s.last_ns = std::max(s.last_ns, end);
+      s.flows += f.flows_inc;
+      s.packets += r.src_pkts;
+      s.flags |= r.src_flags;
+      if (s.targets.size() < 1000) s.targets.insert(r.dst);
+      if (r.proto == 6 || r.proto == 17) s.ports[r.sport] += 1;
+      s.first_ns = std::min(s.first_ns, r.start_ns);
+      s.last_ns = std::max(s.last_ns, r.end_ns);
     }
   }
-  if (proto == 6) {
+  if (r.proto == 6) {
     // The side that sent packets is external, the home side sent nothing, and what it sent
     // is an answer (SYN-ACK or RST without SYN, no payload): a reply to a SYN the home host
     // never sent, i.e. backscatter of a spoofed flood.
     uint32_t reflector = 0, victim = 0;
     int flags = 0, init = 0;
     bool candidate = false;
-    if (src_home && !dst_home && spk == 0 && dpk > 0 && dpay == 0) {
-      reflector = dst, victim = src, flags = dflags, init = dflags, candidate = true;
-    } else if (!src_home && dst_home && dpk == 0 && spk > 0 && spay == 0 && direction != "syn") {
-      reflector = src, victim = dst, flags = sflags, init = has_sinit ? sinit : sflags;
+    if (f.src_home && !f.dst_home && r.src_pkts == 0 && r.dst_pkts > 0 && r.dst_payload == 0) {
+      reflector = r.dst, victim = r.src, flags = r.dst_flags, init = r.dst_flags, candidate = true;
+    } else if (!f.src_home && f.dst_home && r.dst_pkts == 0 && r.src_pkts > 0 &&
+               r.src_payload == 0 && r.direction != "syn") {
+      reflector = r.src, victim = r.dst, flags = r.src_flags,
+      init = (r.src_initial_flags >= 0) ? r.src_initial_flags : r.src_flags;
       candidate = true;
     }
     if (candidate) {
@@ -78,13 +61,13 @@ void SpoofedSection::Observe(const FlowRow& r, const RowFacts& f) {
       bool rst = (flags & 0x04) && !(flags & 0x02);
       if (synack || rst) {
         auto& bs = backscatter[reflector];
-        bs.flows += flows_inc;
-        bs.packets += std::max(spk, dpk);
-        (synack ? bs.synack : bs.rst) += flows_inc;
+        bs.flows += f.flows_inc;
+        bs.packets += std::max(r.src_pkts, r.dst_pkts);
+        (synack ? bs.synack : bs.rst) += f.flows_inc;
         if (bs.victims.size() < 1000) bs.victims.insert(victim);
-        bs.src_ports[reflector == src ? sport : dport] += 1;
-        bs.first_ns = std::min(bs.first_ns, start);
-        bs.last_ns = std::max(bs.last_ns, end);
+        bs.src_ports[reflector == r.src ? r.sport : r.dport] += 1;
+        bs.first_ns = std::min(bs.first_ns, r.start_ns);
+        bs.last_ns = std::max(bs.last_ns, r.end_ns);
       }
     }
   }
