@@ -28,8 +28,10 @@ constexpr size_t kMaxVictims = size_t{1} << 20;
 
 const char* KindName(int kind) { return kind == 0 ? "syn" : kind == 1 ? "udp" : "icmp_echo"; }
 
+// The span of an aggregate, at least 1 ms; an empty aggregate (first > last) spans 1 ms too.
 double Seconds(int64_t first, int64_t last) {
-  return std::max(1e-3, static_cast<double>(last - first) / 1e9);
+  if (last <= first) return 1e-3;
+  return std::max(1e-3, (static_cast<double>(last) - static_cast<double>(first)) / 1e9);
 }
 
 // How a flood's sources look: spoofed when nearly every source sent one unanswered packet and
