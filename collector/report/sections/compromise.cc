@@ -43,8 +43,7 @@ void CompromiseSection::Observe(const FlowRow& r, const RowFacts& f) {
   // payloads, and SMB/RPC sessions opened from outside home.
   if (r.first_record && r.src_pkts > 0 && r.src != r.dst &&
       ctx_.attacks.size() < ReportContext::kMaxAttacks) {
-    const uint32_t t_s =
-        static_cast<uint32_t>(std::max<int64_t>(0, r.start_ns - ctx_.period.first_ns) / kSecondNs);
+    const uint32_t t_s = ctx_.SecondsIntoPeriod(r.start_ns);
     const bool smb_rpc = r.proto == 6 && (r.dport == 135 || r.dport == 139 || r.dport == 445) &&
                          r.Conversation() && !f.src_home;
     if (!f.labels.empty() || (r.bare_ack && r.src_payload > 0) || smb_rpc) {
