@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(
-  build-essential cmake pkg-config git
+  build-essential cmake pkg-config git ccache
   libpcap-dev libtins-dev libprotobuf-dev protobuf-compiler libzmq3-dev cppzmq-dev
   libgtest-dev libgmock-dev libsqlite3-dev sqlite3 zlib1g-dev nettle-dev libutfcpp-dev
   tshark argus-server argus-client nfdump tcpreplay iproute2 time bc jq
