@@ -165,37 +165,14 @@ void Builder::InferHome() {
   const bool whole = max_id_ <= kWholeRows;
   const int64_t step = whole ? max_id_ + 1 : std::max<int64_t>(1, max_id_ / 100);
   const int64_t window = whole ? max_id_ + 1 : std::min<int64_t>(step, 2000);
-  Stmt st(
-      ctx_.db,
-      "SELECT src_v4, dst_v4, src_port, dst_port, ip_proto, src_pkts, dst_pkts, "
-      "src_payload_bytes, dst_payload_bytes, src_tcp_flags, dst_tcp_flags, record_seq, "
-      "in_iface, out_iface, icmp_type FROM flows WHERE id >= ? AND id < ? AND src_v4 IS NOT NULL" +
-          ctx_.TimeClause());
-  if (!st.ok()) return;
-  for (int64_t lo = 0; lo <= max_id_; lo += step) {
-    sqlite3_reset(st.get());
-    st.Bind(1, lo);
-    st.Bind(2, lo + window);
-    while (st.Step()) {
-      FlowRow r;
-      r.ipv4 = !st.Null(1);
-      r.src = static_cast<uint32_t>(st.Int(0));
-      r.dst = static_cast<uint32_t>(st.Int(1));
-      r.sport = static_cast<uint32_t>(st.Int(2));
-      r.dport = static_cast<uint32_t>(st.Int(3));
-      r.proto = static_cast<int>(st.Int(4));
-      r.src_pkts = st.Int(5);
-      r.dst_pkts = st.Int(6);
-      r.src_payload = st.Int(7);
-      r.dst_payload = st.Int(8);
-      r.src_flags = static_cast<int>(st.Int(9));
-      r.dst_flags = static_cast<int>(st.Int(10));
-      r.first_record = st.Int(11) == 0;
-      r.in_iface = st.Text(12);
-      r.out_iface = st.Text(13);
-      r.icmp_type = st.Null(14) ? -1 : static_cast<int>(st.Int(14));
-      evidence.Observe(r);
-    }
+  ScanPlan plan;
+  plan.db = ctx_.db;
+  plan.time_clause = ctx_.TimeClause();
+  plan.max_id = max_id_;
+  std::string error;
+  if (!ScanFlowWindows(plan, step, window, [&](const FlowRow& r) { evidence.Observe(r); },
+                       &error)) {
+    return;
   }
   ctx_.home_verdict = evidence.Decide();
   ctx_.home = ctx_.home_verdict.home;
