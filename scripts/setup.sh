@@ -9,8 +9,9 @@ packages=(
   build-essential cmake pkg-config git ccache
   libpcap-dev libtins-dev libprotobuf-dev protobuf-compiler libzmq3-dev cppzmq-dev
   libgtest-dev libgmock-dev libsqlite3-dev sqlite3 zlib1g-dev nettle-dev libutfcpp-dev
-  tshark argus-server argus-client nfdump tcpreplay iproute2 time bc jq
+  tshark argus-server argus-client nfdump tcpreplay iproute2 time bc jq netbase
   clang libclang-rt-14-dev python3 python3-zmq python3-protobuf
+  chromium chromium-driver python3-selenium
 )
 missing=()
 for p in "${packages[@]}"; do
