@@ -29,8 +29,8 @@ std::string MapToJson(const google::protobuf::Map<std::string, uint64_t>& map);
 /// ["a", "b"]; "" for an empty list.
 std::string ListToJson(const google::protobuf::RepeatedPtrField<std::string>& list);
 
-/// The message as Protobuf JSON with proto field names (MessageToJsonString,
-/// preserve_proto_field_names); "" when the message equals its default (nothing set).
+/// The message as Protobuf JSON with proto field names, map entries sorted by key (the same text
+/// for the same message in every process); "" when the message equals its default (nothing set).
 std::string MessageToJson(const google::protobuf::Message& message);
 
 }  // namespace tapwatch::collector
