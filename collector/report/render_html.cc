@@ -332,11 +332,22 @@ void Section(std::string& out, const std::string& key, const JsonValue& sec) {
          HtmlEscape(answer) + "</p>\n";
   out += Charts(key, sec);
   std::string notes;
+  bool first_table = true;
   for (const auto& [k, v] : sec.members()) {
     if (IsHeaderKey(k)) continue;
     if (IsTable(v)) {
-      out += "<h3>" + HtmlEscape(k) + "</h3>\n";
-      HtmlTable(out, v);
+      // The section's first table answers its question; a long table after it is detail (every
+      // MAC of the capture, the UDP ports after the TCP ones) and opens on demand.
+      if (!first_table && v.size() > kFilterAbove) {
+        out += "<details class=detail><summary><b>" + HtmlEscape(k) + "</b> (" +
+               std::to_string(v.size()) + " rows)</summary>\n";
+        HtmlTable(out, v);
+        out += "</details>\n";
+      } else {
+        out += "<h3>" + HtmlEscape(k) + "</h3>\n";
+        HtmlTable(out, v);
+      }
+      first_table = false;
     } else if (!v.is_array() || v.size() > 0) {
       notes += "<p><b>" + HtmlEscape(k) + ":</b> " + HtmlEscape(Scalar(v, SIZE_MAX)) + "</p>\n";
     }
@@ -356,7 +367,8 @@ constexpr const char* kStyle =
     ".axis{stroke:#333}.grid{stroke:#e4e4e4}.t{font-weight:bold;font-size:13px}.more{color:#777}"
     ".findings li{margin:.4em 0}.cmd{font-size:11px;background:#f4f4f4;padding:0 3px}"
     ".period{font-size:15px;margin:.2em 0}details.quiet{margin:.3em 0;color:#444}"
-    "details.quiet summary{cursor:pointer}input.filter{margin-top:.3em;width:20em}"
+    "details.quiet summary,details.detail summary{cursor:pointer}details.detail{margin:.6em 0}"
+    "input.filter{margin-top:.3em;width:20em}"
     "td details summary{cursor:pointer;color:#1f4e99}";
 
 // Sorting (numbers by data-v, else text) and filtering; no library needed for these two.
