@@ -25,7 +25,7 @@
 #include "decoders/payload_signature.h"
 #include "flowtable/flow_table.h"
 #include "sensor/app_record.h"
-#include "sensor/log_source.h"
+#include "sensor/log/source.h"
 #include "sensor/name_table.h"
 #include "tests/sensor/legacy_record_oracle.h"
 

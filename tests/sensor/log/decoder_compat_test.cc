@@ -11,8 +11,8 @@
 
 #include "decoders/decode_frame.h"
 #include "decoders/packet.h"
-#include "sensor/log_source.h"
-#include "tests/log/log_test_util.h"
+#include "sensor/log/source.h"
+#include "tests/sensor/log/test_util.h"
 
 namespace tapwatch::sensor {
 namespace {

@@ -4,8 +4,8 @@
 
 #include <string_view>
 
-#include "sensor/log_record.h"
-#include "sensor/log_syslog_time.h"
+#include "sensor/log/record.h"
+#include "sensor/log/syslog_time.h"
 
 namespace tapwatch::sensor {
 

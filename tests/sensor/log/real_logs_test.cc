@@ -9,8 +9,8 @@
 #include <sstream>
 #include <string>
 
-#include "sensor/log_source.h"
-#include "tests/log/log_test_util.h"
+#include "sensor/log/source.h"
+#include "tests/sensor/log/test_util.h"
 
 namespace tapwatch::sensor {
 namespace {

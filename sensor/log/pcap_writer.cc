@@ -1,9 +1,9 @@
-#include "sensor/log_pcap_writer.h"
+#include "sensor/log/pcap_writer.h"
 
 #include <cerrno>
 #include <cstring>
 
-#include "sensor/log_source.h"
+#include "sensor/log/source.h"
 
 namespace tapwatch::sensor {
 namespace {

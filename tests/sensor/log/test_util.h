@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "sensor/log_source.h"
+#include "sensor/log/source.h"
 
 namespace tapwatch::sensor::testing {
 

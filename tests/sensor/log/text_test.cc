@@ -9,7 +9,7 @@
 #include <cstring>
 #include <string>
 
-#include "sensor/log_text.h"
+#include "sensor/log/text.h"
 
 namespace tapwatch::sensor {
 namespace {

@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "sensor/log_pcap_writer.h"
-#include "sensor/log_source.h"
-#include "tests/log/log_test_util.h"
+#include "sensor/log/pcap_writer.h"
+#include "sensor/log/source.h"
+#include "tests/sensor/log/test_util.h"
 
 namespace tapwatch::sensor {
 namespace {

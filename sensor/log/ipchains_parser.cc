@@ -1,7 +1,7 @@
-#include "sensor/log_ipchains_parser.h"
+#include "sensor/log/ipchains_parser.h"
 
 #include "decoders/packet.h"
-#include "sensor/log_text.h"
+#include "sensor/log/text.h"
 
 namespace tapwatch::sensor {
 namespace {

@@ -1,11 +1,11 @@
-#include "sensor/log_syslog_time.h"
+#include "sensor/log/syslog_time.h"
 
 #include <sys/stat.h>
 
 #include <cstdlib>
 #include <ctime>
 
-#include "sensor/log_text.h"
+#include "sensor/log/text.h"
 
 namespace tapwatch::sensor {
 namespace {

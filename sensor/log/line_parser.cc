@@ -1,7 +1,7 @@
-#include "sensor/log_line_parser.h"
+#include "sensor/log/line_parser.h"
 
-#include "sensor/log_ipchains_parser.h"
-#include "sensor/log_netfilter_parser.h"
+#include "sensor/log/ipchains_parser.h"
+#include "sensor/log/netfilter_parser.h"
 
 namespace tapwatch::sensor {
 namespace {

@@ -24,7 +24,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "sensor/log_source.h"
+#include "sensor/log/source.h"
 
 namespace tapwatch::sensor {
 

@@ -13,7 +13,7 @@
 #include <cstdint>
 #include <span>
 
-#include "sensor/log_record.h"
+#include "sensor/log/record.h"
 
 namespace tapwatch::sensor {
 

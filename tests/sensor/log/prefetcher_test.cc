@@ -2,7 +2,7 @@
 // of the same LogSource read directly (the sensor's path for standard input); stopping early
 // never hangs; interface names stay valid after the source has moved on.
 
-#include "sensor/log_prefetcher.h"
+#include "sensor/log/prefetcher.h"
 
 #include <gtest/gtest.h>
 
@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "sensor/log_source.h"
-#include "tests/log/log_test_util.h"
+#include "sensor/log/source.h"
+#include "tests/sensor/log/test_util.h"
 
 namespace tapwatch::sensor {
 namespace {

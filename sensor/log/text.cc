@@ -1,4 +1,4 @@
-#include "sensor/log_text.h"
+#include "sensor/log/text.h"
 
 namespace tapwatch::sensor {
 namespace {

@@ -28,9 +28,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "sensor/log_frame_builder.h"
-#include "sensor/log_record.h"
-#include "sensor/log_syslog_time.h"
+#include "sensor/log/frame_builder.h"
+#include "sensor/log/record.h"
+#include "sensor/log/syslog_time.h"
 
 namespace tapwatch::sensor {
 

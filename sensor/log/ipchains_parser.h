@@ -13,7 +13,7 @@
 
 #include <string_view>
 
-#include "sensor/log_record.h"
+#include "sensor/log/record.h"
 
 namespace tapwatch::sensor {
 

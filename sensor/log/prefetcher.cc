@@ -1,4 +1,4 @@
-#include "sensor/log_prefetcher.h"
+#include "sensor/log/prefetcher.h"
 
 namespace tapwatch::sensor {
 

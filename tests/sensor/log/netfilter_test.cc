@@ -8,10 +8,10 @@
 
 #include <string>
 
-#include "sensor/log_line_parser.h"
-#include "sensor/log_netfilter_parser.h"
-#include "sensor/log_source.h"
-#include "tests/log/log_test_util.h"
+#include "sensor/log/line_parser.h"
+#include "sensor/log/netfilter_parser.h"
+#include "sensor/log/source.h"
+#include "tests/sensor/log/test_util.h"
 
 namespace tapwatch::sensor {
 namespace {

@@ -1,4 +1,4 @@
-#include "sensor/log_frame_builder.h"
+#include "sensor/log/frame_builder.h"
 
 #include <cstring>
 

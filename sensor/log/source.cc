@@ -1,4 +1,4 @@
-#include "sensor/log_source.h"
+#include "sensor/log/source.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -10,7 +10,7 @@
 #include <cstring>
 #include <ctime>
 
-#include "sensor/log_line_parser.h"
+#include "sensor/log/line_parser.h"
 
 namespace tapwatch::sensor {
 namespace {

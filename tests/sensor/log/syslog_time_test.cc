@@ -5,9 +5,9 @@
 #include <ctime>
 #include <string>
 
-#include "sensor/log_line_parser.h"
-#include "sensor/log_syslog_time.h"
-#include "tests/log/log_test_util.h"
+#include "sensor/log/line_parser.h"
+#include "sensor/log/syslog_time.h"
+#include "tests/sensor/log/test_util.h"
 
 namespace tapwatch::sensor {
 namespace {
