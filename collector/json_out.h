@@ -18,10 +18,6 @@ namespace tapwatch::collector {
 /// and control characters are escaped, DEL and C1 controls too; other bytes pass unchanged).
 void AppendJsonString(std::string& out, std::string_view s);
 
-/// Appends `bytes` as standard base64 with padding (RFC 4648 section 4), the Protobuf JSON
-/// mapping for `bytes` fields.
-void AppendBase64(std::string& out, std::string_view bytes);
-
 /// {"key": count, ...} with keys in sorted order; "" for an empty map.
 std::string MapToJson(const google::protobuf::Map<std::string, uint32_t>& map);
 std::string MapToJson(const google::protobuf::Map<std::string, uint64_t>& map);

@@ -27,8 +27,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 jobs=$(nproc)
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTAPWATCH_BUILD_TESTS=ON >/dev/null
-cmake --build build -j"$jobs"
+cmake --preset release >/dev/null
+cmake --build --preset release -j"$jobs"
 cmake --install build --prefix /usr/local >/dev/null
 echo "setup: installed $(command -v tapwatch-sensor) and $(command -v tapwatch-collector)"
 

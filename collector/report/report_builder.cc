@@ -31,57 +31,6 @@
 
 namespace tapwatch::collector::report {
 
-std::string FormatTimeNs(int64_t ns) {
-  int64_t secs = ns >= 0 ? ns / 1000000000LL : (ns - 999999999LL) / 1000000000LL;
-  int64_t frac = ns - secs * 1000000000LL;
-  std::time_t t = static_cast<std::time_t>(secs);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[48];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::string out(buf);
-  if (frac != 0) {
-    char f[16];
-    std::snprintf(f, sizeof f, ".%09lld", static_cast<long long>(frac));
-    std::string fs(f);
-    while (fs.back() == '0') fs.pop_back();
-    out += fs;
-  }
-  return out + "Z";
-}
-
-std::optional<int64_t> ParseTimeArg(const std::string& text) {
-  if (text.empty()) return std::nullopt;
-  bool numeric = std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-  if (numeric) {
-    if (text.size() > 19) return std::nullopt;
-    long long v = std::stoll(text);
-    return v > 1000000000000LL ? v : v * 1000000000LL;
-  }
-  std::tm tm{};
-  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  char sep = 0;
-  int n = std::sscanf(text.c_str(), "%4d-%2d-%2d%c%2d:%2d:%2d", &year, &month, &day, &sep, &hour,
-                      &minute, &second);
-  if (n != 3 && n != 6 && n != 7) return std::nullopt;
-  if (n >= 6 && sep != 'T' && sep != ' ') return std::nullopt;
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
-    return std::nullopt;
-  }
-  // Accept an optional trailing "Z" only.
-  size_t expected = n == 3 ? 10 : (n == 6 ? 16 : 19);
-  if (text.size() != expected && !(text.size() == expected + 1 && text.back() == 'Z')) {
-    return std::nullopt;
-  }
-  tm.tm_year = year - 1900;
-  tm.tm_mon = month - 1;
-  tm.tm_mday = day;
-  tm.tm_hour = hour;
-  tm.tm_min = minute;
-  tm.tm_sec = second;
-  return static_cast<int64_t>(timegm(&tm)) * 1000000000LL;
-}
-
 namespace {
 
 // Runs the report: the period, home, one scan of the flows feeding every section, then each
