@@ -12,14 +12,23 @@ namespace tapwatch::collector::report {
 struct ScanEv {
   uint32_t src;
   uint32_t dst;
-  uint32_t t_s : 28;     // seconds since period start (clamped: 8.5 years)
-  uint32_t pattern : 4;  // ProbePattern; in the same word as t_s: 16 bytes a probe, as before
+  uint32_t t_s;          // seconds since period start
   uint16_t port;         // 0 for ICMP
   uint8_t proto;
-  uint8_t bits;  // kEv*
+  uint8_t bits;          // kEv*
+  uint16_t t_ms : 10;    // and milliseconds: the order of a fast scan's probes within a second
+  uint16_t pattern : 4;  // ProbePattern
 };
-static_assert(sizeof(ScanEv) == 16, "one probe per flow: keep it small");
-constexpr uint32_t kMaxProbeSeconds = (uint32_t{1} << 28) - 1;
+static_assert(sizeof(ScanEv) == 20, "one probe per flow: keep it small");
+
+// Probes of one source in time order; the target breaks a tie within a millisecond, so the order
+// (and every first/last target) does not depend on the order rows were stored in.
+inline bool EarlierProbe(const ScanEv& a, const ScanEv& b) {
+  if (a.t_s != b.t_s) return a.t_s < b.t_s;
+  if (a.t_ms != b.t_ms) return a.t_ms < b.t_ms;
+  if (a.dst != b.dst) return a.dst < b.dst;
+  return a.port < b.port;
+}
 constexpr uint8_t kEvSuccess = 1, kEvEcho = 2, kEvNmap28 = 4, kEvOddFlags = 8, kEvWelchia = 16,
                   kEvConversation = 32, kEvFromHome = 64;
 

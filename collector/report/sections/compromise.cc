@@ -1,6 +1,7 @@
 #include "collector/report/sections/compromise.h"
 
 #include <algorithm>
+#include <cstring>
 #include <cmath>
 #include <string_view>
 #include <unordered_set>
@@ -66,7 +67,12 @@ JsonValue CompromiseSection::Build() {
   constexpr size_t kMaxVictimsQueried = 500;  // bounded index reads on a large store
   constexpr int64_t kMinNewDestinations = 20;
   std::sort(ctx_.attacks.begin(), ctx_.attacks.end(), [](const Attack& a, const Attack& b) {
-    return a.victim != b.victim ? a.victim < b.victim : a.t_s < b.t_s;
+    // A total order: the same attacks in any stored row order give the same report.
+    if (a.victim != b.victim) return a.victim < b.victim;
+    if (a.t_s != b.t_s) return a.t_s < b.t_s;
+    if (a.attacker != b.attacker) return a.attacker < b.attacker;
+    if (a.port != b.port) return a.port < b.port;
+    return std::strcmp(a.what, b.what) < 0;
   });
   Stmt before(ctx_.db,
               "SELECT DISTINCT dst_v4 FROM flows WHERE src_addr = ?1 AND start_ns < ?2 "

@@ -44,7 +44,9 @@ void ReconSection::Observe(const FlowRow& r, const RowFacts& f) {
     if (f.src_home) ev.bits |= kEvFromHome;
     ev.src = r.src;
     ev.dst = r.dst;
-    ev.t_s = std::min(ctx_.SecondsIntoPeriod(r.start_ns), kMaxProbeSeconds);
+    ev.t_s = ctx_.SecondsIntoPeriod(r.start_ns);
+    ev.t_ms = static_cast<uint16_t>(
+        std::max<int64_t>(0, r.start_ns - ctx_.period.first_ns) / 1000000 % 1000);
     ev.proto = static_cast<uint8_t>(r.proto);
     ev.port = r.proto == 6 || r.proto == 17 ? static_cast<uint16_t>(r.dport) : 0;
     bool success =
@@ -117,7 +119,7 @@ JsonValue ReconSection::Build() {
     if (a.src != b.src) return a.src < b.src;
     if (a.proto != b.proto) return a.proto < b.proto;
     if (a.port != b.port) return a.port < b.port;
-    return a.t_s < b.t_s;
+    return EarlierProbe(a, b);
   });
   struct Found {
     int64_t targets;
@@ -193,7 +195,7 @@ JsonValue ReconSection::Build() {
   std::sort(ev.begin(), ev.end(), [](const ScanEv& a, const ScanEv& b) {
     if (a.src != b.src) return a.src < b.src;
     if (a.dst != b.dst) return a.dst < b.dst;
-    return a.t_s < b.t_s;
+    return EarlierProbe(a, b);
   });
   std::vector<Found> vt;
   for (size_t i = 0; i < ev.size();) {

@@ -21,7 +21,7 @@ JsonValue SlowScansSection::Build() {
   const double kEta1 = std::log(0.99 / 0.01), kEta0 = std::log(0.01 / 0.99);
   auto& ev = ctx_.probe_events;
   std::sort(ev.begin(), ev.end(), [](const ScanEv& a, const ScanEv& b) {
-    return a.src != b.src ? a.src < b.src : a.t_s < b.t_s;
+    return a.src != b.src ? a.src < b.src : EarlierProbe(a, b);
   });
   struct Found {
     double score;
