@@ -253,6 +253,10 @@ void PrintSummary(const Store& store, const IngestResult& result, FILE* out) {
   if (result.unknown_topic > 0) {
     std::fprintf(out, ", %llu with an unknown topic", static_cast<ull>(result.unknown_topic));
   }
+  if (result.too_large > 0) {
+    std::fprintf(out, ", %llu over %lld MiB", static_cast<ull>(result.too_large),
+                 static_cast<long long>(kMaxMessageBytes >> 20));
+  }
   if (result.too_many_envelopes > 0) {
     std::fprintf(out, ", %llu with over %zu records", static_cast<ull>(result.too_many_envelopes),
                  kMaxEnvelopesPerMessage);
@@ -430,6 +434,10 @@ IngestResult RunIngest(const IngestOptions& options, const std::atomic<bool>& st
         continue;
       }
       const std::string_view body = message.body();
+      if (body.size() > static_cast<size_t>(kMaxMessageBytes)) {
+        ++result.too_large;
+        continue;
+      }
       now_ns = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                          std::chrono::system_clock::now().time_since_epoch())
                                          .count());  // a vDSO call: cheap per message

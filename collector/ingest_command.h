@@ -42,6 +42,7 @@ struct IngestResult {
   uint64_t messages = 0;   // ZeroMQ messages received
   uint64_t malformed = 0;  // messages that were not a 2-frame topic + Envelope (EnvelopeBatch)
   uint64_t unknown_topic = 0;       // topic not exactly flow, stats or batch.flow
+  uint64_t too_large = 0;           // bodies of over kMaxMessageBytes, dropped unread
   uint64_t too_many_envelopes = 0;  // batches of over kMaxEnvelopesPerMessage envelopes
   uint64_t flows_stored = 0;        // committed: what the store holds from this run
   uint64_t stats_stored = 0;

@@ -42,10 +42,11 @@ inline constexpr size_t kMaxTextBytes = 8192;       // any other string (URI, na
 inline constexpr size_t kMaxListEntries = 4096;     // entries of one list or map
 inline constexpr uint64_t kMaxFutureNs = 86400ull * 1000000000ull;  // a day of clock skew
 
-/// Messages: the largest ZeroMQ message read (a larger one makes ZeroMQ drop the connection
-/// before reading it, ZMQ_MAXMSGSIZE), and the most envelopes one batch message may hold
-/// (tapwatch-sensor --batch at most). A sensor's largest batch, 4096 records with 1024 first
-/// bytes a side, stays under a quarter of the byte limit.
+/// Messages: the largest body parsed (a larger one is counted and dropped unread), and the most
+/// envelopes one batch message may hold (tapwatch-sensor --batch at most). A sensor's largest
+/// batch, 4096 records with 1024 first bytes a side, stays under a quarter of the byte limit.
+/// Not ZMQ_MAXMSGSIZE: libzmq takes a larger message as a protocol error and never reconnects
+/// to that endpoint (session_base.cpp), so one rogue frame would cut a sensor off for good.
 inline constexpr int64_t kMaxMessageBytes = 64 << 20;
 inline constexpr size_t kMaxEnvelopesPerMessage = 4096;
 

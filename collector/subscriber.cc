@@ -2,8 +2,6 @@
 
 #include <cerrno>
 
-#include "collector/record_validation.h"
-
 namespace tapwatch::collector {
 
 RawMessage::RawMessage() {
@@ -46,9 +44,6 @@ std::unique_ptr<Subscriber> Subscriber::Create(const std::vector<std::string>& e
   zmq_setsockopt(s->socket_, ZMQ_RCVHWM, &unlimited, sizeof(unlimited));
   zmq_setsockopt(s->socket_, ZMQ_LINGER, &linger_ms, sizeof(linger_ms));
   zmq_setsockopt(s->socket_, ZMQ_RCVBUF, &rcvbuf_bytes, sizeof(rcvbuf_bytes));
-  // A larger message is never buffered: ZeroMQ drops the connection when its length arrives.
-  const int64_t max_message_bytes = kMaxMessageBytes;
-  zmq_setsockopt(s->socket_, ZMQ_MAXMSGSIZE, &max_message_bytes, sizeof(max_message_bytes));
   zmq_setsockopt(s->socket_, ZMQ_SUBSCRIBE, "flow", 4);
   zmq_setsockopt(s->socket_, ZMQ_SUBSCRIBE, "stats", 5);
   zmq_setsockopt(s->socket_, ZMQ_SUBSCRIBE, "batch.flow", 10);
