@@ -159,7 +159,8 @@ void WriterLoop(Store& store, BatchQueue& queue, const IngestOptions& options, b
   auto check = [&](bool step_ok) {
     if (step_ok || !ok) return;
     ok = false;
-    std::fprintf(stderr, "tapwatch-collector: store error: %s\n", store.error().c_str());
+    std::fprintf(stderr, "tapwatch-collector: --db %s: store error: %s\n",
+                 options.db_path.c_str(), store.error().c_str());
     if (store.failed()) {
       std::fprintf(stderr,
                    "tapwatch-collector: --db %s: nothing more is stored; counting what arrives\n",

@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <cstdint>
 #include <optional>
 #include <set>
@@ -61,13 +63,37 @@ uint64_t WallClockNs() {
                                    .count());
 }
 
+// The file's first 100 bytes (https://www.sqlite.org/fileformat2.html#the_database_header): not
+// SQLite's, or a file shorter than its header says (cut off), each named as such; "" otherwise.
+std::string HeaderDamage(const std::string& path, uint64_t file_bytes) {
+  unsigned char h[100] = {};
+  FILE* f = std::fopen(path.c_str(), "rb");
+  const size_t got = f ? std::fread(h, 1, sizeof(h), f) : 0;
+  if (f) std::fclose(f);
+  if (got < sizeof(h) || std::memcmp(h, "SQLite format 3", 16) != 0) {
+    return "not an SQLite database: its header is not SQLite's";
+  }
+  auto be32 = [&](int at) {
+    return (uint32_t{h[at]} << 24) | (uint32_t{h[at + 1]} << 16) | (uint32_t{h[at + 2]} << 8) |
+           h[at + 3];
+  };
+  const uint32_t page_bytes = h[16] == 0 && h[17] == 1 ? 65536 : (h[16] << 8) | h[17];
+  // The size in pages is valid only when the change counter matches "version-valid-for".
+  const uint64_t header_bytes = uint64_t{be32(28)} * page_bytes;
+  if (be32(24) == be32(92) && header_bytes > file_bytes) {
+    return "cut off: its header says " + std::to_string(header_bytes) + " bytes, the file has " +
+           std::to_string(file_bytes);
+  }
+  return "";
+}
+
 // The checks of CheckStore from 2 on; "" when the store passed them, else the cause.
 std::string Damage(sqlite3* db) {
   std::string error;
   // 2. Every page. integrity_check rather than quick_check: it also compares each index with
   // its table, which catches a damaged value in an indexed column (start_ns, the addresses).
   const auto problems = Column(db, "PRAGMA integrity_check(10)", error);
-  if (!problems) return "SQLite cannot read it: " + error;
+  if (!problems) return "damaged: SQLite integrity check stopped: " + error;
   if (problems->size() != 1 || (*problems)[0] != "ok") {
     const std::string first = problems->empty() ? "no answer" : (*problems)[0];
     return "damaged: SQLite integrity check: " + first +
@@ -157,11 +183,10 @@ bool CheckStore(const std::string& path, std::string& error) {
     return false;
   }
   sqlite3_busy_timeout(db, 5000);
-  // The header is read by the first statement: "file is not a database" comes from here.
-  std::string cause;
-  if (sqlite3_exec(db, "PRAGMA schema_version", nullptr, nullptr, nullptr) != SQLITE_OK) {
-    cause = std::string("not an SQLite database, or its header is damaged: ") +
-            sqlite3_errmsg(db);
+  std::string cause = HeaderDamage(path, static_cast<uint64_t>(sb.st_size));
+  if (!cause.empty()) {
+  } else if (sqlite3_exec(db, "PRAGMA schema_version", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    cause = std::string("damaged: SQLite cannot read its schema: ") + sqlite3_errmsg(db);
   } else {
     sqlite3_exec(db, "PRAGMA mmap_size = 0; PRAGMA cache_size = -32768", nullptr, nullptr,
                  nullptr);

@@ -14,7 +14,8 @@ namespace tapwatch::collector {
 inline constexpr int kExitDamagedStore = 2;
 
 /// Checks, in order, and stops at the first problem:
-///  1. the file exists, is not empty, and is an SQLite database (its header);
+///  1. the file exists, is not empty, starts with SQLite's header, and is as long as its header
+///     says (a store cut off is named as such, not as "malformed");
 ///  2. SQLite's PRAGMA integrity_check (every page, every index against its table);
 ///  3. the schema: a flows table with every column collector/schema.sql declares NOT NULL
 ///     without a default, and meta 'schema' = 'tapwatch-1' when the store has that row (stores
