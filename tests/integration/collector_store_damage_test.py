@@ -4,8 +4,7 @@
 1. A real store: a publisher (rogue_publisher.py) sends 50,000 planted flows through a real
    collector. Read whole, `flows` prints all 50,000 and `report` exits 0. Then copies of it are
    damaged by overwriting bytes: the SQLite header, a page in the middle, the tail cut off, one
-   flow's end_ns (not indexed) set to 2045, one flow's start_ns (indexed) changed, the meta
-   schema string. On each, `report` and `flows` must exit 2 with one line on stderr naming the
+   flow's end_ns set to 2045, one flow's start_ns moved past its end, the meta schema string. On each, `report` and `flows` must exit 2 with one line on stderr naming the
    file and the cause, and print nothing.
 2. A full disk: the collector writes into a 2 MiB tmpfs mounted in a private mount namespace
    (unshare -m, root) while 100,000 flows arrive. It must exit 1 naming the error; the flows
@@ -86,7 +85,7 @@ def damaged_copies(pristine, tmp):
     p = copy("middle_page")
     pages = len(content) // page
     overwrite(p, (pages // 2) * page, bytes((i * 37 + 11) & 255 for i in range(page)))
-    out.append(("middle_page", p, ": damaged: SQLite integrity check"))
+    out.append(("middle_page", p, ": damaged: SQLite quick_check"))
 
     p = copy("truncated")
     with open(p, "r+b") as f:
@@ -103,15 +102,15 @@ def damaged_copies(pristine, tmp):
     overwrite(p, at, struct.pack(">q", YEAR_2045_NS))
     out.append(("end_2045", p, "a flow ends at 2045-01-01"))
 
-    # Flow 1234's start_ns, where it first appears (its row or an index entry).
-    start_1234 = struct.pack(">q", 1081000000000000000 + 1234 * 1000000)
+    # Flow 1234's start_ns in its row (followed there by its end_ns), moved past its end.
+    start_1234 = 1081000000000000000 + 1234 * 1000000
+    row = struct.pack(">qq", start_1234, start_1234 + 499999937)
     p = copy("start_changed")
-    at = content.find(start_1234)
-    if at < 0:
-        raise RuntimeError("flow 1234's start_ns is not in the store")
-    overwrite(p, at, struct.pack(">q", 1081000000000000000 + 99999 * 1000000))
-    out.append(("start_changed", p, "damaged: SQLite integrity check: row 1235 missing from "
-                "index flows_start"))
+    at = content.find(row)
+    if at < 0 or content.find(row, at + 1) >= 0:
+        raise RuntimeError("flow 1234's start_ns and end_ns are not once in the store")
+    overwrite(p, at, struct.pack(">q", start_1234 + 10**9))
+    out.append(("start_changed", p, ": 1 flows end before they start"))
 
     p = copy("schema")
     at = content.find(b"tapwatch-1")
