@@ -163,7 +163,7 @@ def validation_case(collector, pb2, tmp, fails):
     sensor_lines = [l for l in lines if l.startswith("sensor ")]
     fails.check(sensor_lines == ["sensor good: received %d, lost 0, duplicates 0, rejected %d"
                                  % (seq, planted_good)],
-                "validation: sensor lines %s" % sensor_lines)
+                "validation: sensor lines %s" % [l[:120] for l in sensor_lines])
     con = sqlite3.connect(db)
     rows = con.execute("SELECT count(*), max(src_port), max(dst_port), max(ip_proto), "
                        "max(end_ns) FROM flows").fetchone()
