@@ -398,17 +398,11 @@ bool Store::Add(const proto::Envelope& envelope, std::optional<RejectReason> rej
   // A record whose sensor id is refused keys nothing: a megabyte of id is not kept, not even
   // as a key of the counters.
   if (rejected == RejectReason::kSensorId) sensor_id = {};
+  // Rejected records are few: a key string per record is cheap.
   auto count_rejected = [&] {
     rejected_.Add(*rejected);
-    auto it = rejected_by_sensor_.find(sensor_id);
-    if (it == rejected_by_sensor_.end()) it = rejected_by_sensor_.emplace(sensor_id, RejectCounts{}).first;
-    it->second.Add(*rejected);
-    if (failed_) return;
-    auto pending = pending_rejected_.find(sensor_id);
-    if (pending == pending_rejected_.end()) {
-      pending = pending_rejected_.emplace(sensor_id, RejectCounts{}).first;
-    }
-    pending->second.Add(*rejected);
+    rejected_by_sensor_[std::string(sensor_id)].Add(*rejected);
+    if (!failed_) pending_rejected_[std::string(sensor_id)].Add(*rejected);
   };
   if (rejected == RejectReason::kSensorId) {
     count_rejected();

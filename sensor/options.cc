@@ -79,7 +79,7 @@ const char* SensorUsage() {
          "  --batch N               flow records per ZeroMQ message, topic batch.flow\n"
          "                          (default 64; 1 = one per message, topic flow)\n"
          "  --jsonl FILE|-          write records as JSON lines (alone: nothing is published)\n"
-         "  --sensor-id NAME        sensor name in every record, at most 255 bytes (default: host name)\n"
+         "  --sensor-id NAME        name in every record, at most 255 bytes (default: host name)\n"
          "  --idle-timeout T        SECONDS, or tcp=S,tcp-new=S,tcp-closed=S,udp=S,icmp=S,other=S\n"
          "  --active-timeout S      interim records for flows longer than S seconds (default 300)\n"
          "  --max-flows N           flow table capacity, rounded up to a power of two (default 262144)\n"

@@ -4,8 +4,9 @@
 1. A real store: a publisher (rogue_publisher.py) sends 50,000 planted flows through a real
    collector. Read whole, `flows` prints all 50,000 and `report` exits 0. Then copies of it are
    damaged by overwriting bytes: the SQLite header, a page in the middle, the tail cut off, one
-   flow's end_ns set to 2045, one flow's start_ns moved past its end, the meta schema string. On each, `report` and `flows` must exit 2 with one line on stderr naming the
-   file and the cause, and print nothing.
+   flow's end_ns set to 2045, one flow's start_ns moved past its end, the meta schema string.
+   On each, `report` and `flows` must exit 2 with one line on stderr naming the file and the
+   cause, and print nothing.
 2. A full disk: the collector writes into a 2 MiB tmpfs mounted in a private mount namespace
    (unshare -m, root) while 100,000 flows arrive. It must exit 1 naming the error; the flows
    its summary says were stored must be exactly the rows the store holds; and every record sent
