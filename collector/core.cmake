@@ -10,6 +10,8 @@ configure_file(${CMAKE_CURRENT_SOURCE_DIR}/schema_sql.h.in
 list(APPEND TAPWATCH_COLLECTOR_SOURCES
      ${CMAKE_CURRENT_SOURCE_DIR}/json_out.cc
      ${CMAKE_CURRENT_SOURCE_DIR}/sequence_tracker.cc
+     ${CMAKE_CURRENT_SOURCE_DIR}/record_validation.cc
+     ${CMAKE_CURRENT_SOURCE_DIR}/store_check.cc
      ${CMAKE_CURRENT_SOURCE_DIR}/store.cc
      ${CMAKE_CURRENT_SOURCE_DIR}/subscriber.cc
      ${CMAKE_CURRENT_SOURCE_DIR}/ingest_command.cc

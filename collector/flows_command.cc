@@ -12,6 +12,7 @@
 #include "collector/printable.h"
 #include "collector/json_out.h"
 #include "collector/store.h"
+#include "collector/store_check.h"
 #include "encoding/base64.h"
 
 namespace tapwatch::collector {
@@ -351,7 +352,13 @@ uint64_t RunFlows(const FlowsOptions& options, FILE* out) {
 }
 
 int RunFlowsCommand(int argc, char** argv, int first) {
-  RunFlows(ParseFlowsOptions(argc, argv, first), stdout);
+  const FlowsOptions options = ParseFlowsOptions(argc, argv, first);
+  std::string error;
+  if (!CheckStore(options.db_path, error)) {
+    std::fprintf(stderr, "tapwatch-collector flows: %s\n", error.c_str());
+    return kExitDamagedStore;
+  }
+  RunFlows(options, stdout);
   return 0;
 }
 

@@ -15,6 +15,7 @@
 
 #include "collector/cli_util.h"
 #include "collector/printable.h"
+#include "collector/record_validation.h"
 #include "collector/store.h"
 #include "collector/subscriber.h"
 #include "tapwatch.pb.h"
@@ -35,6 +36,8 @@ struct Batch {
   // On the receiving thread, before reuse: the writer is the busier one.
   void Reset() {
     items.clear();
+    verdicts.clear();
+    wire_bytes = 0;
     arena.Reset();
   }
   size_t count() const { return items.size(); }
@@ -42,6 +45,8 @@ struct Batch {
   std::unique_ptr<char[]> block;  // the arena's first block, declared first: it outlives arena
   google::protobuf::Arena arena;
   std::vector<proto::Envelope*> items;
+  std::vector<std::optional<RejectReason>> verdicts;  // one per item, by the receiving thread
+  size_t wire_bytes = 0;                              // bodies parsed onto the arena
 
  private:
   static google::protobuf::ArenaOptions ArenaOptions(char* first_block) {
@@ -54,20 +59,22 @@ struct Batch {
   }
 };
 
-// Bounded hand-off queue. When the writer falls behind the receiver blocks, and messages wait
-// in ZeroMQ's pipe in their compact wire form (RCVHWM 0: nothing is dropped).
+// Bounded hand-off queue, in batches and in bytes (a hostile publisher's large messages parse
+// into large batches). When the writer falls behind the receiver blocks, and messages wait in
+// ZeroMQ's pipe in their compact wire form (RCVHWM 0: nothing is dropped).
 class BatchQueue {
  public:
   static constexpr size_t kMaxBatches = 64;
+  static constexpr size_t kMaxQueuedBytes = 64 << 20;
 
-  // False when the writer has failed and nothing more will be consumed.
-  bool Push(std::unique_ptr<Batch> batch) {
+  void Push(std::unique_ptr<Batch> batch) {
     std::unique_lock lock(mutex_);
-    not_full_.wait(lock, [&] { return queue_.size() < kMaxBatches || failed_; });
-    if (failed_) return false;
+    not_full_.wait(lock, [&] {
+      return queue_.empty() || (queue_.size() < kMaxBatches && queued_bytes_ < kMaxQueuedBytes);
+    });
+    queued_bytes_ += batch->wire_bytes;
     queue_.push_back(std::move(batch));
     not_empty_.notify_one();
-    return true;
   }
 
   // Waits until `deadline` for a batch; nullptr on timeout or when closed and empty.
@@ -78,6 +85,7 @@ class BatchQueue {
     if (queue_.empty()) return nullptr;
     auto batch = std::move(queue_.front());
     queue_.pop_front();
+    queued_bytes_ -= batch->wire_bytes;
     not_full_.notify_one();
     return batch;
   }
@@ -106,23 +114,18 @@ class BatchQueue {
     not_empty_.notify_all();
   }
 
-  void Fail() {
-    std::lock_guard lock(mutex_);
-    failed_ = true;
-    not_full_.notify_all();
-  }
-
  private:
   std::mutex mutex_;
   std::condition_variable not_empty_;
   std::condition_variable not_full_;
   std::deque<std::unique_ptr<Batch>> queue_;
   std::vector<std::unique_ptr<Batch>> free_;
+  size_t queued_bytes_ = 0;
   bool closed_ = false;
-  bool failed_ = false;
 };
 
 constexpr size_t kBatchSize = 1024;
+constexpr size_t kBatchBytes = 8 << 20;
 // Below this rate the deferred flows indexes are rebuilt (IngestOptions::IndexMode): a live
 // sensor's trickle, far under what row-by-row index upkeep costs (~30,000 rows/s on one core).
 constexpr double kSlowFlowsPerSecond = 5000;
@@ -132,6 +135,11 @@ constexpr int kPollMs = 100;
 // a message, but never longer than kMaxDrain.
 constexpr int kDrainQuietMs = 50;
 constexpr auto kMaxDrain = std::chrono::seconds(2);
+// After a store error, records are still received and counted (unstored) so the summary says
+// what was lost, until the usual end (final records, a stop, --idle-exit) or this long without
+// a message, but never longer than kMaxCountAfterFailure: a live sensor never stops sending.
+constexpr auto kQuietAfterFailure = std::chrono::seconds(2);
+constexpr auto kMaxCountAfterFailure = std::chrono::seconds(60);
 
 // Rebuilds the deferred flows indexes, saying how long it took (stderr, unless quiet).
 bool RebuildIndexes(Store& store, const IngestOptions& options, const char* when) {
@@ -145,7 +153,21 @@ bool RebuildIndexes(Store& store, const IngestOptions& options, const char* when
   return ok;
 }
 
-void WriterLoop(Store& store, BatchQueue& queue, const IngestOptions& options, bool& ok) {
+// A store error is reported once; the writer goes on accounting what arrives (Store::Add).
+void WriterLoop(Store& store, BatchQueue& queue, const IngestOptions& options, bool& ok,
+                std::atomic<bool>& store_failed) {
+  auto check = [&](bool step_ok) {
+    if (step_ok || !ok) return;
+    ok = false;
+    std::fprintf(stderr, "tapwatch-collector: --db %s: store error: %s\n",
+                 options.db_path.c_str(), store.error().c_str());
+    if (store.failed()) {
+      std::fprintf(stderr,
+                   "tapwatch-collector: --db %s: nothing more is stored; counting what arrives\n",
+                   options.db_path.c_str());
+    }
+    store_failed.store(true);
+  };
   const auto commit_after = std::chrono::milliseconds(options.commit_ms);
   // The bulk load is over, after some flows were stored (a collector waiting for its sensor
   // keeps the indexes deferred), when the writer spent 90% of a window of index_idle_ms waiting
@@ -173,19 +195,21 @@ void WriterLoop(Store& store, BatchQueue& queue, const IngestOptions& options, b
     window_waited += Clock::now() - wait_start;
     if (batch) {
       if (store.pending_rows() == 0) first_pending = Clock::now();
-      for (size_t i = 0; i < batch->count() && ok; ++i) {
-        if (!store.Add(*batch->items[i])) ok = false;
-        if (ok && store.pending_rows() >= options.commit_rows) {
-          ok = store.Commit();
+      for (size_t i = 0; i < batch->count(); ++i) {
+        check(store.Add(*batch->items[i], batch->verdicts[i]));
+        if (!store.failed() && store.pending_rows() >= options.commit_rows) {
+          check(store.Commit());
           first_pending = Clock::now();
         }
       }
       queue.Recycle(std::move(batch));
     }
-    if (ok && store.pending_rows() > 0 && Clock::now() >= first_pending + commit_after) {
-      ok = store.Commit();
+    if (!store.failed() && store.pending_rows() > 0 &&
+        Clock::now() >= first_pending + commit_after) {
+      check(store.Commit());
     }
-    if (rebuild_when_slow && store.indexes_deferred() && Clock::now() - window_start >= window) {
+    if (ok && rebuild_when_slow && store.indexes_deferred() &&
+        Clock::now() - window_start >= window) {
       // Waiting for work, not stuck in a long commit (a backlog may be queued meanwhile).
       const uint64_t stored = store.flows_stored();
       const bool waiting = window_waited * 10 >= (Clock::now() - window_start) * 9;
@@ -201,18 +225,60 @@ void WriterLoop(Store& store, BatchQueue& queue, const IngestOptions& options, b
     // commit: rows still pending (a huge --commit-ms) must not be committed early by it.
     if (ok && rebuild_due && !done && store.pending_rows() == 0) {
       rebuild_due = false;
-      ok = RebuildIndexes(store, options, "(ingest slowed down)");
-    }
-    if (!ok) {
-      std::fprintf(stderr, "tapwatch-collector: store error: %s\n", store.error().c_str());
-      queue.Fail();
-      return;
+      check(RebuildIndexes(store, options, "(ingest slowed down)"));
     }
     if (done) break;
   }
-  // Also commits sensor counters updated by records that stored no row (duplicates).
-  ok = store.Commit() && RebuildIndexes(store, options, "at exit");
-  if (!ok) std::fprintf(stderr, "tapwatch-collector: store error: %s\n", store.error().c_str());
+  // Also commits sensor counters updated by records that stored no row (duplicates, rejected).
+  if (ok) check(store.Commit() && RebuildIndexes(store, options, "at exit"));
+}
+
+using ull = unsigned long long;
+
+// One line per sensor, then the totals: every record and message received is in one count.
+void PrintSummary(const Store& store, const IngestResult& result, FILE* out) {
+  for (const auto& [id, c] : store.tracker().sensors()) {
+    std::fprintf(out, "sensor %s: received %llu, lost %llu, duplicates %llu",
+                 Printable(id).c_str(), static_cast<ull>(c.received), static_cast<ull>(c.gaps),
+                 static_cast<ull>(c.duplicates));
+    if (c.restarts > 0) std::fprintf(out, ", restarts %llu", static_cast<ull>(c.restarts));
+    const auto rejected = store.rejected_by_sensor().find(id);
+    if (rejected != store.rejected_by_sensor().end() && rejected->second.total() > 0) {
+      std::fprintf(out, ", rejected %llu", static_cast<ull>(rejected->second.total()));
+    }
+    std::fputc('\n', out);
+  }
+  std::fprintf(out, "stored %llu flows, %llu stats; %llu malformed messages",
+               static_cast<ull>(result.flows_stored), static_cast<ull>(result.stats_stored),
+               static_cast<ull>(result.malformed));
+  if (result.unknown_topic > 0) {
+    std::fprintf(out, ", %llu with an unknown topic", static_cast<ull>(result.unknown_topic));
+  }
+  if (result.too_large > 0) {
+    std::fprintf(out, ", %llu over %lld MiB", static_cast<ull>(result.too_large),
+                 static_cast<long long>(kMaxMessageBytes >> 20));
+  }
+  if (result.too_many_envelopes > 0) {
+    std::fprintf(out, ", %llu with over %zu records", static_cast<ull>(result.too_many_envelopes),
+                 kMaxEnvelopesPerMessage);
+  }
+  if (result.rejected.total() > 0) {
+    std::fprintf(out, "; rejected %llu records (", static_cast<ull>(result.rejected.total()));
+    const char* separator = "";
+    for (size_t i = 0; i < kRejectReasonCount; ++i) {
+      if (result.rejected.by_reason[i] == 0) continue;
+      std::fprintf(out, "%s%s %llu", separator, RejectReasonName(static_cast<RejectReason>(i)),
+                   static_cast<ull>(result.rejected.by_reason[i]));
+      separator = ", ";
+    }
+    std::fputc(')', out);
+  }
+  if (result.unstored > 0) {
+    std::fprintf(out, "; %llu records not stored (store error)",
+                 static_cast<ull>(result.unstored));
+  }
+  std::fputc('\n', out);
+  std::fflush(out);
 }
 
 std::atomic<bool> g_signal_stop{false};
@@ -284,6 +350,7 @@ IngestResult RunIngest(const IngestOptions& options, const std::atomic<bool>& st
 
   BatchQueue queue;
   bool writer_ok = true;
+  std::atomic<bool> store_failed{false};
   // Signals go to the receiving thread (whose zmq_poll they interrupt), never to the writer.
   sigset_t block;
   sigset_t previous;
@@ -291,7 +358,7 @@ IngestResult RunIngest(const IngestOptions& options, const std::atomic<bool>& st
   sigaddset(&block, SIGINT);
   sigaddset(&block, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &block, &previous);
-  std::thread writer([&] { WriterLoop(*store, queue, options, writer_ok); });
+  std::thread writer([&] { WriterLoop(*store, queue, options, writer_ok, store_failed); });
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
 
   RawMessage message;
@@ -303,17 +370,26 @@ IngestResult RunIngest(const IngestOptions& options, const std::atomic<bool>& st
   Clock::time_point last_message = Clock::now();
   const auto idle_limit = std::chrono::duration_cast<Clock::duration>(
       std::chrono::duration<double>(options.idle_exit_s));
-  bool queue_ok = true;
+  bool counting_after_failure = false;
+  Clock::time_point count_until{};
 
   auto flush = [&] {
-    if (batch->count() == 0) return;
-    queue_ok = queue.Push(std::move(batch)) && queue_ok;
+    if (batch->count() == 0) {
+      batch->Reset();  // what malformed messages left on the arena
+      return;
+    }
+    queue.Push(std::move(batch));
     batch = queue.Fresh();
   };
 
-  // One received record: into the batch; a sensor's final stats record may end the run.
+  // One received record: checked (here, off the busier writer thread) and into the batch; a
+  // sensor's final stats record may end the run.
+  uint64_t now_ns = 0;  // wall clock when the current message arrived
   auto accept = [&](proto::Envelope& envelope) {
+    const std::optional<RejectReason> verdict = ValidateEnvelope(envelope, now_ns);
     batch->items.push_back(&envelope);
+    batch->verdicts.push_back(verdict);
+    if (verdict) return;
     if (options.exit_after_final > 0 && envelope.has_stats() && envelope.stats().final()) {
       std::string_view id = envelope.sensor_id();
       if (id.empty()) id = envelope.stats().sensor_id();
@@ -325,12 +401,22 @@ IngestResult RunIngest(const IngestOptions& options, const std::atomic<bool>& st
     }
   };
 
-  while (queue_ok) {
+  while (true) {
+    // Also after messages that added nothing: their parsed bytes stay on the arena until then.
+    if (batch->count() >= kBatchSize || batch->wire_bytes >= kBatchBytes) flush();
     if (!draining && stop.load(std::memory_order_relaxed)) {
       draining = true;
       drain_until = Clock::now() + kMaxDrain;
     }
     if (draining && Clock::now() >= drain_until) break;
+    if (!counting_after_failure && store_failed.load(std::memory_order_relaxed)) {
+      counting_after_failure = true;
+      count_until = Clock::now() + kMaxCountAfterFailure;
+    }
+    if (counting_after_failure &&
+        (Clock::now() >= count_until || Clock::now() - last_message >= kQuietAfterFailure)) {
+      break;
+    }
     // With a partial batch in hand, do not wait: hand it over first so it gets committed.
     const int timeout_ms = batch->count() > 0 ? 0 : (draining ? kDrainQuietMs : kPollMs);
     const Subscriber::Result r = subscriber->Receive(timeout_ms, message);
@@ -341,8 +427,32 @@ IngestResult RunIngest(const IngestOptions& options, const std::atomic<bool>& st
         ++result.malformed;
         continue;
       }
+      // ZeroMQ subscriptions match prefixes: "flowX" arrives too, and is not ours.
+      const std::string_view topic = message.topic();
+      const bool batched = topic == "batch.flow";
+      if (!batched && topic != "flow" && topic != "stats") {
+        ++result.unknown_topic;
+        continue;
+      }
       const std::string_view body = message.body();
-      if (message.topic() == "batch.flow") {
+      if (body.size() > static_cast<size_t>(kMaxMessageBytes)) {
+        ++result.too_large;
+        continue;
+      }
+      now_ns = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                         std::chrono::system_clock::now().time_since_epoch())
+                                         .count());  // a vDSO call: cheap per message
+      batch->wire_bytes += body.size();
+      if (batched) {
+        const std::optional<size_t> envelopes = CountBatchEnvelopes(body);
+        if (!envelopes) {
+          ++result.malformed;
+          continue;
+        }
+        if (*envelopes > kMaxEnvelopesPerMessage) {
+          ++result.too_many_envelopes;
+          continue;
+        }
         // Several envelopes: they stay on the batch's arena with the EnvelopeBatch.
         auto& several =
             *google::protobuf::Arena::CreateMessage<proto::EnvelopeBatch>(&batch->arena);
@@ -360,7 +470,6 @@ IngestResult RunIngest(const IngestOptions& options, const std::atomic<bool>& st
         }
         accept(envelope);
       }
-      if (batch->count() >= kBatchSize) flush();
     } else if (r == Subscriber::Result::kTimeout) {
       if (batch->count() > 0) {
         flush();
@@ -382,25 +491,10 @@ IngestResult RunIngest(const IngestOptions& options, const std::atomic<bool>& st
 
   result.flows_stored = store->flows_stored();
   result.stats_stored = store->stats_stored();
+  result.rejected = store->rejected();
+  result.unstored = store->unstored();
   if (!writer_ok || receive_error) result.exit_code = 1;
-  if (!options.quiet) {
-    for (const auto& [id, c] : store->tracker().sensors()) {
-      std::fprintf(out, "sensor %s: received %llu, lost %llu, duplicates %llu",
-                   Printable(id).c_str(),
-                   static_cast<unsigned long long>(c.received),
-                   static_cast<unsigned long long>(c.gaps),
-                   static_cast<unsigned long long>(c.duplicates));
-      if (c.restarts > 0) {
-        std::fprintf(out, ", restarts %llu", static_cast<unsigned long long>(c.restarts));
-      }
-      std::fputc('\n', out);
-    }
-    std::fprintf(out, "stored %llu flows, %llu stats; %llu malformed messages\n",
-                 static_cast<unsigned long long>(result.flows_stored),
-                 static_cast<unsigned long long>(result.stats_stored),
-                 static_cast<unsigned long long>(result.malformed));
-    std::fflush(out);
-  }
+  if (!options.quiet) PrintSummary(*store, result, out);
   return result;
 }
 

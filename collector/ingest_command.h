@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "collector/record_validation.h"
+
 namespace tapwatch::collector {
 
 struct IngestOptions {
@@ -39,8 +41,13 @@ struct IngestResult {
   int exit_code = 0;
   uint64_t messages = 0;   // ZeroMQ messages received
   uint64_t malformed = 0;  // messages that were not a 2-frame topic + Envelope (EnvelopeBatch)
-  uint64_t flows_stored = 0;
+  uint64_t unknown_topic = 0;       // topic not exactly flow, stats or batch.flow
+  uint64_t too_large = 0;           // bodies of over kMaxMessageBytes, dropped unread
+  uint64_t too_many_envelopes = 0;  // batches of over kMaxEnvelopesPerMessage envelopes
+  uint64_t flows_stored = 0;        // committed: what the store holds from this run
   uint64_t stats_stored = 0;
+  RejectCounts rejected;            // records refused (record_validation.h), by reason
+  uint64_t unstored = 0;            // valid records lost to a store error
 };
 
 /// Parses the ingest options from argv[first..argc). Throws UsageError (one line) on bad input.

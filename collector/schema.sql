@@ -27,6 +27,16 @@ CREATE TABLE IF NOT EXISTS sensors (
   last_seen_ns INTEGER                    -- collector wall clock of the last record
 );
 
+-- Records the collector refused to store (collector/record_validation.h), added up over every run:
+-- reason is one of docs/fields.md's rejection reasons; sensor_id is '' when the id itself was
+-- refused (too long to key anything).
+CREATE TABLE IF NOT EXISTS rejected_records (
+  sensor_id TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  records INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (sensor_id, reason)
+);
+
 CREATE TABLE IF NOT EXISTS flows (
   id INTEGER PRIMARY KEY,
   sensor_id TEXT NOT NULL,

@@ -45,6 +45,11 @@ constexpr char kUpsertSensorSql[] =
     "last_seq = excluded.last_seq, restarts = excluded.restarts, "
     "final_records = excluded.final_records, last_seen_ns = excluded.last_seen_ns";
 
+// Counts are added: several runs (or collectors) share one store.
+constexpr char kAddRejectedSql[] =
+    "INSERT INTO rejected_records (sensor_id, reason, records) VALUES (?,?,?) "
+    "ON CONFLICT(sensor_id, reason) DO UPDATE SET records = records + excluded.records";
+
 // Binds columns left to right; strings and blobs are SQLITE_STATIC, so everything bound must
 // outlive the sqlite3_step() that follows.
 class Binder {
@@ -275,10 +280,13 @@ std::unique_ptr<Store> Store::Open(const std::string& path, std::string& error) 
   if (!store->Exec("PRAGMA page_size = 16384") || !store->Exec(kSchemaSql) ||
       !AddMissingColumns(store->db_, store->error_) || !store->Exec(kSyncPragma) ||
       !store->Exec(kLoadCachePragma) || !store->SetAutocheckpoint() ||
-      !store->Exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', 'tapwatch-1')") ||
+      !store->Exec((std::string("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '") +
+                    kStoreSchemaVersion + "')")
+                       .c_str()) ||
       !store->Prepare(kInsertFlowSql, &store->insert_flow_) ||
       !store->Prepare(kInsertStatsSql, &store->insert_stats_) ||
-      !store->Prepare(kUpsertSensorSql, &store->upsert_sensor_) || !store->RestoreSensors()) {
+      !store->Prepare(kUpsertSensorSql, &store->upsert_sensor_) ||
+      !store->Prepare(kAddRejectedSql, &store->add_rejected_) || !store->RestoreSensors()) {
     error = "--db " + path + ": " + store->error_;
     return nullptr;
   }
@@ -292,6 +300,7 @@ Store::~Store() {
   sqlite3_finalize(insert_flow_);
   sqlite3_finalize(insert_stats_);
   sqlite3_finalize(upsert_sensor_);
+  sqlite3_finalize(add_rejected_);
   sqlite3_close(db_);
 }
 
@@ -310,6 +319,23 @@ bool Store::SetAutocheckpoint() {
 
 bool Store::Fail(const char* what) {
   error_ = std::string(what) + ": " + sqlite3_errmsg(db_);
+  return false;
+}
+
+bool Store::Abandon() {
+  // SQLite may have rolled back already (SQLITE_FULL can do that): then there is nothing open.
+  if (in_transaction_ && sqlite3_get_autocommit(db_) == 0) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  in_transaction_ = false;
+  unstored_ += pending_flows_ + pending_stats_;
+  pending_flows_ = 0;
+  pending_stats_ = 0;
+  pending_rows_ = 0;
+  pending_rejected_.clear();
+  dirty_sensors_.clear();
+  last_dirty_sensor_.clear();
+  failed_ = true;
   return false;
 }
 
@@ -362,13 +388,30 @@ bool Store::RestoreSensors() {
 }
 
 bool Store::Add(const proto::Envelope& envelope) {
-  if (!in_transaction_) {
-    if (!Exec("BEGIN")) return false;
-    in_transaction_ = true;
-  }
+  return Add(envelope, ValidateEnvelope(envelope, WallClockNs()));
+}
+
+bool Store::Add(const proto::Envelope& envelope, std::optional<RejectReason> rejected) {
   std::string_view sensor_id = envelope.sensor_id();
   if (sensor_id.empty() && envelope.has_flow()) sensor_id = envelope.flow().sensor_id();
   if (sensor_id.empty() && envelope.has_stats()) sensor_id = envelope.stats().sensor_id();
+  // A record whose sensor id is refused keys nothing: a megabyte of id is not kept, not even
+  // as a key of the counters.
+  if (rejected == RejectReason::kSensorId) sensor_id = {};
+  // Rejected records are few: a key string per record is cheap.
+  auto count_rejected = [&] {
+    rejected_.Add(*rejected);
+    rejected_by_sensor_[std::string(sensor_id)].Add(*rejected);
+    if (!failed_) pending_rejected_[std::string(sensor_id)].Add(*rejected);
+  };
+  if (rejected == RejectReason::kSensorId) {
+    count_rejected();
+    return true;
+  }
+  if (!failed_ && !in_transaction_) {
+    if (!Exec("BEGIN")) return Abandon();
+    in_transaction_ = true;
+  }
 
   const SeqVerdict verdict =
       tracker_.Observe(sensor_id, envelope.sensor_start_ns(), envelope.seq());
@@ -381,17 +424,24 @@ bool Store::Add(const proto::Envelope& envelope) {
   }
   // A duplicate is a record already stored: storing it again would double-count traffic.
   if (verdict == SeqVerdict::kDuplicate) return true;
-  ++pending_rows_;
-  switch (envelope.body_case()) {
-    case proto::Envelope::kFlow:
-      return InsertFlow(envelope, sensor_id);
-    case proto::Envelope::kStats:
-      return InsertStats(envelope, sensor_id);
-    case proto::Envelope::BODY_NOT_SET:
-      break;
+  if (rejected) {
+    count_rejected();
+    return true;
   }
-  ++empty_records_;
-  return true;
+  if (envelope.body_case() == proto::Envelope::BODY_NOT_SET) {
+    ++empty_records_;
+    return true;
+  }
+  if (failed_) {
+    ++unstored_;
+    return true;
+  }
+  ++pending_rows_;
+  const bool stored = envelope.has_flow() ? InsertFlow(envelope, sensor_id)
+                                          : InsertStats(envelope, sensor_id);
+  if (stored) return true;
+  ++unstored_;  // the row that failed; Abandon() adds the rest of the transaction
+  return Abandon();
 }
 
 bool Store::InsertFlow(const proto::Envelope& envelope, std::string_view sensor_id) {
@@ -471,7 +521,7 @@ bool Store::InsertFlow(const proto::Envelope& envelope, std::string_view sensor_
   b.TextOrNull(f.out_iface());
   b.TextOrNull(f.community_id());
   if (!Step(insert_flow_, "insert flow")) return false;
-  ++flows_stored_;
+  ++pending_flows_;
   return true;
 }
 
@@ -505,7 +555,7 @@ bool Store::InsertStats(const proto::Envelope& envelope, std::string_view sensor
   b.TextOrNull(anomalies);
   b.TextOrNull(ethertypes);
   if (!Step(insert_stats_, "insert stats")) return false;
-  ++stats_stored_;
+  ++pending_stats_;
   return true;
 }
 
@@ -546,7 +596,13 @@ bool Store::RebuildIndexes() {
 }
 
 bool Store::Commit() {
-  if (!in_transaction_) return true;
+  if (failed_) return false;
+  if (!in_transaction_) {
+    if (pending_rejected_.empty()) return true;
+    // Only rejected records since the last commit: their counts still go to the table.
+    if (!Exec("BEGIN")) return Abandon();
+    in_transaction_ = true;
+  }
   const uint64_t now_ns = WallClockNs();
   for (const std::string& id : dirty_sensors_) {
     const SensorCounters& c = tracker_.sensors().find(id)->second;
@@ -560,13 +616,28 @@ bool Store::Commit() {
     b.U64(c.restarts);
     b.U64(c.final_records);
     b.U64(now_ns);
-    if (!Step(upsert_sensor_, "update sensors")) return false;
+    if (!Step(upsert_sensor_, "update sensors")) return Abandon();
   }
+  for (const auto& [id, counts] : pending_rejected_) {
+    for (size_t i = 0; i < kRejectReasonCount; ++i) {
+      if (counts.by_reason[i] == 0) continue;
+      Binder b(add_rejected_);
+      b.Text(id);
+      b.Text(RejectReasonName(static_cast<RejectReason>(i)));
+      b.U64(counts.by_reason[i]);
+      if (!Step(add_rejected_, "update rejected_records")) return Abandon();
+    }
+  }
+  if (!Exec("COMMIT")) return Abandon();
   dirty_sensors_.clear();
   last_dirty_sensor_.clear();
-  if (!Exec("COMMIT")) return false;
+  pending_rejected_.clear();
   in_transaction_ = false;
   pending_rows_ = 0;
+  flows_stored_ += pending_flows_;
+  stats_stored_ += pending_stats_;
+  pending_flows_ = 0;
+  pending_stats_ = 0;
   return true;
 }
 

@@ -5,11 +5,14 @@
 // when to Commit() (the ingest loop commits every ~10k rows or 200 ms).
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 
+#include "collector/record_validation.h"
 #include "collector/sequence_tracker.h"
 #include "tapwatch.pb.h"
 
@@ -17,6 +20,9 @@ struct sqlite3;
 struct sqlite3_stmt;
 
 namespace tapwatch::collector {
+
+/// meta 'schema': what kind of store this is.
+inline constexpr char kStoreSchemaVersion[] = "tapwatch-1";
 
 /// Creates the flows indexes of collector/schema.sql that are missing from the store at `path`
 /// (the collector defers them during a bulk load, and a collector killed mid-load leaves them
@@ -38,13 +44,22 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  /// Accounts one envelope's sequence number and, unless it is a duplicate, stores its flow or
-  /// stats row (an envelope without a body is accounted but stores nothing). Opens a
-  /// transaction if none is open. Returns false on a SQLite error (see error()).
+  /// Accounts one envelope's sequence number and, unless it is a duplicate or `rejected`, stores
+  /// its flow or stats row (an envelope without a body is accounted but stores nothing). A
+  /// rejected record is counted by reason (rejected(), table rejected_records); one whose sensor
+  /// id is rejected is not accounted to any sensor. Opens a transaction if none is open. Returns
+  /// false on a SQLite error (see error()): the open transaction is rolled back, its records
+  /// count as unstored, and from then on every record is accounted and counted unstored only.
+  bool Add(const proto::Envelope& envelope, std::optional<RejectReason> rejected);
+  /// The same, validating the envelope (ValidateEnvelope) against the wall clock now.
   bool Add(const proto::Envelope& envelope);
 
-  /// Writes the sensors table and commits the open transaction; true when nothing was open.
+  /// Writes the sensors and rejected_records tables and commits the open transaction; true when
+  /// nothing was open. A failed commit is rolled back as in Add().
   bool Commit();
+
+  /// True once a SQLite error made the store stop storing (see Add()).
+  bool failed() const { return failed_; }
 
   /// Bulk-load mode: when the flows table is empty, drops its secondary indexes so inserts only
   /// append (random index inserts cost ~4x per row). RebuildIndexes() (also run by the
@@ -66,9 +81,17 @@ class Store {
 
   const SequenceTracker& tracker() const { return tracker_; }
   const std::string& error() const { return error_; }
+  /// Rows committed by this Store: exactly what it added to the file.
   uint64_t flows_stored() const { return flows_stored_; }
   uint64_t stats_stored() const { return stats_stored_; }
   uint64_t empty_records() const { return empty_records_; }
+  /// Records rejected by this Store, in total and per sensor id ("" for a rejected sensor id).
+  const RejectCounts& rejected() const { return rejected_; }
+  const std::map<std::string, RejectCounts, std::less<>>& rejected_by_sensor() const {
+    return rejected_by_sensor_;
+  }
+  /// Valid records not stored because of a store error: rolled back or received after it.
+  uint64_t unstored() const { return unstored_; }
 
  private:
   Store() = default;
@@ -80,11 +103,14 @@ class Store {
   bool InsertStats(const proto::Envelope& envelope, std::string_view sensor_id);
   bool Step(sqlite3_stmt* stmt, const char* what);
   bool Fail(const char* what);
+  // Rolls back after a SQLite error: the transaction's rows become unstored, failed_ is set.
+  bool Abandon();
 
   sqlite3* db_ = nullptr;
   sqlite3_stmt* insert_flow_ = nullptr;
   sqlite3_stmt* insert_stats_ = nullptr;
   sqlite3_stmt* upsert_sensor_ = nullptr;
+  sqlite3_stmt* add_rejected_ = nullptr;
   bool in_transaction_ = false;
   bool indexes_deferred_ = false;
   size_t pending_rows_ = 0;
@@ -96,7 +122,14 @@ class Store {
   std::string error_;
   uint64_t flows_stored_ = 0;
   uint64_t stats_stored_ = 0;
+  uint64_t pending_flows_ = 0;
+  uint64_t pending_stats_ = 0;
   uint64_t empty_records_ = 0;
+  uint64_t unstored_ = 0;
+  bool failed_ = false;
+  RejectCounts rejected_;
+  std::map<std::string, RejectCounts, std::less<>> rejected_by_sensor_;
+  std::map<std::string, RejectCounts, std::less<>> pending_rejected_;  // not yet in the table
 };
 
 }  // namespace tapwatch::collector

@@ -79,7 +79,7 @@ const char* SensorUsage() {
          "  --batch N               flow records per ZeroMQ message, topic batch.flow\n"
          "                          (default 64; 1 = one per message, topic flow)\n"
          "  --jsonl FILE|-          write records as JSON lines (alone: nothing is published)\n"
-         "  --sensor-id NAME        sensor name in every record (default: host name)\n"
+         "  --sensor-id NAME        name in every record, at most 255 bytes (default: host name)\n"
          "  --idle-timeout T        SECONDS, or tcp=S,tcp-new=S,tcp-closed=S,udp=S,icmp=S,other=S\n"
          "  --active-timeout S      interim records for flows longer than S seconds (default 300)\n"
          "  --max-flows N           flow table capacity, rounded up to a power of two (default 262144)\n"
@@ -159,6 +159,11 @@ std::optional<SensorOptions> ParseSensorOptions(int argc, char** argv, std::stri
       if (!value(o.jsonl)) return std::nullopt;
     } else if (arg == "--sensor-id") {
       if (!value(o.sensor_id)) return std::nullopt;
+      // The collector refuses longer ids (collector/record_validation.h kMaxSensorIdBytes).
+      if (o.sensor_id.size() > 255) {
+        error = "--sensor-id: at most 255 bytes";
+        return std::nullopt;
+      }
     } else if (arg == "--idle-timeout") {
       if (!value(text) || !ParseIdleTimeouts(text, o.idle, error)) return std::nullopt;
     } else if (arg == "--active-timeout") {

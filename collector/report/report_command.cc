@@ -25,6 +25,7 @@
 #include "collector/report/render.h"
 #include "collector/report/report_builder.h"
 #include "collector/store.h"
+#include "collector/store_check.h"
 
 namespace tapwatch::collector {
 
@@ -213,7 +214,6 @@ int RunReport(int argc, char** argv) {
   struct stat sb {};
   if (stat(opt.db_path.c_str(), &sb) != 0)
     return Fail("cannot open database '" + opt.db_path + "': no such file");
-  if (sb.st_size == 0) return Fail("database '" + opt.db_path + "' is empty");
 
   report::ReferenceData ref;
   std::string error;
@@ -233,6 +233,11 @@ int RunReport(int argc, char** argv) {
       return Fail(first_error.empty() ? "no data directory (use --data-dir)" : first_error);
   }
 
+  // A damaged store is refused before anything reads it (or writes it: the indexes below).
+  if (!CheckStore(opt.db_path, error)) {
+    std::fprintf(stderr, "tapwatch-collector report: %s\n", error.c_str());
+    return kExitDamagedStore;
+  }
   std::string index_error;  // best effort: flows indexes deferred by a bulk load come back here
   EnsureFlowsIndexes(opt.db_path, index_error);
   sqlite3* db = nullptr;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <cstdio>
 #include <string>
 #include <utility>
 
@@ -38,10 +39,18 @@ class StoreIndexBuildTest : public ::testing::Test {
     envelope.set_sensor_start_ns(kStartNs);
     proto::FlowRecord& f = *envelope.mutable_flow();
     f.set_flow_id(i + 1);
-    f.set_src_addr("10.1." + std::to_string((h >> 8) & 15) + "." + std::to_string(h & 255));
-    f.set_dst_addr(i % 50 == 0 ? "2001:db8::" + std::to_string(h & 0xffff)
-                               : "1.11." + std::to_string((h >> 12) & 255) + "." +
-                                     std::to_string((h >> 20) & 255));
+    // Every 50th flow is IPv6, both sides (the collector refuses mixed or invalid addresses).
+    auto hex = [](uint64_t v) {
+      char text[8];
+      std::snprintf(text, sizeof(text), "%x", static_cast<unsigned>(v & 0xffff));
+      return std::string(text);
+    };
+    const bool v6 = i % 50 == 0;
+    f.set_src_addr(v6 ? "2001:db8:1::" + hex(h & 0xfff)
+                      : "10.1." + std::to_string((h >> 8) & 15) + "." + std::to_string(h & 255));
+    f.set_dst_addr(v6 ? "2001:db8::" + hex(h)
+                      : "1.11." + std::to_string((h >> 12) & 255) + "." +
+                            std::to_string((h >> 20) & 255));
     f.set_dst_port(static_cast<uint32_t>(h % 1024));
     f.set_ip_proto(i % 10 == 3 ? 17 : 6);
     f.set_start_ns(kStartNs + (i / 1000) * 1000000000 + (h % 1000) * 1000);

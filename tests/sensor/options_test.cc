@@ -39,6 +39,16 @@ void ExpectError(std::initializer_list<const char*> args, const std::string& nee
   EXPECT_FALSE(p.error.empty());
 }
 
+// The collector refuses records whose sensor id is longer than 255 bytes: so does the sensor.
+TEST(SensorOptions, SensorIdFitsTheCollectorsLimit) {
+  const std::string longest(255, 's');
+  const std::string too_long(256, 's');
+  const Parsed ok = Parse({"-r", "a.pcap", "--sensor-id", longest.c_str()});
+  ASSERT_TRUE(ok.options.has_value()) << ok.error;
+  EXPECT_EQ(ok.options->sensor_id, longest);
+  ExpectError({"-r", "a.pcap", "--sensor-id", too_long.c_str()}, "--sensor-id: at most 255 bytes");
+}
+
 TEST(SensorOptions, ErrorsNameTheProblem) {
   ExpectError({}, "no input");
   ExpectError({"--jsonl", "-"}, "no input");
