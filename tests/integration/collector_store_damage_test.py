@@ -167,6 +167,8 @@ def full_disk_case(collector, pb2, tmp, fails):
     # Inside a private mount namespace: the tmpfs, the collector, then the store copied out.
     script = ('mount -t tmpfs -o size=2m tapwatch-full "$1" || exit 90; '
               '"$2" --connect "$3" --db "$1/flows.db" --exit-after-final 1 --idle-exit 120 '
+              # Small commits: under load one 10,000-row commit alone can outgrow the 2 MiB disk.
+              '--commit-rows 1000 '
               '>"$4/summary" 2>"$4/stderr"; echo $? >"$4/rc"; cp "$1"/flows.db* "$4"/')
     col = subprocess.Popen(["unshare", "-m", "sh", "-c", script, "sh", mnt, collector, endpoint,
                             out_dir])
