@@ -13,7 +13,6 @@
 namespace tapwatch::sensor::legacy {
 namespace {
 
-using decoders::AppKind;
 using decoders::AppState;
 
 template <typename StringSet>
@@ -77,7 +76,7 @@ void FillNetbios(const decoders::NbdsDetail& d, proto::NetbiosSummary& s) {
 }
 
 void FillIcmp(const AppState& state, const decoders::AppScratch& scratch, proto::FlowRecord& rec) {
-  const bool icmp_flow = state.kind == AppKind::kIcmp;
+  const bool icmp_flow = state.kind == decoders::kAppKind<decoders::IcmpDetail>;
   if (!icmp_flow && state.errors_quoted == 0) return;
   proto::IcmpSummary& s = *rec.mutable_icmp();
   s.set_echo_requests(state.echo_requests);
@@ -212,15 +211,15 @@ void FillAppRecord(const AppState& state, const decoders::AppScratch& scratch,
   // The pooled details and the first bytes were cold; their prefetches have been under way
   // since the top of this function.
   if (scratch.pool != nullptr) {
-    if (state.kind == AppKind::kSmb) {
+    if (state.kind == decoders::kAppKind<decoders::SmbDetail>) {
       if (const auto* d = scratch.pool->Get<decoders::SmbDetail>(state.detail)) {
         FillSmb(*d, *rec.mutable_smb());
       }
-    } else if (state.kind == AppKind::kNbns) {
+    } else if (state.kind == decoders::kAppKind<decoders::NbnsDetail>) {
       if (const auto* d = scratch.pool->Get<decoders::NbnsDetail>(state.detail)) {
         FillNetbios(*d, *rec.mutable_netbios());
       }
-    } else if (state.kind == AppKind::kNbds) {
+    } else if (state.kind == decoders::kAppKind<decoders::NbdsDetail>) {
       if (const auto* d = scratch.pool->Get<decoders::NbdsDetail>(state.detail)) {
         FillNetbios(*d, *rec.mutable_netbios());
       }
