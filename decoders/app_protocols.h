@@ -19,13 +19,15 @@
 
 #include "decoders/app_detail.h"
 #include "decoders/app_detail_pool.h"
+#include "decoders/dns/dns.h"
+#include "decoders/dns/dns_record.h"
 #include "decoders/netbios_record.h"
 #include "decoders/smb_record.h"
 
 namespace tapwatch::decoders {
 
 /// Every detail type, in routing order: the first whose ports match a packet takes its flow.
-using AppDetails = DetailList<SmbDetail, NbnsDetail, NbdsDetail, IcmpDetail>;
+using AppDetails = DetailList<SmbDetail, NbnsDetail, NbdsDetail, IcmpDetail, DnsDetail>;
 
 using AppDetailPool = DetailPool<AppDetails>;
 

@@ -67,6 +67,9 @@ void Compare(const FlowRecordSource& source, Tally& tally) {
   EncodeFlowRecord(source, bytes);
   proto::FlowRecord got;
   ASSERT_TRUE(got.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())));
+  // The legacy builder predates the DNS summary (tests/app/dns_tshark_test.cc checks it).
+  const bool has_dns = got.has_dns();
+  got.clear_dns();
 
   proto::FlowRecord want;
   legacy::BuildFlowRecord(*source.flow, source.why, source.interim, source.sensor_id,
@@ -79,7 +82,7 @@ void Compare(const FlowRecordSource& source, Tally& tally) {
   MessageDifferencer differencer;
   differencer.ReportDifferencesToString(&diff);
   EXPECT_TRUE(differencer.Compare(want, got)) << "flow " << source.flow->flow_id << ": " << diff;
-  if (MapsAreOrdered(want)) {
+  if (!has_dns && MapsAreOrdered(want)) {
     EXPECT_EQ(std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
               want.SerializeAsString())
         << "flow " << source.flow->flow_id;
