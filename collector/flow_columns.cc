@@ -82,6 +82,7 @@ constexpr FlowColumn kFlowColumns[] = {
     {"in_iface", [](const R& r, B& b) { b.TextOrNull(r.f.in_iface()); }},
     {"out_iface", [](const R& r, B& b) { b.TextOrNull(r.f.out_iface()); }},
     {"community_id", [](const R& r, B& b) { b.TextOrNull(r.f.community_id()); }},
+    {"dns_json", [](const R& r, B& b) { b.TextOrNull(r.dns); }},
 };
 
 }  // namespace
@@ -97,6 +98,7 @@ FlowRowValues::FlowRowValues(const proto::Envelope& envelope, std::string_view s
   if (f.has_smb()) smb = MessageToJson(f.smb());
   if (f.has_netbios()) netbios = MessageToJson(f.netbios());
   if (f.has_icmp()) icmp_json = MessageToJson(f.icmp());
+  if (f.has_dns()) dns = MessageToJson(f.dns());
   log_labels = MapToJson(f.log_labels());
 }
 

@@ -87,6 +87,7 @@ TEST(StoreColumns, EveryScalarFieldLandsInTheColumnOfItsName) {
   f.mutable_smb()->set_version(2);
   f.mutable_netbios()->set_nbns_responses(3);
   f.mutable_icmp()->set_echo_requests(4);
+  f.mutable_dns()->add_query_names("irc.example.net");
 
   const std::string path = TempDb().string();
   {
@@ -104,6 +105,7 @@ TEST(StoreColumns, EveryScalarFieldLandsInTheColumnOfItsName) {
   EXPECT_EQ(row.at("smb_json"), R"({"version":2})");
   EXPECT_EQ(row.at("netbios_json"), R"({"nbns_responses":3})");
   EXPECT_EQ(row.at("icmp_json"), R"({"echo_requests":4})");
+  EXPECT_EQ(row.at("dns_json"), R"({"query_names":["irc.example.net"]})");
   EXPECT_EQ(row.at("seq"), "1");
   EXPECT_EQ(row.at("sensor_id"), "s1");
   std::filesystem::remove_all(std::filesystem::path(path).parent_path());
