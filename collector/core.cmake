@@ -8,6 +8,7 @@ configure_file(${CMAKE_CURRENT_SOURCE_DIR}/schema_sql.h.in
                ${PROJECT_BINARY_DIR}/collector/schema_sql.h @ONLY)
 
 list(APPEND TAPWATCH_COLLECTOR_SOURCES
+     ${CMAKE_CURRENT_SOURCE_DIR}/flow_columns.cc
      ${CMAKE_CURRENT_SOURCE_DIR}/json_out.cc
      ${CMAKE_CURRENT_SOURCE_DIR}/sequence_tracker.cc
      ${CMAKE_CURRENT_SOURCE_DIR}/record_validation.cc

@@ -98,7 +98,8 @@ CREATE TABLE IF NOT EXISTS flows (
   log_labels_json TEXT,              -- {"INBOUND TCP": 3} or NULL
   in_iface TEXT,
   out_iface TEXT,
-  community_id TEXT                  -- Community ID v1, "1:" + base64; NULL when the sensor had none
+  community_id TEXT,                 -- Community ID v1, "1:" + base64; NULL when the sensor had none
+  dns_json TEXT                      -- DnsSummary as JSON, NULL when no DNS seen
 );
 CREATE INDEX IF NOT EXISTS flows_dst ON flows (dst_addr, dst_port);
 CREATE INDEX IF NOT EXISTS flows_src ON flows (src_addr, start_ns);

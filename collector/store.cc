@@ -1,6 +1,5 @@
 #include "collector/store.h"
 
-#include <arpa/inet.h>
 #include <sqlite3.h>
 
 #include <chrono>
@@ -10,25 +9,12 @@
 #include <utility>
 #include <vector>
 
+#include "collector/flow_columns.h"
 #include "collector/json_out.h"
 #include "collector/schema_sql.h"
 
 namespace tapwatch::collector {
 namespace {
-
-constexpr char kInsertFlowSql[] =
-    "INSERT INTO flows (sensor_id, seq, flow_id, src_addr, dst_addr, src_v4, dst_v4, src_port, "
-    "dst_port, ip_proto, vlan, vlan_inner, src_mac, dst_mac, start_ns, end_ns, src_pkts, "
-    "dst_pkts, src_ip_bytes, dst_ip_bytes, src_wire_bytes, dst_wire_bytes, src_payload_bytes, "
-    "dst_payload_bytes, src_tcp_flags, dst_tcp_flags, src_initial_tcp_flags, "
-    "dst_initial_tcp_flags, src_ttl_min, src_ttl_max, dst_ttl_min, dst_ttl_max, icmp_type, "
-    "icmp_code, direction, conn_state, history, argus_state, argus_flags, end_reason, interim, "
-    "record_seq, src_fragments, dst_fragments, anomalies_json, bare_ack, src_bare_ack_pkts, "
-    "dst_bare_ack_pkts, src_first_bytes, dst_first_bytes, payload_labels_json, http_method, "
-    "http_uri, smb_json, netbios_json, icmp_json, log_labels_json, in_iface, out_iface, "
-    "community_id) VALUES ("
-    "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
-    "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 
 constexpr char kInsertStatsSql[] =
     "INSERT INTO stats (sensor_id, seq, interval_start_ns, interval_end_ns, packets, wire_bytes, "
@@ -74,14 +60,6 @@ class Binder {
   sqlite3_stmt* stmt_;
   int i_ = 0;
 };
-
-// IPv4 dotted quad -> host-order integer (for range queries); nullopt-equivalent false for IPv6.
-bool ParseIpv4(const std::string& text, uint32_t& out) {
-  in_addr addr{};
-  if (text.empty() || inet_pton(AF_INET, text.c_str(), &addr) != 1) return false;
-  out = ntohl(addr.s_addr);
-  return true;
-}
 
 uint64_t WallClockNs() {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -283,7 +261,7 @@ std::unique_ptr<Store> Store::Open(const std::string& path, std::string& error) 
       !store->Exec((std::string("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '") +
                     kStoreSchemaVersion + "')")
                        .c_str()) ||
-      !store->Prepare(kInsertFlowSql, &store->insert_flow_) ||
+      !store->PrepareInsertFlow() ||
       !store->Prepare(kInsertStatsSql, &store->insert_stats_) ||
       !store->Prepare(kUpsertSensorSql, &store->upsert_sensor_) ||
       !store->Prepare(kAddRejectedSql, &store->add_rejected_) || !store->RestoreSensors()) {
@@ -444,82 +422,28 @@ bool Store::Add(const proto::Envelope& envelope, std::optional<RejectReason> rej
   return Abandon();
 }
 
-bool Store::InsertFlow(const proto::Envelope& envelope, std::string_view sensor_id) {
-  const proto::FlowRecord& f = envelope.flow();
-  const bool tcp = f.ip_proto() == 6;
-  const bool icmp = f.ip_proto() == 1 || f.ip_proto() == 58;
-  uint32_t src_v4 = 0;
-  uint32_t dst_v4 = 0;
-  const bool src_is_v4 = ParseIpv4(f.src_addr(), src_v4);
-  const bool dst_is_v4 = ParseIpv4(f.dst_addr(), dst_v4);
-  const std::string anomalies = MapToJson(f.anomalies());
-  const std::string payload_labels = ListToJson(f.payload_labels());
-  const std::string smb = f.has_smb() ? MessageToJson(f.smb()) : std::string();
-  const std::string netbios = f.has_netbios() ? MessageToJson(f.netbios()) : std::string();
-  const std::string icmp_json = f.has_icmp() ? MessageToJson(f.icmp()) : std::string();
-  const std::string log_labels = MapToJson(f.log_labels());
+bool Store::PrepareInsertFlow() {
+  if (!Prepare(InsertFlowSql().c_str(), &insert_flow_)) return false;
+  flow_params_.clear();
+  for (const FlowColumn& column : FlowColumns()) {
+    const std::string param = ":" + std::string(column.name);
+    const int index = sqlite3_bind_parameter_index(insert_flow_, param.c_str());
+    if (index == 0) {
+      error_ = "insert flow: no parameter " + param;
+      return false;
+    }
+    flow_params_.push_back(index);
+  }
+  return true;
+}
 
-  Binder b(insert_flow_);
-  b.Text(sensor_id);
-  b.U64(envelope.seq());
-  b.U64(f.flow_id());
-  b.Text(f.src_addr());
-  b.Text(f.dst_addr());
-  b.U64OrNull(src_is_v4, src_v4);
-  b.U64OrNull(dst_is_v4, dst_v4);
-  b.U64(f.src_port());
-  b.U64(f.dst_port());
-  b.U64(f.ip_proto());
-  b.U64(f.vlan());
-  b.U64(f.vlan_inner());
-  b.TextOrNull(f.src_mac());
-  b.TextOrNull(f.dst_mac());
-  b.U64(f.start_ns());
-  b.U64(f.end_ns());
-  b.U64(f.src_pkts());
-  b.U64(f.dst_pkts());
-  b.U64(f.src_ip_bytes());
-  b.U64(f.dst_ip_bytes());
-  b.U64(f.src_wire_bytes());
-  b.U64(f.dst_wire_bytes());
-  b.U64(f.src_payload_bytes());
-  b.U64(f.dst_payload_bytes());
-  b.U64(f.src_tcp_flags());
-  b.U64(f.dst_tcp_flags());
-  b.U64OrNull(tcp, f.src_initial_tcp_flags());
-  b.U64OrNull(tcp, f.dst_initial_tcp_flags());
-  b.U64OrNull(f.src_pkts() > 0, f.src_ttl_min());
-  b.U64OrNull(f.src_pkts() > 0, f.src_ttl_max());
-  b.U64OrNull(f.dst_pkts() > 0, f.dst_ttl_min());
-  b.U64OrNull(f.dst_pkts() > 0, f.dst_ttl_max());
-  b.U64OrNull(icmp, f.icmp_type());
-  b.U64OrNull(icmp, f.icmp_code());
-  b.TextOrNull(f.direction());
-  b.TextOrNull(f.conn_state());
-  b.TextOrNull(f.history());
-  b.TextOrNull(f.argus_state());
-  b.TextOrNull(f.argus_flags());
-  b.TextOrNull(f.end_reason());
-  b.U64(f.interim() ? 1 : 0);
-  b.U64(f.record_seq());
-  b.U64(f.src_fragments());
-  b.U64(f.dst_fragments());
-  b.TextOrNull(anomalies);
-  b.U64(f.bare_ack() ? 1 : 0);
-  b.U64(f.src_bare_ack_pkts());
-  b.U64(f.dst_bare_ack_pkts());
-  b.BlobOrNull(f.src_first_bytes());
-  b.BlobOrNull(f.dst_first_bytes());
-  b.TextOrNull(payload_labels);
-  b.TextOrNull(f.http_method());
-  b.TextOrNull(f.http_uri());
-  b.TextOrNull(smb);
-  b.TextOrNull(netbios);
-  b.TextOrNull(icmp_json);
-  b.TextOrNull(log_labels);
-  b.TextOrNull(f.in_iface());
-  b.TextOrNull(f.out_iface());
-  b.TextOrNull(f.community_id());
+bool Store::InsertFlow(const proto::Envelope& envelope, std::string_view sensor_id) {
+  const FlowRowValues row(envelope, sensor_id);
+  const std::span<const FlowColumn> columns = FlowColumns();
+  for (size_t i = 0; i < columns.size(); ++i) {
+    ParamBinder b(insert_flow_, flow_params_[i]);
+    columns[i].bind(row, b);
+  }
   if (!Step(insert_flow_, "insert flow")) return false;
   ++pending_flows_;
   return true;

@@ -11,6 +11,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "collector/record_validation.h"
 #include "collector/sequence_tracker.h"
@@ -99,6 +100,8 @@ class Store {
   bool Prepare(const char* sql, sqlite3_stmt** stmt);
   bool RestoreSensors();
   bool SetAutocheckpoint();
+  // Prepares the flows INSERT (collector/flow_columns.h) and finds each column's parameter.
+  bool PrepareInsertFlow();
   bool InsertFlow(const proto::Envelope& envelope, std::string_view sensor_id);
   bool InsertStats(const proto::Envelope& envelope, std::string_view sensor_id);
   bool Step(sqlite3_stmt* stmt, const char* what);
@@ -108,6 +111,7 @@ class Store {
 
   sqlite3* db_ = nullptr;
   sqlite3_stmt* insert_flow_ = nullptr;
+  std::vector<int> flow_params_;  // insert_flow_'s parameter of each FlowColumns() entry
   sqlite3_stmt* insert_stats_ = nullptr;
   sqlite3_stmt* upsert_sensor_ = nullptr;
   sqlite3_stmt* add_rejected_ = nullptr;

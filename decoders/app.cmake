@@ -11,6 +11,8 @@ list(APPEND TAPWATCH_DECODER_SOURCES
   payload_signature.cc
   signature_text.cc
   http_request.cc)
+# One folder per protocol, each with its own .cmake (docs/adding-a-protocol.md).
+include(${CMAKE_CURRENT_LIST_DIR}/dns/dns.cmake)
 
 # The signature tables are data files read at start-up; their default contents are also embedded
 # so the sensor works without the installed files.

@@ -1,8 +1,8 @@
 #pragma once
-// Bulky per-flow application details (SMB, NetBIOS, ICMP histogram) kept OUTSIDE the flow slot:
-// a pool of slots per detail type, reserved once at start-up (touched only as details are used),
-// each with a free list. A flow takes a slot on the first packet that needs one and gives it back
-// at export. Everything here is bounded:
+// Bulky per-flow application details (SMB, NetBIOS, ICMP histogram) kept OUTSIDE the flow slot,
+// the bounded containers they are made of, and DetailSlots, the slots of one detail type (the
+// pool of all types is app_detail_pool.h; the list of types is app_protocols.h). A flow takes a
+// slot on the first packet that needs one and gives it back at export. Everything is bounded:
 // first N names, first K distinct commands (+ "other"), histograms of at most K keys (+ "other").
 // Standard library only; no allocation after the pool's constructor.
 
@@ -17,7 +17,15 @@
 #include <type_traits>
 #include <vector>
 
+#include "decoders/packet.h"
+
 namespace tapwatch::decoders {
+
+/// A transport port whose flows an application decoder takes (see app_protocols.h).
+struct AppPort {
+  uint8_t ip_proto;
+  uint16_t port;
+};
 
 /// A string of at most N-1 bytes stored inline; longer input is cut (never an error).
 template <size_t N>
@@ -228,6 +236,18 @@ struct SmbDetail {
   MarkedStringSet<kNameLen, 2, 2> nbss_calling;
   MarkedStringSet<kPathLen, 4, 3> tree_paths;
   MarkedStringSet<kPathLen, 4, 4> pipes;
+
+  /// NetBIOS session service and direct-hosted SMB (IANA).
+  static constexpr AppPort kPorts[] = {{kIpProtoTcp, 139}, {kIpProtoTcp, 445}};
+  /// One payload segment of the flow, from side `dir` (0 initiator) (nbss.cc).
+  void Decode(DecodedPacket& pkt, int dir) noexcept;
+  /// Starts loading the lines EncodeRecord reads first.
+  void PrefetchForExport() const noexcept;
+  /// The record's `smb` summary (smb_record.h).
+  template <typename Record>
+  static constexpr uint32_t RecordField() { return Record::kSmbFieldNumber; }
+  template <typename Record, typename Writer>
+  void EncodeRecord(Writer& out) const;
 };
 
 // NBNS (UDP 137) and NBDS (UDP 138) flows fill disjoint fields of the record's one `netbios`
@@ -252,6 +272,16 @@ struct NbnsDetail {
   // length fit; the default 8 x 63 would hold eight wildcards, which no flow sends).
   MarkedStringSet<kNameLen, 8, 0, 256> nbns_names;
   MarkedStringSet<kNameLen, 8, 1, 256> nbstat_names;
+
+  /// NetBIOS name service (IANA).
+  static constexpr AppPort kPorts[] = {{kIpProtoUdp, 137}};
+  void Decode(DecodedPacket& pkt, int dir) noexcept;  // nbns.cc
+  void PrefetchForExport() const noexcept;
+  /// The NBNS fields of the record's `netbios` summary (netbios_record.h).
+  template <typename Record>
+  static constexpr uint32_t RecordField() { return Record::kNetbiosFieldNumber; }
+  template <typename Record, typename Writer>
+  void EncodeRecord(Writer& out) const;
 };
 
 struct NbdsDetail {
@@ -261,24 +291,28 @@ struct NbdsDetail {
   MarkedStringSet<kNameLen, 4, 1> nbds_destination_names;
   MarkedStringSet<kNameLen, 4, 2> browser_hosts;
   MarkedStringSet<8, 4, 3> browser_os;
+
+  /// NetBIOS datagram service (IANA).
+  static constexpr AppPort kPorts[] = {{kIpProtoUdp, 138}};
+  void Decode(DecodedPacket& pkt, int dir) noexcept;  // nbds.cc
+  void PrefetchForExport() const noexcept;
+  /// The NBDS fields of the record's `netbios` summary (netbios_record.h).
+  template <typename Record>
+  static constexpr uint32_t RecordField() { return Record::kNetbiosFieldNumber; }
+  template <typename Record, typename Writer>
+  void EncodeRecord(Writer& out) const;
 };
 
 struct IcmpDetail {
   IcmpDetail() noexcept {}
   BoundedCounter<uint16_t, 8> ip_lengths;  // IP total length -> packets
+
+  // No ports: UpdateAppState feeds every ICMPv4 packet here, and the histogram is written by
+  // the record's ICMP summary (sensor/app_record.cc), which also needs the flow's inline
+  // counters.
+  void PrefetchForExport() const noexcept { __builtin_prefetch(this, 0, 3); }
 };
 
-
-template <typename T>
-struct DetailKind;
-template <>
-struct DetailKind<SmbDetail> : std::integral_constant<uint8_t, 1> {};
-template <>
-struct DetailKind<NbnsDetail> : std::integral_constant<uint8_t, 2> {};
-template <>
-struct DetailKind<NbdsDetail> : std::integral_constant<uint8_t, 3> {};
-template <>
-struct DetailKind<IcmpDetail> : std::integral_constant<uint8_t, 4> {};
 
 inline constexpr uint32_t kNoDetail = 0xFFFFFFFFu;
 
@@ -356,120 +390,6 @@ class DetailSlots {
   DetailSlot<T>* slots_;
   std::vector<uint32_t> free_;  // released slots, most recent last
   uint64_t exhausted_ = 0;
-};
-
-/// The detail pool of one capture thread: a DetailSlots per detail type, `capacity` slots each.
-/// A detail's index carries its type in the top three bits (DetailKind), so Get<T> on another
-/// type's index, Release and Prefetch need nothing but the index. Acquire/Release never allocate.
-/// Not thread-safe.
-class AppDetailPool {
- public:
-  explicit AppDetailPool(uint32_t capacity)
-      : smb_(Clamp(capacity)),
-        nbns_(Clamp(capacity)),
-        nbds_(Clamp(capacity)),
-        icmp_(Clamp(capacity)) {}
-
-  /// Takes a slot and resets it to `T{}`; kNoDetail (and counts it) when T's slots are all taken.
-  template <typename T>
-  uint32_t Acquire() noexcept {
-    const uint32_t i = Slots<T>().Acquire();
-    return i == kNoDetail ? kNoDetail : (uint32_t{DetailKind<T>::value} << kKindShift) | i;
-  }
-  /// Gives detail `i` back. kNoDetail, a free or an out-of-range index is ignored.
-  void Release(uint32_t i) noexcept {
-    OnSlotsOf(i, [](auto& slots, uint32_t slot) { slots.Release(slot); });
-  }
-  /// Detail `i` when it is a live T, else nullptr.
-  template <typename T>
-  T* Get(uint32_t i) noexcept {
-    return (i >> kKindShift) == DetailKind<T>::value ? Slots<T>().Get(i & kSlotMask) : nullptr;
-  }
-  template <typename T>
-  const T* Get(uint32_t i) const noexcept {
-    return const_cast<AppDetailPool*>(this)->Get<T>(i);
-  }
-  /// Detail `i`'s address as a T, WITHOUT checking that it is live: only for prefetching its
-  /// cache lines before Get. nullptr when `i` is not a T's index in range.
-  template <typename T>
-  const T* Peek(uint32_t i) const noexcept {
-    return (i >> kKindShift) == DetailKind<T>::value
-               ? const_cast<AppDetailPool*>(this)->Slots<T>().Peek(i & kSlotMask)
-               : nullptr;
-  }
-  /// Starts loading detail i's first cache line (its first members); kNoDetail is ignored.
-  void Prefetch(uint32_t i) const noexcept {
-    const_cast<AppDetailPool*>(this)->OnSlotsOf(
-        i, [](const auto& slots, uint32_t slot) { slots.Prefetch(slot); });
-  }
-  /// Details in use, of all types.
-  uint32_t in_use() const {
-    return SumOverTypes<uint32_t>([](const auto& slots) { return slots.in_use(); });
-  }
-  /// Slots ever handed out (each type's peak of live details): only their memory was touched.
-  uint32_t touched() const {
-    return SumOverTypes<uint32_t>([](const auto& slots) { return slots.touched(); });
-  }
-  /// Acquire calls that found their type's slots all taken (the flow kept its inline counters).
-  uint64_t exhausted() const {
-    return SumOverTypes<uint64_t>([](const auto& slots) { return slots.exhausted(); });
-  }
-  /// Bytes reserved at start (the cap); touched_bytes() of them are in use at most.
-  size_t memory_bytes() const {
-    return SumOverTypes<size_t>([](const auto& slots) { return slots.memory_bytes(); });
-  }
-  size_t touched_bytes() const {
-    return SumOverTypes<size_t>([](const auto& slots) { return slots.touched_bytes(); });
-  }
-
- private:
-  // Three bits of kind: room for kinds 1..6, and kNoDetail's top bits (7) name none of them, so
-  // kNoDetail is never a valid index whatever its low bits.
-  static constexpr unsigned kKindShift = 29;
-  static constexpr uint32_t kSlotMask = (uint32_t{1} << kKindShift) - 1;
-  static_assert(DetailKind<IcmpDetail>::value < (kNoDetail >> kKindShift),
-                "the highest kind must stay below kNoDetail's");
-  // Slot indices stay below the mask, so that none reaches into the kind bits.
-  static uint32_t Clamp(uint32_t capacity) { return capacity < kSlotMask ? capacity : kSlotMask; }
-
-  // slot_stat(slots) of each type, summed. Sum is spelled out, not deduced: the accessors above
-  // call this before its definition.
-  template <typename Sum, typename F>
-  Sum SumOverTypes(F slot_stat) const {
-    return slot_stat(smb_) + slot_stat(nbns_) + slot_stat(nbds_) + slot_stat(icmp_);
-  }
-
-  // Calls on_slots(slots, slot) with the slots of index i's type; nothing for kNoDetail or an
-  // unknown kind.
-  template <typename F>
-  void OnSlotsOf(uint32_t i, F on_slots) noexcept {
-    const uint32_t slot = i & kSlotMask;
-    switch (i >> kKindShift) {
-      case DetailKind<SmbDetail>::value: on_slots(smb_, slot); break;
-      case DetailKind<NbnsDetail>::value: on_slots(nbns_, slot); break;
-      case DetailKind<NbdsDetail>::value: on_slots(nbds_, slot); break;
-      case DetailKind<IcmpDetail>::value: on_slots(icmp_, slot); break;
-      default: break;
-    }
-  }
-
-  template <typename T>
-  DetailSlots<T>& Slots() noexcept {
-    if constexpr (std::is_same_v<T, SmbDetail>) {
-      return smb_;
-    } else if constexpr (std::is_same_v<T, NbnsDetail>) {
-      return nbns_;
-    } else if constexpr (std::is_same_v<T, NbdsDetail>) {
-      return nbds_;
-    } else {
-      static_assert(std::is_same_v<T, IcmpDetail>);
-      return icmp_;
-    }
-  }
-  DetailSlots<SmbDetail> smb_;
-  DetailSlots<NbnsDetail> nbns_;
-  DetailSlots<NbdsDetail> nbds_;
-  DetailSlots<IcmpDetail> icmp_;
 };
 
 }  // namespace tapwatch::decoders

@@ -3,9 +3,6 @@
 #include <algorithm>
 #include <limits>
 
-#include "decoders/nbds.h"
-#include "decoders/nbns.h"
-#include "decoders/nbss.h"
 
 namespace tapwatch::decoders {
 namespace {
@@ -18,9 +15,10 @@ T SatInc(T v) {
   return v < std::numeric_limits<T>::max() ? static_cast<T>(v + 1) : v;
 }
 
-// The detail slot of kind `kind` / type T for this flow, taking one from the pool on first use.
+// The detail slot of type T for this flow, taking one from the pool on first use.
 template <typename T>
-T* Detail(AppKind kind, AppState& state, AppScratch& scratch) {
+T* Detail(AppState& state, AppScratch& scratch) {
+  constexpr AppKind kind = kAppKind<T>;
   if (state.kind == AppKind::kNone) state.kind = kind;
   if (state.kind != kind || scratch.pool == nullptr) return nullptr;
   if (state.detail == kNoDetail) {
@@ -47,7 +45,7 @@ void KeepFirstBytes(const DecodedPacket& pkt, int dir, uint16_t first_bytes, App
 }
 
 void UpdateIcmp(const DecodedPacket& pkt, AppState& state, AppScratch& scratch) {
-  if (IcmpDetail* d = Detail<IcmpDetail>(AppKind::kIcmp, state, scratch)) {
+  if (IcmpDetail* d = Detail<IcmpDetail>(state, scratch)) {
     d->ip_lengths.Add(pkt.ip_total_len);
   }
   if (!pkt.has_l4) return;
@@ -64,6 +62,21 @@ void UpdateIcmp(const DecodedPacket& pkt, AppState& state, AppScratch& scratch) 
     if (rule >= 0 && rule < state.icmp_rule) state.icmp_rule = static_cast<uint8_t>(rule);
   }
 }
+
+// The decoder of each detail type with ports, by kind (kAppRoutes says which ports).
+using DecodeFn = void (*)(DecodedPacket&, int, AppState&, AppScratch&);
+template <typename T>
+void DecodeInto(DecodedPacket& pkt, int dir, AppState& state, AppScratch& scratch) {
+  if (T* d = Detail<T>(state, scratch)) d->Decode(pkt, dir);
+}
+template <typename... Ts>
+constexpr std::array<DecodeFn, sizeof...(Ts) + 1> MakeDecoders(DetailList<Ts...>) {
+  return {nullptr, [] {
+            if constexpr (HasPorts<Ts>) return &DecodeInto<Ts>;
+            return DecodeFn{nullptr};
+          }()...};
+}
+constexpr auto kDecoders = MakeDecoders(AppDetails{});
 
 }  // namespace
 
@@ -114,21 +127,8 @@ void UpdateAppState(DecodedPacket& pkt, bool from_src, const AppConfig& config, 
   }
   if (keep_bytes) KeepFirstBytes(pkt, dir, config.first_bytes, state, first);
 
-  const auto on_port = [&](uint16_t port) { return pkt.src_port == port || pkt.dst_port == port; };
-  if (pkt.ip_proto == kIpProtoTcp && (on_port(kPortNbss) || on_port(kPortSmb))) {
-    if (SmbDetail* d = Detail<SmbDetail>(AppKind::kSmb, state, scratch)) {
-      DecodeNbssSegment(pkt.l4_payload, pkt.l4_payload_wire_len, pkt.tcp_seq, d->stream[dir], *d,
-                        pkt);
-    }
-  } else if (pkt.ip_proto == kIpProtoUdp && on_port(kPortNbns)) {
-    if (NbnsDetail* d = Detail<NbnsDetail>(AppKind::kNbns, state, scratch)) {
-      DecodeNbns(pkt.l4_payload, *d, pkt);
-    }
-  } else if (pkt.ip_proto == kIpProtoUdp && on_port(kPortNbds)) {
-    if (NbdsDetail* d = Detail<NbdsDetail>(AppKind::kNbds, state, scratch)) {
-      DecodeNbds(pkt.l4_payload, *d, pkt);
-    }
-  }
+  const AppKind route = RouteByPorts(pkt.ip_proto, pkt.src_port, pkt.dst_port);
+  if (route != AppKind::kNone) kDecoders[static_cast<size_t>(route)](pkt, dir, state, scratch);
 }
 
 void NoteIcmpError(const DecodedPacket& pkt, AppState& quoted) noexcept {

@@ -5,7 +5,7 @@
 //   - the first payload bytes of each direction: a FirstBytesPool chunk of 2 x first_bytes, taken
 //     on the flow's first kept payload byte and given back by ReleaseAppState at export; AppState
 //     keeps the lengths and the chunk's index. No pool, or an empty one: no bytes kept;
-//   - SMB / NetBIOS / ICMP-histogram details: an AppDetailPool slot referenced by index, taken on
+//   - the application protocols' details (app_protocols.h): an AppDetailPool slot referenced by index, taken on
 //     the first packet that needs it and given back by ReleaseAppState at export. When the pool is
 //     empty the flow keeps only its inline counters (the pool counts it).
 // Nothing here allocates, throws or logs on the per-packet path.
@@ -18,7 +18,7 @@
 #include <span>
 #include <vector>
 
-#include "decoders/app_detail.h"
+#include "decoders/app_protocols.h"
 #include "decoders/icmp_fingerprint.h"
 #include "decoders/packet.h"
 #include "decoders/payload_signature.h"
@@ -30,15 +30,6 @@ struct AppConfig {
   bool enabled = true;            // false: skip all application decoding (benchmarks)
   uint8_t signature_packets = 4;  // payload packets per direction checked against signatures
 };
-
-/// Which application decoder owns a flow's detail slot (decided by its first packet).
-enum class AppKind : uint8_t { kNone, kSmb, kNbns, kNbds, kIcmp };
-
-/// Well-known ports (IANA): NetBIOS name / datagram / session service, direct-hosted SMB.
-inline constexpr uint16_t kPortNbns = 137;
-inline constexpr uint16_t kPortNbds = 138;
-inline constexpr uint16_t kPortNbss = 139;
-inline constexpr uint16_t kPortSmb = 445;
 
 struct AppState {
   // Flag bits.

@@ -95,4 +95,15 @@ DecodeStatus DecodeNbds(std::span<const uint8_t> msg, NbdsDetail& d, DecodedPack
   }
 }
 
+void NbdsDetail::Decode(DecodedPacket& pkt, int /*dir*/) noexcept {
+  DecodeNbds(pkt.l4_payload, *this, pkt);
+}
+
+void NbdsDetail::PrefetchForExport() const noexcept {
+  // The mask with the source names' head, and the destination names' head: every datagram that
+  // names anyone names its destination.
+  __builtin_prefetch(this, 0, 3);
+  __builtin_prefetch(&nbds_destination_names, 0, 3);
+}
+
 }  // namespace tapwatch::decoders

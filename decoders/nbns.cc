@@ -101,4 +101,16 @@ DecodeStatus DecodeNbns(std::span<const uint8_t> msg, NbnsDetail& d, DecodedPack
   return result;
 }
 
+void NbnsDetail::Decode(DecodedPacket& pkt, int /*dir*/) noexcept {
+  DecodeNbns(pkt.l4_payload, *this, pkt);
+}
+
+void NbnsDetail::PrefetchForExport() const noexcept {
+  // The counters and the opcode table (read whole), and the head of the names set.
+  for (const void* p : {static_cast<const void*>(this), static_cast<const void*>(&nbns_opcodes),
+                        static_cast<const void*>(&nbns_names)}) {
+    __builtin_prefetch(p, 0, 3);
+  }
+}
+
 }  // namespace tapwatch::decoders

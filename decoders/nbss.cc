@@ -112,4 +112,18 @@ DecodeStatus DecodeNbssSegment(std::span<const uint8_t> payload, uint32_t wire_l
   return result;
 }
 
+void SmbDetail::Decode(DecodedPacket& pkt, int dir) noexcept {
+  DecodeNbssSegment(pkt.l4_payload, pkt.l4_payload_wire_len, pkt.tcp_seq, stream[dir], *this, pkt);
+}
+
+void SmbDetail::PrefetchForExport() const noexcept {
+  // The first lines (counters, the sets_used mask) and the SMB1 command table; the string sets
+  // and the SMB2 table are read only when the mask says they hold something (an SMB2 session
+  // for the table), so they are not asked for.
+  for (const void* p : {static_cast<const void*>(this), static_cast<const void*>(&smb1_commands),
+                        static_cast<const void*>(&smb1_commands.counts.back())}) {
+    __builtin_prefetch(p, 0, 3);
+  }
+}
+
 }  // namespace tapwatch::decoders

@@ -1,6 +1,6 @@
 #pragma once
 // Export of the application-layer flow state (decoders::AppState and its pooled details) into the
-// application FlowRecord fields: bare_ack .. http_uri, SmbSummary, NetbiosSummary, IcmpSummary,
+// application FlowRecord fields: bare_ack .. http_uri, the detail summaries, IcmpSummary,
 // encoded as wire bytes (EncodeAppRecord, the definition) or merged into a message (FillAppRecord).
 
 #include "decoders/app_state.h"
@@ -10,19 +10,29 @@
 namespace tapwatch::sensor {
 
 /// Key used in the bounded maps for "every other key" once the first K distinct keys are taken:
-/// smb1_commands (codes are 0..255) and ip_length_histogram (an IP total length is never 0).
-inline constexpr uint32_t kSmb1OtherCommandsKey = 0x100;
-inline constexpr uint32_t kSmb2OtherCommandsKey = 0x10000;
+/// smb1_commands (codes are 0..255, decoders/smb_record.h) and ip_length_histogram (an IP total
+/// length is never 0).
+using decoders::kSmb1OtherCommandsKey;
+using decoders::kSmb2OtherCommandsKey;
 inline constexpr uint32_t kIcmpOtherLengthsKey = 0;
 
-/// Appends the application fields (FlowRecord fields 43..53, in number order) of `state` to
-/// `out`. `scratch` gives the detail pool, the signature tables (for rule names and hints) and
+/// Summaries whose FlowRecord field was added after community_id (57) are written after it, so
+/// the record stays in field-number order (EncodeDetailSummary).
+inline constexpr uint32_t kFirstLateSummaryField = proto::FlowRecord::kCommunityIdFieldNumber + 1;
+
+/// Appends the application fields (FlowRecord fields bare_ack .. icmp, in number order) of
+/// `state` to `out`; the detail summaries numbered later come from EncodeDetailSummary. `scratch` gives the detail pool, the signature tables (for rule names and hints) and
 /// the first-bytes pool, as passed to UpdateAppState. Fields with nothing to say are omitted.
 /// Allocates nothing once `out` has grown. Call before decoders::ReleaseAppState.
 void EncodeAppRecord(const decoders::AppState& state, const decoders::AppScratch& scratch,
                      WireWriter& out);
 
-/// The same fields merged into `rec` (through EncodeAppRecord's bytes; allocates: for tests and
+/// The flow's detail summary (its type's EncodeRecord, decoders/app_protocols.h) when its
+/// FlowRecord field number lies in [first_field, last_field]; nothing otherwise.
+void EncodeDetailSummary(const decoders::AppState& state, const decoders::AppScratch& scratch,
+                         uint32_t first_field, uint32_t last_field, WireWriter& out);
+
+/// The same fields, late summaries included, merged into `rec` (through EncodeAppRecord's bytes; allocates: for tests and
 /// tools, not the export path).
 void FillAppRecord(const decoders::AppState& state, const decoders::AppScratch& scratch,
                    proto::FlowRecord& rec);
@@ -33,8 +43,7 @@ void FillAppRecord(const decoders::AppState& state, const decoders::AppScratch& 
 /// overlap with other work. Reads nothing itself; never faults.
 void PrefetchAppRecord(const decoders::AppState& state, const decoders::AppScratch& scratch);
 
-/// "aa:bb:cc:dd:ee:ff" into `buf` (17 bytes); returns 17.
-size_t FormatMacTo(const std::array<uint8_t, 6>& mac, char* buf);
+using decoders::FormatMacTo;
 /// "aa:bb:cc:dd:ee:ff".
 std::string FormatMac(const std::array<uint8_t, 6>& mac);
 

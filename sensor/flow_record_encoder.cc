@@ -5,62 +5,13 @@
 #include "sensor/app_record.h"
 #include "sensor/community_id.h"
 #include "sensor/record_builder.h"
+#include "tapwatch.pb.h"
 
 namespace tapwatch::sensor {
 namespace {
 
-// FlowRecord field numbers (proto/tapwatch.proto).
-enum Field : uint32_t {
-  kFlowId = 1,
-  kSensorId,
-  kSrcAddr,
-  kDstAddr,
-  kSrcPort,
-  kDstPort,
-  kIpProto,
-  kVlan,
-  kSrcMac,
-  kDstMac,
-  kStartNs,
-  kEndNs,
-  kSrcPkts,
-  kDstPkts,
-  kSrcIpBytes,
-  kDstIpBytes,
-  kSrcWireBytes,
-  kDstWireBytes,
-  kSrcPayloadBytes,
-  kDstPayloadBytes,
-  kSrcTcpFlags,
-  kDstTcpFlags,
-  kSrcTtlMin,
-  kSrcTtlMax,
-  kIcmpType,
-  kIcmpCode,
-  kDirection,
-  kConnState,
-  kHistory,
-  kArgusState,
-  kEndReason,
-  kAnomalies,
-  kVlanInner,
-  kDstTtlMin,
-  kDstTtlMax,
-  kInterim,
-  kRecordSeq,
-  kSrcFragments,
-  kDstFragments,
-  kArgusFlags,
-  kSrcInitialTcpFlags,
-  kDstInitialTcpFlags,
-  kBareAck,
-  kSrcBareAckPkts,
-  kDstBareAckPkts,
-  kLogLabels = 54,
-  kInIface,
-  kOutIface,
-  kCommunityId,
-};
+// Field numbers come from the generated code: proto/tapwatch.proto is their one definition.
+using R = proto::FlowRecord;
 
 /// A map<string, uint32> of at most N keys, filled as the message builder's `map[key] += n`
 /// (a repeated key adds up), written in insertion order.
@@ -94,46 +45,49 @@ void EncodeFlowRecord(const FlowRecordSource& source, WireWriter& out) {
   const auto& s = flow.dir[0];
   const auto& d = flow.dir[1];
   char text[kAddressTextBytes];
-  out.VarintField(kFlowId, flow.flow_id);
-  out.StringField(kSensorId, source.sensor_id);
-  out.StringField(kSrcAddr, {text, FormatAddressTo(flowtable::SrcAddr(flow), text)});
-  out.StringField(kDstAddr, {text, FormatAddressTo(flowtable::DstAddr(flow), text)});
-  out.VarintField(kSrcPort, flowtable::SrcPort(flow));
-  out.VarintField(kDstPort, flowtable::DstPort(flow));
-  out.VarintField(kIpProto, flow.key.ip_proto);
-  out.VarintField(kVlan, flow.key.vlan_outer);
+  out.VarintField(R::kFlowIdFieldNumber, flow.flow_id);
+  out.StringField(R::kSensorIdFieldNumber, source.sensor_id);
+  out.StringField(R::kSrcAddrFieldNumber,
+                  {text, FormatAddressTo(flowtable::SrcAddr(flow), text)});
+  out.StringField(R::kDstAddrFieldNumber,
+                  {text, FormatAddressTo(flowtable::DstAddr(flow), text)});
+  out.VarintField(R::kSrcPortFieldNumber, flowtable::SrcPort(flow));
+  out.VarintField(R::kDstPortFieldNumber, flowtable::DstPort(flow));
+  out.VarintField(R::kIpProtoFieldNumber, flow.key.ip_proto);
+  out.VarintField(R::kVlanFieldNumber, flow.key.vlan_outer);
   if (flow.bits & flowtable::kBitHasMac) {
-    out.StringField(kSrcMac, {text, FormatLinkMacTo(flow.mac[0], text)});
-    out.StringField(kDstMac, {text, FormatLinkMacTo(flow.mac[1], text)});
+    out.StringField(R::kSrcMacFieldNumber, {text, FormatLinkMacTo(flow.mac[0], text)});
+    out.StringField(R::kDstMacFieldNumber, {text, FormatLinkMacTo(flow.mac[1], text)});
   }
   // An interim record covers [record_start, last]; the first record starts at the flow's start.
-  out.VarintField(kStartNs, flow.record_start_ns ? flow.record_start_ns : flow.first_ns);
-  out.VarintField(kEndNs, flow.last_ns);
-  out.VarintField(kSrcPkts, s.pkts);
-  out.VarintField(kDstPkts, d.pkts);
-  out.VarintField(kSrcIpBytes, s.ip_bytes);
-  out.VarintField(kDstIpBytes, d.ip_bytes);
-  out.VarintField(kSrcWireBytes, s.wire_bytes);
-  out.VarintField(kDstWireBytes, d.wire_bytes);
-  out.VarintField(kSrcPayloadBytes, s.payload_bytes);
-  out.VarintField(kDstPayloadBytes, d.payload_bytes);
-  out.VarintField(kSrcTcpFlags, s.tcp_flags);
-  out.VarintField(kDstTcpFlags, d.tcp_flags);
+  out.VarintField(R::kStartNsFieldNumber,
+                  flow.record_start_ns ? flow.record_start_ns : flow.first_ns);
+  out.VarintField(R::kEndNsFieldNumber, flow.last_ns);
+  out.VarintField(R::kSrcPktsFieldNumber, s.pkts);
+  out.VarintField(R::kDstPktsFieldNumber, d.pkts);
+  out.VarintField(R::kSrcIpBytesFieldNumber, s.ip_bytes);
+  out.VarintField(R::kDstIpBytesFieldNumber, d.ip_bytes);
+  out.VarintField(R::kSrcWireBytesFieldNumber, s.wire_bytes);
+  out.VarintField(R::kDstWireBytesFieldNumber, d.wire_bytes);
+  out.VarintField(R::kSrcPayloadBytesFieldNumber, s.payload_bytes);
+  out.VarintField(R::kDstPayloadBytesFieldNumber, d.payload_bytes);
+  out.VarintField(R::kSrcTcpFlagsFieldNumber, s.tcp_flags);
+  out.VarintField(R::kDstTcpFlagsFieldNumber, d.tcp_flags);
   const bool seen_src = (flow.bits & flowtable::kBitSeenSrc) != 0;
   const bool seen_dst = (flow.bits & flowtable::kBitSeenDst) != 0;
   if (seen_src) {
-    out.VarintField(kSrcTtlMin, s.ttl_min);
-    out.VarintField(kSrcTtlMax, s.ttl_max);
+    out.VarintField(R::kSrcTtlMinFieldNumber, s.ttl_min);
+    out.VarintField(R::kSrcTtlMaxFieldNumber, s.ttl_max);
   }
   if (flow.bits & flowtable::kBitHasIcmp) {
-    out.VarintField(kIcmpType, flow.icmp_type);
-    out.VarintField(kIcmpCode, flow.icmp_code);
+    out.VarintField(R::kIcmpTypeFieldNumber, flow.icmp_type);
+    out.VarintField(R::kIcmpCodeFieldNumber, flow.icmp_code);
   }
-  out.StringField(kDirection, flowtable::DirectionConfidenceName(flow.direction));
-  out.StringField(kConnState, flowtable::ConnState(flow));
-  out.StringField(kHistory, HistoryView(flow));
-  out.StringField(kArgusState, flowtable::ArgusState(flow, source.why));
-  out.StringField(kEndReason, flowtable::EndReasonName(source.why));
+  out.StringField(R::kDirectionFieldNumber, flowtable::DirectionConfidenceName(flow.direction));
+  out.StringField(R::kConnStateFieldNumber, flowtable::ConnState(flow));
+  out.StringField(R::kHistoryFieldNumber, HistoryView(flow));
+  out.StringField(R::kArgusStateFieldNumber, flowtable::ArgusState(flow, source.why));
+  out.StringField(R::kEndReasonFieldNumber, flowtable::EndReasonName(source.why));
 
   SmallStringCounts<flowtable::kFlowAnomalySlots + 1> anomalies;
   for (int i = 0; i < flowtable::kFlowAnomalySlots; ++i) {
@@ -142,28 +96,28 @@ void EncodeFlowRecord(const FlowRecordSource& source, WireWriter& out) {
     }
   }
   if (flow.anomaly_other) anomalies.Add("other", flow.anomaly_other);
-  anomalies.Write(kAnomalies, out);
+  anomalies.Write(R::kAnomaliesFieldNumber, out);
 
-  out.VarintField(kVlanInner, flow.key.vlan_inner);
+  out.VarintField(R::kVlanInnerFieldNumber, flow.key.vlan_inner);
   if (seen_dst) {
-    out.VarintField(kDstTtlMin, d.ttl_min);
-    out.VarintField(kDstTtlMax, d.ttl_max);
+    out.VarintField(R::kDstTtlMinFieldNumber, d.ttl_min);
+    out.VarintField(R::kDstTtlMaxFieldNumber, d.ttl_max);
   }
-  out.VarintField(kInterim, source.interim ? 1 : 0);
-  out.VarintField(kRecordSeq, flow.record_seq);
-  out.VarintField(kSrcFragments, s.fragments);
-  out.VarintField(kDstFragments, d.fragments);
+  out.VarintField(R::kInterimFieldNumber, source.interim ? 1 : 0);
+  out.VarintField(R::kRecordSeqFieldNumber, flow.record_seq);
+  out.VarintField(R::kSrcFragmentsFieldNumber, s.fragments);
+  out.VarintField(R::kDstFragmentsFieldNumber, d.fragments);
   char flags[flowtable::kArgusFlagsTextBytes];
-  out.StringField(kArgusFlags, {flags, FormatArgusFlags(flow, flags)});
-  out.VarintField(kSrcInitialTcpFlags, s.initial_tcp_flags);
-  out.VarintField(kDstInitialTcpFlags, d.initial_tcp_flags);
+  out.StringField(R::kArgusFlagsFieldNumber, {flags, FormatArgusFlags(flow, flags)});
+  out.VarintField(R::kSrcInitialTcpFlagsFieldNumber, s.initial_tcp_flags);
+  out.VarintField(R::kDstInitialTcpFlagsFieldNumber, d.initial_tcp_flags);
 
   if (source.app != nullptr) {
-    EncodeAppRecord(flow.app, *source.app, out);  // fields 43..53
+    EncodeAppRecord(flow.app, *source.app, out);  // bare_ack .. icmp
   } else {
-    out.VarintField(kBareAck, flowtable::BareAck(flow) ? 1 : 0);
-    out.VarintField(kSrcBareAckPkts, s.bare_ack_pkts);
-    out.VarintField(kDstBareAckPkts, d.bare_ack_pkts);
+    out.VarintField(R::kBareAckFieldNumber, flowtable::BareAck(flow) ? 1 : 0);
+    out.VarintField(R::kSrcBareAckPktsFieldNumber, s.bare_ack_pkts);
+    out.VarintField(R::kDstBareAckPktsFieldNumber, d.bare_ack_pkts);
   }
 
   // A label id past the table (never made by the sensor) is shown by number.
@@ -185,17 +139,22 @@ void EncodeFlowRecord(const FlowRecordSource& source, WireWriter& out) {
     }
   }
   if (flow.label_other) labels.Add("other", flow.label_other);
-  labels.Write(kLogLabels, out);
+  labels.Write(R::kLogLabelsFieldNumber, out);
 
-  out.StringField(kInIface, source.in_iface);
-  out.StringField(kOutIface, source.out_iface);
+  out.StringField(R::kInIfaceFieldNumber, source.in_iface);
+  out.StringField(R::kOutIfaceFieldNumber, source.out_iface);
 
   if (source.community_id_seed) {
     CommunityIdTuple tuple;
     char id[kCommunityIdBytes];
     if (FlowCommunityIdTuple(flow, tuple)) {
-      out.StringField(kCommunityId, {id, FormatCommunityId(tuple, *source.community_id_seed, id)});
+      out.StringField(R::kCommunityIdFieldNumber,
+                      {id, FormatCommunityId(tuple, *source.community_id_seed, id)});
     }
+  }
+  // Detail summaries numbered after community_id (added to the schema since).
+  if (source.app != nullptr) {
+    EncodeDetailSummary(flow.app, *source.app, kFirstLateSummaryField, UINT32_MAX, out);
   }
 }
 

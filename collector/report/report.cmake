@@ -30,6 +30,7 @@ list(APPEND TAPWATCH_COLLECTOR_SOURCES
      ${CMAKE_CURRENT_LIST_DIR}/sections/spoofed.cc
      ${CMAKE_CURRENT_LIST_DIR}/sections/floods.cc
      ${CMAKE_CURRENT_LIST_DIR}/sections/compromise.cc
+     ${CMAKE_CURRENT_LIST_DIR}/sections/dns_lookups.cc
      ${CMAKE_CURRENT_LIST_DIR}/sections/gaps.cc
      ${CMAKE_CURRENT_LIST_DIR}/sections/reserved_destinations.cc
      ${CMAKE_CURRENT_LIST_DIR}/sections/bare_ack.cc

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <span>
 
-#include "decoders/app_detail.h"
+#include "decoders/app_protocols.h"
 #include "decoders/nbss.h"
 
 using namespace tapwatch::decoders;

@@ -1017,6 +1017,55 @@ TEST(ReportBareAck, ByNetworkWithLabelsAndDarkTargets) {
   EXPECT_EQ(j.Get("$.meta.bucket"), "hour");
 }
 
+TEST(ReportDnsLookups, BeforeIrcAndAfterAttackOnly) {
+  std::string path = TempPath("dns.db");
+  const int64_t t0 = At("2004-02-10 12:00:00");
+  auto lookup = [](const std::string& host, int64_t t, const std::string& name,
+                   const std::string& answer) {
+    FlowRow r = Udp(host, 1025, "11.11.11.1", 53, t);
+    r.dst_pkts = 1;
+    r.dns_json = R"({"queries":1,"responses":1,"query_names":[")" + name + R"("],"answers":[")" +
+                 answer + R"("]})";
+    return r;
+  };
+  {
+    StoreBuilder store(path, TAPWATCH_SCHEMA_SQL);
+    ASSERT_TRUE(store.ok()) << store.error();
+    // The attack on .75: an exploit payload from outside.
+    FlowRow attack = Answered(Tcp("66.1.1.1", 3000, "11.11.11.75", 80, t0));
+    attack.src_payload = 3800;
+    attack.labels_json = "[\"code_red: GET /default.ida?NNNN\"]";
+    store.Add(attack);
+    store.Add(lookup("11.11.11.75", t0 - kHour, "before.example", "192.0.2.1"));  // before it
+    // After it: the controller's name, then its IRC server 1 min later; then another name.
+    store.Add(lookup("11.11.11.75", t0 + 5 * kMin, "irc.evil.example", "203.0.113.9"));
+    store.Add(Answered(Tcp("11.11.11.75", 1026, "203.0.113.9", 6667, t0 + 6 * kMin)));
+    store.Add(lookup("11.11.11.75", t0 + 3 * kHour, "update.example", "192.0.2.2"));
+    // .80 was never attacked: a lookup 20 min before its IRC connection is too early, and a
+    // lookup with no IRC connection after it is ordinary.
+    store.Add(lookup("11.11.11.80", t0 + kHour, "www.example.com", "192.0.2.3"));
+    store.Add(Answered(Tcp("11.11.11.80", 1030, "198.51.100.7", 6667, t0 + kHour + 20 * kMin)));
+    store.Add(lookup("11.11.11.80", t0 + 2 * kHour, "irc2.example", "198.51.100.8"));
+  }
+  std::string out, err;
+  ASSERT_EQ(
+      RunReportCli({"--db", path, "--home", "11.11.11.0/24", "--format", "json"}, &out, &err), 0)
+      << err;
+  Json j(out);
+  EXPECT_EQ(j.Int("$.dns_lookups.dns_flows"), 5);
+  EXPECT_EQ(j.Int("$.dns_lookups.before_irc"), 1);
+  EXPECT_EQ(j.Int("$.dns_lookups.after_attack"), 2);
+  EXPECT_EQ(j.Column("$.dns_lookups.lookups", "reason"),
+            (std::vector<std::string>{"before_irc", "after_attack"}));
+  EXPECT_EQ(j.Column("$.dns_lookups.lookups", "host"),
+            (std::vector<std::string>{"11.11.11.75", "11.11.11.75"}));
+  EXPECT_EQ(j.Get("$.dns_lookups.lookups[0].names[0]"), "irc.evil.example");
+  EXPECT_EQ(j.Get("$.dns_lookups.lookups[0].irc_peer"), "203.0.113.9:6667");
+  EXPECT_EQ(j.Int("$.dns_lookups.lookups[0].irc_after_s"), 60);
+  EXPECT_EQ(j.Get("$.dns_lookups.lookups[0].resolved_to_irc_peer"), "1");
+  EXPECT_EQ(j.Get("$.dns_lookups.lookups[1].names[0]"), "update.example");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Bad input: one line on stderr, exit 2.
 void ExpectBadInput(const std::vector<std::string>& args, const std::string& needle) {

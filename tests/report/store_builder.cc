@@ -47,9 +47,9 @@ StoreBuilder::StoreBuilder(const std::string& path, const std::string& schema_sq
       "src_tcp_flags, dst_tcp_flags, src_initial_tcp_flags, dst_initial_tcp_flags, src_ttl_min, "
       "src_ttl_max, icmp_type, icmp_code, direction, conn_state, history, bare_ack, "
       "src_bare_ack_pkts, payload_labels_json, smb_json, netbios_json, icmp_json, "
-      "log_labels_json, record_seq, interim) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,"
+      "log_labels_json, record_seq, interim, dns_json) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,"
       "?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,?33,?34,?35,"
-      "?36,?37,?38,?39,?40,?41,?42)";
+      "?36,?37,?38,?39,?40,?41,?42,?43)";
   if (sqlite3_prepare_v2(db_, sql, -1, &insert_, nullptr) != SQLITE_OK ||
       sqlite3_prepare_v2(db_,
                          "INSERT INTO stats (sensor_id, seq, interval_start_ns, interval_end_ns, "
@@ -139,6 +139,7 @@ void StoreBuilder::Add(const FlowRow& r) {
   BindText(s, 40, r.log_labels_json);
   sqlite3_bind_int(s, 41, r.record_seq);
   sqlite3_bind_int(s, 42, r.interim ? 1 : 0);
+  BindText(s, 43, r.dns_json);
   if (sqlite3_step(s) != SQLITE_DONE) error_ = sqlite3_errmsg(db_);
 }
 

@@ -22,7 +22,7 @@ struct FlowRow {
   std::string direction = "syn", conn_state = "S0", history = "S";
   bool bare_ack = false;
   std::string src_mac, dst_mac;
-  std::string labels_json, smb_json, netbios_json, icmp_json, log_labels_json;
+  std::string labels_json, smb_json, netbios_json, icmp_json, log_labels_json, dns_json;
   int record_seq = 0;
   bool interim = false;
 };

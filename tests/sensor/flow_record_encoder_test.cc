@@ -311,7 +311,7 @@ TEST_F(FlowRecordEncoder, EveryMapAndSubMessageAndGrowth) {
 
   flowtable::Flow smb_flow = FullFlow();
   decoders::AppState& a = smb_flow.app;
-  a.kind = decoders::AppKind::kSmb;
+  a.kind = decoders::kAppKind<decoders::SmbDetail>;
   a.detail = pool.Acquire<decoders::SmbDetail>();
   a.label_mask = (1u << std::min<size_t>(signatures_.rules.size(), 32)) - 1;
   a.first_chunk = chunk;
@@ -344,7 +344,7 @@ TEST_F(FlowRecordEncoder, EveryMapAndSubMessageAndGrowth) {
   flowtable::Flow nbns_flow = FullFlow();
   nbns_flow.key.ip_proto = decoders::kIpProtoUdp;
   decoders::AppState& b = nbns_flow.app;
-  b.kind = decoders::AppKind::kNbns;
+  b.kind = decoders::kAppKind<decoders::NbnsDetail>;
   b.detail = pool.Acquire<decoders::NbnsDetail>();
   decoders::NbnsDetail& nbns = *pool.Get<decoders::NbnsDetail>(b.detail);
   for (size_t i = 0; i < nbns.nbns_opcodes.size(); ++i) nbns.nbns_opcodes[i] = (i % 3) * 70;
@@ -362,7 +362,7 @@ TEST_F(FlowRecordEncoder, EveryMapAndSubMessageAndGrowth) {
   flowtable::Flow nbds_flow = FullFlow();
   nbds_flow.key.ip_proto = decoders::kIpProtoUdp;
   decoders::AppState& n = nbds_flow.app;
-  n.kind = decoders::AppKind::kNbds;
+  n.kind = decoders::kAppKind<decoders::NbdsDetail>;
   n.detail = pool.Acquire<decoders::NbdsDetail>();
   decoders::NbdsDetail& nbds = *pool.Get<decoders::NbdsDetail>(n.detail);
   for (const char* name : {"WORKGROUP<00>", "HOST<20>"}) {
@@ -375,7 +375,7 @@ TEST_F(FlowRecordEncoder, EveryMapAndSubMessageAndGrowth) {
   flowtable::Flow icmp_flow = FullFlow();
   icmp_flow.key.ip_proto = decoders::kIpProtoIcmp;
   decoders::AppState& c = icmp_flow.app;
-  c.kind = decoders::AppKind::kIcmp;
+  c.kind = decoders::kAppKind<decoders::IcmpDetail>;
   c.detail = pool.Acquire<decoders::IcmpDetail>();
   c.echo_requests = 10;
   c.echo_replies = 0;

@@ -2,6 +2,7 @@
 
 #include "collector/report/sections/bare_ack.h"
 #include "collector/report/sections/compromise.h"
+#include "collector/report/sections/dns_lookups.h"
 #include "collector/report/sections/floods.h"
 #include "collector/report/sections/gaps.h"
 #include "collector/report/sections/hosts.h"
@@ -29,7 +30,7 @@ std::unique_ptr<ReportSection> Make(ReportContext& ctx) {
 }  // namespace
 
 // Build order matters where one section feeds another: recon fills the probe events slow_scans
-// reads and the attacks compromise reads; threats comes last.
+// reads and the attacks compromise and dns_lookups read; threats comes last.
 const std::array<SectionEntry, kSectionCount> kSections = {{
     {"meta", Make<MetaSection>},
     {"hosts", Make<HostsSection>},
@@ -43,6 +44,7 @@ const std::array<SectionEntry, kSectionCount> kSections = {{
     {"spoofed", Make<SpoofedSection>},
     {"floods", Make<FloodsSection>},
     {"compromise", Make<CompromiseSection>},
+    {"dns_lookups", Make<DnsLookupsSection>},
     {"gaps", Make<GapsSection>},
     {"reserved_destinations", Make<ReservedDestinationsSection>},
     {"bare_ack", Make<BareAckSection>},

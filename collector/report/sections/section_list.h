@@ -14,7 +14,7 @@ struct SectionEntry {
   std::unique_ptr<ReportSection> (*make)(ReportContext& ctx);
 };
 
-constexpr size_t kSectionCount = 17;
+constexpr size_t kSectionCount = 18;
 /// meta first, threats last (it ranks the findings of every section built before it).
 extern const std::array<SectionEntry, kSectionCount> kSections;
 
