@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "cli/command_line.h"
 #include "collector/cli_util.h"
 #include "collector/printable.h"
 #include "collector/store.h"
@@ -223,37 +224,22 @@ extern "C" void OnStopSignal(int) { g_signal_stop.store(true); }
 
 IngestOptions ParseIngestOptions(int argc, char** argv, int first) {
   IngestOptions o;
-  ArgScanner args(argc, argv, first);
-  while (!args.Done()) {
-    const std::string_view opt = args.Next();
-    if (opt == "--connect") {
-      o.endpoints.push_back(args.Value());
-    } else if (opt == "--db") {
-      o.db_path = args.Value();
-    } else if (opt == "--exit-after-final") {
-      o.exit_after_final = ParseUint(opt, args.Value(), 1000000);
-      if (o.exit_after_final == 0) throw UsageError("--exit-after-final: must be at least 1");
-    } else if (opt == "--idle-exit") {
-      o.idle_exit_s = ParseSeconds(opt, args.Value());
-      if (o.idle_exit_s <= 0) throw UsageError("--idle-exit: must be more than 0 seconds");
-    } else if (opt == "--quiet") {
-      o.quiet = true;
-    } else if (opt == "--commit-rows") {
-      o.commit_rows = ParseUint(opt, args.Value(), 100000000);
-      if (o.commit_rows == 0) throw UsageError("--commit-rows: must be at least 1");
-    } else if (opt == "--defer-indexes") {
-      o.index_mode = IngestOptions::IndexMode::kDeferUntilExit;
-    } else if (opt == "--index-during-load") {
-      o.index_mode = IngestOptions::IndexMode::kMaintain;
-    } else if (opt == "--index-idle-ms") {
-      o.index_idle_ms = ParseUint(opt, args.Value(), 86400000);
-    } else if (opt == "--commit-ms") {
-      o.commit_ms = ParseUint(opt, args.Value(), 86400000);
-    } else if (opt.starts_with("-")) {
-      throw UsageError("unknown option '" + std::string(opt) + "'");
-    } else {
-      throw UsageError("unknown command '" + std::string(opt) + "' (try --help)");
-    }
+  cli::CommandLine cl({"collector"});
+  cl.Texts("--connect", o.endpoints);
+  cl.Text("--db", o.db_path);
+  cl.Uint("--exit-after-final", o.exit_after_final, 1000000, 1);
+  cl.Custom("--idle-exit", [&](const std::string& v) {
+    o.idle_exit_s = ParseSeconds("--idle-exit", v);
+    if (o.idle_exit_s <= 0) throw UsageError("--idle-exit: must be more than 0 seconds");
+  });
+  cl.Flag("--quiet", o.quiet);
+  cl.Uint("--commit-rows", o.commit_rows, 100000000, 1);
+  cl.OnFlag("--defer-indexes", [&] { o.index_mode = IngestOptions::IndexMode::kDeferUntilExit; });
+  cl.OnFlag("--index-during-load", [&] { o.index_mode = IngestOptions::IndexMode::kMaintain; });
+  cl.Uint("--index-idle-ms", o.index_idle_ms, 86400000);
+  cl.Uint("--commit-ms", o.commit_ms, 86400000);
+  if (cl.Parse(argc, argv, first) != cli::ParseOutcome::kRun) {
+    throw UsageError("ingest: -h/--version go before the command (see --help)");
   }
   if (o.endpoints.empty()) throw UsageError("missing --connect ENDPOINT");
   if (o.db_path.empty()) throw UsageError("missing --db FILE");

@@ -6,6 +6,7 @@
 #include <exception>
 #include <string_view>
 
+#include "cli/command_line.h"
 #include "collector/cli_util.h"
 #include "collector/flows_command.h"
 #include "collector/ingest_command.h"
@@ -23,10 +24,13 @@ constexpr char kUsage[] =
     "                     [--exit-after-final N] [--idle-exit SECONDS] [--quiet]\n"
     "                     [--commit-rows N] [--commit-ms MS]\n"
     "                     [--defer-indexes | --index-during-load] [--index-idle-ms MS]\n"
+    "                     [--config FILE]   (option lines from the [collector] section)\n"
     "  tapwatch-collector flows --db FILE [--src A] [--dst A] [--port P]\n"
     "                     [--proto tcp|udp|icmp|N] [--sensor ID] [--from T] [--to T]\n"
     "                     [--community-id ID] [--limit N] [--format text|jsonl]\n"
-    "  tapwatch-collector report ...\n";
+    "  tapwatch-collector report ...\n"
+    "  tapwatch-collector --version\n"
+    "Every option also takes --opt=VALUE.\n";
 
 int Run(int argc, char** argv) {
   using namespace tapwatch::collector;
@@ -37,6 +41,10 @@ int Run(int argc, char** argv) {
   const std::string_view command = argv[1];
   if (command == "--help" || command == "-h" || command == "help") {
     std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (command == "--version") {
+    std::puts(tapwatch::cli::VersionLine("tapwatch-collector").c_str());
     return 0;
   }
   if (command == "flows") return RunFlowsCommand(argc, argv, 2);

@@ -20,6 +20,7 @@
 #include <string>
 #include <system_error>
 
+#include "cli/command_line.h"
 #include "decoders/decode_frame.h"
 #include "decoders/icmp_fingerprint.h"
 #include "decoders/payload_signature.h"
@@ -112,9 +113,14 @@ class LiveDrops : public DropSource {
 int main(int argc, char** argv) {
   std::string error;
   bool help = false;
-  const auto parsed = ParseSensorOptions(argc, argv, error, help);
+  bool version = false;
+  const auto parsed = ParseSensorOptions(argc, argv, error, help, &version);
   if (help) {
     std::fputs(SensorUsage(), stdout);
+    return 0;
+  }
+  if (version) {
+    std::puts(cli::VersionLine("tapwatch-sensor").c_str());
     return 0;
   }
   if (!parsed) return Fail(2, error);
@@ -268,6 +274,10 @@ int main(int argc, char** argv) {
     pipeline->set_drop_source(drops.get());
     g_live_source.store(pcap.get());
   }
+  // -c COUNT: the input ends after COUNT packets, as if the capture stopped there.
+  const auto count_reached = [&] {
+    return opt.packet_count != 0 && pipeline->totals().packets >= opt.packet_count;
+  };
   const auto t0 = std::chrono::steady_clock::now();
   if (files) {
     RawPacket raw;
@@ -277,6 +287,7 @@ int main(int argc, char** argv) {
       if (r == PcapMerge::Result::kPacket) {
         pipeline->OnFrame(static_cast<decoders::LinkType>(link), raw.ts_ns, raw.wire_len,
                           raw.data, raw.cap_len);
+        if (count_reached()) break;
         continue;
       }
       if (r == PcapMerge::Result::kEnd) break;
@@ -291,6 +302,7 @@ int main(int argc, char** argv) {
       const PcapSource::Result r = pcap->Next(raw);
       if (r == PcapSource::Result::kPacket) {
         pipeline->OnFrame(link, raw.ts_ns, raw.wire_len, raw.data, raw.cap_len);
+        if (count_reached()) break;
         continue;
       }
       if (r == PcapSource::Result::kTimeout) {
@@ -386,6 +398,7 @@ int main(int argc, char** argv) {
       // After OnFrame: a stats record it emitted closes the previous interval, which must not
       // count this line yet.
       pipeline->SetLogLineCounts(now.packet, now.other, now.malformed);
+      if (count_reached()) break;
     }
     // Interrupted: the lines processed so far (a prefetcher has read further, unprocessed).
     pipeline->SetLogLineCounts(now.packet, now.other, now.malformed);
