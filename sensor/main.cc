@@ -31,6 +31,7 @@
 #include "sensor/pcap_merge.h"
 #include "sensor/pcap_source.h"
 #include "sensor/pipeline.h"
+#include "sensor/privileges.h"
 #include "sensor/publisher.h"
 
 namespace {
@@ -243,6 +244,9 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     return Fail(2, std::string("flow table: ") + e.what());
   }
+  // Everything is open (capture, files, sockets): no privilege is needed from here on. Before
+  // the "flow table" line, which says the sensor is capturing.
+  if (!DropPrivileges(opt.run_as_user, error)) return Fail(3, error);
   if (!opt.quiet) {
     std::fprintf(stderr,
                  "tapwatch-sensor: flow table %u slots x %zu bytes (in use from %u, doubling on "

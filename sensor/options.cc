@@ -99,6 +99,8 @@ const char* SensorUsage() {
          "  --buffer-mb N           live capture ring buffer in MiB (default 64)\n"
          "  -c, --count N           stop after N packets\n"
          "  -F FILE                 read the BPF expression from FILE ('#' starts a comment)\n"
+         "  -Z, --user USER         once the capture is open, run as USER with no capabilities\n"
+         "                          (without -Z a non-root sensor drops its capabilities)\n"
          "  --config FILE           option lines (KEY = value) from the [sensor] and\n"
          "                          [sensor.IFACE] sections of FILE; the command line wins\n"
          "  -q, --quiet             no summary on stderr\n"
@@ -175,6 +177,7 @@ std::optional<SensorOptions> ParseSensorOptions(int argc, char** argv, std::stri
   cl.Uint("--buffer-mb", o.buffer_mb, 4096);
   cl.Uint("-c,--count", o.packet_count, UINT64_MAX, 1);
   cl.Text("-F", bpf_file);
+  cl.Text("-Z,--user", o.run_as_user);
   cl.Flag("-q,--quiet", o.quiet);
   cl.Positionals(words);
   try {
