@@ -146,7 +146,45 @@ bool RebuildIndexes(Store& store, const IngestOptions& options, const char* when
   return ok;
 }
 
-void WriterLoop(Store& store, BatchQueue& queue, const IngestOptions& options, bool& ok) {
+// --retain-days: deletes what is older than the window, at start and every retain_every_s.
+class Retention {
+ public:
+  explicit Retention(const IngestOptions& options) : options_(options) {}
+
+  // False on a store error.
+  bool RunIfDue(Store& store) {
+    if (options_.retain_days == 0 || Clock::now() < next_) return true;
+    next_ = Clock::now() + std::chrono::seconds(options_.retain_every_s);
+    const auto now_ns = static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(
+            std::chrono::system_clock::now().time_since_epoch())
+            .count());
+    const uint64_t window_ns = options_.retain_days * 86400ull * 1000000000ull;
+    const uint64_t cutoff_ns = now_ns > window_ns ? now_ns - window_ns : 0;
+    uint64_t flows = 0;
+    uint64_t stats = 0;
+    if (!store.DeleteBefore(cutoff_ns, flows, stats)) return false;
+    flows_expired += flows;
+    stats_expired += stats;
+    if ((flows > 0 || stats > 0) && !options_.quiet) {
+      std::fprintf(stderr,
+                   "tapwatch-collector: --retain-days %llu: deleted %llu flows, %llu stats\n",
+                   static_cast<unsigned long long>(options_.retain_days),
+                   static_cast<unsigned long long>(flows), static_cast<unsigned long long>(stats));
+    }
+    return true;
+  }
+
+  uint64_t flows_expired = 0;
+  uint64_t stats_expired = 0;
+
+ private:
+  const IngestOptions& options_;
+  Clock::time_point next_{};
+};
+
+void WriterLoop(Store& store, BatchQueue& queue, const IngestOptions& options, Retention& retention,
+                bool& ok) {
   const auto commit_after = std::chrono::milliseconds(options.commit_ms);
   // The bulk load is over, after some flows were stored (a collector waiting for its sensor
   // keeps the indexes deferred), when the writer spent 90% of a window of index_idle_ms waiting
@@ -186,6 +224,8 @@ void WriterLoop(Store& store, BatchQueue& queue, const IngestOptions& options, b
     if (ok && store.pending_rows() > 0 && Clock::now() >= first_pending + commit_after) {
       ok = store.Commit();
     }
+    // Between commits only: rows still pending wait for their own commit time.
+    if (ok && store.pending_rows() == 0) ok = retention.RunIfDue(store);
     if (rebuild_when_slow && store.indexes_deferred() && Clock::now() - window_start >= window) {
       // Waiting for work, not stuck in a long commit (a backlog may be queued meanwhile).
       const uint64_t stored = store.flows_stored();
@@ -233,6 +273,8 @@ IngestOptions ParseIngestOptions(int argc, char** argv, int first) {
     if (o.idle_exit_s <= 0) throw UsageError("--idle-exit: must be more than 0 seconds");
   });
   cl.Flag("--quiet", o.quiet);
+  cl.Uint("--retain-days", o.retain_days, 100000);
+  cl.Uint("--retain-every", o.retain_every_s, 86400 * 365, 1);
   cl.Uint("--commit-rows", o.commit_rows, 100000000, 1);
   cl.OnFlag("--defer-indexes", [&] { o.index_mode = IngestOptions::IndexMode::kDeferUntilExit; });
   cl.OnFlag("--index-during-load", [&] { o.index_mode = IngestOptions::IndexMode::kMaintain; });
@@ -277,7 +319,8 @@ IngestResult RunIngest(const IngestOptions& options, const std::atomic<bool>& st
   sigaddset(&block, SIGINT);
   sigaddset(&block, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &block, &previous);
-  std::thread writer([&] { WriterLoop(*store, queue, options, writer_ok); });
+  Retention retention(options);
+  std::thread writer([&] { WriterLoop(*store, queue, options, retention, writer_ok); });
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
 
   RawMessage message;
@@ -368,6 +411,8 @@ IngestResult RunIngest(const IngestOptions& options, const std::atomic<bool>& st
 
   result.flows_stored = store->flows_stored();
   result.stats_stored = store->stats_stored();
+  result.flows_expired = retention.flows_expired;
+  result.stats_expired = retention.stats_expired;
   if (!writer_ok || receive_error) result.exit_code = 1;
   if (!options.quiet) {
     for (const auto& [id, c] : store->tracker().sensors()) {
@@ -385,6 +430,12 @@ IngestResult RunIngest(const IngestOptions& options, const std::atomic<bool>& st
                  static_cast<unsigned long long>(result.flows_stored),
                  static_cast<unsigned long long>(result.stats_stored),
                  static_cast<unsigned long long>(result.malformed));
+    if (options.retain_days > 0) {
+      std::fprintf(out, "expired %llu flows, %llu stats older than %llu days\n",
+                   static_cast<unsigned long long>(result.flows_expired),
+                   static_cast<unsigned long long>(result.stats_expired),
+                   static_cast<unsigned long long>(options.retain_days));
+    }
     std::fflush(out);
   }
   return result;

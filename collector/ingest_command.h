@@ -18,6 +18,8 @@ struct IngestOptions {
   std::string db_path;                 // --db
   uint64_t exit_after_final = 0;       // --exit-after-final N: stop after N sensors' final stats
   double idle_exit_s = 0;              // --idle-exit S: stop after S seconds without a message
+  uint64_t retain_days = 0;            // --retain-days N: delete flows older than N days (0 keeps all)
+  uint64_t retain_every_s = 3600;      // --retain-every S: how often the old flows are deleted
   bool quiet = false;                  // --quiet: no summary on stdout
   uint64_t commit_rows = 10000;        // --commit-rows: commit after this many rows...
   uint64_t commit_ms = 200;            // --commit-ms: ...or this long after the first pending row
@@ -41,6 +43,8 @@ struct IngestResult {
   uint64_t malformed = 0;  // messages that were not a 2-frame topic + Envelope (EnvelopeBatch)
   uint64_t flows_stored = 0;
   uint64_t stats_stored = 0;
+  uint64_t flows_expired = 0;  // deleted by --retain-days
+  uint64_t stats_expired = 0;
 };
 
 /// Parses the ingest options from argv[first..argc). Throws UsageError (one line) on bad input.

@@ -24,6 +24,7 @@ constexpr char kUsage[] =
     "                     [--exit-after-final N] [--idle-exit SECONDS] [--quiet]\n"
     "                     [--commit-rows N] [--commit-ms MS]\n"
     "                     [--defer-indexes | --index-during-load] [--index-idle-ms MS]\n"
+    "                     [--retain-days N] [--retain-every SECONDS]\n"
     "                     [--config FILE]   (option lines from the [collector] section)\n"
     "  tapwatch-collector flows --db FILE [--src A] [--dst A] [--port P]\n"
     "                     [--proto tcp|udp|icmp|N] [--sensor ID] [--from T] [--to T]\n"
