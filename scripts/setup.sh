@@ -31,5 +31,13 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTAPWATCH_BUILD_TESTS=ON 
 cmake --build build -j"$jobs"
 cmake --install build --prefix /usr/local >/dev/null
 echo "setup: installed $(command -v tapwatch-sensor) and $(command -v tapwatch-collector)"
+# The services' user, configuration and units (docs/deployment.md); an existing config is kept.
+getent passwd tapwatch >/dev/null ||
+  useradd --system --user-group --no-create-home --home-dir /var/lib/tapwatch \
+    --shell /usr/sbin/nologin tapwatch
+install -d -m 0755 /etc/tapwatch
+[ -e /etc/tapwatch/tapwatch.conf ] || install -m 0644 dist/tapwatch.conf /etc/tapwatch/tapwatch.conf
+if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
+echo "setup: units tapwatch-sensor@.service and tapwatch-collector.service; config /etc/tapwatch"
 
 bash scripts/demo.sh
