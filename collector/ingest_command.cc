@@ -273,6 +273,7 @@ IngestOptions ParseIngestOptions(int argc, char** argv, int first) {
     if (o.idle_exit_s <= 0) throw UsageError("--idle-exit: must be more than 0 seconds");
   });
   cl.Flag("--quiet", o.quiet);
+  cl.Text("--curve-keys", o.curve_keys_dir);
   cl.Uint("--retain-days", o.retain_days, 100000);
   cl.Uint("--retain-every", o.retain_every_s, 86400 * 365, 1);
   cl.Uint("--commit-rows", o.commit_rows, 100000000, 1);
@@ -303,7 +304,7 @@ IngestResult RunIngest(const IngestOptions& options, const std::atomic<bool>& st
     result.exit_code = 1;
     return result;
   }
-  std::unique_ptr<Subscriber> subscriber = Subscriber::Create(options.endpoints, error);
+  std::unique_ptr<Subscriber> subscriber = Subscriber::Create(options.endpoints, error, options.curve_keys_dir);
   if (!subscriber) {
     std::fprintf(stderr, "tapwatch-collector: %s\n", error.c_str());
     result.exit_code = kExitUsage;

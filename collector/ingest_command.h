@@ -18,6 +18,7 @@ struct IngestOptions {
   std::string db_path;                 // --db
   uint64_t exit_after_final = 0;       // --exit-after-final N: stop after N sensors' final stats
   double idle_exit_s = 0;              // --idle-exit S: stop after S seconds without a message
+  std::string curve_keys_dir;          // --curve-keys DIR: collector.key and sensor.pub
   uint64_t retain_days = 0;            // --retain-days N: delete flows older than N days (0 keeps all)
   uint64_t retain_every_s = 3600;      // --retain-every S: how often the old flows are deleted
   bool quiet = false;                  // --quiet: no summary on stdout

@@ -215,6 +215,7 @@ int main(int argc, char** argv) {
   po.sensor_start_ns = WallNowNs();
   po.lossless = !live;
   po.batch_records = opt.batch_records;
+  po.curve_keys_dir = opt.curve_keys_dir;
   auto publisher = Publisher::Create(po, error);
   if (!publisher) return Fail(3, error);
 
@@ -428,6 +429,10 @@ int main(int argc, char** argv) {
                  (unsigned long long)pipeline->records_exported(), (unsigned long long)fs.evicted,
                  (unsigned long long)publisher->sent(), (unsigned long long)publisher->send_drops(),
                  pipeline->table().active_capacity());
+    if (publisher->curve_refused() > 0) {
+      std::fprintf(stderr, "tapwatch-sensor: %llu subscriber connections refused (CURVE key not "
+                   "authorized)\n", (unsigned long long)publisher->curve_refused());
+    }
     for (size_t i = 1; i < t.anomalies.size(); ++i) {
       if (t.anomalies[i] == 0) continue;
       std::fprintf(stderr, "tapwatch-sensor:   anomaly %s: %llu\n",

@@ -81,6 +81,8 @@ const char* SensorUsage() {
          "  --publish ENDPOINT      ZeroMQ PUB endpoint (default tcp://127.0.0.1:5556)\n"
          "  --batch N               flow records per ZeroMQ message, topic batch.flow\n"
          "                          (default 64; 1 = one per message, topic flow)\n"
+         "  --curve-keys DIR        encrypt the stream (CURVE) and admit only the collectors whose\n"
+         "                          keys are in DIR/authorized/*.pub; this sensor's key: DIR/sensor.key\n"
          "  --jsonl FILE|-          write records as JSON lines (alone: nothing is published)\n"
          "  --sensor-id NAME        sensor name in every record (default: host name)\n"
          "  --idle-timeout T        SECONDS, or tcp=S,tcp-new=S,tcp-closed=S,udp=S,icmp=S,other=S\n"
@@ -178,6 +180,7 @@ std::optional<SensorOptions> ParseSensorOptions(int argc, char** argv, std::stri
   cl.Uint("-c,--count", o.packet_count, UINT64_MAX, 1);
   cl.Text("-F", bpf_file);
   cl.Text("-Z,--user", o.run_as_user);
+  cl.Text("--curve-keys", o.curve_keys_dir);
   cl.Flag("-q,--quiet", o.quiet);
   cl.Positionals(words);
   try {
