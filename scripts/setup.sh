@@ -10,7 +10,7 @@ packages=(
   libpcap-dev libtins-dev libprotobuf-dev protobuf-compiler libzmq3-dev cppzmq-dev
   libgtest-dev libgmock-dev libsqlite3-dev sqlite3 zlib1g-dev nettle-dev libutfcpp-dev libcli11-dev
   libcap-ng-dev
-  tshark argus-server argus-client nfdump tcpreplay iproute2 time bc jq
+  tshark tcpdump argus-server argus-client nfdump tcpreplay iproute2 time bc jq
   clang libclang-rt-14-dev python3 python3-zmq python3-protobuf
 )
 missing=()
