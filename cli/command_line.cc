@@ -103,6 +103,16 @@ void CommandLine::Custom(const std::string& names,
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
 }
 
+void CommandLine::CustomEach(const std::string& names,
+                             std::function<void(const std::string&)> parse) {
+  app_->add_option_function<std::vector<std::string>>(
+          names,
+          [parse = std::move(parse)](const std::vector<std::string>& values) {
+            for (const std::string& v : values) parse(v);
+          })
+      ->allow_extra_args(false);
+}
+
 void CommandLine::Flag(const std::string& names, bool& field, bool value) {
   app_->add_flag_callback(names, [&field, value] { field = value; });
 }

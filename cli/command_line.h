@@ -60,8 +60,11 @@ class CommandLine {
       field = static_cast<T>(ParseUint(option, v, max, min));
     });
   }
-  /// A value converted (and checked) by `parse`, which throws UsageError on a bad one.
+  /// A value converted (and checked) by `parse`, which throws UsageError on a bad one. The last
+  /// value given wins.
   void Custom(const std::string& names, std::function<void(const std::string&)> parse);
+  /// Repeatable: `parse` sees every value given, in order.
+  void CustomEach(const std::string& names, std::function<void(const std::string&)> parse);
   /// A flag: sets `field` to `value` when given.
   void Flag(const std::string& names, bool& field, bool value = true);
   /// A flag that runs `act` when given.

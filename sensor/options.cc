@@ -160,7 +160,7 @@ std::optional<SensorOptions> ParseSensorOptions(int argc, char** argv, std::stri
   });
   cl.Text("--jsonl", o.jsonl);
   cl.Text("--sensor-id", o.sensor_id);
-  cl.Custom("--idle-timeout", [&](const std::string& v) {
+  cl.CustomEach("--idle-timeout", [&](const std::string& v) {
     if (!ParseIdleTimeouts(v, o.idle, error)) throw cli::UsageError(error);
   });
   cl.Uint("--active-timeout", o.active_timeout_s, 86400 * 365);

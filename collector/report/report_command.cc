@@ -132,7 +132,7 @@ int RunReport(int argc, char** argv) {
   cl.OnFlag("--honeynet", [&] { opt.honeynet = true; });
   cl.OnFlag("--progress", [&] { progress = true; });
   cl.OnFlag("--no-progress", [&] { progress = false; });
-  cl.Custom("--home", [&](const std::string& v) {
+  cl.CustomEach("--home", [&](const std::string& v) {
     for (const auto& c : SplitCommas(v)) {
       auto cidr = report::ParseCidr(c);
       if (!cidr) throw cli::UsageError("bad CIDR '" + c + "' for --home (expected a.b.c.d/n)");

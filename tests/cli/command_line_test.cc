@@ -84,6 +84,18 @@ TEST(CommandLine, RepeatableOptionsTakeOneValueEachAndWordsStayPositional) {
   EXPECT_TRUE(f.quiet);
 }
 
+TEST(CommandLine, RepeatableCustomSeesEveryValue) {
+  std::vector<std::string> seen;
+  std::string last;
+  CommandLine cl;
+  cl.CustomEach("--home", [&](const std::string& v) { seen.push_back(v); });
+  cl.Custom("--top", [&](const std::string& v) { last = v; });
+  Argv a({"--home", "10.0.0.0/8", "--top=1", "--home=192.0.2.0/24", "--top", "2"});
+  ASSERT_EQ(cl.Parse(a.argc(), a.argv(), 1), ParseOutcome::kRun);
+  EXPECT_EQ(seen, (std::vector<std::string>{"10.0.0.0/8", "192.0.2.0/24"}));
+  EXPECT_EQ(last, "2");
+}
+
 TEST(CommandLine, ErrorsAreOneLineNamingTheOption) {
   EXPECT_EQ(ErrorOf({"--bogus"}), "unknown option '--bogus' (see --help)");
   EXPECT_EQ(ErrorOf({"--out"}), "--out: missing value");
