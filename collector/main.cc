@@ -1,5 +1,6 @@
 // tapwatch-collector: subscribes to tapwatch sensors and stores their records in SQLite
-// (default command), prints stored flows (`flows`) and writes reports (`report`).
+// (default command), prints stored flows (`flows`), writes reports (`report`), and goes from
+// capture files to a report in one run (`analyze`).
 
 #include <cstdio>
 #include <cstring>
@@ -7,6 +8,7 @@
 #include <string_view>
 
 #include "cli/command_line.h"
+#include "collector/analyze_command.h"
 #include "collector/cli_util.h"
 #include "collector/flows_command.h"
 #include "collector/ingest_command.h"
@@ -32,6 +34,8 @@ constexpr char kUsage[] =
     "                     [--proto tcp|udp|icmp|N] [--sensor ID] [--from T] [--to T]\n"
     "                     [--community-id ID] [--limit N] [--format text|jsonl]\n"
     "  tapwatch-collector report ...\n"
+    "  tapwatch-collector analyze CAPTURE... [--log FILE]... [--db FILE] [--sensor PATH]\n"
+    "                     [--sensor-arg ARG]... [report options: --format F --out FILE ...]\n"
     "  tapwatch-collector keygen DIR NAME   (CURVE key pair: DIR/NAME.key, DIR/NAME.pub)\n"
     "  tapwatch-collector --version\n"
     "Every option also takes --opt=VALUE.\n";
@@ -52,6 +56,7 @@ int Run(int argc, char** argv) {
     return 0;
   }
   if (command == "flows") return RunFlowsCommand(argc, argv, 2);
+  if (command == "analyze") return RunAnalyzeCommand(argc, argv, 2);
   if (command == "report") {
 #ifdef TAPWATCH_HAVE_REPORT
     // The report command sees its own argv: argv[0] = "report", options from argv[1].
@@ -77,7 +82,7 @@ int Run(int argc, char** argv) {
   }
   if (command.starts_with("-")) return RunIngestCommand(argc, argv, 1);
   throw UsageError("unknown command '" + std::string(command) +
-                   "' (expected flows, report or ingest options; see --help)");
+                   "' (expected flows, report, analyze or ingest options; see --help)");
 }
 
 }  // namespace

@@ -141,12 +141,14 @@ int RunReport(int argc, char** argv) {
   });
   for (const char* name : {"--from", "--to"}) {
     cl.Custom(name, [&opt, name](const std::string& v) {
-      auto t = report::ParseTimeArg(v);
-      if (!t) {
+      int64_t t = 0;
+      try {
+        t = static_cast<int64_t>(ParseTimeNs(name, v));
+      } catch (const UsageError&) {
         throw cli::UsageError("bad time '" + v + "' for " + name +
-                              " (expected 2004-02-01[T10:00:00Z] or epoch)");
+                              " (expected 2004-02-01[T10:00:00Z], epoch seconds or ns)");
       }
-      (std::string_view(name) == "--from" ? opt.from_ns : opt.to_ns) = *t;
+      (std::string_view(name) == "--from" ? opt.from_ns : opt.to_ns) = t;
     });
   }
   cl.Custom("--format", [&](const std::string& v) {
