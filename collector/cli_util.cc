@@ -6,38 +6,6 @@
 
 namespace tapwatch::collector {
 
-std::string_view ArgScanner::Next() {
-  std::string_view arg = argv_[i_++];
-  has_inline_value_ = false;
-  const size_t eq = arg.find('=');
-  if (arg.starts_with("--") && eq != std::string_view::npos) {
-    inline_value_ = std::string(arg.substr(eq + 1));
-    has_inline_value_ = true;
-    arg = arg.substr(0, eq);
-  }
-  current_ = arg;
-  return arg;
-}
-
-std::string ArgScanner::Value() {
-  if (has_inline_value_) {
-    has_inline_value_ = false;
-    return inline_value_;
-  }
-  if (i_ >= argc_) throw UsageError(std::string(current_) + ": missing value");
-  return argv_[i_++];
-}
-
-uint64_t ParseUint(std::string_view option, std::string_view text, uint64_t max) {
-  uint64_t value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value > max) {
-    throw UsageError(std::string(option) + ": expected an integer from 0 to " +
-                     std::to_string(max) + ", got '" + std::string(text) + "'");
-  }
-  return value;
-}
-
 namespace {
 
 // Parses "digits[.digits]" into whole seconds and nanoseconds; false on anything else.

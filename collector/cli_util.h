@@ -1,11 +1,13 @@
 #pragma once
-// Command-line helpers shared by the collector's subcommands: option scanning ("--opt value" and
-// "--opt=value"), number and time parsing, and the usage-error convention (one line, exit 2).
+// Command-line helpers shared by the collector's subcommands: time parsing and the usage-error
+// convention (one line, exit 2). The grammar itself is cli/command_line.h, shared with the sensor.
 
 #include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+
+#include "cli/command_line.h"
 
 namespace tapwatch::collector {
 
@@ -13,32 +15,9 @@ namespace tapwatch::collector {
 inline constexpr int kExitUsage = 2;
 
 /// A command-line problem; what() is the one line shown to the user.
-class UsageError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-/// Walks argv[first..argc) option by option.
-class ArgScanner {
- public:
-  ArgScanner(int argc, char** argv, int first) : argc_(argc), argv_(argv), i_(first) {}
-  bool Done() const { return i_ >= argc_; }
-  /// The next argument; for "--opt=value" returns "--opt" and keeps "value" for Value().
-  std::string_view Next();
-  /// The value of the option just returned by Next(); throws UsageError naming it when missing.
-  std::string Value();
-
- private:
-  int argc_;
-  char** argv_;
-  int i_;
-  std::string_view current_;
-  std::string inline_value_;
-  bool has_inline_value_ = false;
-};
-
-/// Decimal unsigned integer no larger than `max`; throws UsageError("<option>: ...") otherwise.
-uint64_t ParseUint(std::string_view option, std::string_view text, uint64_t max);
+using cli::UsageError;
+/// Decimal unsigned integer in [min, max]; throws UsageError("<option>: ...") otherwise.
+using cli::ParseUint;
 
 /// Non-negative decimal seconds ("2", "0.5"); throws UsageError otherwise.
 double ParseSeconds(std::string_view option, std::string_view text);

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/command_line.h"
 #include "collector/cli_util.h"
 #include "collector/printable.h"
 #include "collector/json_out.h"
@@ -214,43 +215,40 @@ void WriteJsonRow(sqlite3_stmt* stmt, FILE* out, std::string& line) {
 
 FlowsOptions ParseFlowsOptions(int argc, char** argv, int first) {
   FlowsOptions o;
-  ArgScanner args(argc, argv, first);
-  while (!args.Done()) {
-    const std::string_view opt = args.Next();
-    if (opt == "--db") {
-      o.db_path = args.Value();
-    } else if (opt == "--src") {
-      o.src = args.Value();
-      ParseAddress(opt, o.src);
-    } else if (opt == "--dst") {
-      o.dst = args.Value();
-      ParseAddress(opt, o.dst);
-    } else if (opt == "--port") {
-      o.port = static_cast<uint32_t>(ParseUint(opt, args.Value(), 65535));
-    } else if (opt == "--proto") {
-      o.ip_proto = ParseProto(args.Value());
-    } else if (opt == "--sensor") {
-      o.sensor = args.Value();
-    } else if (opt == "--community-id") {
-      o.community_id = args.Value();
-    } else if (opt == "--from") {
-      o.from_ns = ParseTimeNs(opt, args.Value());
-    } else if (opt == "--to") {
-      o.to_ns = ParseTimeNs(opt, args.Value());
-    } else if (opt == "--limit") {
-      o.limit = ParseUint(opt, args.Value(), INT64_MAX);
-    } else if (opt == "--format") {
-      const std::string format = args.Value();
-      if (format == "jsonl") {
-        o.jsonl = true;
-      } else if (format == "text") {
-        o.jsonl = false;
-      } else {
-        throw UsageError("--format: expected text or jsonl, got '" + format + "'");
-      }
+  cli::CommandLine cl;
+  cl.Text("--db", o.db_path);
+  cl.Custom("--src", [&](const std::string& v) {
+    o.src = v;
+    ParseAddress("--src", o.src);
+  });
+  cl.Custom("--dst", [&](const std::string& v) {
+    o.dst = v;
+    ParseAddress("--dst", o.dst);
+  });
+  cl.Custom("--port", [&](const std::string& v) {
+    o.port = static_cast<uint32_t>(ParseUint("--port", v, 65535));
+  });
+  cl.Custom("--proto", [&](const std::string& v) { o.ip_proto = ParseProto(v); });
+  cl.Custom("--sensor", [&](const std::string& v) { o.sensor = v; });
+  cl.Custom("--community-id", [&](const std::string& v) { o.community_id = v; });
+  cl.Custom("--from", [&](const std::string& v) { o.from_ns = ParseTimeNs("--from", v); });
+  cl.Custom("--to", [&](const std::string& v) { o.to_ns = ParseTimeNs("--to", v); });
+  cl.Custom("--limit", [&](const std::string& v) { o.limit = ParseUint("--limit", v, INT64_MAX); });
+  cl.Custom("--format", [&](const std::string& format) {
+    if (format == "jsonl") {
+      o.jsonl = true;
+    } else if (format == "text") {
+      o.jsonl = false;
     } else {
-      throw UsageError("flows: unknown option '" + std::string(opt) + "'");
+      throw UsageError("--format: expected text or jsonl, got '" + format + "'");
     }
+  });
+  try {
+    if (cl.Parse(argc, argv, first) != cli::ParseOutcome::kRun) {
+      throw UsageError("-h/--version go before the command (see --help)");
+    }
+  } catch (const UsageError& e) {
+    throw UsageError(std::string("flows: ") + e.what());
   }
   if (o.db_path.empty()) throw UsageError("flows: missing --db FILE");
   return o;

@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "cli/command_line.h"
 #include "collector/cli_util.h"
 #include "collector/printable.h"
 #include "collector/record_validation.h"
@@ -153,9 +154,46 @@ bool RebuildIndexes(Store& store, const IngestOptions& options, const char* when
   return ok;
 }
 
+// --retain-days: deletes what is older than the window, at start and every retain_every_s.
+class Retention {
+ public:
+  explicit Retention(const IngestOptions& options) : options_(options) {}
+
+  // False on a store error.
+  bool RunIfDue(Store& store) {
+    if (options_.retain_days == 0 || Clock::now() < next_) return true;
+    next_ = Clock::now() + std::chrono::seconds(options_.retain_every_s);
+    const auto now_ns = static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(
+            std::chrono::system_clock::now().time_since_epoch())
+            .count());
+    const uint64_t window_ns = options_.retain_days * 86400ull * 1000000000ull;
+    const uint64_t cutoff_ns = now_ns > window_ns ? now_ns - window_ns : 0;
+    uint64_t flows = 0;
+    uint64_t stats = 0;
+    if (!store.DeleteBefore(cutoff_ns, flows, stats)) return false;
+    flows_expired += flows;
+    stats_expired += stats;
+    if ((flows > 0 || stats > 0) && !options_.quiet) {
+      std::fprintf(stderr,
+                   "tapwatch-collector: --retain-days %llu: deleted %llu flows, %llu stats\n",
+                   static_cast<unsigned long long>(options_.retain_days),
+                   static_cast<unsigned long long>(flows), static_cast<unsigned long long>(stats));
+    }
+    return true;
+  }
+
+  uint64_t flows_expired = 0;
+  uint64_t stats_expired = 0;
+
+ private:
+  const IngestOptions& options_;
+  Clock::time_point next_{};
+};
+
 // A store error is reported once; the writer goes on accounting what arrives (Store::Add).
-void WriterLoop(Store& store, BatchQueue& queue, const IngestOptions& options, bool& ok,
-                std::atomic<bool>& store_failed) {
+void WriterLoop(Store& store, BatchQueue& queue, const IngestOptions& options,
+                Retention& retention, bool& ok, std::atomic<bool>& store_failed) {
   auto check = [&](bool step_ok) {
     if (step_ok || !ok) return;
     ok = false;
@@ -208,6 +246,8 @@ void WriterLoop(Store& store, BatchQueue& queue, const IngestOptions& options, b
         Clock::now() >= first_pending + commit_after) {
       check(store.Commit());
     }
+    // Between commits only: rows still pending wait for their own commit time.
+    if (ok && !store.failed() && store.pending_rows() == 0) check(retention.RunIfDue(store));
     if (ok && rebuild_when_slow && store.indexes_deferred() &&
         Clock::now() - window_start >= window) {
       // Waiting for work, not stuck in a long commit (a backlog may be queued meanwhile).
@@ -289,37 +329,25 @@ extern "C" void OnStopSignal(int) { g_signal_stop.store(true); }
 
 IngestOptions ParseIngestOptions(int argc, char** argv, int first) {
   IngestOptions o;
-  ArgScanner args(argc, argv, first);
-  while (!args.Done()) {
-    const std::string_view opt = args.Next();
-    if (opt == "--connect") {
-      o.endpoints.push_back(args.Value());
-    } else if (opt == "--db") {
-      o.db_path = args.Value();
-    } else if (opt == "--exit-after-final") {
-      o.exit_after_final = ParseUint(opt, args.Value(), 1000000);
-      if (o.exit_after_final == 0) throw UsageError("--exit-after-final: must be at least 1");
-    } else if (opt == "--idle-exit") {
-      o.idle_exit_s = ParseSeconds(opt, args.Value());
-      if (o.idle_exit_s <= 0) throw UsageError("--idle-exit: must be more than 0 seconds");
-    } else if (opt == "--quiet") {
-      o.quiet = true;
-    } else if (opt == "--commit-rows") {
-      o.commit_rows = ParseUint(opt, args.Value(), 100000000);
-      if (o.commit_rows == 0) throw UsageError("--commit-rows: must be at least 1");
-    } else if (opt == "--defer-indexes") {
-      o.index_mode = IngestOptions::IndexMode::kDeferUntilExit;
-    } else if (opt == "--index-during-load") {
-      o.index_mode = IngestOptions::IndexMode::kMaintain;
-    } else if (opt == "--index-idle-ms") {
-      o.index_idle_ms = ParseUint(opt, args.Value(), 86400000);
-    } else if (opt == "--commit-ms") {
-      o.commit_ms = ParseUint(opt, args.Value(), 86400000);
-    } else if (opt.starts_with("-")) {
-      throw UsageError("unknown option '" + std::string(opt) + "'");
-    } else {
-      throw UsageError("unknown command '" + std::string(opt) + "' (try --help)");
-    }
+  cli::CommandLine cl({"collector"});
+  cl.Texts("--connect", o.endpoints);
+  cl.Text("--db", o.db_path);
+  cl.Uint("--exit-after-final", o.exit_after_final, 1000000, 1);
+  cl.Custom("--idle-exit", [&](const std::string& v) {
+    o.idle_exit_s = ParseSeconds("--idle-exit", v);
+    if (o.idle_exit_s <= 0) throw UsageError("--idle-exit: must be more than 0 seconds");
+  });
+  cl.Flag("--quiet", o.quiet);
+  cl.Text("--curve-keys", o.curve_keys_dir);
+  cl.Uint("--retain-days", o.retain_days, 100000);
+  cl.Uint("--retain-every", o.retain_every_s, 86400 * 365, 1);
+  cl.Uint("--commit-rows", o.commit_rows, 100000000, 1);
+  cl.OnFlag("--defer-indexes", [&] { o.index_mode = IngestOptions::IndexMode::kDeferUntilExit; });
+  cl.OnFlag("--index-during-load", [&] { o.index_mode = IngestOptions::IndexMode::kMaintain; });
+  cl.Uint("--index-idle-ms", o.index_idle_ms, 86400000);
+  cl.Uint("--commit-ms", o.commit_ms, 86400000);
+  if (cl.Parse(argc, argv, first) != cli::ParseOutcome::kRun) {
+    throw UsageError("ingest: -h/--version go before the command (see --help)");
   }
   if (o.endpoints.empty()) throw UsageError("missing --connect ENDPOINT");
   if (o.db_path.empty()) throw UsageError("missing --db FILE");
@@ -341,7 +369,7 @@ IngestResult RunIngest(const IngestOptions& options, const std::atomic<bool>& st
     result.exit_code = 1;
     return result;
   }
-  std::unique_ptr<Subscriber> subscriber = Subscriber::Create(options.endpoints, error);
+  std::unique_ptr<Subscriber> subscriber = Subscriber::Create(options.endpoints, error, options.curve_keys_dir);
   if (!subscriber) {
     std::fprintf(stderr, "tapwatch-collector: %s\n", error.c_str());
     result.exit_code = kExitUsage;
@@ -358,7 +386,9 @@ IngestResult RunIngest(const IngestOptions& options, const std::atomic<bool>& st
   sigaddset(&block, SIGINT);
   sigaddset(&block, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &block, &previous);
-  std::thread writer([&] { WriterLoop(*store, queue, options, writer_ok, store_failed); });
+  Retention retention(options);
+  std::thread writer(
+      [&] { WriterLoop(*store, queue, options, retention, writer_ok, store_failed); });
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
 
   RawMessage message;
@@ -493,8 +523,19 @@ IngestResult RunIngest(const IngestOptions& options, const std::atomic<bool>& st
   result.stats_stored = store->stats_stored();
   result.rejected = store->rejected();
   result.unstored = store->unstored();
+  result.flows_expired = retention.flows_expired;
+  result.stats_expired = retention.stats_expired;
   if (!writer_ok || receive_error) result.exit_code = 1;
-  if (!options.quiet) PrintSummary(*store, result, out);
+  if (!options.quiet) {
+    PrintSummary(*store, result, out);
+    if (options.retain_days > 0) {
+      std::fprintf(out, "expired %llu flows, %llu stats older than %llu days\n",
+                   static_cast<unsigned long long>(result.flows_expired),
+                   static_cast<unsigned long long>(result.stats_expired),
+                   static_cast<unsigned long long>(options.retain_days));
+      std::fflush(out);
+    }
+  }
   return result;
 }
 

@@ -20,6 +20,9 @@ struct IngestOptions {
   std::string db_path;                 // --db
   uint64_t exit_after_final = 0;       // --exit-after-final N: stop after N sensors' final stats
   double idle_exit_s = 0;              // --idle-exit S: stop after S seconds without a message
+  std::string curve_keys_dir;          // --curve-keys DIR: collector.key and sensor.pub
+  uint64_t retain_days = 0;            // --retain-days N: delete flows older than N days (0 keeps all)
+  uint64_t retain_every_s = 3600;      // --retain-every S: how often the old flows are deleted
   bool quiet = false;                  // --quiet: no summary on stdout
   uint64_t commit_rows = 10000;        // --commit-rows: commit after this many rows...
   uint64_t commit_ms = 200;            // --commit-ms: ...or this long after the first pending row
@@ -48,6 +51,8 @@ struct IngestResult {
   uint64_t stats_stored = 0;
   RejectCounts rejected;            // records refused (record_validation.h), by reason
   uint64_t unstored = 0;            // valid records lost to a store error
+  uint64_t flows_expired = 0;  // deleted by --retain-days
+  uint64_t stats_expired = 0;
 };
 
 /// Parses the ingest options from argv[first..argc). Throws UsageError (one line) on bad input.

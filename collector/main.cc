@@ -7,10 +7,12 @@
 #include <exception>
 #include <string_view>
 
+#include "cli/command_line.h"
 #include "collector/analyze_command.h"
 #include "collector/cli_util.h"
 #include "collector/flows_command.h"
 #include "collector/ingest_command.h"
+#include "curve/curve_keys.h"
 
 #if __has_include("collector/report/report_command.h")
 #include "collector/report/report_command.h"
@@ -25,12 +27,18 @@ constexpr char kUsage[] =
     "                     [--exit-after-final N] [--idle-exit SECONDS] [--quiet]\n"
     "                     [--commit-rows N] [--commit-ms MS]\n"
     "                     [--defer-indexes | --index-during-load] [--index-idle-ms MS]\n"
+    "                     [--retain-days N] [--retain-every SECONDS]\n"
+    "                     [--curve-keys DIR]   (CURVE: DIR/collector.key, DIR/sensor.pub)\n"
+    "                     [--config FILE]   (option lines from the [collector] section)\n"
     "  tapwatch-collector flows --db FILE [--src A] [--dst A] [--port P]\n"
     "                     [--proto tcp|udp|icmp|N] [--sensor ID] [--from T] [--to T]\n"
     "                     [--community-id ID] [--limit N] [--format text|jsonl]\n"
     "  tapwatch-collector report ...\n"
     "  tapwatch-collector analyze CAPTURE... [--log FILE]... [--db FILE] [--sensor PATH]\n"
-    "                     [--sensor-arg ARG]... [report options: --format F --out FILE ...]\n";
+    "                     [--sensor-arg ARG]... [report options: --format F --out FILE ...]\n"
+    "  tapwatch-collector keygen DIR NAME   (CURVE key pair: DIR/NAME.key, DIR/NAME.pub)\n"
+    "  tapwatch-collector --version\n"
+    "Every option also takes --opt=VALUE.\n";
 
 int Run(int argc, char** argv) {
   using namespace tapwatch::collector;
@@ -41,6 +49,10 @@ int Run(int argc, char** argv) {
   const std::string_view command = argv[1];
   if (command == "--help" || command == "-h" || command == "help") {
     std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (command == "--version") {
+    std::puts(tapwatch::cli::VersionLine("tapwatch-collector").c_str());
     return 0;
   }
   if (command == "flows") return RunFlowsCommand(argc, argv, 2);
@@ -55,6 +67,19 @@ int Run(int argc, char** argv) {
 #endif
   }
   if (command == "ingest") return RunIngestCommand(argc, argv, 2);
+  if (command == "keygen") {
+    if (argc != 4) {
+      throw UsageError("keygen: expected DIR NAME (e.g. keygen /etc/tapwatch/keys collector)");
+    }
+    std::string error;
+    if (!tapwatch::curve::GenerateKeyFiles(argv[2], argv[3], error)) {
+      std::fprintf(stderr, "tapwatch-collector: keygen: %s\n", error.c_str());
+      return 1;
+    }
+    std::printf("%s/%s.key (secret, mode 0600) and %s/%s.pub\n", argv[2], argv[3], argv[2],
+                argv[3]);
+    return 0;
+  }
   if (command.starts_with("-")) return RunIngestCommand(argc, argv, 1);
   throw UsageError("unknown command '" + std::string(command) +
                    "' (expected flows, report, analyze or ingest options; see --help)");

@@ -565,4 +565,20 @@ bool Store::Commit() {
   return true;
 }
 
+bool Store::DeleteBefore(uint64_t cutoff_ns, uint64_t& flows, uint64_t& stats) {
+  flows = 0;
+  stats = 0;
+  if (!Commit()) return false;
+  // start_ns is indexed (flows_start); a flow that ended before the cutoff began before it.
+  const std::string cutoff = std::to_string(cutoff_ns);
+  const std::string flows_sql =
+      "DELETE FROM flows WHERE start_ns < " + cutoff + " AND end_ns < " + cutoff;
+  const std::string stats_sql = "DELETE FROM stats WHERE interval_end_ns < " + cutoff;
+  if (!Exec("BEGIN") || !Exec(flows_sql.c_str())) return false;
+  flows = static_cast<uint64_t>(sqlite3_changes(db_));
+  if (!Exec(stats_sql.c_str())) return false;
+  stats = static_cast<uint64_t>(sqlite3_changes(db_));
+  return Exec("COMMIT");
+}
+
 }  // namespace tapwatch::collector

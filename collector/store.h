@@ -74,6 +74,10 @@ class Store {
   /// deferred.
   bool RebuildIndexes();
 
+  /// Retention: commits, then deletes the flows that ended and the stats intervals that closed
+  /// before `cutoff_ns`, in one transaction; `flows` and `stats` say how many.
+  bool DeleteBefore(uint64_t cutoff_ns, uint64_t& flows, uint64_t& stats);
+
   /// True between a DeferIndexes() that dropped the flows indexes and the RebuildIndexes().
   bool indexes_deferred() const { return indexes_deferred_; }
 

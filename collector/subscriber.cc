@@ -2,6 +2,8 @@
 
 #include <cerrno>
 
+#include "curve/curve_keys.h"
+
 namespace tapwatch::collector {
 
 RawMessage::RawMessage() {
@@ -25,7 +27,8 @@ std::string_view RawMessage::body() const {
 }
 
 std::unique_ptr<Subscriber> Subscriber::Create(const std::vector<std::string>& endpoints,
-                                               std::string& error) {
+                                               std::string& error,
+                                               const std::string& curve_keys_dir) {
   std::unique_ptr<Subscriber> s(new Subscriber());
   s->context_ = zmq_ctx_new();
   if (s->context_ == nullptr) {
@@ -47,6 +50,13 @@ std::unique_ptr<Subscriber> Subscriber::Create(const std::vector<std::string>& e
   zmq_setsockopt(s->socket_, ZMQ_SUBSCRIBE, "flow", 4);
   zmq_setsockopt(s->socket_, ZMQ_SUBSCRIBE, "stats", 5);
   zmq_setsockopt(s->socket_, ZMQ_SUBSCRIBE, "batch.flow", 10);
+  if (!curve_keys_dir.empty()) {
+    curve::ClientKeys keys;
+    if (!curve::LoadClientKeys(curve_keys_dir, keys, error) ||
+        !curve::ApplyClientKeys(s->socket_, keys, error)) {
+      return nullptr;
+    }
+  }
   for (const std::string& endpoint : endpoints) {
     if (zmq_connect(s->socket_, endpoint.c_str()) != 0) {
       error = "--connect " + endpoint + ": invalid endpoint: " + zmq_strerror(zmq_errno());

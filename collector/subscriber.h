@@ -39,8 +39,11 @@ class Subscriber {
 
   /// Creates the socket and connects it to every endpoint (connect is asynchronous: a sensor
   /// may start later). nullptr and a one-line `error` naming the bad endpoint on failure.
+  /// With `curve_keys_dir` (see curve/curve_keys.h) every connection is a CURVE client with
+  /// DIR/collector.key, expecting the server key DIR/sensor.pub.
   static std::unique_ptr<Subscriber> Create(const std::vector<std::string>& endpoints,
-                                            std::string& error);
+                                            std::string& error,
+                                            const std::string& curve_keys_dir = "");
   ~Subscriber();
   Subscriber(const Subscriber&) = delete;
   Subscriber& operator=(const Subscriber&) = delete;

@@ -8,8 +8,9 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake pkg-config git ccache
   libpcap-dev libtins-dev libprotobuf-dev protobuf-compiler libzmq3-dev cppzmq-dev
-  libgtest-dev libgmock-dev libsqlite3-dev sqlite3 zlib1g-dev nettle-dev libutfcpp-dev
-  tshark argus-server argus-client nfdump tcpreplay iproute2 time bc jq netbase
+  libgtest-dev libgmock-dev libsqlite3-dev sqlite3 zlib1g-dev nettle-dev libutfcpp-dev libcli11-dev
+  libcap-ng-dev
+  tshark tcpdump argus-server argus-client nfdump tcpreplay iproute2 time bc jq netbase
   clang libclang-rt-14-dev python3 python3-zmq python3-protobuf
   chromium chromium-driver python3-selenium
 )
@@ -31,5 +32,13 @@ cmake --preset release >/dev/null
 cmake --build --preset release -j"$jobs"
 cmake --install build --prefix /usr/local >/dev/null
 echo "setup: installed $(command -v tapwatch-sensor) and $(command -v tapwatch-collector)"
+# The services' user, configuration and units (docs/deployment.md); an existing config is kept.
+getent passwd tapwatch >/dev/null ||
+  useradd --system --user-group --no-create-home --home-dir /var/lib/tapwatch \
+    --shell /usr/sbin/nologin tapwatch
+install -d -m 0755 /etc/tapwatch
+[ -e /etc/tapwatch/tapwatch.conf ] || install -m 0644 dist/tapwatch.conf /etc/tapwatch/tapwatch.conf
+if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
+echo "setup: units tapwatch-sensor@.service and tapwatch-collector.service; config /etc/tapwatch"
 
 bash scripts/demo.sh

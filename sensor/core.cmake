@@ -9,4 +9,5 @@ list(APPEND TAPWATCH_SENSOR_SOURCES
   record_builder.cc
   flow_record_encoder.cc
   community_id.cc
+  privileges.cc
 )

@@ -20,6 +20,7 @@
 #include <string>
 #include <system_error>
 
+#include "cli/command_line.h"
 #include "decoders/decode_frame.h"
 #include "decoders/icmp_fingerprint.h"
 #include "decoders/payload_signature.h"
@@ -30,6 +31,7 @@
 #include "sensor/pcap_merge.h"
 #include "sensor/pcap_source.h"
 #include "sensor/pipeline.h"
+#include "sensor/privileges.h"
 #include "sensor/publisher.h"
 
 namespace {
@@ -112,9 +114,14 @@ class LiveDrops : public DropSource {
 int main(int argc, char** argv) {
   std::string error;
   bool help = false;
-  const auto parsed = ParseSensorOptions(argc, argv, error, help);
+  bool version = false;
+  const auto parsed = ParseSensorOptions(argc, argv, error, help, &version);
   if (help) {
     std::fputs(SensorUsage(), stdout);
+    return 0;
+  }
+  if (version) {
+    std::puts(cli::VersionLine("tapwatch-sensor").c_str());
     return 0;
   }
   if (!parsed) return Fail(2, error);
@@ -208,6 +215,7 @@ int main(int argc, char** argv) {
   po.sensor_start_ns = WallNowNs();
   po.lossless = !live;
   po.batch_records = opt.batch_records;
+  po.curve_keys_dir = opt.curve_keys_dir;
   auto publisher = Publisher::Create(po, error);
   if (!publisher) return Fail(3, error);
 
@@ -237,6 +245,9 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     return Fail(2, std::string("flow table: ") + e.what());
   }
+  // Everything is open (capture, files, sockets): no privilege is needed from here on. Before
+  // the "flow table" line, which says the sensor is capturing.
+  if (!DropPrivileges(opt.run_as_user, error)) return Fail(3, error);
   if (!opt.quiet) {
     std::fprintf(stderr,
                  "tapwatch-sensor: flow table %u slots x %zu bytes (in use from %u, doubling on "
@@ -268,6 +279,10 @@ int main(int argc, char** argv) {
     pipeline->set_drop_source(drops.get());
     g_live_source.store(pcap.get());
   }
+  // -c COUNT: the input ends after COUNT packets, as if the capture stopped there.
+  const auto count_reached = [&] {
+    return opt.packet_count != 0 && pipeline->totals().packets >= opt.packet_count;
+  };
   const auto t0 = std::chrono::steady_clock::now();
   if (files) {
     RawPacket raw;
@@ -277,6 +292,7 @@ int main(int argc, char** argv) {
       if (r == PcapMerge::Result::kPacket) {
         pipeline->OnFrame(static_cast<decoders::LinkType>(link), raw.ts_ns, raw.wire_len,
                           raw.data, raw.cap_len);
+        if (count_reached()) break;
         continue;
       }
       if (r == PcapMerge::Result::kEnd) break;
@@ -291,6 +307,7 @@ int main(int argc, char** argv) {
       const PcapSource::Result r = pcap->Next(raw);
       if (r == PcapSource::Result::kPacket) {
         pipeline->OnFrame(link, raw.ts_ns, raw.wire_len, raw.data, raw.cap_len);
+        if (count_reached()) break;
         continue;
       }
       if (r == PcapSource::Result::kTimeout) {
@@ -386,6 +403,7 @@ int main(int argc, char** argv) {
       // After OnFrame: a stats record it emitted closes the previous interval, which must not
       // count this line yet.
       pipeline->SetLogLineCounts(now.packet, now.other, now.malformed);
+      if (count_reached()) break;
     }
     // Interrupted: the lines processed so far (a prefetcher has read further, unprocessed).
     pipeline->SetLogLineCounts(now.packet, now.other, now.malformed);
@@ -411,6 +429,10 @@ int main(int argc, char** argv) {
                  (unsigned long long)pipeline->records_exported(), (unsigned long long)fs.evicted,
                  (unsigned long long)publisher->sent(), (unsigned long long)publisher->send_drops(),
                  pipeline->table().active_capacity());
+    if (publisher->curve_refused() > 0) {
+      std::fprintf(stderr, "tapwatch-sensor: %llu subscriber connections refused (CURVE key not "
+                   "authorized)\n", (unsigned long long)publisher->curve_refused());
+    }
     for (size_t i = 1; i < t.anomalies.size(); ++i) {
       if (t.anomalies[i] == 0) continue;
       std::fprintf(stderr, "tapwatch-sensor:   anomaly %s: %llu\n",

@@ -3,8 +3,10 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <fstream>
 #include <string_view>
 
+#include "cli/command_line.h"
 #include "sensor/valid_utf8.h"
 
 namespace tapwatch::sensor {
@@ -66,6 +68,7 @@ bool ParseIdleTimeouts(std::string_view text, IdleTimeouts& t, std::string& erro
 
 const char* SensorUsage() {
   return "usage: tapwatch-sensor (-r FILE [-r FILE...] | -i IFACE | --log FILE) [BPF expression...]\n"
+         "  Every option also takes --opt=VALUE; --config FILE reads option lines from a file.\n"
          "  -r FILE                 read a pcap or pcapng file (- = stdin; pipes and FIFOs too;\n"
          "                          repeatable: merged by packet time)\n"
          "  -i IFACE                capture live on IFACE\n"
@@ -78,6 +81,8 @@ const char* SensorUsage() {
          "  --publish ENDPOINT      ZeroMQ PUB endpoint (default tcp://127.0.0.1:5556)\n"
          "  --batch N               flow records per ZeroMQ message, topic batch.flow\n"
          "                          (default 64; 1 = one per message, topic flow)\n"
+         "  --curve-keys DIR        encrypt the stream (CURVE) and admit only the collectors whose\n"
+         "                          keys are in DIR/authorized/*.pub; this sensor's key: DIR/sensor.key\n"
          "  --jsonl FILE|-          write records as JSON lines (alone: nothing is published)\n"
          "  --sensor-id NAME        name in every record, at most 255 bytes (default: host name)\n"
          "  --idle-timeout T        SECONDS, or tcp=S,tcp-new=S,tcp-closed=S,udp=S,icmp=S,other=S\n"
@@ -94,138 +99,114 @@ const char* SensorUsage() {
          "  --community-id-seed N   seed of every record's Community ID v1, 0-65535 (default 0)\n"
          "  --snaplen N             live capture snap length (default 2048)\n"
          "  --buffer-mb N           live capture ring buffer in MiB (default 64)\n"
-         "  -q, --quiet             no summary on stderr\n";
+         "  -c, --count N           stop after N packets\n"
+         "  -F FILE                 read the BPF expression from FILE ('#' starts a comment)\n"
+         "  -Z, --user USER         once the capture is open, run as USER with no capabilities\n"
+         "                          (without -Z a non-root sensor drops its capabilities)\n"
+         "  --config FILE           option lines (KEY = value) from the [sensor] and\n"
+         "                          [sensor.IFACE] sections of FILE; the command line wins\n"
+         "  -q, --quiet             no summary on stderr\n"
+         "  --version               print the version and exit\n";
 }
 
+namespace {
+
+// tcpdump -F: the whole file is the expression; '#' starts a comment to the end of the line.
+std::string ReadBpfFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw cli::UsageError("-F " + path + ": cannot read");
+  std::string bpf;
+  std::string line;
+  while (std::getline(in, line)) {
+    line = line.substr(0, line.find('#'));
+    const size_t begin = line.find_first_not_of(" \t\r");
+    if (begin == std::string::npos) continue;
+    if (!bpf.empty()) bpf += ' ';
+    bpf += line.substr(begin, line.find_last_not_of(" \t\r") + 1 - begin);
+  }
+  return bpf;
+}
+
+}  // namespace
+
 std::optional<SensorOptions> ParseSensorOptions(int argc, char** argv, std::string& error,
-                                                bool& help) {
+                                                bool& help, bool* version) {
   SensorOptions o;
   help = false;
-  std::string bpf;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    auto value = [&](std::string& out) -> bool {
-      if (i + 1 >= argc) {
-        error = std::string(arg) + ": missing value";
-        return false;
-      }
-      out = argv[++i];
-      return true;
-    };
-    auto number = [&](uint64_t max, uint64_t& out) -> bool {
-      std::string text;
-      if (!value(text)) return false;
-      if (!ParseUint(text, max, out)) {
-        error = std::string(arg) + ": expected a number up to " + std::to_string(max) + ", got '" +
-                text + "'";
-        return false;
-      }
-      return true;
-    };
-    uint64_t n = 0;
-    std::string text;
-    if (arg == "-h" || arg == "--help") {
-      help = true;
-      return o;
-    } else if (arg == "-r") {
-      if (!value(text)) return std::nullopt;
-      o.read_files.push_back(text);
-    } else if (arg == "-i") {
-      if (!value(o.interface)) return std::nullopt;
-    } else if (arg == "--log") {
-      if (!value(text)) return std::nullopt;
-      o.log_files.push_back(text);
-    } else if (arg == "--log-format") {
-      if (!value(o.log_format)) return std::nullopt;
-      if (o.log_format != "auto" && o.log_format != "netfilter" && o.log_format != "ipchains") {
-        error = "--log-format: expected auto, netfilter or ipchains, got '" + o.log_format + "'";
-        return std::nullopt;
-      }
-    } else if (arg == "--year") {
-      if (!number(9999, n)) return std::nullopt;
-      if (n < 1970) {
-        error = "--year: expected a year from 1970, got " + std::to_string(n);
-        return std::nullopt;
-      }
-      o.log_year = static_cast<int>(n);
-    } else if (arg == "--timezone") {
-      if (!value(o.log_timezone)) return std::nullopt;
-    } else if (arg == "--write-pcap") {
-      if (!value(o.write_pcap)) return std::nullopt;
-    } else if (arg == "--publish") {
-      if (!value(o.publish)) return std::nullopt;
-      o.publish_given = true;
-    } else if (arg == "--jsonl") {
-      if (!value(o.jsonl)) return std::nullopt;
-    } else if (arg == "--sensor-id") {
-      if (!value(o.sensor_id)) return std::nullopt;
-      // The collector refuses longer ids (collector/record_validation.h kMaxSensorIdBytes).
-      if (o.sensor_id.size() > 255) {
-        error = "--sensor-id: at most 255 bytes";
-        return std::nullopt;
-      }
-    } else if (arg == "--idle-timeout") {
-      if (!value(text) || !ParseIdleTimeouts(text, o.idle, error)) return std::nullopt;
-    } else if (arg == "--active-timeout") {
-      if (!number(86400 * 365, n)) return std::nullopt;
-      o.active_timeout_s = static_cast<uint32_t>(n);
-    } else if (arg == "--max-flows") {
-      if (!number(uint64_t{1} << 28, n)) return std::nullopt;
-      if (n < 64) {
-        error = "--max-flows: at least 64, got " + std::to_string(n);
-        return std::nullopt;
-      }
-      o.max_flows = n;
-    } else if (arg == "--stats-interval") {
-      if (!number(86400 * 365, n)) return std::nullopt;
-      if (n == 0) {
-        error = "--stats-interval: must be at least 1 second";
-        return std::nullopt;
-      }
-      o.stats_interval_s = static_cast<uint32_t>(n);
-    } else if (arg == "--wait-subscribers") {
-      if (!number(1000, n)) return std::nullopt;
-      o.wait_subscribers = static_cast<int>(n);
-    } else if (arg == "--wait-timeout") {
-      if (!number(3600, n)) return std::nullopt;
-      o.wait_timeout_s = static_cast<uint32_t>(n);
-    } else if (arg == "--batch") {
-      if (!number(4096, n)) return std::nullopt;
-      if (n == 0) {
-        error = "--batch: at least 1 record per message";
-        return std::nullopt;
-      }
-      o.batch_records = static_cast<int>(n);
-    } else if (arg == "--first-bytes") {
-      if (!number(1024, n)) return std::nullopt;
-      o.first_bytes = static_cast<uint32_t>(n);
-    } else if (arg == "--no-app") {
-      o.app_decoders = false;
-    } else if (arg == "--signatures") {
-      if (!value(o.signatures_file)) return std::nullopt;
-    } else if (arg == "--icmp-fingerprints") {
-      if (!value(o.icmp_fingerprints_file)) return std::nullopt;
-    } else if (arg == "--hash-seed") {
-      if (!number(UINT64_MAX, n)) return std::nullopt;
-      o.hash_seed = n;
-    } else if (arg == "--community-id-seed") {
-      if (!number(UINT16_MAX, n)) return std::nullopt;
-      o.community_id_seed = static_cast<uint16_t>(n);
-    } else if (arg == "--snaplen") {
-      if (!number(262144, n)) return std::nullopt;
-      o.snaplen = static_cast<uint32_t>(n);
-    } else if (arg == "--buffer-mb") {
-      if (!number(4096, n)) return std::nullopt;
-      o.buffer_mb = static_cast<uint32_t>(n);
-    } else if (arg == "-q" || arg == "--quiet") {
-      o.quiet = true;
-    } else if (arg.size() > 1 && arg[0] == '-') {
-      error = "unknown option '" + std::string(arg) + "' (see --help)";
-      return std::nullopt;
-    } else {
-      if (!bpf.empty()) bpf += ' ';
-      bpf += arg;
+  if (version != nullptr) *version = false;
+  std::vector<std::string> words;
+  std::string bpf_file;
+  // [sensor] of a --config file, then [sensor.IFACE] for the interface captured.
+  std::vector<std::string> sections{"sensor"};
+  if (const std::string iface = cli::CommandLine::Peek(argc, argv, 1, "-i"); !iface.empty()) {
+    sections.push_back("sensor." + iface);
+  }
+  cli::CommandLine cl(sections);
+  cl.Texts("-r", o.read_files);
+  cl.Text("-i", o.interface);
+  cl.Texts("--log", o.log_files);
+  cl.Custom("--log-format", [&](const std::string& v) {
+    if (v != "auto" && v != "netfilter" && v != "ipchains") {
+      throw cli::UsageError("--log-format: expected auto, netfilter or ipchains, got '" + v + "'");
     }
+    o.log_format = v;
+  });
+  cl.Uint("--year", o.log_year, 9999, 1970);
+  cl.Text("--timezone", o.log_timezone);
+  cl.Text("--write-pcap", o.write_pcap);
+  cl.Custom("--publish", [&](const std::string& v) {
+    o.publish = v;
+    o.publish_given = true;
+  });
+  cl.Text("--jsonl", o.jsonl);
+  cl.Custom("--sensor-id", [&](const std::string& v) {
+    // The collector refuses longer ids (collector/record_validation.h kMaxSensorIdBytes).
+    if (v.size() > 255) throw cli::UsageError("--sensor-id: at most 255 bytes");
+    o.sensor_id = v;
+  });
+  cl.CustomEach("--idle-timeout", [&](const std::string& v) {
+    if (!ParseIdleTimeouts(v, o.idle, error)) throw cli::UsageError(error);
+  });
+  cl.Uint("--active-timeout", o.active_timeout_s, 86400 * 365);
+  cl.Uint("--max-flows", o.max_flows, uint64_t{1} << 28, 64);
+  cl.Uint("--stats-interval", o.stats_interval_s, 86400 * 365, 1);
+  cl.Uint("--wait-subscribers", o.wait_subscribers, 1000);
+  cl.Uint("--wait-timeout", o.wait_timeout_s, 3600);
+  cl.Uint("--batch", o.batch_records, 4096, 1);
+  cl.Uint("--first-bytes", o.first_bytes, 1024);
+  cl.Flag("--no-app", o.app_decoders, false);
+  cl.Text("--signatures", o.signatures_file);
+  cl.Text("--icmp-fingerprints", o.icmp_fingerprints_file);
+  cl.Uint("--hash-seed", o.hash_seed, UINT64_MAX);
+  cl.Uint("--community-id-seed", o.community_id_seed, UINT16_MAX);
+  cl.Uint("--snaplen", o.snaplen, 262144);
+  cl.Uint("--buffer-mb", o.buffer_mb, 4096);
+  cl.Uint("-c,--count", o.packet_count, UINT64_MAX, 1);
+  cl.Text("-F", bpf_file);
+  cl.Text("-Z,--user", o.run_as_user);
+  cl.Text("--curve-keys", o.curve_keys_dir);
+  cl.Flag("-q,--quiet", o.quiet);
+  cl.Positionals(words);
+  try {
+    const cli::ParseOutcome outcome = cl.Parse(argc, argv, 1);
+    help = outcome == cli::ParseOutcome::kHelp;
+    if (version != nullptr) *version = outcome == cli::ParseOutcome::kVersion;
+    if (help || outcome == cli::ParseOutcome::kVersion) return o;
+    if (!bpf_file.empty()) {
+      if (!words.empty()) {
+        throw cli::UsageError("give the BPF expression with -F FILE or on the command line, "
+                              "not both");
+      }
+      words.push_back(ReadBpfFile(bpf_file));
+    }
+  } catch (const cli::UsageError& e) {
+    error = e.what();
+    return std::nullopt;
+  }
+  std::string bpf;
+  for (const std::string& w : words) {
+    if (!bpf.empty()) bpf += ' ';
+    bpf += w;
   }
   o.bpf = bpf;
   const int sources = (o.read_files.empty() ? 0 : 1) + (o.interface.empty() ? 0 : 1) +

@@ -48,13 +48,17 @@ struct SensorOptions {
   // snap length in immediate mode; 2048 keeps a whole Ethernet frame and ~30k slots in 64 MiB.
   uint32_t snaplen = 2048;
   uint32_t buffer_mb = 64;
+  std::string curve_keys_dir;           // --curve-keys DIR: CURVE server keys, authorized/*.pub
+  std::string run_as_user;              // -Z USER: switch to USER once the capture is open
+  uint64_t packet_count = 0;             // -c COUNT: stop after COUNT packets (0 = all)
   bool quiet = false;
 };
 
-/// Parses argv. On error returns nullopt and sets `error` to one line naming the problem.
-/// `help` is set when -h/--help was given (the caller prints Usage() and exits 0).
+/// Parses argv (and the [sensor] sections of --config files). On error returns nullopt and sets
+/// `error` to one line naming the problem. `help` is set when -h/--help was given (the caller
+/// prints Usage() and exits 0), `*version` when --version was.
 std::optional<SensorOptions> ParseSensorOptions(int argc, char** argv, std::string& error,
-                                                bool& help);
+                                                bool& help, bool* version = nullptr);
 
 /// The usage text.
 const char* SensorUsage();

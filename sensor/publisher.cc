@@ -50,6 +50,16 @@ std::unique_ptr<Publisher> Publisher::Create(const PublisherOptions& options, st
     zmq_setsockopt(p->socket_, ZMQ_XPUB_NODROP, &one, sizeof(one));
     zmq_setsockopt(p->socket_, ZMQ_SNDHWM, &hwm, sizeof(hwm));
     zmq_setsockopt(p->socket_, ZMQ_LINGER, &linger_ms, sizeof(linger_ms));
+    if (!options.curve_keys_dir.empty()) {
+      // The handler is bound before the server socket, so no client is ever admitted unasked.
+      curve::ServerKeys keys;
+      p->auth_ = std::make_unique<curve::ZapAuthenticator>();
+      if (!curve::LoadServerKeys(options.curve_keys_dir, keys, error) ||
+          !p->auth_->Start(p->context_, keys.authorized, error) ||
+          !curve::ApplyServerKeys(p->socket_, keys.own, error)) {
+        return nullptr;
+      }
+    }
     if (zmq_bind(p->socket_, options.endpoint.c_str()) != 0) {
       error = "--publish " + options.endpoint + ": cannot bind: " + zmq_strerror(zmq_errno());
       return nullptr;
@@ -270,6 +280,7 @@ void Publisher::Close() {
     zmq_close(socket_);  // blocks up to ZMQ_LINGER while queued messages are delivered
     socket_ = nullptr;
   }
+  if (auth_) auth_->Stop();
   if (context_ != nullptr) {
     zmq_ctx_term(context_);
     context_ = nullptr;

@@ -14,6 +14,7 @@
 
 #include <zmq.h>
 
+#include "curve/zap_authenticator.h"
 #include "sensor/wire_writer.h"
 #include "tapwatch.pb.h"
 
@@ -29,6 +30,9 @@ struct PublisherOptions {
   bool lossless = true;
   // Flow records per ZeroMQ message (1 = unbatched, topic "flow").
   int batch_records = 1;
+  // CURVE: encrypt the stream and admit only the collectors in DIR/authorized (see
+  // curve/curve_keys.h); empty = plain ZeroMQ.
+  std::string curve_keys_dir;
 };
 
 /// Topic of batched flow records; see EnvelopeBatch in tapwatch.proto.
@@ -69,6 +73,8 @@ class Publisher {
 
   uint64_t sent() const { return sent_; }
   uint64_t send_drops() const { return send_drops_; }
+  /// Subscribers whose CURVE key was not authorized (0 without --curve-keys).
+  uint64_t curve_refused() const { return auth_ ? auth_->refused() : 0; }
 
  private:
   Publisher() = default;
@@ -82,6 +88,7 @@ class Publisher {
   PublisherOptions options_;
   void* context_ = nullptr;
   void* socket_ = nullptr;
+  std::unique_ptr<curve::ZapAuthenticator> auth_;  // with CURVE: stopped before the context
   FILE* jsonl_ = nullptr;
   bool jsonl_is_stdout_ = false;
   // One envelope per record kind, each reused: switching the oneof of a single envelope between

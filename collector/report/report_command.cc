@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "cli/command_line.h"
 #include "collector/report/reference_data.h"
 #include "collector/report/render.h"
 #include "collector/report/report_builder.h"
@@ -127,78 +128,78 @@ int RunReport(int argc, char** argv) {
   // collector/main.cc passes argv[0] = "report" (getopt style); accept argv starting at the
   // first option as well.
   int first = argc > 0 && argv[0][0] != '-' ? 1 : 0;
-  for (int i = first; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&](std::string* dst) {
-      if (i + 1 >= argc) return false;
-      *dst = argv[++i];
-      return true;
-    };
-    std::string v;
-    if (a == "--help" || a == "-h") {
+  cli::CommandLine cl;
+  cl.Text("--db", opt.db_path);
+  cl.OnFlag("--honeynet", [&] { opt.honeynet = true; });
+  cl.OnFlag("--progress", [&] { progress = true; });
+  cl.OnFlag("--no-progress", [&] { progress = false; });
+  cl.CustomEach("--home", [&](const std::string& v) {
+    for (const auto& c : SplitCommas(v)) {
+      auto cidr = report::ParseCidr(c);
+      if (!cidr) throw cli::UsageError("bad CIDR '" + c + "' for --home (expected a.b.c.d/n)");
+      opt.home.push_back(*cidr);
+    }
+  });
+  for (const char* name : {"--from", "--to"}) {
+    cl.Custom(name, [&opt, name](const std::string& v) {
+      int64_t t = 0;
+      try {
+        t = static_cast<int64_t>(ParseTimeNs(name, v));
+      } catch (const UsageError&) {
+        throw cli::UsageError("bad time '" + v + "' for " + name +
+                              " (expected 2004-02-01[T10:00:00Z], epoch seconds or ns)");
+      }
+      (std::string_view(name) == "--from" ? opt.from_ns : opt.to_ns) = t;
+    });
+  }
+  cl.Custom("--format", [&](const std::string& v) {
+    if (v != "text" && v != "md" && v != "json" && v != "html") {
+      throw cli::UsageError("bad --format '" + v + "' (expected text, md, json or html)");
+    }
+    format = v;
+  });
+  cl.Text("--out", out_path);
+  cl.Text("--data-dir", data_dir);
+  cl.Custom("--allow", [&](const std::string& v) {
+    opt.allowed.clear();
+    if (v == "none") return;
+    for (const auto& item : SplitCommas(v)) {
+      size_t slash = item.find('/');
+      std::string proto = item.substr(0, slash);
+      char* end = nullptr;
+      long port =
+          slash == std::string::npos ? -1 : std::strtol(item.c_str() + slash + 1, &end, 10);
+      if ((proto != "tcp" && proto != "udp") || port < 0 || port > 65535 || (end && *end)) {
+        throw cli::UsageError("bad --allow entry '" + item +
+                              "' (expected tcp/PORT or udp/PORT)");
+      }
+      opt.allowed.push_back({proto == "tcp" ? 6 : 17, static_cast<uint32_t>(port)});
+    }
+  });
+  cl.Custom("--min-gap", [&](const std::string& v) {
+    char* end = nullptr;
+    long long s = std::strtoll(v.c_str(), &end, 10);
+    if (*end || s <= 0) throw cli::UsageError("bad --min-gap '" + v + "' (expected seconds > 0)");
+    opt.min_gap_ns = s * 1000000000LL;
+  });
+  cl.Custom("--top", [&](const std::string& v) {
+    char* end = nullptr;
+    long n = std::strtol(v.c_str(), &end, 10);
+    if (*end || n <= 0) throw cli::UsageError("bad --top '" + v + "'");
+    opt.top = static_cast<size_t>(n);
+  });
+  try {
+    const cli::ParseOutcome outcome = cl.Parse(argc, argv, first);
+    if (outcome == cli::ParseOutcome::kHelp) {
       std::fputs(kUsage, stdout);
       return 0;
-    } else if (a == "--honeynet") {
-      opt.honeynet = true;
-    } else if (a == "--progress") {
-      progress = true;
-    } else if (a == "--no-progress") {
-      progress = false;
-    } else if (!value(&v)) {
-      return Fail(a.rfind("--", 0) == 0 ? "option " + a + " needs a value (see --help)"
-                                        : "unexpected argument '" + a + "' (see --help)");
-    } else if (a == "--db") {
-      opt.db_path = v;
-    } else if (a == "--home") {
-      for (const auto& c : SplitCommas(v)) {
-        auto cidr = report::ParseCidr(c);
-        if (!cidr) return Fail("bad CIDR '" + c + "' for --home (expected a.b.c.d/n)");
-        opt.home.push_back(*cidr);
-      }
-    } else if (a == "--from" || a == "--to") {
-      try {
-        (a == "--from" ? opt.from_ns : opt.to_ns) = static_cast<int64_t>(ParseTimeNs(a, v));
-      } catch (const UsageError&) {
-        return Fail("bad time '" + v + "' for " + a +
-                    " (expected 2004-02-01[T10:00:00Z], epoch seconds or ns)");
-      }
-    } else if (a == "--format") {
-      if (v != "text" && v != "md" && v != "json" && v != "html") {
-        return Fail("bad --format '" + v + "' (expected text, md, json or html)");
-      }
-      format = v;
-    } else if (a == "--out") {
-      out_path = v;
-    } else if (a == "--data-dir") {
-      data_dir = v;
-    } else if (a == "--allow") {
-      opt.allowed.clear();
-      if (v != "none") {
-        for (const auto& item : SplitCommas(v)) {
-          size_t slash = item.find('/');
-          std::string proto = item.substr(0, slash);
-          char* end = nullptr;
-          long port =
-              slash == std::string::npos ? -1 : std::strtol(item.c_str() + slash + 1, &end, 10);
-          if ((proto != "tcp" && proto != "udp") || port < 0 || port > 65535 || (end && *end)) {
-            return Fail("bad --allow entry '" + item + "' (expected tcp/PORT or udp/PORT)");
-          }
-          opt.allowed.push_back({proto == "tcp" ? 6 : 17, static_cast<uint32_t>(port)});
-        }
-      }
-    } else if (a == "--min-gap") {
-      char* end = nullptr;
-      long long s = std::strtoll(v.c_str(), &end, 10);
-      if (*end || s <= 0) return Fail("bad --min-gap '" + v + "' (expected seconds > 0)");
-      opt.min_gap_ns = s * 1000000000LL;
-    } else if (a == "--top") {
-      char* end = nullptr;
-      long n = std::strtol(v.c_str(), &end, 10);
-      if (*end || n <= 0) return Fail("bad --top '" + v + "'");
-      opt.top = static_cast<size_t>(n);
-    } else {
-      return Fail("unknown option '" + a + "' (see --help)");
     }
+    if (outcome == cli::ParseOutcome::kVersion) {
+      std::puts(cli::VersionLine("tapwatch-collector").c_str());
+      return 0;
+    }
+  } catch (const cli::UsageError& e) {
+    return Fail(e.what());
   }
   // Tests and benchmarks only (the output does not depend on them): how the flows pass reads
   // the store, TAPWATCH_REPORT_SCAN_READERS (0: one statement) and _CHUNK_IDS.

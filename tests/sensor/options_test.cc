@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -156,6 +157,39 @@ TEST(SensorOptions, NumbersLandInFields) {
   EXPECT_EQ(o.batch_records, 1);
   EXPECT_EQ(o.community_id_seed, 65535u);
   EXPECT_EQ(Parse({"-r", "a.pcap"}).options->community_id_seed, 0u);  // the spec's default
+}
+
+TEST(SensorOptions, TcpdumpFormsCountAndFilterFile) {
+  Parsed p = Parse({"-r", "a.pcap", "-c", "100", "--max-flows=4096", "--jsonl=-"});
+  ASSERT_TRUE(p.options) << p.error;
+  EXPECT_EQ(p.options->packet_count, 100u);
+  EXPECT_EQ(p.options->max_flows, 4096u);
+  EXPECT_EQ(p.options->jsonl, "-");
+  EXPECT_EQ(Parse({"-r", "a.pcap"}).options->packet_count, 0u);  // every packet
+  ExpectError({"-r", "a.pcap", "-c", "0"}, "--count");
+
+  const std::string filter = ::testing::TempDir() + "/tw_filter.bpf";
+  std::ofstream(filter) << "# web only\ntcp   # the protocol\n  and port 80\n";
+  p = Parse({"-r", "a.pcap", "-F", filter.c_str()});
+  ASSERT_TRUE(p.options) << p.error;
+  EXPECT_EQ(p.options->bpf, "tcp and port 80");
+  ExpectError({"-r", "a.pcap", "-F", filter.c_str(), "udp"}, "-F");
+  ExpectError({"-r", "a.pcap", "-F", "/nonexistent/f.bpf"}, "/nonexistent/f.bpf");
+}
+
+TEST(SensorOptions, ConfigSectionsPerInterface) {
+  const std::string conf = ::testing::TempDir() + "/tw_sensor.conf";
+  std::ofstream(conf) << "[sensor]\npublish = tcp://0.0.0.0:5556\nmax-flows = 1024\n"
+                         "[sensor.eth2]\npublish = tcp://0.0.0.0:5557\n"
+                         "[collector]\ndb = /var/lib/tapwatch/flows.db\n";
+  Parsed p = Parse({"--config", conf.c_str(), "-i", "eth1"});
+  ASSERT_TRUE(p.options) << p.error;
+  EXPECT_EQ(p.options->publish, "tcp://0.0.0.0:5556");
+  EXPECT_EQ(p.options->max_flows, 1024u);
+  p = Parse({"--config", conf.c_str(), "-i", "eth2", "--max-flows", "2048"});
+  ASSERT_TRUE(p.options) << p.error;
+  EXPECT_EQ(p.options->publish, "tcp://0.0.0.0:5557");
+  EXPECT_EQ(p.options->max_flows, 2048u);
 }
 
 }  // namespace
