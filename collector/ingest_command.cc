@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "collector/cli_util.h"
+#include "collector/gap_requester.h"
 #include "collector/printable.h"
 #include "collector/store.h"
 #include "collector/subscriber.h"
@@ -35,13 +36,16 @@ struct Batch {
   // On the receiving thread, before reuse: the writer is the busier one.
   void Reset() {
     items.clear();
+    lost.clear();
     arena.Reset();
   }
-  size_t count() const { return items.size(); }
+  size_t count() const { return items.size() + lost.size(); }
 
   std::unique_ptr<char[]> block;  // the arena's first block, declared first: it outlives arena
   google::protobuf::Arena arena;
   std::vector<proto::Envelope*> items;
+  // Ranges a sensor said had left its buffer (GapRequester), for the store's accounting.
+  std::vector<WantedRange> lost;
 
  private:
   static google::protobuf::ArenaOptions ArenaOptions(char* first_block) {
@@ -66,8 +70,19 @@ class BatchQueue {
     not_full_.wait(lock, [&] { return queue_.size() < kMaxBatches || failed_; });
     if (failed_) return false;
     queue_.push_back(std::move(batch));
+    ++pushed_;
     not_empty_.notify_one();
     return true;
+  }
+
+  // The writer has handled every batch pushed so far.
+  void Done() {
+    std::lock_guard lock(mutex_);
+    ++done_;
+  }
+  bool CaughtUp() {
+    std::lock_guard lock(mutex_);
+    return done_ == pushed_;
   }
 
   // Waits until `deadline` for a batch; nullptr on timeout or when closed and empty.
@@ -120,6 +135,8 @@ class BatchQueue {
   std::vector<std::unique_ptr<Batch>> free_;
   bool closed_ = false;
   bool failed_ = false;
+  uint64_t pushed_ = 0;
+  uint64_t done_ = 0;
 };
 
 constexpr size_t kBatchSize = 1024;
@@ -132,6 +149,9 @@ constexpr int kPollMs = 100;
 // a message, but never longer than kMaxDrain.
 constexpr int kDrainQuietMs = 50;
 constexpr auto kMaxDrain = std::chrono::seconds(2);
+// ... and while records asked for again are on their way, at most this long.
+constexpr auto kMaxResendDrain = std::chrono::seconds(60);
+constexpr int kResendPollMs = 5;
 
 // Rebuilds the deferred flows indexes, saying how long it took (stderr, unless quiet).
 bool RebuildIndexes(Store& store, const IngestOptions& options, const char* when) {
@@ -145,7 +165,8 @@ bool RebuildIndexes(Store& store, const IngestOptions& options, const char* when
   return ok;
 }
 
-void WriterLoop(Store& store, BatchQueue& queue, const IngestOptions& options, bool& ok) {
+void WriterLoop(Store& store, BatchQueue& queue, GapRequester& gaps, const IngestOptions& options,
+                bool& ok) {
   const auto commit_after = std::chrono::milliseconds(options.commit_ms);
   // The bulk load is over, after some flows were stored (a collector waiting for its sensor
   // keeps the indexes deferred), when the writer spent 90% of a window of index_idle_ms waiting
@@ -173,14 +194,21 @@ void WriterLoop(Store& store, BatchQueue& queue, const IngestOptions& options, b
     window_waited += Clock::now() - wait_start;
     if (batch) {
       if (store.pending_rows() == 0) first_pending = Clock::now();
-      for (size_t i = 0; i < batch->count() && ok; ++i) {
+      for (size_t i = 0; i < batch->items.size() && ok; ++i) {
         if (!store.Add(*batch->items[i])) ok = false;
         if (ok && store.pending_rows() >= options.commit_rows) {
           ok = store.Commit();
           first_pending = Clock::now();
         }
       }
+      for (const WantedRange& lost : batch->lost) {
+        ok = ok && store.GiveUp(lost.sensor_id, lost.instance_id, lost.range);
+      }
+      if (std::vector<WantedRange> wanted = store.TakeWanted(); !wanted.empty()) {
+        gaps.Post(std::move(wanted));
+      }
       queue.Recycle(std::move(batch));
+      queue.Done();
     }
     if (ok && store.pending_rows() > 0 && Clock::now() >= first_pending + commit_after) {
       ok = store.Commit();
@@ -291,13 +319,15 @@ IngestResult RunIngest(const IngestOptions& options, const std::atomic<bool>& st
   sigaddset(&block, SIGINT);
   sigaddset(&block, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &block, &previous);
-  std::thread writer([&] { WriterLoop(*store, queue, options, writer_ok); });
+  GapRequester gaps;
+  std::thread writer([&] { WriterLoop(*store, queue, gaps, options, writer_ok); });
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
 
   RawMessage message;
   std::unique_ptr<Batch> batch = queue.Fresh();
   std::set<std::string, std::less<>> finals;
   bool draining = false;
+  bool finals_reached = false;
   bool receive_error = false;
   Clock::time_point drain_until{};
   Clock::time_point last_message = Clock::now();
@@ -318,21 +348,66 @@ IngestResult RunIngest(const IngestOptions& options, const std::atomic<bool>& st
       std::string_view id = envelope.sensor_id();
       if (id.empty()) id = envelope.stats().sensor_id();
       if (finals.find(id) == finals.end()) finals.emplace(id);
-      if (!draining && finals.size() >= options.exit_after_final) {
-        draining = true;
-        drain_until = Clock::now() + kMaxDrain;
-      }
+      if (finals.size() >= options.exit_after_final) finals_reached = true;
     }
   };
 
-  while (queue_ok) {
-    if (!draining && stop.load(std::memory_order_relaxed)) {
-      draining = true;
-      drain_until = Clock::now() + kMaxDrain;
+  // The resend endpoint an envelope announces, for the gap requester.
+  auto note_endpoint = [&](const proto::Envelope& envelope, std::string_view endpoint) {
+    if (endpoint.empty()) return;
+    gaps.NoteEndpoint(envelope.sensor_id(),
+                      InstanceKey(envelope.instance_id(), envelope.sensor_start_ns()), endpoint);
+  };
+  // One message of records, from the stream or answered by a sensor's resend socket.
+  auto take = [&](std::string_view topic, std::string_view body) {
+    if (topic == "batch.flow") {
+      // Several envelopes: they stay on the batch's arena with the EnvelopeBatch.
+      auto& several =
+          *google::protobuf::Arena::CreateMessage<proto::EnvelopeBatch>(&batch->arena);
+      if (!several.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+        ++result.malformed;
+        return;
+      }
+      if (several.envelopes_size() > 0) note_endpoint(several.envelopes(0), several.resend_endpoint());
+      for (proto::Envelope& envelope : *several.mutable_envelopes()) accept(envelope);
+    } else {
+      proto::Envelope& envelope =
+          *google::protobuf::Arena::CreateMessage<proto::Envelope>(&batch->arena);
+      if (!envelope.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+        ++result.malformed;  // its arena space is reclaimed with the batch's
+        return;
+      }
+      note_endpoint(envelope, envelope.resend_endpoint());
+      accept(envelope);
     }
-    if (draining && Clock::now() >= drain_until) break;
+    if (batch->count() >= kBatchSize) flush();
+  };
+  auto lost = [&](const std::string& sensor_id, uint64_t instance_key, SeqRange range) {
+    batch->lost.push_back(WantedRange{sensor_id, instance_key, range});
+  };
+  // Draining ends once the writer has seen everything and no resend is pending, or at the cap.
+  Clock::time_point drain_cap{};
+  auto drained = [&] {
+    if (Clock::now() >= drain_cap) return true;
+    return batch->count() == 0 && queue.CaughtUp() && gaps.idle();
+  };
+  auto start_draining = [&] {
+    draining = true;
+    drain_until = Clock::now() + kMaxDrain;
+    drain_cap = Clock::now() + kMaxResendDrain;
+  };
+
+  while (queue_ok) {
+    if (!draining && stop.load(std::memory_order_relaxed)) start_draining();
+    if (!draining && finals_reached) start_draining();
+    gaps.Pump(take, lost);
+    const bool resending = !gaps.idle();
+    if (draining && Clock::now() >= drain_until && drained()) break;
     // With a partial batch in hand, do not wait: hand it over first so it gets committed.
-    const int timeout_ms = batch->count() > 0 ? 0 : (draining ? kDrainQuietMs : kPollMs);
+    const int timeout_ms = batch->count() > 0 ? 0
+                           : resending        ? kResendPollMs
+                           : draining         ? kDrainQuietMs
+                                              : kPollMs;
     const Subscriber::Result r = subscriber->Receive(timeout_ms, message);
     if (r == Subscriber::Result::kMessage) {
       ++result.messages;
@@ -341,33 +416,16 @@ IngestResult RunIngest(const IngestOptions& options, const std::atomic<bool>& st
         ++result.malformed;
         continue;
       }
-      const std::string_view body = message.body();
-      if (message.topic() == "batch.flow") {
-        // Several envelopes: they stay on the batch's arena with the EnvelopeBatch.
-        auto& several =
-            *google::protobuf::Arena::CreateMessage<proto::EnvelopeBatch>(&batch->arena);
-        if (!several.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
-          ++result.malformed;
-          continue;
-        }
-        for (proto::Envelope& envelope : *several.mutable_envelopes()) accept(envelope);
-      } else {
-        proto::Envelope& envelope =
-            *google::protobuf::Arena::CreateMessage<proto::Envelope>(&batch->arena);
-        if (!envelope.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
-          ++result.malformed;  // its arena space is reclaimed with the batch's
-          continue;
-        }
-        accept(envelope);
-      }
-      if (batch->count() >= kBatchSize) flush();
+      take(message.topic(), message.body());
     } else if (r == Subscriber::Result::kTimeout) {
       if (batch->count() > 0) {
         flush();
         continue;
       }
-      if (draining) break;
-      if (options.idle_exit_s > 0 && Clock::now() - last_message >= idle_limit) break;
+      if (draining && drained()) break;
+      if (options.idle_exit_s > 0 && Clock::now() - last_message >= idle_limit && gaps.idle()) {
+        break;
+      }
     } else if (r == Subscriber::Result::kError) {
       std::fprintf(stderr, "tapwatch-collector: receive error: %s\n", subscriber->error().c_str());
       receive_error = true;
@@ -390,10 +448,28 @@ IngestResult RunIngest(const IngestOptions& options, const std::atomic<bool>& st
                    static_cast<unsigned long long>(c.received),
                    static_cast<unsigned long long>(c.gaps),
                    static_cast<unsigned long long>(c.duplicates));
-      if (c.restarts > 0) {
-        std::fprintf(out, ", restarts %llu", static_cast<unsigned long long>(c.restarts));
+      const std::pair<const char*, uint64_t> more[] = {
+          {"recovered", c.recovered},   {"unrecoverable", c.unrecoverable},
+          {"restarts", c.restarts},     {"resyncs", c.resyncs},
+          {"id conflicts", c.conflicts}};
+      for (const auto& [name, value] : more) {
+        if (value > 0) std::fprintf(out, ", %s %llu", name, static_cast<unsigned long long>(value));
       }
       std::fputc('\n', out);
+      if (c.conflicts > 0) {
+        std::fprintf(out,
+                     "sensor %s: %llu other process(es) sent under the same sensor id; give each "
+                     "sensor its own --sensor-id\n",
+                     Printable(id).c_str(), static_cast<unsigned long long>(c.conflicts));
+      }
+    }
+    if (gaps.records_requested() > 0 || gaps.records_not_askable() > 0) {
+      std::fprintf(out,
+                   "resend: %llu records asked for again, %llu requests unanswered, %llu records "
+                   "of sensors without a resend endpoint\n",
+                   static_cast<unsigned long long>(gaps.records_requested()),
+                   static_cast<unsigned long long>(gaps.requests_timed_out()),
+                   static_cast<unsigned long long>(gaps.records_not_askable()));
     }
     std::fprintf(out, "stored %llu flows, %llu stats; %llu malformed messages\n",
                  static_cast<unsigned long long>(result.flows_stored),

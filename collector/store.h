@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "collector/sequence_tracker.h"
 #include "tapwatch.pb.h"
@@ -43,7 +44,14 @@ class Store {
   /// transaction if none is open. Returns false on a SQLite error (see error()).
   bool Add(const proto::Envelope& envelope);
 
-  /// Writes the sensors table and commits the open transaction; true when nothing was open.
+  /// The sensor said `range` of an instance has left its buffer (SequenceTracker::GiveUp); saved
+  /// with the next Commit(). False on a SQLite error.
+  bool GiveUp(std::string_view sensor_id, uint64_t instance_id, SeqRange range);
+
+  /// Ranges to ask the sensors for again (SequenceTracker::TakeWanted).
+  std::vector<WantedRange> TakeWanted() { return tracker_.TakeWanted(); }
+
+  /// Writes the sensors and sensor_instances tables and commits the open transaction; true when nothing was open.
   bool Commit();
 
   /// Bulk-load mode: when the flows table is empty, drops its secondary indexes so inserts only
@@ -75,6 +83,7 @@ class Store {
   bool Exec(const char* sql);
   bool Prepare(const char* sql, sqlite3_stmt** stmt);
   bool RestoreSensors();
+  void MarkDirty(std::string_view sensor_id);
   bool SetAutocheckpoint();
   bool InsertFlow(const proto::Envelope& envelope, std::string_view sensor_id);
   bool InsertStats(const proto::Envelope& envelope, std::string_view sensor_id);
@@ -85,6 +94,7 @@ class Store {
   sqlite3_stmt* insert_flow_ = nullptr;
   sqlite3_stmt* insert_stats_ = nullptr;
   sqlite3_stmt* upsert_sensor_ = nullptr;
+  sqlite3_stmt* upsert_instance_ = nullptr;
   bool in_transaction_ = false;
   bool indexes_deferred_ = false;
   size_t pending_rows_ = 0;

@@ -31,6 +31,8 @@
 #include "sensor/pcap_source.h"
 #include "sensor/pipeline.h"
 #include "sensor/publisher.h"
+#include "sensor/replay_buffer.h"
+#include "sensor/resend_server.h"
 
 namespace {
 
@@ -69,6 +71,17 @@ uint64_t WallNowNs() {
                                    std::chrono::system_clock::now().time_since_epoch())
                                    .count());
 }
+
+// Tells this process's records from another's with the same --sensor-id (never 0: "none").
+uint64_t NewInstanceId() {
+  std::random_device random;
+  uint64_t id = 0;
+  while (id == 0) id = (uint64_t{random()} << 32) ^ random() ^ WallNowNs();
+  return id;
+}
+
+// At the end of input the resend socket stays up until no collector asked for this long.
+constexpr std::chrono::milliseconds kResendQuiet{2000};
 
 bool ReadFile(const std::string& path, std::string& out, std::string& error) {
   std::ifstream in(path, std::ios::binary);
@@ -201,8 +214,26 @@ int main(int argc, char** argv) {
     }
   }
 
+  // The replay buffer and its resend socket come first: the stream announces the endpoint.
+  const uint64_t instance_id = NewInstanceId();
+  std::unique_ptr<ReplayBuffer> replay;
+  std::unique_ptr<ResendServer> resend;
+  if (!opt.resend.empty()) {
+    ReplayBufferOptions ro;
+    ro.max_records = opt.replay_buffer;
+    ro.spool_dir = opt.spool;
+    ro.spool_max_bytes = opt.spool_mb << 20;
+    replay = ReplayBuffer::Create(ro, error);
+    if (!replay) return Fail(3, error);
+    resend = ResendServer::Start(opt.resend, opt.sensor_id, instance_id, *replay, error);
+    if (!resend) return Fail(3, error);
+  }
+
   PublisherOptions po;
   po.endpoint = opt.publish;
+  po.instance_id = instance_id;
+  po.replay = replay.get();
+  po.resend_endpoint = resend ? resend->endpoint() : std::string();
   po.jsonl_path = opt.jsonl;
   po.sensor_id = opt.sensor_id;
   po.sensor_start_ns = WallNowNs();
@@ -396,6 +427,12 @@ int main(int argc, char** argv) {
   }
   pipeline->Finish();
   publisher->Close();
+  if (resend) {
+    // A collector asks for what it missed when it sees the last records: answer until it has
+    // been quiet for a while (bounded by --wait-timeout).
+    resend->Linger(kResendQuiet, std::max(kResendQuiet, std::chrono::milliseconds(
+                                                            opt.wait_timeout_s * 1000ull)));
+  }
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!opt.quiet) {
@@ -411,6 +448,14 @@ int main(int argc, char** argv) {
                  (unsigned long long)pipeline->records_exported(), (unsigned long long)fs.evicted,
                  (unsigned long long)publisher->sent(), (unsigned long long)publisher->send_drops(),
                  pipeline->table().active_capacity());
+    if (replay) {
+      const ResendCounters& c = replay->counters();
+      std::fprintf(stderr,
+                   "tapwatch-sensor: resend %s: %llu records asked for, %llu sent again, %llu "
+                   "lost (had left the buffer)\n",
+                   resend->endpoint().c_str(), (unsigned long long)c.requested.load(),
+                   (unsigned long long)c.sent.load(), (unsigned long long)c.unavailable.load());
+    }
     for (size_t i = 1; i < t.anomalies.size(); ++i) {
       if (t.anomalies[i] == 0) continue;
       std::fprintf(stderr, "tapwatch-sensor:   anomaly %s: %llu\n",

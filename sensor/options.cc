@@ -79,6 +79,11 @@ const char* SensorUsage() {
          "  --batch N               flow records per ZeroMQ message, topic batch.flow\n"
          "                          (default 64; 1 = one per message, topic flow)\n"
          "  --jsonl FILE|-          write records as JSON lines (alone: nothing is published)\n"
+         "  --resend ENDPOINT       keep the latest records and send them again to a collector\n"
+         "                          that asks (ZeroMQ ROUTER, announced in the stream)\n"
+         "  --replay-buffer N       records kept in memory for --resend (default 131072)\n"
+         "  --spool DIR             records leaving that memory go on to files in DIR\n"
+         "  --spool-mb N            at most N MiB of files in the spool (default 1024)\n"
          "  --sensor-id NAME        sensor name in every record (default: host name)\n"
          "  --idle-timeout T        SECONDS, or tcp=S,tcp-new=S,tcp-closed=S,udp=S,icmp=S,other=S\n"
          "  --active-timeout S      interim records for flows longer than S seconds (default 300)\n"
@@ -157,6 +162,24 @@ std::optional<SensorOptions> ParseSensorOptions(int argc, char** argv, std::stri
       o.publish_given = true;
     } else if (arg == "--jsonl") {
       if (!value(o.jsonl)) return std::nullopt;
+    } else if (arg == "--resend") {
+      if (!value(o.resend)) return std::nullopt;
+    } else if (arg == "--replay-buffer") {
+      if (!number(uint64_t{1} << 32, n)) return std::nullopt;
+      if (n == 0) {
+        error = "--replay-buffer: at least 1 record";
+        return std::nullopt;
+      }
+      o.replay_buffer = n;
+    } else if (arg == "--spool") {
+      if (!value(o.spool)) return std::nullopt;
+    } else if (arg == "--spool-mb") {
+      if (!number(uint64_t{1} << 24, n)) return std::nullopt;
+      if (n == 0) {
+        error = "--spool-mb: at least 1 MiB";
+        return std::nullopt;
+      }
+      o.spool_mb = n;
     } else if (arg == "--sensor-id") {
       if (!value(o.sensor_id)) return std::nullopt;
     } else if (arg == "--idle-timeout") {
@@ -241,8 +264,16 @@ std::optional<SensorOptions> ParseSensorOptions(int argc, char** argv, std::stri
     error = "--write-pcap goes with --log";
     return std::nullopt;
   }
+  if (!o.spool.empty() && o.resend.empty()) {
+    error = "--spool goes with --resend ENDPOINT (nothing else reads the spool)";
+    return std::nullopt;
+  }
   // --jsonl alone publishes nothing; --publish (or neither) publishes.
   if (!o.publish_given && o.jsonl.empty()) o.publish = "tcp://127.0.0.1:5556";
+  if (!o.resend.empty() && o.publish.empty()) {
+    error = "--resend goes with a ZeroMQ stream (--publish)";
+    return std::nullopt;
+  }
   // The id goes into every record and envelope: a string field, so valid UTF-8.
   o.sensor_id = ValidUtf8(o.sensor_id);
   if (o.sensor_id.empty()) {

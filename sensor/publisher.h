@@ -14,6 +14,7 @@
 
 #include <zmq.h>
 
+#include "sensor/replay_buffer.h"
 #include "sensor/wire_writer.h"
 #include "tapwatch.pb.h"
 
@@ -29,6 +30,12 @@ struct PublisherOptions {
   bool lossless = true;
   // Flow records per ZeroMQ message (1 = unbatched, topic "flow").
   int batch_records = 1;
+  // Random per process, in every envelope on ZeroMQ (Envelope.instance_id); 0 = none.
+  uint64_t instance_id = 0;
+  // With a replay buffer (not owned; nullptr = none) every message published on ZeroMQ is kept
+  // there too, and the resend endpoint is announced in the stream.
+  ReplayBuffer* replay = nullptr;
+  std::string resend_endpoint;
 };
 
 /// Topic of batched flow records; see EnvelopeBatch in tapwatch.proto.
@@ -102,6 +109,8 @@ class Publisher {
   size_t flow_mark_ = 0;
   int64_t batch_started_ns_ = 0;  // steady clock when the first pending record was added
   uint64_t seq_ = 0;
+  uint64_t batch_first_seq_ = 0;  // seqs of the pending batch's first and last records
+  uint64_t batch_last_seq_ = 0;
   uint64_t messages_ = 0;  // ZeroMQ messages sent
   uint64_t sent_ = 0;
   uint64_t send_drops_ = 0;
