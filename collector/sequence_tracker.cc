@@ -13,6 +13,15 @@ SensorCounters& SequenceTracker::MutableCounters(std::string_view sensor_id) {
 
 void SequenceTracker::Restore(const std::string& sensor_id, const SensorCounters& counters) {
   sensors_[sensor_id] = counters;
+  // A store from before per-instance state: its newest instance goes on from last_seq (a
+  // sensor_instances row, restored next, replaces this).
+  if (counters.last_seq > 0) {
+    InstanceState state;
+    state.sensor_start_ns = counters.sensor_start_ns;
+    state.last_seq = counters.last_seq;
+    RestoreInstance(sensor_id, InstanceKey(counters.instance_id, counters.sensor_start_ns),
+                    state);
+  }
 }
 
 void SequenceTracker::RestoreInstance(const std::string& sensor_id, uint64_t instance_key,
@@ -76,7 +85,9 @@ SeqVerdict SequenceTracker::Observe(std::string_view sensor_id, uint64_t instanc
     conflict = true;
   }
   InstanceState& s = it->second;
-  if (conflict && !s.conflicting) {
+  // Said once per instance; its records are accounted as any other's afterwards.
+  conflict = conflict && !s.conflicting;
+  if (conflict) {
     s.conflicting = true;
     ++c.conflicts;
   }

@@ -27,7 +27,7 @@ enum class SeqVerdict {
   kDuplicate,  // seq already seen: not stored again
   kRestart,    // a new instance with a newer sensor_start_ns: the sequence restarted
   kResync,     // an implausible jump: the sequence is taken up from here, nothing counted lost
-  kConflict,   // an instance that another, newer one with the same sensor_id had superseded
+  kConflict,   // first record of a second live process under the sensor_id (said once each)
 };
 
 /// Records further apart than this in one sequence are not a loss: no sensor publishes this many
