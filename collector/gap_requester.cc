@@ -86,18 +86,25 @@ void GapRequester::Pump(const MessageHandler& on_message, const LostHandler& on_
       records_not_askable_ += w.range.size();
       continue;
     }
-    for (uint64_t first = w.range.first; first <= w.range.last;) {
-      const uint64_t last = std::min(w.range.last, first + kChunkRecords - 1);
-      it->second.queue.push_back({first, last});
-      if (last == w.range.last) break;
-      first = last + 1;
+    // A range asked for already (a restarted collector asks for everything after its last
+    // seq, and then sees the same stretch as a gap in the stream) is not asked for twice.
+    Instance& instance = it->second;
+    if (w.range.last <= instance.asked_through) continue;
+    const uint64_t first = std::max(w.range.first, instance.asked_through + 1);
+    if (!instance.queue.empty() && instance.queue.back().last >= first) {
+      instance.queue.back().last = std::max(instance.queue.back().last, w.range.last);
+    } else {
+      instance.queue.push_back({first, w.range.last});
     }
   }
   const auto now = std::chrono::steady_clock::now();
   for (auto& [id, instance] : instances_) {
     if (instance.outstanding && now - instance.asked_at >= kAnswerTimeout) {
+      // The sensor is gone (or cannot keep up): what is queued for it would time out too.
       instance.outstanding = false;
       ++requests_timed_out_;
+      for (const SeqRange& r : instance.queue) records_not_askable_ += r.size();
+      instance.queue.clear();
     }
     if (instance.outstanding || instance.queue.empty()) continue;
     void* socket = Socket(instance.endpoint);
@@ -109,13 +116,22 @@ void GapRequester::Pump(const MessageHandler& on_message, const LostHandler& on_
     proto::ResendRequest request;
     request.set_sensor_id(id.first);
     request.set_instance_id(id.second);
-    request.set_first_seq(instance.queue.front().first);
-    request.set_last_seq(instance.queue.front().last);
+    // In chunks, taken off the front range as they are asked for.
+    SeqRange& front = instance.queue.front();
+    const SeqRange chunk{front.first, front.first + std::min(front.last - front.first,
+                                                             kChunkRecords - 1)};
+    request.set_first_seq(chunk.first);
+    request.set_last_seq(chunk.last);
     const std::string bytes = request.SerializeAsString();
     // DEALER: a request waits in the socket until the connection is up.
     if (zmq_send(socket, bytes.data(), bytes.size(), ZMQ_DONTWAIT) < 0) continue;
-    instance.asked = instance.queue.front();
-    instance.queue.pop_front();
+    instance.asked = chunk;
+    instance.asked_through = std::max(instance.asked_through, chunk.last);
+    if (chunk.last == front.last) {
+      instance.queue.pop_front();
+    } else {
+      front.first = chunk.last + 1;
+    }
     instance.outstanding = true;
     instance.asked_at = now;
     records_requested_ += instance.asked.size();
@@ -160,9 +176,19 @@ void GapRequester::Receive(const std::string& endpoint, void* socket,
         on_lost(id.first, id.second,
                 {instance.asked.first, instance.asked.first + unavailable - 1});
       }
+      // Nothing past the sensor's newest seq exists yet (it comes on the stream): a range
+      // open at the end (a restarted collector's) stops there.
+      const uint64_t newest = done.newest_seq();
+      while (!instance.queue.empty() && instance.queue.back().first > newest) {
+        instance.queue.pop_back();
+      }
+      if (!instance.queue.empty() && instance.queue.back().last > newest) {
+        instance.queue.back().last = newest;
+      }
       // A sensor answers at most part of a large range: the rest goes back in front.
-      if (done.last_seq() >= instance.asked.first && done.last_seq() < instance.asked.last) {
-        instance.queue.push_front({done.last_seq() + 1, instance.asked.last});
+      if (done.last_seq() >= instance.asked.first && done.last_seq() < instance.asked.last &&
+          done.last_seq() < newest) {
+        instance.queue.push_front({done.last_seq() + 1, std::min(instance.asked.last, newest)});
       }
       break;
     }

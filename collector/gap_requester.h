@@ -69,6 +69,7 @@ class GapRequester {
     std::deque<SeqRange> queue;  // chunks to ask for
     bool outstanding = false;
     SeqRange asked;
+    uint64_t asked_through = 0;  // the highest seq asked for so far
     std::chrono::steady_clock::time_point asked_at;
   };
 

@@ -36,6 +36,7 @@ struct Batch {
   // On the receiving thread, before reuse: the writer is the busier one.
   void Reset() {
     items.clear();
+    resent.clear();
     lost.clear();
     arena.Reset();
   }
@@ -44,6 +45,7 @@ struct Batch {
   std::unique_ptr<char[]> block;  // the arena's first block, declared first: it outlives arena
   google::protobuf::Arena arena;
   std::vector<proto::Envelope*> items;
+  std::vector<bool> resent;  // per item: sent again on request, not from the stream
   // Ranges a sensor said had left its buffer (GapRequester), for the store's accounting.
   std::vector<WantedRange> lost;
 
@@ -195,7 +197,7 @@ void WriterLoop(Store& store, BatchQueue& queue, GapRequester& gaps, const Inges
     if (batch) {
       if (store.pending_rows() == 0) first_pending = Clock::now();
       for (size_t i = 0; i < batch->items.size() && ok; ++i) {
-        if (!store.Add(*batch->items[i])) ok = false;
+        if (!store.Add(*batch->items[i], batch->resent[i])) ok = false;
         if (ok && store.pending_rows() >= options.commit_rows) {
           ok = store.Commit();
           first_pending = Clock::now();
@@ -320,6 +322,11 @@ IngestResult RunIngest(const IngestOptions& options, const std::atomic<bool>& st
   sigaddset(&block, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &block, &previous);
   GapRequester gaps;
+  // A collector restarted while its sensors went on: ask them at once for what they sent since.
+  for (const SequenceTracker::Unfinished& u : store->WantUnfinished()) {
+    gaps.NoteEndpoint(u.sensor_id, u.instance_key, u.endpoint);
+  }
+  gaps.Post(store->TakeWanted());
   std::thread writer([&] { WriterLoop(*store, queue, gaps, options, writer_ok); });
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
 
@@ -342,8 +349,9 @@ IngestResult RunIngest(const IngestOptions& options, const std::atomic<bool>& st
   };
 
   // One received record: into the batch; a sensor's final stats record may end the run.
-  auto accept = [&](proto::Envelope& envelope) {
+  auto accept = [&](proto::Envelope& envelope, bool resent) {
     batch->items.push_back(&envelope);
+    batch->resent.push_back(resent);
     if (options.exit_after_final > 0 && envelope.has_stats() && envelope.stats().final()) {
       std::string_view id = envelope.sensor_id();
       if (id.empty()) id = envelope.stats().sensor_id();
@@ -359,7 +367,7 @@ IngestResult RunIngest(const IngestOptions& options, const std::atomic<bool>& st
                       InstanceKey(envelope.instance_id(), envelope.sensor_start_ns()), endpoint);
   };
   // One message of records, from the stream or answered by a sensor's resend socket.
-  auto take = [&](std::string_view topic, std::string_view body) {
+  auto take = [&](std::string_view topic, std::string_view body, bool resent) {
     if (topic == "batch.flow") {
       // Several envelopes: they stay on the batch's arena with the EnvelopeBatch.
       auto& several =
@@ -368,8 +376,13 @@ IngestResult RunIngest(const IngestOptions& options, const std::atomic<bool>& st
         ++result.malformed;
         return;
       }
-      if (several.envelopes_size() > 0) note_endpoint(several.envelopes(0), several.resend_endpoint());
-      for (proto::Envelope& envelope : *several.mutable_envelopes()) accept(envelope);
+      if (several.envelopes_size() > 0 && !several.resend_endpoint().empty()) {
+        // The store keeps it per instance too (for its next start): on the first envelope.
+        proto::Envelope& first = *several.mutable_envelopes(0);
+        first.set_resend_endpoint(several.resend_endpoint());
+        note_endpoint(first, first.resend_endpoint());
+      }
+      for (proto::Envelope& envelope : *several.mutable_envelopes()) accept(envelope, resent);
     } else {
       proto::Envelope& envelope =
           *google::protobuf::Arena::CreateMessage<proto::Envelope>(&batch->arena);
@@ -378,7 +391,7 @@ IngestResult RunIngest(const IngestOptions& options, const std::atomic<bool>& st
         return;
       }
       note_endpoint(envelope, envelope.resend_endpoint());
-      accept(envelope);
+      accept(envelope, resent);
     }
     if (batch->count() >= kBatchSize) flush();
   };
@@ -400,7 +413,8 @@ IngestResult RunIngest(const IngestOptions& options, const std::atomic<bool>& st
   while (queue_ok) {
     if (!draining && stop.load(std::memory_order_relaxed)) start_draining();
     if (!draining && finals_reached) start_draining();
-    gaps.Pump(take, lost);
+    gaps.Pump([&](std::string_view topic, std::string_view body) { take(topic, body, true); },
+              lost);
     const bool resending = !gaps.idle();
     if (draining && Clock::now() >= drain_until && drained()) break;
     // With a partial batch in hand, do not wait: hand it over first so it gets committed.
@@ -416,7 +430,7 @@ IngestResult RunIngest(const IngestOptions& options, const std::atomic<bool>& st
         ++result.malformed;
         continue;
       }
-      take(message.topic(), message.body());
+      take(message.topic(), message.body(), false);
     } else if (r == Subscriber::Result::kTimeout) {
       if (batch->count() > 0) {
         flush();

@@ -28,7 +28,7 @@ CREATE TABLE IF NOT EXISTS sensors (
   instance_id INTEGER NOT NULL DEFAULT 0, -- the newest sensor process (Envelope.instance_id)
   resyncs INTEGER NOT NULL DEFAULT 0,     -- implausible sequence jumps, not counted as lost
   conflicts INTEGER NOT NULL DEFAULT 0,   -- processes still sending after a newer one took the id
-  recovered INTEGER NOT NULL DEFAULT 0,   -- records that filled a gap (late or sent again)
+  recovered INTEGER NOT NULL DEFAULT 0,   -- records stored that a sensor sent again on request
   unrecoverable INTEGER NOT NULL DEFAULT 0  -- of gaps: records gone from the sensor's buffer
 );
 
@@ -44,6 +44,8 @@ CREATE TABLE IF NOT EXISTS sensor_instances (
   contiguous_seq INTEGER NOT NULL DEFAULT 0,
   holes TEXT,                             -- missing ranges "first-last first-last ..." or NULL
   conflicting INTEGER NOT NULL DEFAULT 0,
+  final_seen INTEGER NOT NULL DEFAULT 0,  -- its final stats record is stored
+  resend_endpoint TEXT,                   -- where it answers resend requests (sensor --resend)
   PRIMARY KEY (sensor_id, instance_id)
 );
 

@@ -31,6 +31,27 @@ void SequenceTracker::RestoreInstance(const std::string& sensor_id, uint64_t ins
   s.seen_this_run = false;
 }
 
+InstanceState* SequenceTracker::FindInstance(std::string_view sensor_id, uint64_t instance_key) {
+  auto by_id = instances_.find(sensor_id);
+  if (by_id == instances_.end()) return nullptr;
+  auto it = by_id->second.find(instance_key);
+  return it == by_id->second.end() ? nullptr : &it->second;
+}
+
+std::vector<SequenceTracker::Unfinished> SequenceTracker::WantUnfinished() {
+  std::vector<Unfinished> out;
+  for (auto& [id, instances] : instances_) {
+    for (auto& [key, s] : instances) {
+      if (s.seen_this_run || s.final_seen || s.resend_endpoint.empty()) continue;
+      s.seen_this_run = true;
+      for (const auto& [first, last] : s.holes) Want(id, key, {first, last});
+      Want(id, key, {s.last_seq + 1, UINT64_MAX});
+      out.push_back(Unfinished{id, key, s.resend_endpoint});
+    }
+  }
+  return out;
+}
+
 std::vector<WantedRange> SequenceTracker::TakeWanted() { return std::exchange(wanted_, {}); }
 
 void SequenceTracker::Want(std::string_view sensor_id, uint64_t key, SeqRange range) {
@@ -51,7 +72,7 @@ void SequenceTracker::Forget(std::map<uint64_t, InstanceState>& instances, uint6
 }
 
 SeqVerdict SequenceTracker::Observe(std::string_view sensor_id, uint64_t instance_id,
-                                    uint64_t sensor_start_ns, uint64_t seq) {
+                                    uint64_t sensor_start_ns, uint64_t seq, bool resent) {
   SensorCounters& c = MutableCounters(sensor_id);
   ++c.received;
   auto by_id = instances_.find(sensor_id);
@@ -128,7 +149,6 @@ SeqVerdict SequenceTracker::Observe(std::string_view sensor_id, uint64_t instanc
         if (seq < last) s.holes.emplace(seq + 1, last);
         if (s.holes.size() > kMaxHoles) s.holes.erase(s.holes.begin());
         if (c.gaps > 0) --c.gaps;
-        ++c.recovered;
         filled = true;
         verdict = SeqVerdict::kLate;
       }
@@ -139,10 +159,11 @@ SeqVerdict SequenceTracker::Observe(std::string_view sensor_id, uint64_t instanc
       s.last_seq = seq;
       verdict = SeqVerdict::kResync;
     } else if (!filled) {
-      ++c.duplicates;
+      if (!resent) ++c.duplicates;
       return SeqVerdict::kDuplicate;
     }
   }
+  if (resent) ++c.recovered;
   if (key == InstanceKey(c.instance_id, c.sensor_start_ns)) c.last_seq = s.last_seq;
   if (restarted) return SeqVerdict::kRestart;
   if (conflict) return SeqVerdict::kConflict;

@@ -54,7 +54,7 @@ struct SensorCounters {
   uint64_t final_records = 0;    // StatsRecord.final seen (counted by the caller)
   uint64_t resyncs = 0;          // implausible jumps
   uint64_t conflicts = 0;        // instances still sending after a newer one took over the id
-  uint64_t recovered = 0;        // records that filled a hole (late, or sent again on request)
+  uint64_t recovered = 0;        // records stored that a sensor sent again on request
   uint64_t unrecoverable = 0;    // of gaps: records the sensor said had left its buffer
 };
 
@@ -65,6 +65,8 @@ struct InstanceState {
   std::map<uint64_t, uint64_t> holes;  // first missing seq -> last missing seq (inclusive)
   bool conflicting = false;            // counted once in SensorCounters::conflicts
   bool seen_this_run = false;          // restored from the store: not yet heard from
+  bool final_seen = false;             // its final stats record arrived: it sends no more
+  std::string resend_endpoint;         // where it answers resend requests (empty: nowhere)
 
   /// Highest seq below which everything was received (the resend starting point).
   uint64_t contiguous_seq() const { return holes.empty() ? last_seq : holes.begin()->first - 1; }
@@ -90,9 +92,10 @@ class SequenceTracker {
   /// Instances remembered per sensor id; beyond this the one started first is forgotten.
   static constexpr size_t kMaxInstances = 16;
 
-  /// Accounts one record. `instance_id` and `sensor_start_ns` 0 mean "unknown".
+  /// Accounts one record. `instance_id` and `sensor_start_ns` 0 mean "unknown". A record sent
+  /// again on request (`resent`) that was already stored is no stream duplicate: not counted.
   SeqVerdict Observe(std::string_view sensor_id, uint64_t instance_id, uint64_t sensor_start_ns,
-                     uint64_t seq);
+                     uint64_t seq, bool resent = false);
   /// Without an instance id (older sensors): the start time tells instances apart.
   SeqVerdict Observe(std::string_view sensor_id, uint64_t sensor_start_ns, uint64_t seq) {
     return Observe(sensor_id, 0, sensor_start_ns, seq);
@@ -110,6 +113,19 @@ class SequenceTracker {
 
   /// Mutable access for counters the tracker does not compute itself (final_records).
   SensorCounters& MutableCounters(std::string_view sensor_id);
+  /// An instance already observed (nullptr if none), for what the caller keeps in it.
+  InstanceState* FindInstance(std::string_view sensor_id, uint64_t instance_key);
+
+  /// After a restore: every instance that has a resend endpoint and has not sent its final
+  /// record may hold what the store lacks (a collector killed while the sensor went on): its
+  /// holes and everything after its last seq are wanted now, without waiting to hear from it.
+  /// Returns those instances' (sensor_id, key, endpoint).
+  struct Unfinished {
+    std::string sensor_id;
+    uint64_t instance_key;
+    std::string endpoint;
+  };
+  std::vector<Unfinished> WantUnfinished();
 
   /// Ranges to ask for again, found since the last call: new holes, and the holes (and the part
   /// after the last seq) of a restored instance when it is heard from again.

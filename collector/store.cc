@@ -53,7 +53,8 @@ constexpr char kUpsertSensorSql[] =
 
 constexpr char kUpsertInstanceSql[] =
     "INSERT OR REPLACE INTO sensor_instances (sensor_id, instance_id, sensor_start_ns, last_seq, "
-    "contiguous_seq, holes, conflicting) VALUES (?,?,?,?,?,?,?)";
+    "contiguous_seq, holes, conflicting, final_seen, resend_endpoint) "
+    "VALUES (?,?,?,?,?,?,?,?,?)";
 
 // Holes as text, "first-last first-last ...", and back (at most kMaxHoles of them).
 std::string HolesText(const std::map<uint64_t, uint64_t>& holes) {
@@ -411,8 +412,8 @@ bool Store::RestoreSensors() {
   }
   sqlite3_finalize(stmt);
   if (rc != SQLITE_DONE) return Fail("reading sensors");
-  if (!Prepare("SELECT sensor_id, instance_id, sensor_start_ns, last_seq, holes, conflicting "
-               "FROM sensor_instances",
+  if (!Prepare("SELECT sensor_id, instance_id, sensor_start_ns, last_seq, holes, conflicting, "
+               "final_seen, resend_endpoint FROM sensor_instances",
                &stmt)) {
     return false;
   }
@@ -424,6 +425,10 @@ bool Store::RestoreSensors() {
     state.last_seq = u64(3);
     if (holes != nullptr) state.holes = ParseHoles(holes);
     state.conflicting = sqlite3_column_int(stmt, 5) != 0;
+    state.final_seen = sqlite3_column_int(stmt, 6) != 0;
+    if (const auto* endpoint = sqlite3_column_text(stmt, 7)) {
+      state.resend_endpoint = reinterpret_cast<const char*>(endpoint);
+    }
     tracker_.RestoreInstance(id ? id : "", u64(1), state);
   }
   sqlite3_finalize(stmt);
@@ -431,7 +436,7 @@ bool Store::RestoreSensors() {
   return true;
 }
 
-bool Store::Add(const proto::Envelope& envelope) {
+bool Store::Add(const proto::Envelope& envelope, bool resent) {
   if (!in_transaction_) {
     if (!Exec("BEGIN")) return false;
     in_transaction_ = true;
@@ -441,7 +446,16 @@ bool Store::Add(const proto::Envelope& envelope) {
   if (sensor_id.empty() && envelope.has_stats()) sensor_id = envelope.stats().sensor_id();
 
   const SeqVerdict verdict = tracker_.Observe(sensor_id, envelope.instance_id(),
-                                              envelope.sensor_start_ns(), envelope.seq());
+                                              envelope.sensor_start_ns(), envelope.seq(), resent);
+  const bool final = envelope.has_stats() && envelope.stats().final();
+  // What a restarted collector needs to ask this instance for what it missed.
+  if (final || !envelope.resend_endpoint().empty()) {
+    if (InstanceState* s = tracker_.FindInstance(
+            sensor_id, InstanceKey(envelope.instance_id(), envelope.sensor_start_ns()))) {
+      if (final) s->final_seen = true;
+      if (!envelope.resend_endpoint().empty()) s->resend_endpoint = envelope.resend_endpoint();
+    }
+  }
   MarkDirty(sensor_id);
   if (envelope.has_stats() && envelope.stats().final()) {
     ++tracker_.MutableCounters(sensor_id).final_records;
@@ -662,6 +676,8 @@ bool Store::Commit() {
       bi.U64(state.contiguous_seq());
       bi.TextOrNull(holes);
       bi.U64(state.conflicting ? 1 : 0);
+      bi.U64(state.final_seen ? 1 : 0);
+      bi.TextOrNull(state.resend_endpoint);
       if (!Step(upsert_instance_, "update sensor_instances")) return false;
     }
   }

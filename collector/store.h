@@ -42,7 +42,8 @@ class Store {
   /// Accounts one envelope's sequence number and, unless it is a duplicate, stores its flow or
   /// stats row (an envelope without a body is accounted but stores nothing). Opens a
   /// transaction if none is open. Returns false on a SQLite error (see error()).
-  bool Add(const proto::Envelope& envelope);
+  /// `resent`: sent again on request (a copy already stored is then no stream duplicate).
+  bool Add(const proto::Envelope& envelope, bool resent = false);
 
   /// The sensor said `range` of an instance has left its buffer (SequenceTracker::GiveUp); saved
   /// with the next Commit(). False on a SQLite error.
@@ -50,6 +51,8 @@ class Store {
 
   /// Ranges to ask the sensors for again (SequenceTracker::TakeWanted).
   std::vector<WantedRange> TakeWanted() { return tracker_.TakeWanted(); }
+  /// After Open: SequenceTracker::WantUnfinished.
+  std::vector<SequenceTracker::Unfinished> WantUnfinished() { return tracker_.WantUnfinished(); }
 
   /// Writes the sensors and sensor_instances tables and commits the open transaction; true when nothing was open.
   bool Commit();

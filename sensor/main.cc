@@ -82,6 +82,7 @@ uint64_t NewInstanceId() {
 
 // At the end of input the resend socket stays up until no collector asked for this long.
 constexpr std::chrono::milliseconds kResendQuiet{2000};
+constexpr std::chrono::milliseconds kResendLingerLimit{120000};
 
 bool ReadFile(const std::string& path, std::string& out, std::string& error) {
   std::ifstream in(path, std::ios::binary);
@@ -428,10 +429,11 @@ int main(int argc, char** argv) {
   pipeline->Finish();
   publisher->Close();
   if (resend) {
-    // A collector asks for what it missed when it sees the last records: answer until it has
-    // been quiet for a while (bounded by --wait-timeout).
-    resend->Linger(kResendQuiet, std::max(kResendQuiet, std::chrono::milliseconds(
-                                                            opt.wait_timeout_s * 1000ull)));
+    // A collector asks for what it missed when its writer gets to the gap, which may be well
+    // after it received the last records: answer until no request came for --wait-timeout
+    // (at least kResendQuiet), for at most kResendLingerLimit.
+    const auto quiet = std::max(kResendQuiet, std::chrono::milliseconds(opt.wait_timeout_s * 1000ull));
+    resend->Linger(quiet, std::max(quiet, kResendLingerLimit));
   }
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -169,6 +169,11 @@ uint64_t ReplayBuffer::oldest_seq() {
   return memory_.empty() ? 0 : memory_.front().first_seq;
 }
 
+uint64_t ReplayBuffer::newest_seq() {
+  std::lock_guard lock(mutex_);
+  return memory_.empty() ? 0 : memory_.back().last_seq;
+}
+
 std::string ReplayBuffer::spool_error() {
   std::lock_guard lock(mutex_);
   return spool_error_;

@@ -61,6 +61,8 @@ class ReplayBuffer {
 
   /// The oldest seq still held, 0 when nothing is.
   uint64_t oldest_seq();
+  /// The newest seq held, 0 when nothing is.
+  uint64_t newest_seq();
 
   const ResendCounters& counters() const { return counters_; }
   /// A line of spool trouble (a write that failed), empty when none; the spool stops then and

@@ -132,8 +132,11 @@ void ResendServer::Answer(const void* identity, size_t identity_size,
   done.set_sensor_id(sensor_id_);
   done.set_instance_id(instance_id_);
   done.set_first_seq(request.first_seq());
-  const uint64_t last = std::min(request.last_seq(),
-                                 request.first_seq() + kMaxRecordsPerAnswer - 1);
+  // A collector that restarted asks for everything after what it stored: up to the newest.
+  const uint64_t newest = buffer_.newest_seq();
+  done.set_newest_seq(newest);
+  uint64_t last = std::min(request.last_seq(), request.first_seq() + kMaxRecordsPerAnswer - 1);
+  if (newest >= request.first_seq()) last = std::min(last, newest);
   done.set_last_seq(last);
   std::vector<KeptMessage> messages;
   if (request.sensor_id() != sensor_id_ || request.instance_id() != instance_id_) {

@@ -192,7 +192,12 @@ TEST(SequenceTracker, GapsAreWantedOnceAndGivingUpCountsUnrecoverable) {
   EXPECT_EQ(wanted[0].range.last, 9u);
   EXPECT_TRUE(t.TakeWanted().empty());
   // 6..9 come back; the sensor no longer had 2..4; 5 is still missing.
-  for (uint64_t seq = 6; seq <= 9; ++seq) EXPECT_EQ(t.Observe("s", 5, kRun1, seq), SeqVerdict::kLate);
+  for (uint64_t seq = 6; seq <= 9; ++seq) {
+    EXPECT_EQ(t.Observe("s", 5, kRun1, seq, /*resent=*/true), SeqVerdict::kLate);
+  }
+  // A copy sent again of a record already stored is no stream duplicate.
+  EXPECT_EQ(t.Observe("s", 5, kRun1, 7, /*resent=*/true), SeqVerdict::kDuplicate);
+  EXPECT_EQ(Of(t, "s").duplicates, 0u);
   t.GiveUp("s", 5, {1, 4});
   EXPECT_EQ(Of(t, "s").gaps, 4u);
   EXPECT_EQ(Of(t, "s").recovered, 4u);
