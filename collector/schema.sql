@@ -46,6 +46,7 @@ CREATE TABLE IF NOT EXISTS sensor_instances (
   conflicting INTEGER NOT NULL DEFAULT 0,
   final_seen INTEGER NOT NULL DEFAULT 0,  -- its final stats record is stored
   resend_endpoint TEXT,                   -- where it answers resend requests (sensor --resend)
+  lost_through INTEGER NOT NULL DEFAULT 0,  -- the sensor no longer holds anything up to here
   PRIMARY KEY (sensor_id, instance_id)
 );
 

@@ -128,9 +128,17 @@ SeqVerdict SequenceTracker::Observe(std::string_view sensor_id, uint64_t instanc
       verdict = SeqVerdict::kResync;
     } else if (seq > first_missing) {
       c.gaps += seq - first_missing;
-      s.holes.emplace(first_missing, seq - 1);
-      if (s.holes.size() > kMaxHoles) s.holes.erase(s.holes.begin());
-      Want(sensor_id, key, {first_missing, seq - 1});
+      uint64_t hole_first = first_missing;
+      if (s.lost_through >= first_missing) {
+        const uint64_t lost_last = std::min(s.lost_through, seq - 1);
+        c.unrecoverable += lost_last - first_missing + 1;
+        hole_first = lost_last + 1;
+      }
+      if (hole_first < seq) {
+        s.holes.emplace(hole_first, seq - 1);
+        if (s.holes.size() > kMaxHoles) s.holes.erase(s.holes.begin());
+        Want(sensor_id, key, {hole_first, seq - 1});
+      }
       verdict = SeqVerdict::kGap;
     }
     s.last_seq = seq;
@@ -177,6 +185,9 @@ void SequenceTracker::GiveUp(std::string_view sensor_id, uint64_t instance_id, S
   if (it == by_id->second.end()) return;
   auto& holes = it->second.holes;
   SensorCounters& c = MutableCounters(sensor_id);
+  if (range.last > it->second.last_seq) {
+    it->second.lost_through = std::max(it->second.lost_through, range.last);
+  }
   // Every hole overlapping the range loses the overlap.
   auto hole = holes.upper_bound(range.first);
   if (hole != holes.begin()) --hole;

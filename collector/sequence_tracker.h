@@ -66,6 +66,9 @@ struct InstanceState {
   bool conflicting = false;            // counted once in SensorCounters::conflicts
   bool seen_this_run = false;          // restored from the store: not yet heard from
   bool final_seen = false;             // its final stats record arrived: it sends no more
+  // The sensor said everything missing up to here had left its buffer, also past last_seq (a
+  // restarted collector asks before the stream shows the gap): a gap below it is lost for good.
+  uint64_t lost_through = 0;
   std::string resend_endpoint;         // where it answers resend requests (empty: nowhere)
 
   /// Highest seq below which everything was received (the resend starting point).

@@ -53,8 +53,8 @@ constexpr char kUpsertSensorSql[] =
 
 constexpr char kUpsertInstanceSql[] =
     "INSERT OR REPLACE INTO sensor_instances (sensor_id, instance_id, sensor_start_ns, last_seq, "
-    "contiguous_seq, holes, conflicting, final_seen, resend_endpoint) "
-    "VALUES (?,?,?,?,?,?,?,?,?)";
+    "contiguous_seq, holes, conflicting, final_seen, resend_endpoint, lost_through) "
+    "VALUES (?,?,?,?,?,?,?,?,?,?)";
 
 // Holes as text, "first-last first-last ...", and back (at most kMaxHoles of them).
 std::string HolesText(const std::map<uint64_t, uint64_t>& holes) {
@@ -413,7 +413,7 @@ bool Store::RestoreSensors() {
   sqlite3_finalize(stmt);
   if (rc != SQLITE_DONE) return Fail("reading sensors");
   if (!Prepare("SELECT sensor_id, instance_id, sensor_start_ns, last_seq, holes, conflicting, "
-               "final_seen, resend_endpoint FROM sensor_instances",
+               "final_seen, resend_endpoint, lost_through FROM sensor_instances",
                &stmt)) {
     return false;
   }
@@ -426,6 +426,7 @@ bool Store::RestoreSensors() {
     if (holes != nullptr) state.holes = ParseHoles(holes);
     state.conflicting = sqlite3_column_int(stmt, 5) != 0;
     state.final_seen = sqlite3_column_int(stmt, 6) != 0;
+    state.lost_through = u64(8);
     if (const auto* endpoint = sqlite3_column_text(stmt, 7)) {
       state.resend_endpoint = reinterpret_cast<const char*>(endpoint);
     }
@@ -678,6 +679,7 @@ bool Store::Commit() {
       bi.U64(state.conflicting ? 1 : 0);
       bi.U64(state.final_seen ? 1 : 0);
       bi.TextOrNull(state.resend_endpoint);
+      bi.U64(state.lost_through);
       if (!Step(upsert_instance_, "update sensor_instances")) return false;
     }
   }

@@ -208,6 +208,17 @@ TEST(SequenceTracker, GapsAreWantedOnceAndGivingUpCountsUnrecoverable) {
   EXPECT_EQ(s.contiguous_seq(), 4u);
   // A copy of a given-up seq is not stored as new: it is a duplicate.
   EXPECT_EQ(t.Observe("s", 5, kRun1, 3), SeqVerdict::kDuplicate);
+  // Given up before the stream showed the gap (a restarted collector asks at once): the gap,
+  // when it shows, is unrecoverable up to where the sensor said, and only the rest is wanted.
+  t.TakeWanted();
+  t.GiveUp("s", 5, {11, 20});
+  EXPECT_EQ(t.Observe("s", 5, kRun1, 31), SeqVerdict::kGap);
+  EXPECT_EQ(Of(t, "s").gaps, 4u + 20u);
+  EXPECT_EQ(Of(t, "s").unrecoverable, 3u + 10u);
+  const std::vector<WantedRange> wanted_after = t.TakeWanted();
+  ASSERT_EQ(wanted_after.size(), 1u);
+  EXPECT_EQ(wanted_after[0].range.first, 21u);
+  EXPECT_EQ(wanted_after[0].range.last, 30u);
 }
 
 TEST(SequenceTracker, RestoredInstanceAsksForItsHolesWhenHeardFromAgain) {
