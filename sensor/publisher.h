@@ -5,7 +5,8 @@
 // straight into a reused buffer (BeginFlow/EndFlow, the export path: no message object); JSON
 // lines parse those bytes back into a message. The export path allocates nothing but the message
 // buffer libzmq allocates per message. Every record gets the next per-sensor sequence number, so a subscriber
-// can count exactly what it missed.
+// can count exactly what it missed; with a ReplayBuffer (sensor --resend) every ZeroMQ message is
+// also kept there, so a collector can ask for what it missed (sensor/resend_server.h).
 
 #include <cstdint>
 #include <cstdio>
