@@ -33,7 +33,7 @@ one() {
   local name=$1; shift
   local endpoint="tcp://127.0.0.1:$(port)"
   rm -f "$work"/store.db*
-  rm -rf "$work/spool" && mkdir "$work/spool"
+  rm -rf "$work/spool.d" && mkdir "$work/spool.d"
   "$collector" --connect "$endpoint" --db "$work/store.db" --exit-after-final 1 --quiet &
   local cpid=$!
   local t0; t0=$(date +%s%N)
@@ -49,7 +49,7 @@ one() {
 for ((r = 0; r < runs; r++)); do
   one baseline
   one memory --resend "tcp://127.0.0.1:$(port)"
-  one spool --resend "tcp://127.0.0.1:$(port)" --replay-buffer 65536 --spool "$work/spool"
+  one spool --resend "tcp://127.0.0.1:$(port)" --replay-buffer 65536 --spool "$work/spool.d"
 done
 
 python3 - "$work" "$flows" <<'EOF'

@@ -432,7 +432,8 @@ int main(int argc, char** argv) {
     // A collector asks for what it missed when its writer gets to the gap, which may be well
     // after it received the last records: answer until no request came for --wait-timeout
     // (at least kResendQuiet), for at most kResendLingerLimit.
-    const auto quiet = std::max(kResendQuiet, std::chrono::milliseconds(opt.wait_timeout_s * 1000ull));
+    const auto quiet =
+        std::max(kResendQuiet, std::chrono::milliseconds(opt.wait_timeout_s * 1000ull));
     resend->Linger(quiet, std::max(quiet, kResendLingerLimit));
   }
   const double secs =
