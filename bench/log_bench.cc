@@ -11,8 +11,8 @@
 #include <cstring>
 #include <string>
 
-#include "sensor/log_pcap_writer.h"
-#include "sensor/log_source.h"
+#include "sensor/log/pcap_writer.h"
+#include "sensor/log/source.h"
 
 int main(int argc, char** argv) {
   if (argc < 2) {

@@ -146,5 +146,5 @@ $(printf '%s\n' "${sbs_mids[@]}" | sort -g | sed -n '1p;$p' | xargs | sed 's/ /-
 
 echo
 echo "export path alone (flows of the same capture; encode = EncodeFlowRecord into the publisher, publish = + ZeroMQ"
-echo "to a subscriber thread, legacy = the message builder before the direct encoder (git b4d1818) with the first publisher):"
+echo "to a subscriber thread, message = a prebuilt protobuf message copied, serialized by libprotobuf and sent):"
 "$build/bench/export_bench" "$capture" 3

@@ -118,25 +118,34 @@ uint64_t ParseTimeNs(std::string_view option, std::string_view text) {
   uint64_t seconds = 0;
   uint64_t nanos = 0;
   uint64_t ns = 0;
-  if (text.find('-') == std::string_view::npos && ParseDecimalSeconds(text, seconds, nanos) &&
-      seconds < 10000000000ull) {
-    return seconds * 1000000000ull + nanos;
+  if (text.find('-') == std::string_view::npos && ParseDecimalSeconds(text, seconds, nanos)) {
+    if (seconds < 10000000000ull) return seconds * 1000000000ull + nanos;
+    // A whole number this large is already nanoseconds (the stored start_ns values).
+    if (nanos == 0 && text.find('.') == std::string_view::npos && seconds > 1000000000000ull) {
+      return seconds;
+    }
   }
   if (ParseIso(text, ns)) return ns;
   throw UsageError(std::string(option) +
-                   ": expected epoch seconds or YYYY-MM-DD[THH:MM[:SS[.frac]]][Z] (UTC), got '" +
-                   std::string(text) + "'");
+                   ": expected epoch seconds, epoch ns or YYYY-MM-DD[THH:MM[:SS[.frac]]][Z] "
+                   "(UTC), got '" + std::string(text) + "'");
 }
 
-std::string FormatTimeNs(uint64_t ns) {
-  const auto t = static_cast<time_t>(ns / 1000000000ull);
+std::string FormatTimeNs(int64_t ns) {
+  const int64_t secs = ns >= 0 ? ns / 1000000000LL : (ns - 999999999LL) / 1000000000LL;
+  const int64_t frac = ns - secs * 1000000000LL;
+  const auto t = static_cast<time_t>(secs);
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[64];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02d %02d:%02d:%02d.%06u", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<unsigned>((ns % 1000000000ull) / 1000));
-  return buf;
+  size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  if (frac != 0) {
+    n += static_cast<size_t>(
+        std::snprintf(buf + n, sizeof buf - n, ".%09lld", static_cast<long long>(frac)));
+    while (buf[n - 1] == '0') --n;
+  }
+  buf[n++] = 'Z';
+  return std::string(buf, n);
 }
 
 }  // namespace tapwatch::collector

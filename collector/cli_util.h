@@ -44,11 +44,13 @@ uint64_t ParseUint(std::string_view option, std::string_view text, uint64_t max)
 double ParseSeconds(std::string_view option, std::string_view text);
 
 /// A point in time as nanoseconds since 1970 UTC. Accepts epoch seconds with an optional
-/// fraction ("1092114948.25") or ISO 8601 UTC: "2004-08-10", "2004-08-10T05:15:48[.fff][Z]"
-/// (a space may replace the T). Throws UsageError otherwise.
+/// fraction ("1092114948.25"), epoch nanoseconds (an integer over 1e12) or ISO 8601 UTC:
+/// "2004-08-10", "2004-08-10T05:15[:48[.fff]][Z]" (a space may replace the T). Throws UsageError
+/// otherwise.
 uint64_t ParseTimeNs(std::string_view option, std::string_view text);
 
-/// "2004-08-10 05:15:48.123456" (UTC, microseconds).
-std::string FormatTimeNs(uint64_t ns);
+/// ISO 8601 UTC, "2004-08-10T05:15:48Z", with the fraction of a second only when it is not
+/// whole and without trailing zeros ("2004-08-10T05:15:48.5Z"). Every time the collector prints.
+std::string FormatTimeNs(int64_t ns);
 
 }  // namespace tapwatch::collector

@@ -15,4 +15,5 @@ list(APPEND TAPWATCH_COLLECTOR_SOURCES
      ${CMAKE_CURRENT_SOURCE_DIR}/gap_requester.cc
      ${CMAKE_CURRENT_SOURCE_DIR}/ingest_command.cc
      ${CMAKE_CURRENT_SOURCE_DIR}/flows_command.cc
+     ${CMAKE_CURRENT_SOURCE_DIR}/analyze_command.cc
      ${CMAKE_CURRENT_SOURCE_DIR}/cli_util.cc)

@@ -12,6 +12,7 @@
 #include "collector/printable.h"
 #include "collector/json_out.h"
 #include "collector/store.h"
+#include "encoding/base64.h"
 
 namespace tapwatch::collector {
 namespace {
@@ -139,13 +140,13 @@ bool HasColumn(sqlite3* db, const char* table, const char* column) {
 }
 
 void WriteTextHeader(FILE* out) {
-  std::fprintf(out, "%-26s %-5s %21s %-3s %-21s %8s %10s %-5s %-6s %-12s %s\n", "StartTime",
+  std::fprintf(out, "%-30s %-5s %21s %-3s %-21s %8s %10s %-5s %-6s %-12s %s\n", "StartTime",
                "Proto", "SrcAddr:Sport", "Dir", "DstAddr:Dport", "TotPkts", "TotBytes", "State",
                "Conn", "History", "CommunityID");
 }
 
 void WriteTextRow(sqlite3_stmt* stmt, FILE* out) {
-  const std::string start = FormatTimeNs(static_cast<uint64_t>(sqlite3_column_int64(stmt, 0)));
+  const std::string start = FormatTimeNs(sqlite3_column_int64(stmt, 0));
   const std::string proto = ProtoName(sqlite3_column_int64(stmt, 1));
   // Stored text is as a sensor sent it: shown without its control characters.
   const std::string src = Printable(Endpoint(ColumnText(stmt, 2), sqlite3_column_int64(stmt, 3)));
@@ -155,7 +156,7 @@ void WriteTextRow(sqlite3_stmt* stmt, FILE* out) {
   const std::string conn = Printable(ColumnText(stmt, 10));
   const std::string history = Printable(ColumnText(stmt, 11));
   const std::string community_id = Printable(ColumnText(stmt, 13));
-  std::fprintf(out, "%-26s %-5s %21s %-3s %-21s %8lld %10lld %-5s %-6s %-12s %s\n", start.c_str(),
+  std::fprintf(out, "%-30s %-5s %21s %-3s %-21s %8lld %10lld %-5s %-6s %-12s %s\n", start.c_str(),
                proto.c_str(), src.c_str(), dir.c_str(), dst.c_str(),
                static_cast<long long>(sqlite3_column_int64(stmt, 7)),
                static_cast<long long>(sqlite3_column_int64(stmt, 8)),
@@ -194,7 +195,7 @@ void WriteJsonRow(sqlite3_stmt* stmt, FILE* out, std::string& line) {
       const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt, i));
       const std::string_view bytes(p, static_cast<size_t>(sqlite3_column_bytes(stmt, i)));
       line.push_back('"');
-      AppendBase64(line, bytes);
+      encoding::AppendBase64(line, bytes);
       line.push_back('"');
     } else if (is_json) {
       line += ColumnText(stmt, i);

@@ -18,10 +18,6 @@ namespace tapwatch::collector {
 /// and control characters are escaped, DEL and C1 controls too; other bytes pass unchanged).
 void AppendJsonString(std::string& out, std::string_view s);
 
-/// Appends `bytes` as standard base64 with padding (RFC 4648 section 4), the Protobuf JSON
-/// mapping for `bytes` fields.
-void AppendBase64(std::string& out, std::string_view bytes);
-
 /// {"key": count, ...} with keys in sorted order; "" for an empty map.
 std::string MapToJson(const google::protobuf::Map<std::string, uint32_t>& map);
 std::string MapToJson(const google::protobuf::Map<std::string, uint64_t>& map);
@@ -29,8 +25,8 @@ std::string MapToJson(const google::protobuf::Map<std::string, uint64_t>& map);
 /// ["a", "b"]; "" for an empty list.
 std::string ListToJson(const google::protobuf::RepeatedPtrField<std::string>& list);
 
-/// The message as Protobuf JSON with proto field names (MessageToJsonString,
-/// preserve_proto_field_names); "" when the message equals its default (nothing set).
+/// The message as Protobuf JSON with proto field names, map entries sorted by key (the same text
+/// for the same message in every process); "" when the message equals its default (nothing set).
 std::string MessageToJson(const google::protobuf::Message& message);
 
 }  // namespace tapwatch::collector

@@ -1,11 +1,13 @@
 // tapwatch-collector: subscribes to tapwatch sensors and stores their records in SQLite
-// (default command), prints stored flows (`flows`) and writes reports (`report`).
+// (default command), prints stored flows (`flows`), writes reports (`report`), and goes from
+// capture files to a report in one run (`analyze`).
 
 #include <cstdio>
 #include <cstring>
 #include <exception>
 #include <string_view>
 
+#include "collector/analyze_command.h"
 #include "collector/cli_util.h"
 #include "collector/flows_command.h"
 #include "collector/ingest_command.h"
@@ -26,7 +28,9 @@ constexpr char kUsage[] =
     "  tapwatch-collector flows --db FILE [--src A] [--dst A] [--port P]\n"
     "                     [--proto tcp|udp|icmp|N] [--sensor ID] [--from T] [--to T]\n"
     "                     [--community-id ID] [--limit N] [--format text|jsonl]\n"
-    "  tapwatch-collector report ...\n";
+    "  tapwatch-collector report ...\n"
+    "  tapwatch-collector analyze CAPTURE... [--log FILE]... [--db FILE] [--sensor PATH]\n"
+    "                     [--sensor-arg ARG]... [report options: --format F --out FILE ...]\n";
 
 int Run(int argc, char** argv) {
   using namespace tapwatch::collector;
@@ -40,6 +44,7 @@ int Run(int argc, char** argv) {
     return 0;
   }
   if (command == "flows") return RunFlowsCommand(argc, argv, 2);
+  if (command == "analyze") return RunAnalyzeCommand(argc, argv, 2);
   if (command == "report") {
 #ifdef TAPWATCH_HAVE_REPORT
     // The report command sees its own argv: argv[0] = "report", options from argv[1].
@@ -52,7 +57,7 @@ int Run(int argc, char** argv) {
   if (command == "ingest") return RunIngestCommand(argc, argv, 2);
   if (command.starts_with("-")) return RunIngestCommand(argc, argv, 1);
   throw UsageError("unknown command '" + std::string(command) +
-                   "' (expected flows, report or ingest options; see --help)");
+                   "' (expected flows, report, analyze or ingest options; see --help)");
 }
 
 }  // namespace

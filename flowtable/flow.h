@@ -213,17 +213,18 @@ uint16_t DstPort(const Flow& f) noexcept;
 /// "OTH". UDP follows Zeek's UDP rule; every other protocol is "OTH".
 std::string_view ConnState(const Flow& f) noexcept;
 
-/// Writes the Zeek history letters (upper case = initiator) to `out` (cleared first). Called at
-/// export only; may allocate if `out` has no capacity.
-void History(const Flow& f, std::string& out);
+/// The Zeek history letters (upper case = initiator), a view into the flow.
+std::string_view HistoryView(const Flow& f) noexcept;
 
 /// Argus state: TCP RST/FIN/CLO/TIM/CON/ACC/REQ, ICMP mnemonic of the first ICMP type (ECO, ECR,
 /// URP, TXD, ...), otherwise CON (both directions seen) or INT (one-way).
 std::string_view ArgusState(const Flow& f, EndReason why) noexcept;
 
+/// Room FormatArgusFlags() needs: eight letters a side and the '_'.
+inline constexpr size_t kArgusFlagsTextBytes = 17;
 /// Argus `-Z b` rendering "<src flags>_<dst flags>", letters in the order FSRPAUEC (ECE, CWR),
-/// e.g. "A_RPA".
-void ArgusFlags(const Flow& f, std::string& out);
+/// e.g. "A_RPA", into `buf`; returns its length.
+size_t FormatArgusFlags(const Flow& f, char* buf) noexcept;
 
 /// True when `side`'s (0 = src, 1 = dst) first packet carried payload and no SYN had been seen
 /// on the flow (Zeek "D" without S/H; Argus "?>").

@@ -4,6 +4,7 @@
 // UpdateEstablishedState, UpdateClosedState, update_history); sequence-number based weirds and
 // role flips are left out.
 
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -431,12 +432,11 @@ std::string_view ConnState(const Flow& f) noexcept {
   return "OTH";
 }
 
-void History(const Flow& f, std::string& out) {
-  out.clear();
-  for (char c : f.history) {
-    if (c == '\0') break;
-    out.push_back(c);
-  }
+std::string_view HistoryView(const Flow& f) noexcept {
+  const void* nul = std::memchr(f.history.data(), '\0', f.history.size());
+  const size_t n = nul ? static_cast<size_t>(static_cast<const char*>(nul) - f.history.data())
+                       : f.history.size();
+  return {f.history.data(), n};
 }
 
 std::string_view ArgusState(const Flow& f, EndReason why) noexcept {
@@ -464,17 +464,18 @@ std::string_view ArgusState(const Flow& f, EndReason why) noexcept {
   return both ? "CON" : "INT";
 }
 
-void ArgusFlags(const Flow& f, std::string& out) {
+size_t FormatArgusFlags(const Flow& f, char* buf) noexcept {
   // Argus 3.0.8 `ra -Z b` prints ECE as 'E' (seen on xscan_capture.pcap: "SRE_SA"); CWR as 'C'
   // by the same convention (no capture here has one).
   static constexpr char kLetters[] = "FSRPAUEC";
-  out.clear();
+  char* p = buf;
   for (int side = 0; side < 2; ++side) {
-    if (side == 1) out.push_back('_');
+    if (side == 1) *p++ = '_';
     for (int bit = 0; bit < 8; ++bit) {
-      if (f.dir[side].tcp_flags & (1u << bit)) out.push_back(kLetters[bit]);
+      if (f.dir[side].tcp_flags & (1u << bit)) *p++ = kLetters[bit];
     }
   }
+  return static_cast<size_t>(p - buf);
 }
 
 bool BareAck(const Flow& f, int side) noexcept {

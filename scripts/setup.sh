@@ -9,8 +9,9 @@ packages=(
   build-essential cmake pkg-config git ccache
   libpcap-dev libtins-dev libprotobuf-dev protobuf-compiler libzmq3-dev cppzmq-dev
   libgtest-dev libgmock-dev libsqlite3-dev sqlite3 zlib1g-dev nettle-dev libutfcpp-dev
-  tshark argus-server argus-client nfdump tcpreplay iproute2 time bc jq
+  tshark argus-server argus-client nfdump tcpreplay iproute2 time bc jq netbase
   clang libclang-rt-14-dev python3 python3-zmq python3-protobuf
+  chromium chromium-driver python3-selenium
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -26,8 +27,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 jobs=$(nproc)
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTAPWATCH_BUILD_TESTS=ON >/dev/null
-cmake --build build -j"$jobs"
+cmake --preset release >/dev/null
+cmake --build --preset release -j"$jobs"
 cmake --install build --prefix /usr/local >/dev/null
 echo "setup: installed $(command -v tapwatch-sensor) and $(command -v tapwatch-collector)"
 

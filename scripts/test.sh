@@ -1,21 +1,16 @@
 #!/usr/bin/env bash
 # Runs every test: unit, fuzz-corpus replay, differential (tshark/argus on ../shared captures),
-# end-to-end (sensor -> ZeroMQ -> collector) and live capture in network namespaces.
-#   scripts/test.sh              tests in build/ (built by scripts/setup.sh; rebuilt if needed)
-#   scripts/test.sh --sanitize   the same suite built with AddressSanitizer + UBSan in build-asan/
+# golden outputs, end-to-end (sensor -> ZeroMQ -> collector) and live capture in network
+# namespaces. Builds and runs through the presets of CMakePresets.json.
+#   scripts/test.sh              preset release: tests in build/ (built by scripts/setup.sh)
+#   scripts/test.sh --sanitize   preset asan: the same suite with ASan + UBSan in build-asan/
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TAPWATCH_SHARED="${TAPWATCH_SHARED:-$(cd .. && pwd)/shared}"
-dir=build
-flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
+preset=release
 if [ "${1:-}" = "--sanitize" ]; then
-  dir=build-asan
-  flags=(-DCMAKE_BUILD_TYPE=Debug -DTAPWATCH_SANITIZE=ON)
-  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
-  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-  export TAPWATCH_SANITIZED=1
+  preset=asan
 fi
-cmake -S . -B "$dir" "${flags[@]}" -DTAPWATCH_BUILD_TESTS=ON >/dev/null
-cmake --build "$dir" -j"$(nproc)"
-cd "$dir"
-ctest --output-on-failure -j2 --timeout 900
+cmake --preset "$preset" >/dev/null
+cmake --build --preset "$preset" -j"$(nproc)"
+ctest --preset "$preset"

@@ -84,25 +84,8 @@ struct SmallStringCounts {
   }
 };
 
-/// Argus `-Z b` flags, as flowtable::ArgusFlags renders them, into `buf` (17 bytes).
-size_t FormatArgusFlags(const flowtable::Flow& f, char* buf) {
-  static constexpr char kLetters[] = "FSRPAUEC";
-  char* p = buf;
-  for (int side = 0; side < 2; ++side) {
-    if (side == 1) *p++ = '_';
-    for (int bit = 0; bit < 8; ++bit) {
-      if (f.dir[side].tcp_flags & (1u << bit)) *p++ = kLetters[bit];
-    }
-  }
-  return static_cast<size_t>(p - buf);
-}
-
-std::string_view HistoryView(const flowtable::Flow& f) {
-  const void* nul = std::memchr(f.history.data(), '\0', f.history.size());
-  const size_t n = nul ? static_cast<size_t>(static_cast<const char*>(nul) - f.history.data())
-                       : f.history.size();
-  return {f.history.data(), n};
-}
+using flowtable::FormatArgusFlags;
+using flowtable::HistoryView;
 
 }  // namespace
 
@@ -170,7 +153,7 @@ void EncodeFlowRecord(const FlowRecordSource& source, WireWriter& out) {
   out.VarintField(kRecordSeq, flow.record_seq);
   out.VarintField(kSrcFragments, s.fragments);
   out.VarintField(kDstFragments, d.fragments);
-  char flags[17];
+  char flags[flowtable::kArgusFlagsTextBytes];
   out.StringField(kArgusFlags, {flags, FormatArgusFlags(flow, flags)});
   out.VarintField(kSrcInitialTcpFlags, s.initial_tcp_flags);
   out.VarintField(kDstInitialTcpFlags, d.initial_tcp_flags);

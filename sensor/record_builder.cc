@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "sensor/app_record.h"
 #include "sensor/flow_record_encoder.h"
 
 namespace tapwatch::sensor {
@@ -35,15 +36,7 @@ size_t FormatLinkMacTo(const std::array<uint8_t, 6>& mac, char* buf) {
   uint8_t any = 0;
   for (uint8_t b : mac) any |= b;
   if (any == 0) return 0;
-  // Lower-case hex, as app_record's FormatMac (the wire format of every MAC field).
-  constexpr char kHex[] = "0123456789abcdef";
-  char* p = buf;
-  for (size_t i = 0; i < mac.size(); ++i) {
-    if (i) *p++ = ':';
-    *p++ = kHex[mac[i] >> 4];
-    *p++ = kHex[mac[i] & 0xF];
-  }
-  return kMacTextBytes;
+  return FormatMacTo(mac, buf);
 }
 
 std::string FormatLinkMac(const std::array<uint8_t, 6>& mac) {

@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "encoding/base64.h"
+
 namespace tapwatch::sensor {
 namespace {
 
@@ -80,30 +82,6 @@ bool AppendString(std::string_view s, std::string& out) {
   }
   out.push_back('"');
   return true;
-}
-
-void AppendBase64(std::string_view s, std::string& out) {
-  constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  out.push_back('"');
-  size_t i = 0;
-  const auto* b = reinterpret_cast<const unsigned char*>(s.data());
-  for (; i + 3 <= s.size(); i += 3) {
-    const uint32_t v = (uint32_t{b[i]} << 16) | (uint32_t{b[i + 1]} << 8) | b[i + 2];
-    const char q[4] = {kAlphabet[v >> 18], kAlphabet[(v >> 12) & 63], kAlphabet[(v >> 6) & 63],
-                       kAlphabet[v & 63]};
-    out.append(q, 4);
-  }
-  if (i + 1 == s.size()) {
-    const uint32_t v = uint32_t{b[i]} << 16;
-    const char q[4] = {kAlphabet[v >> 18], kAlphabet[(v >> 12) & 63], '=', '='};
-    out.append(q, 4);
-  } else if (i + 2 == s.size()) {
-    const uint32_t v = (uint32_t{b[i]} << 16) | (uint32_t{b[i + 1]} << 8);
-    const char q[4] = {kAlphabet[v >> 18], kAlphabet[(v >> 12) & 63], kAlphabet[(v >> 6) & 63],
-                       '='};
-    out.append(q, 4);
-  }
-  out.push_back('"');
 }
 
 // What the walk needs to know of a field, built once per message type.
@@ -288,7 +266,9 @@ bool AppendDelimited(const FieldInfo& f, std::string_view s, int depth, std::str
     case Kind::kString:
       return AppendString(s, out);
     case Kind::kBytes:
-      AppendBase64(s, out);
+      out.push_back('"');
+      encoding::AppendBase64(out, s);
+      out.push_back('"');
       return true;
     case Kind::kMessage:
       return AppendObject(*f.type, s, depth + 1, out);

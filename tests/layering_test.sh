@@ -4,6 +4,8 @@
 #               collector/ proto/, no pcap, ZeroMQ, Protobuf or SQLite headers.
 #   flowtable/  includes only decoders/, flowtable/ and the standard library.
 #   collector/  never includes decoders/ or flowtable/.
+#   sensor/log/ includes only sensor/log/ and decoders/ of the project (its own library, linked
+#               by the sensor: it must not reach back into the rest of sensor/).
 # Before checking the repository it checks itself on a synthetic tree with one violation per rule,
 # so a checker that can no longer fail is caught.
 #
@@ -55,27 +57,38 @@ check_tree() {  # root -> prints violations, returns their count
       echo "collector may not include decoders/ or flowtable/: $line"; ((bad++))
     fi
   done < <(includes "$root/collector")
+  # sensor/log/: of the project's headers, only sensor/log/ and decoders/.
+  while IFS= read -r line; do
+    [[ -z $line ]] && continue
+    if [[ $line =~ \#[[:space:]]*include[[:space:]]*\"([^\"]+)\" ]]; then
+      [[ ${BASH_REMATCH[1]} == sensor/log/* || ${BASH_REMATCH[1]} == decoders/* ]] && continue
+      echo "sensor/log may include only sensor/log/ and decoders/: $line"; ((bad++))
+    fi
+  done < <(includes "$root/sensor/log")
   return $((bad > 255 ? 255 : bad))
 }
 
 # Self-check: every rule must fire on a synthetic violation, and a clean tree must pass.
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$tmp/decoders" "$tmp/flowtable" "$tmp/collector"
+mkdir -p "$tmp/decoders" "$tmp/flowtable" "$tmp/collector" "$tmp/sensor/log"
 printf '#include <cstdint>\n#include <stdint.h>\n#include "decoders/packet.h"\n' > "$tmp/decoders/ok.h"
 printf '#include <vector>\n#include "decoders/packet.h"\n#include "flowtable/flow.h"\n' > "$tmp/flowtable/ok.h"
 printf '#include "tapwatch.pb.h"\n#include <zmq.h>\n' > "$tmp/collector/ok.cc"
+printf '#include <zlib.h>\n#include "sensor/log/record.h"\n#include "decoders/packet.h"\n' \
+  > "$tmp/sensor/log/ok.cc"
 check_tree "$tmp" >/dev/null
 if [[ $? -ne 0 ]]; then echo "FAIL: layering checker rejects a clean tree"; exit 1; fi
 printf '#include "flowtable/flow.h"\n#include "tapwatch.pb.h"\n#include <pcap/pcap.h>\n#include <zmq.h>\n  #  include <google/protobuf/message.h>\n' \
   > "$tmp/decoders/bad.h"
 printf '#include "sensor/pipeline.h"\n#include <sqlite3.h>\n' > "$tmp/flowtable/bad.cc"
 printf '#include "decoders/packet.h"\n#include <flowtable/flow.h>\n' > "$tmp/collector/bad.cc"
+printf '#include "sensor/pipeline.h"\n' > "$tmp/sensor/log/bad.cc"
 check_tree "$tmp" >/dev/null
 n=$?
-if [[ $n -ne 9 ]]; then echo "FAIL: layering checker found $n of 9 planted violations"; exit 1; fi
+if [[ $n -ne 10 ]]; then echo "FAIL: layering checker found $n of 10 planted violations"; exit 1; fi
 
 check_tree "$repo"
 n=$?
 if [[ $n -ne 0 ]]; then echo "FAIL: $n layering violations"; exit 1; fi
-echo "PASS: layering (decoders/, flowtable/, collector/)"
+echo "PASS: layering (decoders/, flowtable/, collector/, sensor/log/)"

@@ -18,7 +18,7 @@ namespace {
 // half of the pass's CPU) overlaps with aggregating them. Rows travel in batches of 8-byte cells
 // (an integer, or a text column's arena offset << 32 | length) and a NULL bit per column; the
 // text columns are copied into the batch's arena.
-constexpr int kScanCols = 29;
+constexpr int kScanCols = 31;
 constexpr size_t kBatchRows = 4096;
 struct RowBatch {
   std::vector<int64_t> cells = std::vector<int64_t>(kBatchRows * kScanCols);
@@ -233,7 +233,7 @@ constexpr const char* kColumns =
     "dst_pkts, src_ip_bytes, dst_ip_bytes, src_payload_bytes, dst_payload_bytes, "
     "src_tcp_flags, dst_tcp_flags, src_initial_tcp_flags, src_ttl_min, icmp_type, direction, "
     "bare_ack, src_mac, dst_mac, payload_labels_json, smb_json, netbios_json, "
-    "CASE WHEN ip_proto = 1 THEN icmp_json END, record_seq, interim ";
+    "CASE WHEN ip_proto = 1 THEN icmp_json END, record_seq, interim, in_iface, out_iface ";
 
 FlowRow ReadFlowRow(const RowView& st) {
   FlowRow r;
@@ -269,7 +269,21 @@ FlowRow ReadFlowRow(const RowView& st) {
   r.icmp_json = st.Text(26);
   r.first_record = st.Int(27) == 0;
   r.interim = st.Int(28) != 0;
+  r.in_iface = st.Text(29);
+  r.out_iface = st.Text(30);
   return r;
+}
+
+ColumnFlags TextColumns() {
+  ColumnFlags is_text{};
+  for (int i : {19, 21, 22, 23, 24, 25, 26, 29, 30}) is_text[i] = true;
+  return is_text;
+}
+
+ColumnFlags NullableColumns() {
+  ColumnFlags may_be_null{};
+  for (int i : {1, 2, 16, 17, 18}) may_be_null[i] = true;
+  return may_be_null;
 }
 
 }  // namespace
@@ -283,10 +297,7 @@ bool ScanFlowRows(const ScanPlan& plan, const std::function<void(const FlowRow&)
     *error = std::string("flows table does not match collector/schema.sql: ") + sqlite3_errmsg(db);
     return false;
   }
-  ColumnFlags is_text{};
-  for (int i : {19, 21, 22, 23, 24, 25, 26}) is_text[i] = true;
-  ColumnFlags may_be_null{};
-  for (int i : {1, 2, 16, 17, 18}) may_be_null[i] = true;
+  const ColumnFlags is_text = TextColumns(), may_be_null = NullableColumns();
 
   // The whole store (no --from/--to) is read in rowid order, which chunks of rowid ranges on
   // several connections reproduce. A period is read through the flows_start index instead (in
@@ -323,6 +334,25 @@ bool ScanFlowRows(const ScanPlan& plan, const std::function<void(const FlowRow&)
                       std::max(first_id, plan.max_id), std::max<int64_t>(1, plan.chunk_ids),
                       is_text, may_be_null, row);
     for (sqlite3* c : readers) sqlite3_close(c);
+  }
+  return true;
+}
+
+bool ScanFlowWindows(const ScanPlan& plan, int64_t step, int64_t window,
+                     const std::function<void(const FlowRow&)>& f, std::string* error) {
+  Stmt st(plan.db, std::string(kColumns) + "FROM flows WHERE id >= ?1 AND id < ?2" +
+                       plan.time_clause);
+  if (!st.ok()) {
+    *error = std::string("flows table does not match collector/schema.sql: ") +
+             sqlite3_errmsg(plan.db);
+    return false;
+  }
+  const ColumnFlags is_text = TextColumns(), may_be_null = NullableColumns();
+  for (int64_t lo = 0; lo <= plan.max_id; lo += std::max<int64_t>(1, step)) {
+    sqlite3_reset(st.get());
+    st.Bind(1, lo);
+    st.Bind(2, lo + window);
+    ForEachRow(st, is_text, may_be_null, [&](const RowView& v) { f(ReadFlowRow(v)); });
   }
   return true;
 }

@@ -26,4 +26,9 @@ struct ScanPlan {
 bool ScanFlowRows(const ScanPlan& plan, const std::function<void(const FlowRow&)>& f,
                   std::string* error);
 
+/// Calls f for the rows with ids in [k * step, k * step + window) for k = 0, 1, ... up to
+/// plan.max_id: evenly spaced samples of a large store through primary-key range lookups.
+bool ScanFlowWindows(const ScanPlan& plan, int64_t step, int64_t window,
+                     const std::function<void(const FlowRow&)>& f, std::string* error);
+
 }  // namespace tapwatch::collector::report

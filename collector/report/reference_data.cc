@@ -1,5 +1,8 @@
 #include "collector/report/reference_data.h"
 
+#include <arpa/inet.h>
+#include <netdb.h>
+
 #include <charconv>
 #include <ctime>
 #include <fstream>
@@ -129,7 +132,22 @@ bool ReferenceData::Load(const std::string& dir, std::string* error) {
     uint32_t key = (static_cast<uint32_t>(f[0] == "tcp" ? 6 : 17) << 16) | port;
     ports_.emplace(key, PortInfo{f[2], f.size() > 3 ? f[3] : ""});
   }
+  AddSystemServices();
   return true;
+}
+
+void ReferenceData::AddSystemServices() {
+  // The system's services database (netbase's /etc/services, read by libc) names every other
+  // well-known port; the project's ports.tsv, loaded first, keeps its names and notes.
+  setservent(0);
+  while (const servent* s = getservent()) {
+    const std::string_view proto = s->s_proto;
+    if (proto != "tcp" && proto != "udp") continue;
+    const uint32_t port = ntohs(static_cast<uint16_t>(s->s_port));
+    const uint32_t key = (static_cast<uint32_t>(proto == "tcp" ? 6 : 17) << 16) | port;
+    ports_.emplace(key, PortInfo{s->s_name, ""});
+  }
+  endservent();
 }
 
 void ReferenceData::BuildIndex() {

@@ -65,6 +65,7 @@ class ReferenceData {
   }
 
  private:
+  void AddSystemServices();
   void BuildIndex();
 
   std::vector<ReservedRange> reserved_;

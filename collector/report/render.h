@@ -1,5 +1,6 @@
 // Renders the report document (see report_builder.h) as text, Markdown, JSON or one
-// self-contained HTML page with inline SVG charts (no scripts, no external resources).
+// self-contained HTML page (render_html.cc: inline SVG charts and a small script, no external
+// resources).
 #pragma once
 
 #include <functional>

@@ -14,6 +14,8 @@ list(APPEND TAPWATCH_COLLECTOR_SOURCES
      ${CMAKE_CURRENT_LIST_DIR}/probe_events.cc
      ${CMAKE_CURRENT_LIST_DIR}/home_inference.cc
      ${CMAKE_CURRENT_LIST_DIR}/render.cc
+     ${CMAKE_CURRENT_LIST_DIR}/render_common.cc
+     ${CMAKE_CURRENT_LIST_DIR}/render_html.cc
      ${CMAKE_CURRENT_LIST_DIR}/report_command.cc
      ${CMAKE_CURRENT_LIST_DIR}/sections/section_list.cc
      ${CMAKE_CURRENT_LIST_DIR}/sections/meta.cc

@@ -31,57 +31,6 @@
 
 namespace tapwatch::collector::report {
 
-std::string FormatTimeNs(int64_t ns) {
-  int64_t secs = ns >= 0 ? ns / 1000000000LL : (ns - 999999999LL) / 1000000000LL;
-  int64_t frac = ns - secs * 1000000000LL;
-  std::time_t t = static_cast<std::time_t>(secs);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[48];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::string out(buf);
-  if (frac != 0) {
-    char f[16];
-    std::snprintf(f, sizeof f, ".%09lld", static_cast<long long>(frac));
-    std::string fs(f);
-    while (fs.back() == '0') fs.pop_back();
-    out += fs;
-  }
-  return out + "Z";
-}
-
-std::optional<int64_t> ParseTimeArg(const std::string& text) {
-  if (text.empty()) return std::nullopt;
-  bool numeric = std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-  if (numeric) {
-    if (text.size() > 19) return std::nullopt;
-    long long v = std::stoll(text);
-    return v > 1000000000000LL ? v : v * 1000000000LL;
-  }
-  std::tm tm{};
-  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  char sep = 0;
-  int n = std::sscanf(text.c_str(), "%4d-%2d-%2d%c%2d:%2d:%2d", &year, &month, &day, &sep, &hour,
-                      &minute, &second);
-  if (n != 3 && n != 6 && n != 7) return std::nullopt;
-  if (n >= 6 && sep != 'T' && sep != ' ') return std::nullopt;
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
-    return std::nullopt;
-  }
-  // Accept an optional trailing "Z" only.
-  size_t expected = n == 3 ? 10 : (n == 6 ? 16 : 19);
-  if (text.size() != expected && !(text.size() == expected + 1 && text.back() == 'Z')) {
-    return std::nullopt;
-  }
-  tm.tm_year = year - 1900;
-  tm.tm_mon = month - 1;
-  tm.tm_mday = day;
-  tm.tm_hour = hour;
-  tm.tm_min = minute;
-  tm.tm_sec = second;
-  return static_cast<int64_t>(timegm(&tm)) * 1000000000LL;
-}
-
 namespace {
 
 // Runs the report: the period, home, one scan of the flows feeding every section, then each
@@ -165,37 +114,14 @@ void Builder::InferHome() {
   const bool whole = max_id_ <= kWholeRows;
   const int64_t step = whole ? max_id_ + 1 : std::max<int64_t>(1, max_id_ / 100);
   const int64_t window = whole ? max_id_ + 1 : std::min<int64_t>(step, 2000);
-  Stmt st(
-      ctx_.db,
-      "SELECT src_v4, dst_v4, src_port, dst_port, ip_proto, src_pkts, dst_pkts, "
-      "src_payload_bytes, dst_payload_bytes, src_tcp_flags, dst_tcp_flags, record_seq, "
-      "in_iface, out_iface, icmp_type FROM flows WHERE id >= ? AND id < ? AND src_v4 IS NOT NULL" +
-          ctx_.TimeClause());
-  if (!st.ok()) return;
-  for (int64_t lo = 0; lo <= max_id_; lo += step) {
-    sqlite3_reset(st.get());
-    st.Bind(1, lo);
-    st.Bind(2, lo + window);
-    while (st.Step()) {
-      FlowRow r;
-      r.ipv4 = !st.Null(1);
-      r.src = static_cast<uint32_t>(st.Int(0));
-      r.dst = static_cast<uint32_t>(st.Int(1));
-      r.sport = static_cast<uint32_t>(st.Int(2));
-      r.dport = static_cast<uint32_t>(st.Int(3));
-      r.proto = static_cast<int>(st.Int(4));
-      r.src_pkts = st.Int(5);
-      r.dst_pkts = st.Int(6);
-      r.src_payload = st.Int(7);
-      r.dst_payload = st.Int(8);
-      r.src_flags = static_cast<int>(st.Int(9));
-      r.dst_flags = static_cast<int>(st.Int(10));
-      r.first_record = st.Int(11) == 0;
-      r.in_iface = st.Text(12);
-      r.out_iface = st.Text(13);
-      r.icmp_type = st.Null(14) ? -1 : static_cast<int>(st.Int(14));
-      evidence.Observe(r);
-    }
+  ScanPlan plan;
+  plan.db = ctx_.db;
+  plan.time_clause = ctx_.TimeClause();
+  plan.max_id = max_id_;
+  std::string error;
+  if (!ScanFlowWindows(plan, step, window, [&](const FlowRow& r) { evidence.Observe(r); },
+                       &error)) {
+    return;
   }
   ctx_.home_verdict = evidence.Decide();
   ctx_.home = ctx_.home_verdict.home;

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "collector/cli_util.h"
 #include "collector/report/json_value.h"
 #include "collector/report/reference_data.h"
 
@@ -54,10 +55,5 @@ struct ReportOptions {
 bool BuildReport(sqlite3* db, const ReportOptions& options, const ReferenceData& reference,
                  JsonValue* report, std::string* error);
 
-/// "2004-02-10T14:47:18Z" (fractional seconds appended only when not whole).
-std::string FormatTimeNs(int64_t ns);
-/// Parses "2004-02-10", "2004-02-10T14:47:18[Z]", "2004-02-10 14:47:18" (UTC) or a number
-/// (seconds since the epoch, or ns when > 1e12). std::nullopt when malformed.
-std::optional<int64_t> ParseTimeArg(const std::string& text);
 
 }  // namespace tapwatch::collector::report

@@ -155,11 +155,12 @@ int RunReport(int argc, char** argv) {
         opt.home.push_back(*cidr);
       }
     } else if (a == "--from" || a == "--to") {
-      auto t = report::ParseTimeArg(v);
-      if (!t)
+      try {
+        (a == "--from" ? opt.from_ns : opt.to_ns) = static_cast<int64_t>(ParseTimeNs(a, v));
+      } catch (const UsageError&) {
         return Fail("bad time '" + v + "' for " + a +
-                    " (expected 2004-02-01[T10:00:00Z] or epoch)");
-      (a == "--from" ? opt.from_ns : opt.to_ns) = *t;
+                    " (expected 2004-02-01[T10:00:00Z], epoch seconds or ns)");
+      }
     } else if (a == "--format") {
       if (v != "text" && v != "md" && v != "json" && v != "html") {
         return Fail("bad --format '" + v + "' (expected text, md, json or html)");

@@ -159,16 +159,16 @@ TEST_F(FlowsCommand, TextOutputHasAlignedColumnsInStartOrder) {
   const auto r = RunCollector({"flows", "--db", *db_});
   ASSERT_EQ(r.code(), 0) << r.err;
   const std::vector<std::string> expected = {
-      "StartTime                  Proto         SrcAddr:Sport Dir DstAddr:Dport          "
+      "StartTime                      Proto         SrcAddr:Sport Dir DstAddr:Dport          "
       "TotPkts   TotBytes State Conn   History      CommunityID",
-      "2004-08-10 05:15:48.500000 tcp        172.30.3.56:4425 ->  1.11.68.22:445               3"
-      "        240 REQ   S0     S            1:wCb3OG7yAFWelaUydu0D+125CLM=",
-      "2004-08-10 05:15:58.000000 udp         172.30.3.57:137 <?> 1.11.0.1:137                 2"
-      "        184 CON   SF     Dd           -",
-      "2004-08-10 05:16:08.000000 icmp           10.0.0.5:512 <?> 10.0.0.9:0                   4"
-      "        296 ECO   OTH    -            -",
-      "2004-08-10 05:16:18.000001 tcp     [2001:db8::1]:40000 <-> [2001:db8::2]:80             9"
-      "       2600 FIN   SF     ShADadFf     1:0Mu9InQx6z4ZiCZM/7HXi2WMhOg=",
+      "2004-08-10T05:15:48.5Z         tcp        172.30.3.56:4425 ->  1.11.68.22:445           "
+      "    3        240 REQ   S0     S            1:wCb3OG7yAFWelaUydu0D+125CLM=",
+      "2004-08-10T05:15:58Z           udp         172.30.3.57:137 <?> 1.11.0.1:137             "
+      "    2        184 CON   SF     Dd           -",
+      "2004-08-10T05:16:08Z           icmp           10.0.0.5:512 <?> 10.0.0.9:0               "
+      "    4        296 ECO   OTH    -            -",
+      "2004-08-10T05:16:18.000001Z    tcp     [2001:db8::1]:40000 <-> [2001:db8::2]:80         "
+      "    9       2600 FIN   SF     ShADadFf     1:0Mu9InQx6z4ZiCZM/7HXi2WMhOg=",
   };
   EXPECT_EQ(Lines(r.out), expected);
 }

@@ -1,4 +1,4 @@
-// JSON helpers: base64 against the RFC 4648 section 10 test vectors, escaping per RFC 8259.
+// JSON helpers: escaping per RFC 8259.
 #include "collector/json_out.h"
 
 #include <gtest/gtest.h>
@@ -10,23 +10,6 @@
 
 namespace tapwatch::collector {
 namespace {
-
-std::string Base64(std::string_view s) {
-  std::string out;
-  AppendBase64(out, s);
-  return out;
-}
-
-TEST(JsonOut, Base64Rfc4648Vectors) {
-  EXPECT_EQ(Base64(""), "");
-  EXPECT_EQ(Base64("f"), "Zg==");
-  EXPECT_EQ(Base64("fo"), "Zm8=");
-  EXPECT_EQ(Base64("foo"), "Zm9v");
-  EXPECT_EQ(Base64("foob"), "Zm9vYg==");
-  EXPECT_EQ(Base64("fooba"), "Zm9vYmE=");
-  EXPECT_EQ(Base64("foobar"), "Zm9vYmFy");
-  EXPECT_EQ(Base64(std::string("\xff\xfe\x00", 3)), "//4A");
-}
 
 // Every code point U+0000..U+00FF as UTF-8: the controls (C0, DEL, C1) and nothing else change.
 TEST(JsonOut, NoControlCharacterLeftForATerminal) {

@@ -123,9 +123,10 @@ class RecordingSink : public ExportSink {
     r.first_ns = f.first_ns;
     r.last_ns = f.last_ns;
     r.conn_state = std::string(ConnState(f));
-    History(f, r.history);
+    r.history = std::string(HistoryView(f));
     r.argus_state = std::string(ArgusState(f, why));
-    ArgusFlags(f, r.argus_flags);
+    char flags[kArgusFlagsTextBytes];
+    r.argus_flags.assign(flags, FormatArgusFlags(f, flags));
     r.direction = std::string(DirectionConfidenceName(f.direction));
     r.flow = f;
     records.push_back(r);

@@ -25,12 +25,12 @@ class Sink : public ft::ExportSink {
     Check(f.in_use());
     Check(interim == (why == ft::EndReason::kActive));
     pkts += f.dir[0].pkts + f.dir[1].pkts;
-    History(f, scratch);
-    ArgusFlags(f, scratch);
+    char flags[ft::kArgusFlagsTextBytes];
+    Check(ft::HistoryView(f).size() <= size_t{ft::kHistoryChars});
+    Check(ft::FormatArgusFlags(f, flags) <= sizeof flags);
     Check(!ConnState(f).empty() && !ArgusState(f, why).empty());
   }
   uint64_t pkts = 0;
-  std::string scratch;
 };
 
 IpAddress Host(uint8_t i, bool v6) {

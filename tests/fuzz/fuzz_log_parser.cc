@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "sensor/log_source.h"
+#include "sensor/log/source.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using tapwatch::sensor::LogFormat;

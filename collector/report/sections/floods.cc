@@ -5,6 +5,7 @@
 #include <string>
 
 #include "collector/report/analysis_util.h"
+#include "collector/report/backscatter.h"
 #include "collector/report/reference_data.h"
 #include "collector/report/report_builder.h"
 
@@ -88,16 +89,9 @@ void FloodsSection::Observe(const FlowRow& r, const RowFacts& /*facts*/) {
       victims_full_ = true;
     }
   }
-  // Backscatter: the responder side sent nothing, and what the initiator sent is an answer to a
-  // connection nobody here opened (SYN-ACK, or RST without SYN), without payload.
-  if (r.Tcp() && r.src_pkts > 0 && r.dst_pkts == 0 && r.src_payload == 0 && r.direction != "syn") {
-    const int f = r.src_initial_flags >= 0 ? r.src_initial_flags : r.src_flags;
-    const bool synack = (f & 0x12) == 0x12;
-    const bool rst = (r.src_flags & 0x04) && !(r.src_flags & 0x02);
-    if (synack || rst) {
-      if (PerAddress* a = backscatter_.FindOrInsert(r.src, kMaxVictims)) {
-        a->Add(r, r.dst, r.sport, r.src_pkts);
-      }
+  if (const auto b = AsBackscatter(r)) {
+    if (PerAddress* a = backscatter_.FindOrInsert(b->answerer, kMaxVictims)) {
+      a->Add(r, b->asked, b->service_port, b->packets);
     }
   }
 }

@@ -6,6 +6,7 @@
 
 #include "collector/report/address_class.h"
 #include "collector/report/analysis_util.h"
+#include "collector/report/backscatter.h"
 #include "collector/report/reference_data.h"
 
 namespace tapwatch::collector::report {
@@ -41,34 +42,19 @@ void SpoofedSection::Observe(const FlowRow& r, const RowFacts& f) {
       s.last_ns = std::max(s.last_ns, r.end_ns);
     }
   }
-  if (r.proto == 6) {
-    // The side that sent packets is external, the home side sent nothing, and what it sent
-    // is an answer (SYN-ACK or RST without SYN, no payload): a reply to a SYN the home host
-    // never sent, i.e. backscatter of a spoofed flood.
-    uint32_t reflector = 0, victim = 0;
-    int flags = 0, init = 0;
-    bool candidate = false;
-    if (f.src_home && !f.dst_home && r.src_pkts == 0 && r.dst_pkts > 0 && r.dst_payload == 0) {
-      reflector = r.dst, victim = r.src, flags = r.dst_flags, init = r.dst_flags, candidate = true;
-    } else if (!f.src_home && f.dst_home && r.dst_pkts == 0 && r.src_pkts > 0 &&
-               r.src_payload == 0 && r.direction != "syn") {
-      reflector = r.src, victim = r.dst, flags = r.src_flags,
-      init = (r.src_initial_flags >= 0) ? r.src_initial_flags : r.src_flags;
-      candidate = true;
-    }
-    if (candidate) {
-      bool synack = (init & 0x12) == 0x12;
-      bool rst = (flags & 0x04) && !(flags & 0x02);
-      if (synack || rst) {
-        auto& bs = backscatter[reflector];
-        bs.flows += f.flows_inc;
-        bs.packets += std::max(r.src_pkts, r.dst_pkts);
-        (synack ? bs.synack : bs.rst) += f.flows_inc;
-        if (bs.victims.size() < 1000) bs.victims.insert(victim);
-        bs.src_ports[reflector == r.src ? r.sport : r.dport] += 1;
-        bs.first_ns = std::min(bs.first_ns, r.start_ns);
-        bs.last_ns = std::max(bs.last_ns, r.end_ns);
-      }
+  // Backscatter to home: a home address was spoofed in a flood against an outside host.
+  if (const auto a = AsBackscatter(r)) {
+    const bool asked_home = a->asked == r.src ? f.src_home : f.dst_home;
+    const bool answerer_home = a->answerer == r.src ? f.src_home : f.dst_home;
+    if (asked_home && !answerer_home) {
+      auto& bs = backscatter[a->answerer];
+      bs.flows += f.flows_inc;
+      bs.packets += a->packets;
+      (a->synack ? bs.synack : bs.rst) += f.flows_inc;
+      if (bs.victims.size() < 1000) bs.victims.insert(a->asked);
+      bs.src_ports[a->service_port] += 1;
+      bs.first_ns = std::min(bs.first_ns, r.start_ns);
+      bs.last_ns = std::max(bs.last_ns, r.end_ns);
     }
   }
 }
