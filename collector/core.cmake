@@ -15,6 +15,7 @@ list(APPEND TAPWATCH_COLLECTOR_SOURCES
      ${CMAKE_CURRENT_SOURCE_DIR}/store_check.cc
      ${CMAKE_CURRENT_SOURCE_DIR}/store.cc
      ${CMAKE_CURRENT_SOURCE_DIR}/subscriber.cc
+     ${CMAKE_CURRENT_SOURCE_DIR}/gap_requester.cc
      ${CMAKE_CURRENT_SOURCE_DIR}/ingest_command.cc
      ${CMAKE_CURRENT_SOURCE_DIR}/flows_command.cc
      ${CMAKE_CURRENT_SOURCE_DIR}/analyze_command.cc

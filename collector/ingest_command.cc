@@ -15,6 +15,7 @@
 
 #include "cli/command_line.h"
 #include "collector/cli_util.h"
+#include "collector/gap_requester.h"
 #include "collector/printable.h"
 #include "collector/record_validation.h"
 #include "collector/store.h"
@@ -39,15 +40,20 @@ struct Batch {
     items.clear();
     verdicts.clear();
     wire_bytes = 0;
+    resent.clear();
+    lost.clear();
     arena.Reset();
   }
-  size_t count() const { return items.size(); }
+  size_t count() const { return items.size() + lost.size(); }
 
   std::unique_ptr<char[]> block;  // the arena's first block, declared first: it outlives arena
   google::protobuf::Arena arena;
   std::vector<proto::Envelope*> items;
   std::vector<std::optional<RejectReason>> verdicts;  // one per item, by the receiving thread
   size_t wire_bytes = 0;                              // bodies parsed onto the arena
+  std::vector<bool> resent;  // per item: sent again on request, not from the stream
+  // Ranges a sensor said had left its buffer (GapRequester), for the store's accounting.
+  std::vector<WantedRange> lost;
 
  private:
   static google::protobuf::ArenaOptions ArenaOptions(char* first_block) {
@@ -75,7 +81,18 @@ class BatchQueue {
     });
     queued_bytes_ += batch->wire_bytes;
     queue_.push_back(std::move(batch));
+    ++pushed_;
     not_empty_.notify_one();
+  }
+
+  // The writer has handled every batch pushed so far.
+  void Done() {
+    std::lock_guard lock(mutex_);
+    ++done_;
+  }
+  bool CaughtUp() {
+    std::lock_guard lock(mutex_);
+    return done_ == pushed_;
   }
 
   // Waits until `deadline` for a batch; nullptr on timeout or when closed and empty.
@@ -123,6 +140,8 @@ class BatchQueue {
   std::vector<std::unique_ptr<Batch>> free_;
   size_t queued_bytes_ = 0;
   bool closed_ = false;
+  uint64_t pushed_ = 0;
+  uint64_t done_ = 0;
 };
 
 constexpr size_t kBatchSize = 1024;
@@ -141,6 +160,9 @@ constexpr auto kMaxDrain = std::chrono::seconds(2);
 // a message, but never longer than kMaxCountAfterFailure: a live sensor never stops sending.
 constexpr auto kQuietAfterFailure = std::chrono::seconds(2);
 constexpr auto kMaxCountAfterFailure = std::chrono::seconds(60);
+// ... and while records asked for again are on their way, at most this long.
+constexpr auto kMaxResendDrain = std::chrono::seconds(60);
+constexpr int kResendPollMs = 5;
 
 // Rebuilds the deferred flows indexes, saying how long it took (stderr, unless quiet).
 bool RebuildIndexes(Store& store, const IngestOptions& options, const char* when) {
@@ -192,7 +214,7 @@ class Retention {
 };
 
 // A store error is reported once; the writer goes on accounting what arrives (Store::Add).
-void WriterLoop(Store& store, BatchQueue& queue, const IngestOptions& options,
+void WriterLoop(Store& store, BatchQueue& queue, GapRequester& gaps, const IngestOptions& options,
                 Retention& retention, bool& ok, std::atomic<bool>& store_failed) {
   auto check = [&](bool step_ok) {
     if (step_ok || !ok) return;
@@ -234,13 +256,20 @@ void WriterLoop(Store& store, BatchQueue& queue, const IngestOptions& options,
     if (batch) {
       if (store.pending_rows() == 0) first_pending = Clock::now();
       for (size_t i = 0; i < batch->count(); ++i) {
-        check(store.Add(*batch->items[i], batch->verdicts[i]));
+        check(store.Add(*batch->items[i], batch->verdicts[i], batch->resent[i]));
         if (!store.failed() && store.pending_rows() >= options.commit_rows) {
           check(store.Commit());
           first_pending = Clock::now();
         }
       }
+      for (const WantedRange& lost : batch->lost) {
+        if (!store.failed()) check(store.GiveUp(lost.sensor_id, lost.instance_id, lost.range));
+      }
+      if (std::vector<WantedRange> wanted = store.TakeWanted(); !wanted.empty()) {
+        gaps.Post(std::move(wanted));
+      }
       queue.Recycle(std::move(batch));
+      queue.Done();
     }
     if (!store.failed() && store.pending_rows() > 0 &&
         Clock::now() >= first_pending + commit_after) {
@@ -281,12 +310,23 @@ void PrintSummary(const Store& store, const IngestResult& result, FILE* out) {
     std::fprintf(out, "sensor %s: received %llu, lost %llu, duplicates %llu",
                  Printable(id).c_str(), static_cast<ull>(c.received), static_cast<ull>(c.gaps),
                  static_cast<ull>(c.duplicates));
-    if (c.restarts > 0) std::fprintf(out, ", restarts %llu", static_cast<ull>(c.restarts));
+    const std::pair<const char*, uint64_t> more[] = {
+        {"recovered", c.recovered}, {"unrecoverable", c.unrecoverable}, {"restarts", c.restarts},
+        {"resyncs", c.resyncs},     {"id conflicts", c.conflicts}};
+    for (const auto& [name, value] : more) {
+      if (value > 0) std::fprintf(out, ", %s %llu", name, static_cast<ull>(value));
+    }
     const auto rejected = store.rejected_by_sensor().find(id);
     if (rejected != store.rejected_by_sensor().end() && rejected->second.total() > 0) {
       std::fprintf(out, ", rejected %llu", static_cast<ull>(rejected->second.total()));
     }
     std::fputc('\n', out);
+    if (c.conflicts > 0) {
+      std::fprintf(out,
+                   "sensor %s: %llu other process(es) sent under the same sensor id; give each "
+                   "sensor its own --sensor-id\n",
+                   Printable(id).c_str(), static_cast<ull>(c.conflicts));
+    }
   }
   std::fprintf(out, "stored %llu flows, %llu stats; %llu malformed messages",
                static_cast<ull>(result.flows_stored), static_cast<ull>(result.stats_stored),
@@ -386,15 +426,23 @@ IngestResult RunIngest(const IngestOptions& options, const std::atomic<bool>& st
   sigaddset(&block, SIGINT);
   sigaddset(&block, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &block, &previous);
+  GapRequester gaps;
+  // A collector restarted while its sensors went on: ask them at once for what they sent since.
+  for (const SequenceTracker::Unfinished& u : store->WantUnfinished()) {
+    gaps.NoteEndpoint(u.sensor_id, u.instance_key, u.endpoint);
+  }
+  gaps.Post(store->TakeWanted());
   Retention retention(options);
-  std::thread writer(
-      [&] { WriterLoop(*store, queue, options, retention, writer_ok, store_failed); });
+  std::thread writer([&] {
+    WriterLoop(*store, queue, gaps, options, retention, writer_ok, store_failed);
+  });
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
 
   RawMessage message;
   std::unique_ptr<Batch> batch = queue.Fresh();
   std::set<std::string, std::less<>> finals;
   bool draining = false;
+  bool finals_reached = false;
   bool receive_error = false;
   Clock::time_point drain_until{};
   Clock::time_point last_message = Clock::now();
@@ -415,30 +463,101 @@ IngestResult RunIngest(const IngestOptions& options, const std::atomic<bool>& st
   // One received record: checked (here, off the busier writer thread) and into the batch; a
   // sensor's final stats record may end the run.
   uint64_t now_ns = 0;  // wall clock when the current message arrived
-  auto accept = [&](proto::Envelope& envelope) {
+  auto accept = [&](proto::Envelope& envelope, bool resent) {
     const std::optional<RejectReason> verdict = ValidateEnvelope(envelope, now_ns);
     batch->items.push_back(&envelope);
     batch->verdicts.push_back(verdict);
+    batch->resent.push_back(resent);
     if (verdict) return;
     if (options.exit_after_final > 0 && envelope.has_stats() && envelope.stats().final()) {
       std::string_view id = envelope.sensor_id();
       if (id.empty()) id = envelope.stats().sensor_id();
       if (finals.find(id) == finals.end()) finals.emplace(id);
-      if (!draining && finals.size() >= options.exit_after_final) {
-        draining = true;
-        drain_until = Clock::now() + kMaxDrain;
-      }
+      if (finals.size() >= options.exit_after_final) finals_reached = true;
     }
   };
 
-  while (true) {
-    // Also after messages that added nothing: their parsed bytes stay on the arena until then.
-    if (batch->count() >= kBatchSize || batch->wire_bytes >= kBatchBytes) flush();
-    if (!draining && stop.load(std::memory_order_relaxed)) {
-      draining = true;
-      drain_until = Clock::now() + kMaxDrain;
+  // The resend endpoint an envelope announces, for the gap requester.
+  auto note_endpoint = [&](const proto::Envelope& envelope, std::string_view endpoint) {
+    if (endpoint.empty()) return;
+    gaps.NoteEndpoint(envelope.sensor_id(),
+                      InstanceKey(envelope.instance_id(), envelope.sensor_start_ns()), endpoint);
+  };
+  // One message of records, from the stream or answered by a sensor's resend socket.
+  auto take = [&](std::string_view topic, std::string_view body, bool resent) {
+    // ZeroMQ subscriptions match prefixes: "flowX" arrives too, and is not ours.
+    const bool batched = topic == "batch.flow";
+    if (!batched && topic != "flow" && topic != "stats") {
+      ++result.unknown_topic;
+      return;
     }
-    if (draining && Clock::now() >= drain_until) break;
+    if (body.size() > static_cast<size_t>(kMaxMessageBytes)) {
+      ++result.too_large;
+      return;
+    }
+    now_ns = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                       std::chrono::system_clock::now().time_since_epoch())
+                                       .count());  // a vDSO call: cheap per message
+    batch->wire_bytes += body.size();
+    if (batched) {
+      const std::optional<size_t> envelopes = CountBatchEnvelopes(body);
+      if (!envelopes) {
+        ++result.malformed;
+        return;
+      }
+      if (*envelopes > kMaxEnvelopesPerMessage) {
+        ++result.too_many_envelopes;
+        return;
+      }
+      // Several envelopes: they stay on the batch's arena with the EnvelopeBatch.
+      auto& several =
+          *google::protobuf::Arena::CreateMessage<proto::EnvelopeBatch>(&batch->arena);
+      if (!several.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+        ++result.malformed;
+        return;
+      }
+      if (several.envelopes_size() > 0 && !several.resend_endpoint().empty()) {
+        // The store keeps it per instance too (for its next start): on the first envelope.
+        proto::Envelope& first = *several.mutable_envelopes(0);
+        first.set_resend_endpoint(several.resend_endpoint());
+        note_endpoint(first, first.resend_endpoint());
+      }
+      for (proto::Envelope& envelope : *several.mutable_envelopes()) accept(envelope, resent);
+    } else {
+      proto::Envelope& envelope =
+          *google::protobuf::Arena::CreateMessage<proto::Envelope>(&batch->arena);
+      if (!envelope.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+        ++result.malformed;  // its arena space is reclaimed with the batch's
+        return;
+      }
+      note_endpoint(envelope, envelope.resend_endpoint());
+      accept(envelope, resent);
+    }
+    if (batch->count() >= kBatchSize || batch->wire_bytes >= kBatchBytes) flush();
+  };
+  auto lost = [&](const std::string& sensor_id, uint64_t instance_key, SeqRange range) {
+    batch->lost.push_back(WantedRange{sensor_id, instance_key, range});
+  };
+  // Draining ends once the writer has seen everything and no resend is pending, or at the cap.
+  Clock::time_point drain_cap{};
+  auto drained = [&] {
+    if (Clock::now() >= drain_cap) return true;
+    return batch->count() == 0 && queue.CaughtUp() && gaps.idle();
+  };
+  auto start_draining = [&] {
+    draining = true;
+    drain_until = Clock::now() + kMaxDrain;
+    drain_cap = Clock::now() + kMaxResendDrain;
+  };
+
+  while (true) {
+    if (!draining && stop.load(std::memory_order_relaxed)) start_draining();
+    if (!draining && finals_reached) start_draining();
+    gaps.Pump([&](std::string_view topic, std::string_view body) { take(topic, body, true); },
+              lost);
+    const bool resending = !gaps.idle();
+    if (draining && Clock::now() >= drain_until && drained()) break;
+    // After a store error: count what still arrives, then stop (kQuietAfterFailure).
     if (!counting_after_failure && store_failed.load(std::memory_order_relaxed)) {
       counting_after_failure = true;
       count_until = Clock::now() + kMaxCountAfterFailure;
@@ -448,7 +567,10 @@ IngestResult RunIngest(const IngestOptions& options, const std::atomic<bool>& st
       break;
     }
     // With a partial batch in hand, do not wait: hand it over first so it gets committed.
-    const int timeout_ms = batch->count() > 0 ? 0 : (draining ? kDrainQuietMs : kPollMs);
+    const int timeout_ms = batch->count() > 0 ? 0
+                           : resending        ? kResendPollMs
+                           : draining         ? kDrainQuietMs
+                                              : kPollMs;
     const Subscriber::Result r = subscriber->Receive(timeout_ms, message);
     if (r == Subscriber::Result::kMessage) {
       ++result.messages;
@@ -457,56 +579,16 @@ IngestResult RunIngest(const IngestOptions& options, const std::atomic<bool>& st
         ++result.malformed;
         continue;
       }
-      // ZeroMQ subscriptions match prefixes: "flowX" arrives too, and is not ours.
-      const std::string_view topic = message.topic();
-      const bool batched = topic == "batch.flow";
-      if (!batched && topic != "flow" && topic != "stats") {
-        ++result.unknown_topic;
-        continue;
-      }
-      const std::string_view body = message.body();
-      if (body.size() > static_cast<size_t>(kMaxMessageBytes)) {
-        ++result.too_large;
-        continue;
-      }
-      now_ns = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                         std::chrono::system_clock::now().time_since_epoch())
-                                         .count());  // a vDSO call: cheap per message
-      batch->wire_bytes += body.size();
-      if (batched) {
-        const std::optional<size_t> envelopes = CountBatchEnvelopes(body);
-        if (!envelopes) {
-          ++result.malformed;
-          continue;
-        }
-        if (*envelopes > kMaxEnvelopesPerMessage) {
-          ++result.too_many_envelopes;
-          continue;
-        }
-        // Several envelopes: they stay on the batch's arena with the EnvelopeBatch.
-        auto& several =
-            *google::protobuf::Arena::CreateMessage<proto::EnvelopeBatch>(&batch->arena);
-        if (!several.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
-          ++result.malformed;
-          continue;
-        }
-        for (proto::Envelope& envelope : *several.mutable_envelopes()) accept(envelope);
-      } else {
-        proto::Envelope& envelope =
-            *google::protobuf::Arena::CreateMessage<proto::Envelope>(&batch->arena);
-        if (!envelope.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
-          ++result.malformed;  // its arena space is reclaimed with the batch's
-          continue;
-        }
-        accept(envelope);
-      }
+      take(message.topic(), message.body(), false);
     } else if (r == Subscriber::Result::kTimeout) {
       if (batch->count() > 0) {
         flush();
         continue;
       }
-      if (draining) break;
-      if (options.idle_exit_s > 0 && Clock::now() - last_message >= idle_limit) break;
+      if (draining && drained()) break;
+      if (options.idle_exit_s > 0 && Clock::now() - last_message >= idle_limit && gaps.idle()) {
+        break;
+      }
     } else if (r == Subscriber::Result::kError) {
       std::fprintf(stderr, "tapwatch-collector: receive error: %s\n", subscriber->error().c_str());
       receive_error = true;
@@ -533,8 +615,16 @@ IngestResult RunIngest(const IngestOptions& options, const std::atomic<bool>& st
                    static_cast<unsigned long long>(result.flows_expired),
                    static_cast<unsigned long long>(result.stats_expired),
                    static_cast<unsigned long long>(options.retain_days));
-      std::fflush(out);
     }
+    if (gaps.records_requested() > 0 || gaps.records_not_askable() > 0) {
+      std::fprintf(out,
+                   "resend: %llu records asked for again, %llu requests unanswered, %llu records "
+                   "of sensors without a resend endpoint\n",
+                   static_cast<unsigned long long>(gaps.records_requested()),
+                   static_cast<unsigned long long>(gaps.requests_timed_out()),
+                   static_cast<unsigned long long>(gaps.records_not_askable()));
+    }
+    std::fflush(out);
   }
   return result;
 }

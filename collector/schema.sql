@@ -24,7 +24,30 @@ CREATE TABLE IF NOT EXISTS sensors (
   last_seq INTEGER NOT NULL DEFAULT 0,
   restarts INTEGER NOT NULL DEFAULT 0,    -- new sensor_start_ns seen (sequence restarted at 1)
   final_records INTEGER NOT NULL DEFAULT 0,  -- StatsRecord with final = true received
-  last_seen_ns INTEGER                    -- collector wall clock of the last record
+  last_seen_ns INTEGER,                   -- collector wall clock of the last record
+  instance_id INTEGER NOT NULL DEFAULT 0, -- the newest sensor process (Envelope.instance_id)
+  resyncs INTEGER NOT NULL DEFAULT 0,     -- implausible sequence jumps, not counted as lost
+  conflicts INTEGER NOT NULL DEFAULT 0,   -- processes still sending after a newer one took the id
+  recovered INTEGER NOT NULL DEFAULT 0,   -- records stored that a sensor sent again on request
+  unrecoverable INTEGER NOT NULL DEFAULT 0  -- of gaps: records gone from the sensor's buffer
+);
+
+-- Sequence state per sensor process, written in the same transaction as its records: every seq
+-- up to contiguous_seq is stored, and of the seqs up to last_seq all but the holes. A restarted
+-- collector asks the sensor for the holes and for what follows last_seq, and never stores a
+-- (sensor_id, instance_id, seq) twice.
+CREATE TABLE IF NOT EXISTS sensor_instances (
+  sensor_id TEXT NOT NULL,
+  instance_id INTEGER NOT NULL,           -- Envelope.instance_id, or sensor_start_ns without one
+  sensor_start_ns INTEGER,
+  last_seq INTEGER NOT NULL DEFAULT 0,
+  contiguous_seq INTEGER NOT NULL DEFAULT 0,
+  holes TEXT,                             -- missing ranges "first-last first-last ..." or NULL
+  conflicting INTEGER NOT NULL DEFAULT 0,
+  final_seen INTEGER NOT NULL DEFAULT 0,  -- its final stats record is stored
+  resend_endpoint TEXT,                   -- where it answers resend requests (sensor --resend)
+  lost_through INTEGER NOT NULL DEFAULT 0,  -- the sensor no longer holds anything up to here
+  PRIMARY KEY (sensor_id, instance_id)
 );
 
 -- Records the collector refused to store (collector/record_validation.h), added up over every run:

@@ -2,7 +2,9 @@
 
 #include <sqlite3.h>
 
+#include <charconv>
 #include <chrono>
+#include <map>
 #include <cstring>
 #include <set>
 #include <string>
@@ -25,11 +27,51 @@ constexpr char kInsertStatsSql[] =
 
 constexpr char kUpsertSensorSql[] =
     "INSERT INTO sensors (sensor_id, sensor_start_ns, received, gaps, duplicates, last_seq, "
-    "restarts, final_records, last_seen_ns) VALUES (?,?,?,?,?,?,?,?,?) "
+    "restarts, final_records, last_seen_ns, instance_id, resyncs, conflicts, recovered, "
+    "unrecoverable) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
     "ON CONFLICT(sensor_id) DO UPDATE SET sensor_start_ns = excluded.sensor_start_ns, "
     "received = excluded.received, gaps = excluded.gaps, duplicates = excluded.duplicates, "
     "last_seq = excluded.last_seq, restarts = excluded.restarts, "
-    "final_records = excluded.final_records, last_seen_ns = excluded.last_seen_ns";
+    "final_records = excluded.final_records, last_seen_ns = excluded.last_seen_ns, "
+    "instance_id = excluded.instance_id, resyncs = excluded.resyncs, "
+    "conflicts = excluded.conflicts, recovered = excluded.recovered, "
+    "unrecoverable = excluded.unrecoverable";
+
+constexpr char kUpsertInstanceSql[] =
+    "INSERT OR REPLACE INTO sensor_instances (sensor_id, instance_id, sensor_start_ns, last_seq, "
+    "contiguous_seq, holes, conflicting, final_seen, resend_endpoint, lost_through) "
+    "VALUES (?,?,?,?,?,?,?,?,?,?)";
+
+// Holes as text, "first-last first-last ...", and back (at most kMaxHoles of them).
+std::string HolesText(const std::map<uint64_t, uint64_t>& holes) {
+  std::string text;
+  for (const auto& [first, last] : holes) {
+    if (!text.empty()) text += ' ';
+    text += std::to_string(first) + '-' + std::to_string(last);
+  }
+  return text;
+}
+
+std::map<uint64_t, uint64_t> ParseHoles(std::string_view text) {
+  std::map<uint64_t, uint64_t> holes;
+  while (!text.empty()) {
+    const size_t space = text.find(' ');
+    const std::string_view item = text.substr(0, space);
+    text = space == std::string_view::npos ? std::string_view() : text.substr(space + 1);
+    const size_t dash = item.find('-');
+    uint64_t first = 0;
+    uint64_t last = 0;
+    if (dash == std::string_view::npos ||
+        std::from_chars(item.data(), item.data() + dash, first).ec != std::errc() ||
+        std::from_chars(item.data() + dash + 1, item.data() + item.size(), last).ec !=
+            std::errc() ||
+        first == 0 || last < first) {
+      continue;  // damaged text loses that hole only: its records stay counted as lost
+    }
+    holes.emplace(first, last);
+  }
+  return holes;
+}
 
 // Counts are added: several runs (or collectors) share one store.
 constexpr char kAddRejectedSql[] =
@@ -264,7 +306,9 @@ std::unique_ptr<Store> Store::Open(const std::string& path, std::string& error) 
       !store->PrepareInsertFlow() ||
       !store->Prepare(kInsertStatsSql, &store->insert_stats_) ||
       !store->Prepare(kUpsertSensorSql, &store->upsert_sensor_) ||
-      !store->Prepare(kAddRejectedSql, &store->add_rejected_) || !store->RestoreSensors()) {
+      !store->Prepare(kAddRejectedSql, &store->add_rejected_) ||
+      !store->Prepare(kUpsertInstanceSql, &store->upsert_instance_) ||
+      !store->RestoreSensors()) {
     error = "--db " + path + ": " + store->error_;
     return nullptr;
   }
@@ -279,6 +323,7 @@ Store::~Store() {
   sqlite3_finalize(insert_stats_);
   sqlite3_finalize(upsert_sensor_);
   sqlite3_finalize(add_rejected_);
+  sqlite3_finalize(upsert_instance_);
   sqlite3_close(db_);
 }
 
@@ -343,33 +388,65 @@ bool Store::Step(sqlite3_stmt* stmt, const char* what) {
 bool Store::RestoreSensors() {
   sqlite3_stmt* stmt = nullptr;
   if (!Prepare("SELECT sensor_id, sensor_start_ns, received, gaps, duplicates, last_seq, "
-               "restarts, final_records FROM sensors",
+               "restarts, final_records, instance_id, resyncs, conflicts, recovered, "
+               "unrecoverable FROM sensors",
                &stmt)) {
     return false;
   }
+  const auto u64 = [&](int column) {
+    return static_cast<uint64_t>(sqlite3_column_int64(stmt, column));
+  };
   int rc;
   while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
     const auto* id = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
     SensorCounters c;
-    c.sensor_start_ns = static_cast<uint64_t>(sqlite3_column_int64(stmt, 1));
-    c.received = static_cast<uint64_t>(sqlite3_column_int64(stmt, 2));
-    c.gaps = static_cast<uint64_t>(sqlite3_column_int64(stmt, 3));
-    c.duplicates = static_cast<uint64_t>(sqlite3_column_int64(stmt, 4));
-    c.last_seq = static_cast<uint64_t>(sqlite3_column_int64(stmt, 5));
-    c.restarts = static_cast<uint64_t>(sqlite3_column_int64(stmt, 6));
-    c.final_records = static_cast<uint64_t>(sqlite3_column_int64(stmt, 7));
+    c.sensor_start_ns = u64(1);
+    c.received = u64(2);
+    c.gaps = u64(3);
+    c.duplicates = u64(4);
+    c.last_seq = u64(5);
+    c.restarts = u64(6);
+    c.final_records = u64(7);
+    c.instance_id = u64(8);
+    c.resyncs = u64(9);
+    c.conflicts = u64(10);
+    c.recovered = u64(11);
+    c.unrecoverable = u64(12);
     tracker_.Restore(id ? id : "", c);
   }
   sqlite3_finalize(stmt);
   if (rc != SQLITE_DONE) return Fail("reading sensors");
+  if (!Prepare("SELECT sensor_id, instance_id, sensor_start_ns, last_seq, holes, conflicting, "
+               "final_seen, resend_endpoint, lost_through FROM sensor_instances",
+               &stmt)) {
+    return false;
+  }
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    const auto* id = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+    const auto* holes = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 4));
+    InstanceState state;
+    state.sensor_start_ns = u64(2);
+    state.last_seq = u64(3);
+    if (holes != nullptr) state.holes = ParseHoles(holes);
+    state.conflicting = sqlite3_column_int(stmt, 5) != 0;
+    state.final_seen = sqlite3_column_int(stmt, 6) != 0;
+    state.lost_through = u64(8);
+    if (const auto* endpoint = sqlite3_column_text(stmt, 7)) {
+      state.resend_endpoint = reinterpret_cast<const char*>(endpoint);
+    }
+    tracker_.RestoreInstance(id ? id : "", u64(1), state);
+  }
+  sqlite3_finalize(stmt);
+  if (rc != SQLITE_DONE) return Fail("reading sensor_instances");
   return true;
 }
 
-bool Store::Add(const proto::Envelope& envelope) {
-  return Add(envelope, ValidateEnvelope(envelope, WallClockNs()));
+bool Store::Add(const proto::Envelope& envelope, bool resent) {
+  return Add(envelope, ValidateEnvelope(envelope, WallClockNs()), resent);
 }
 
-bool Store::Add(const proto::Envelope& envelope, std::optional<RejectReason> rejected) {
+bool Store::Add(const proto::Envelope& envelope, std::optional<RejectReason> rejected,
+                bool resent) {
   std::string_view sensor_id = envelope.sensor_id();
   if (sensor_id.empty() && envelope.has_flow()) sensor_id = envelope.flow().sensor_id();
   if (sensor_id.empty() && envelope.has_stats()) sensor_id = envelope.stats().sensor_id();
@@ -391,12 +468,18 @@ bool Store::Add(const proto::Envelope& envelope, std::optional<RejectReason> rej
     in_transaction_ = true;
   }
 
-  const SeqVerdict verdict =
-      tracker_.Observe(sensor_id, envelope.sensor_start_ns(), envelope.seq());
-  if (sensor_id != last_dirty_sensor_ || dirty_sensors_.empty()) {
-    if (dirty_sensors_.find(sensor_id) == dirty_sensors_.end()) dirty_sensors_.emplace(sensor_id);
-    last_dirty_sensor_.assign(sensor_id);
+  const SeqVerdict verdict = tracker_.Observe(sensor_id, envelope.instance_id(),
+                                              envelope.sensor_start_ns(), envelope.seq(), resent);
+  const bool final = envelope.has_stats() && envelope.stats().final();
+  // What a restarted collector needs to ask this instance for what it missed.
+  if (final || !envelope.resend_endpoint().empty()) {
+    if (InstanceState* s = tracker_.FindInstance(
+            sensor_id, InstanceKey(envelope.instance_id(), envelope.sensor_start_ns()))) {
+      if (final) s->final_seen = true;
+      if (!envelope.resend_endpoint().empty()) s->resend_endpoint = envelope.resend_endpoint();
+    }
   }
+  MarkDirty(sensor_id);
   if (envelope.has_stats() && envelope.stats().final()) {
     ++tracker_.MutableCounters(sensor_id).final_records;
   }
@@ -434,6 +517,23 @@ bool Store::PrepareInsertFlow() {
     }
     flow_params_.push_back(index);
   }
+  return true;
+}
+
+void Store::MarkDirty(std::string_view sensor_id) {
+  if (sensor_id != last_dirty_sensor_ || dirty_sensors_.empty()) {
+    if (dirty_sensors_.find(sensor_id) == dirty_sensors_.end()) dirty_sensors_.emplace(sensor_id);
+    last_dirty_sensor_.assign(sensor_id);
+  }
+}
+
+bool Store::GiveUp(std::string_view sensor_id, uint64_t instance_id, SeqRange range) {
+  if (!in_transaction_) {
+    if (!Exec("BEGIN")) return false;
+    in_transaction_ = true;
+  }
+  tracker_.GiveUp(sensor_id, instance_id, range);
+  MarkDirty(sensor_id);
   return true;
 }
 
@@ -540,7 +640,29 @@ bool Store::Commit() {
     b.U64(c.restarts);
     b.U64(c.final_records);
     b.U64(now_ns);
+    b.U64(c.instance_id);
+    b.U64(c.resyncs);
+    b.U64(c.conflicts);
+    b.U64(c.recovered);
+    b.U64(c.unrecoverable);
     if (!Step(upsert_sensor_, "update sensors")) return Abandon();
+    const auto instances = tracker_.instances().find(id);
+    if (instances == tracker_.instances().end()) continue;
+    for (const auto& [key, state] : instances->second) {
+      const std::string holes = HolesText(state.holes);
+      Binder bi(upsert_instance_);
+      bi.Text(id);
+      bi.U64(key);
+      bi.U64(state.sensor_start_ns);
+      bi.U64(state.last_seq);
+      bi.U64(state.contiguous_seq());
+      bi.TextOrNull(holes);
+      bi.U64(state.conflicting ? 1 : 0);
+      bi.U64(state.final_seen ? 1 : 0);
+      bi.TextOrNull(state.resend_endpoint);
+      bi.U64(state.lost_through);
+      if (!Step(upsert_instance_, "update sensor_instances")) return Abandon();
+    }
   }
   for (const auto& [id, counts] : pending_rejected_) {
     for (size_t i = 0; i < kRejectReasonCount; ++i) {

@@ -51,12 +51,23 @@ class Store {
   /// id is rejected is not accounted to any sensor. Opens a transaction if none is open. Returns
   /// false on a SQLite error (see error()): the open transaction is rolled back, its records
   /// count as unstored, and from then on every record is accounted and counted unstored only.
-  bool Add(const proto::Envelope& envelope, std::optional<RejectReason> rejected);
+  /// `resent`: sent again on request (a copy already stored is then no stream duplicate).
+  bool Add(const proto::Envelope& envelope, std::optional<RejectReason> rejected,
+           bool resent = false);
   /// The same, validating the envelope (ValidateEnvelope) against the wall clock now.
-  bool Add(const proto::Envelope& envelope);
+  bool Add(const proto::Envelope& envelope, bool resent = false);
 
-  /// Writes the sensors and rejected_records tables and commits the open transaction; true when
-  /// nothing was open. A failed commit is rolled back as in Add().
+  /// The sensor said `range` of an instance has left its buffer (SequenceTracker::GiveUp); saved
+  /// with the next Commit(). False on a SQLite error.
+  bool GiveUp(std::string_view sensor_id, uint64_t instance_id, SeqRange range);
+
+  /// Ranges to ask the sensors for again (SequenceTracker::TakeWanted).
+  std::vector<WantedRange> TakeWanted() { return tracker_.TakeWanted(); }
+  /// After Open: SequenceTracker::WantUnfinished.
+  std::vector<SequenceTracker::Unfinished> WantUnfinished() { return tracker_.WantUnfinished(); }
+
+  /// Writes the sensors, sensor_instances and rejected_records tables and commits the open
+  /// transaction; true when nothing was open. A failed commit is rolled back as in Add().
   bool Commit();
 
   /// True once a SQLite error made the store stop storing (see Add()).
@@ -103,6 +114,7 @@ class Store {
   bool Exec(const char* sql);
   bool Prepare(const char* sql, sqlite3_stmt** stmt);
   bool RestoreSensors();
+  void MarkDirty(std::string_view sensor_id);
   bool SetAutocheckpoint();
   // Prepares the flows INSERT (collector/flow_columns.h) and finds each column's parameter.
   bool PrepareInsertFlow();
@@ -119,6 +131,7 @@ class Store {
   sqlite3_stmt* insert_stats_ = nullptr;
   sqlite3_stmt* upsert_sensor_ = nullptr;
   sqlite3_stmt* add_rejected_ = nullptr;
+  sqlite3_stmt* upsert_instance_ = nullptr;
   bool in_transaction_ = false;
   bool indexes_deferred_ = false;
   size_t pending_rows_ = 0;

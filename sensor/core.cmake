@@ -5,6 +5,8 @@ list(APPEND TAPWATCH_SENSOR_SOURCES
   pcap_merge.cc
   pipeline.cc
   publisher.cc
+  replay_buffer.cc
+  resend_server.cc
   wire_json.cc
   record_builder.cc
   flow_record_encoder.cc

@@ -33,6 +33,8 @@
 #include "sensor/pipeline.h"
 #include "sensor/privileges.h"
 #include "sensor/publisher.h"
+#include "sensor/replay_buffer.h"
+#include "sensor/resend_server.h"
 
 namespace {
 
@@ -71,6 +73,18 @@ uint64_t WallNowNs() {
                                    std::chrono::system_clock::now().time_since_epoch())
                                    .count());
 }
+
+// Tells this process's records from another's with the same --sensor-id (never 0: "none").
+uint64_t NewInstanceId() {
+  std::random_device random;
+  uint64_t id = 0;
+  while (id == 0) id = (uint64_t{random()} << 32) ^ random() ^ WallNowNs();
+  return id;
+}
+
+// At the end of input the resend socket stays up until no collector asked for this long.
+constexpr std::chrono::milliseconds kResendQuiet{2000};
+constexpr std::chrono::milliseconds kResendLingerLimit{120000};
 
 bool ReadFile(const std::string& path, std::string& out, std::string& error) {
   std::ifstream in(path, std::ios::binary);
@@ -208,8 +222,26 @@ int main(int argc, char** argv) {
     }
   }
 
+  // The replay buffer and its resend socket come first: the stream announces the endpoint.
+  const uint64_t instance_id = NewInstanceId();
+  std::unique_ptr<ReplayBuffer> replay;
+  std::unique_ptr<ResendServer> resend;
+  if (!opt.resend.empty()) {
+    ReplayBufferOptions ro;
+    ro.max_records = opt.replay_buffer;
+    ro.spool_dir = opt.spool;
+    ro.spool_max_bytes = opt.spool_mb << 20;
+    replay = ReplayBuffer::Create(ro, error);
+    if (!replay) return Fail(3, error);
+    resend = ResendServer::Start(opt.resend, opt.sensor_id, instance_id, *replay, error);
+    if (!resend) return Fail(3, error);
+  }
+
   PublisherOptions po;
   po.endpoint = opt.publish;
+  po.instance_id = instance_id;
+  po.replay = replay.get();
+  po.resend_endpoint = resend ? resend->endpoint() : std::string();
   po.jsonl_path = opt.jsonl;
   po.sensor_id = opt.sensor_id;
   po.sensor_start_ns = WallNowNs();
@@ -414,6 +446,14 @@ int main(int argc, char** argv) {
   }
   pipeline->Finish();
   publisher->Close();
+  if (resend) {
+    // A collector asks for what it missed when its writer gets to the gap, which may be well
+    // after it received the last records: answer until no request came for --wait-timeout
+    // (at least kResendQuiet), for at most kResendLingerLimit.
+    const auto quiet =
+        std::max(kResendQuiet, std::chrono::milliseconds(opt.wait_timeout_s * 1000ull));
+    resend->Linger(quiet, std::max(quiet, kResendLingerLimit));
+  }
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!opt.quiet) {
@@ -432,6 +472,14 @@ int main(int argc, char** argv) {
     if (publisher->curve_refused() > 0) {
       std::fprintf(stderr, "tapwatch-sensor: %llu subscriber connections refused (CURVE key not "
                    "authorized)\n", (unsigned long long)publisher->curve_refused());
+    }
+    if (replay) {
+      const ResendCounters& c = replay->counters();
+      std::fprintf(stderr,
+                   "tapwatch-sensor: resend %s: %llu records asked for, %llu sent again, %llu "
+                   "lost (had left the buffer)\n",
+                   resend->endpoint().c_str(), (unsigned long long)c.requested.load(),
+                   (unsigned long long)c.sent.load(), (unsigned long long)c.unavailable.load());
     }
     for (size_t i = 1; i < t.anomalies.size(); ++i) {
       if (t.anomalies[i] == 0) continue;

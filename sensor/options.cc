@@ -84,6 +84,11 @@ const char* SensorUsage() {
          "  --curve-keys DIR        encrypt the stream (CURVE) and admit only the collectors whose\n"
          "                          keys are in DIR/authorized/*.pub; this sensor's key: DIR/sensor.key\n"
          "  --jsonl FILE|-          write records as JSON lines (alone: nothing is published)\n"
+         "  --resend ENDPOINT       keep the latest records and send them again to a collector\n"
+         "                          that asks (ZeroMQ ROUTER, announced in the stream)\n"
+         "  --replay-buffer N       records kept in memory for --resend (default 131072)\n"
+         "  --spool DIR             records leaving that memory go on to files in DIR\n"
+         "  --spool-mb N            at most N MiB of files in the spool (default 1024)\n"
          "  --sensor-id NAME        name in every record, at most 255 bytes (default: host name)\n"
          "  --idle-timeout T        SECONDS, or tcp=S,tcp-new=S,tcp-closed=S,udp=S,icmp=S,other=S\n"
          "  --active-timeout S      interim records for flows longer than S seconds (default 300)\n"
@@ -159,6 +164,10 @@ std::optional<SensorOptions> ParseSensorOptions(int argc, char** argv, std::stri
     o.publish_given = true;
   });
   cl.Text("--jsonl", o.jsonl);
+  cl.Text("--resend", o.resend);
+  cl.Uint("--replay-buffer", o.replay_buffer, uint64_t{1} << 32, 1);
+  cl.Text("--spool", o.spool);
+  cl.Uint("--spool-mb", o.spool_mb, uint64_t{1} << 24, 1);
   cl.Custom("--sensor-id", [&](const std::string& v) {
     // The collector refuses longer ids (collector/record_validation.h kMaxSensorIdBytes).
     if (v.size() > 255) throw cli::UsageError("--sensor-id: at most 255 bytes");
@@ -227,8 +236,16 @@ std::optional<SensorOptions> ParseSensorOptions(int argc, char** argv, std::stri
     error = "--write-pcap goes with --log";
     return std::nullopt;
   }
+  if (!o.spool.empty() && o.resend.empty()) {
+    error = "--spool goes with --resend ENDPOINT (nothing else reads the spool)";
+    return std::nullopt;
+  }
   // --jsonl alone publishes nothing; --publish (or neither) publishes.
   if (!o.publish_given && o.jsonl.empty()) o.publish = "tcp://127.0.0.1:5556";
+  if (!o.resend.empty() && o.publish.empty()) {
+    error = "--resend goes with a ZeroMQ stream (--publish)";
+    return std::nullopt;
+  }
   // The id goes into every record and envelope: a string field, so valid UTF-8.
   o.sensor_id = ValidUtf8(o.sensor_id);
   if (o.sensor_id.empty()) {

@@ -31,6 +31,10 @@ struct SensorOptions {
   bool publish_given = false;
   int batch_records = 64;               // --batch N: flow records per ZeroMQ message
   std::string jsonl;                    // --jsonl FILE|-
+  std::string resend;                   // --resend ENDPOINT: answer collectors' resend requests
+  uint64_t replay_buffer = 131072;      // --replay-buffer N: records kept in memory for them
+  std::string spool;                    // --spool DIR: records leaving memory go on to files
+  uint64_t spool_mb = 1024;             // --spool-mb N: at most this much in DIR
   std::string sensor_id;
   IdleTimeouts idle;
   uint32_t active_timeout_s = 300;

@@ -21,6 +21,9 @@ std::unique_ptr<Publisher> Publisher::Create(const PublisherOptions& options, st
   for (proto::Envelope* e : {&p->flow_envelope_, &p->stats_envelope_}) {
     e->set_sensor_id(options.sensor_id);
     e->set_sensor_start_ns(options.sensor_start_ns);
+    // Only on the stream, where two processes can meet: a JSON lines file is one process's.
+    if (!options.endpoint.empty()) e->set_instance_id(options.instance_id);
+    if (!options.endpoint.empty()) e->set_resend_endpoint(options.resend_endpoint);
   }
   p->flow_envelope_.mutable_flow();
   p->stats_envelope_.mutable_stats();
@@ -115,7 +118,16 @@ void Publisher::SendFlow() {
   EndFlow();
 }
 
-void Publisher::SendStats() { Send("stats", stats_envelope_); }
+void Publisher::SendStats() {
+  if (options_.replay != nullptr) {
+    const ResendCounters& c = options_.replay->counters();
+    proto::StatsRecord& st = *stats_envelope_.mutable_stats();
+    st.set_resend_requested(c.requested.load());
+    st.set_resend_sent(c.sent.load());
+    st.set_resend_unavailable(c.unavailable.load());
+  }
+  Send("stats", stats_envelope_);
+}
 
 namespace {
 
@@ -129,8 +141,16 @@ int64_t SteadyNowNs() {
 constexpr int64_t kBatchDelayNs = 100'000'000;
 
 // Envelope field numbers (proto/tapwatch.proto); EnvelopeBatch.envelopes is field 1.
-enum EnvelopeField : uint32_t { kSensorId = 1, kSeq = 2, kFlow = 3, kSensorStartNs = 5 };
+enum EnvelopeField : uint32_t {
+  kSensorId = 1,
+  kSeq = 2,
+  kFlow = 3,
+  kSensorStartNs = 5,
+  kInstanceId = 6,
+  kResendEndpoint = 7,
+};
 constexpr uint32_t kBatchEnvelopes = 1;
+constexpr uint32_t kBatchResendEndpoint = 2;
 
 }  // namespace
 
@@ -154,6 +174,11 @@ void Publisher::EndFlow() {
   w.EndNested(flow_mark_);
   const size_t record_offset = w.size() - record_bytes - envelope_start_;  // in the envelope
   w.VarintField(kSensorStartNs, options_.sensor_start_ns);
+  if (socket_ != nullptr) {
+    w.VarintField(kInstanceId, options_.instance_id);
+    // A batch announces the endpoint once, for all its envelopes (FlushBatch).
+    if (!flow_batched_) w.StringField(kResendEndpoint, options_.resend_endpoint);
+  }
   const size_t envelope_bytes = w.size() - envelope_start_;
   if (flow_batched_) w.EndNested(envelope_mark_);  // may move the envelope by a byte or two
   const uint8_t* envelope = w.data() + w.size() - envelope_bytes;
@@ -177,13 +202,21 @@ void Publisher::EndFlow() {
     return;
   }
   if (flow_batched_) {
-    if (batch_count_++ == 0) batch_started_ns_ = SteadyNowNs();
+    if (batch_count_++ == 0) {
+      batch_started_ns_ = SteadyNowNs();
+      batch_first_seq_ = seq_;
+    }
+    batch_last_seq_ = seq_;
     if (batch_count_ >= static_cast<uint64_t>(options_.batch_records)) FlushBatch();
     return;
   }
   zmq_msg_t msg;
   zmq_msg_init_size(&msg, envelope_bytes);
   std::memcpy(zmq_msg_data(&msg), envelope, envelope_bytes);
+  // Kept before the send: a record the socket refuses can still be asked for.
+  if (options_.replay != nullptr) {
+    options_.replay->Add(seq_, seq_, "flow", envelope, envelope_bytes);
+  }
   if (SendMessage("flow", msg)) {
     ++sent_;
   } else {
@@ -218,6 +251,9 @@ void Publisher::Send(const char* topic, proto::Envelope& envelope) {
   zmq_msg_t msg;
   zmq_msg_init_size(&msg, size);
   SerializeDeterministic(envelope, size, zmq_msg_data(&msg));  // map entries in key order
+  if (options_.replay != nullptr) {
+    options_.replay->Add(seq_, seq_, topic, zmq_msg_data(&msg), size);
+  }
   if (SendMessage(topic, msg)) {
     ++sent_;
   } else {
@@ -227,6 +263,11 @@ void Publisher::Send(const char* topic, proto::Envelope& envelope) {
 
 void Publisher::FlushBatch() {
   if (batch_count_ == 0 || socket_ == nullptr) return;
+  batch_.StringField(kBatchResendEndpoint, options_.resend_endpoint);
+  if (options_.replay != nullptr) {
+    options_.replay->Add(batch_first_seq_, batch_last_seq_, kBatchFlowTopic, batch_.data(),
+                         batch_.size());
+  }
   zmq_msg_t msg;
   zmq_msg_init_size(&msg, batch_.size());
   std::memcpy(zmq_msg_data(&msg), batch_.data(), batch_.size());

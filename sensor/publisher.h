@@ -5,7 +5,8 @@
 // straight into a reused buffer (BeginFlow/EndFlow, the export path: no message object); JSON
 // lines parse those bytes back into a message. The export path allocates nothing but the message
 // buffer libzmq allocates per message. Every record gets the next per-sensor sequence number, so a subscriber
-// can count exactly what it missed.
+// can count exactly what it missed; with a ReplayBuffer (sensor --resend) every ZeroMQ message is
+// also kept there, so a collector can ask for what it missed (sensor/resend_server.h).
 
 #include <cstdint>
 #include <cstdio>
@@ -15,6 +16,7 @@
 #include <zmq.h>
 
 #include "curve/zap_authenticator.h"
+#include "sensor/replay_buffer.h"
 #include "sensor/wire_writer.h"
 #include "tapwatch.pb.h"
 
@@ -33,6 +35,12 @@ struct PublisherOptions {
   // CURVE: encrypt the stream and admit only the collectors in DIR/authorized (see
   // curve/curve_keys.h); empty = plain ZeroMQ.
   std::string curve_keys_dir;
+  // Random per process, in every envelope on ZeroMQ (Envelope.instance_id); 0 = none.
+  uint64_t instance_id = 0;
+  // With a replay buffer (not owned; nullptr = none) every message published on ZeroMQ is kept
+  // there too, and the resend endpoint is announced in the stream.
+  ReplayBuffer* replay = nullptr;
+  std::string resend_endpoint;
 };
 
 /// Topic of batched flow records; see EnvelopeBatch in tapwatch.proto.
@@ -109,6 +117,8 @@ class Publisher {
   size_t flow_mark_ = 0;
   int64_t batch_started_ns_ = 0;  // steady clock when the first pending record was added
   uint64_t seq_ = 0;
+  uint64_t batch_first_seq_ = 0;  // seqs of the pending batch's first and last records
+  uint64_t batch_last_seq_ = 0;
   uint64_t messages_ = 0;  // ZeroMQ messages sent
   uint64_t sent_ = 0;
   uint64_t send_drops_ = 0;

@@ -129,6 +129,13 @@ std::string RenderText(const JsonValue& report) {
     out += "period " + Scalar(*meta->Find("first")) + " .. " + Scalar(*meta->Find("last")) + ", " +
            Scalar(*meta->Find("flows")) + " flows, home " + Scalar(*meta->Find("home")) + " (" +
            Scalar(*meta->Find("home_how")) + ")\n";
+    if (const JsonValue* received = meta->Find("records_received")) {
+      out += "records " + Scalar(*received) + " received, " + Scalar(*meta->Find("records_lost")) +
+             " lost (" + Scalar(*meta->Find("records_unrecoverable")) + " gone from the sensor's "
+             "buffer), " + Scalar(*meta->Find("records_recovered")) + " sent again; " +
+             Scalar(*meta->Find("sequence_resyncs")) + " sequence resyncs, " +
+             Scalar(*meta->Find("sensor_id_conflicts")) + " sensor id conflicts\n";
+    }
   }
   int n = 0;
   for (const char* key : SectionKeys()) {

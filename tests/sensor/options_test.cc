@@ -70,6 +70,23 @@ TEST(SensorOptions, ErrorsNameTheProblem) {
   ExpectError({"-r", "a.pcap", "--write-pcap", "out.pcap"}, "--write-pcap");
   ExpectError({"-r", "a.pcap", "--year", "1900"}, "--year");
   ExpectError({"-r", "a.pcap", "--community-id-seed", "65536"}, "--community-id-seed");
+  ExpectError({"-r", "a.pcap", "--spool", "/tmp"}, "--resend");
+  ExpectError({"-r", "a.pcap", "--jsonl", "-", "--resend", "tcp://127.0.0.1:7001"}, "--resend");
+  ExpectError({"-r", "a.pcap", "--resend", "tcp://x", "--replay-buffer", "0"}, "--replay-buffer");
+  ExpectError({"-r", "a.pcap", "--resend", "tcp://x", "--spool-mb", "0"}, "--spool-mb");
+}
+
+TEST(SensorOptions, ResendBufferAndSpool) {
+  Parsed p = Parse({"-r", "a.pcap"});
+  ASSERT_TRUE(p.options);
+  EXPECT_TRUE(p.options->resend.empty());  // off unless asked for
+  p = Parse({"-r", "a.pcap", "--resend", "tcp://127.0.0.1:7001", "--replay-buffer", "5000",
+             "--spool", "/var/spool/tw", "--spool-mb", "64"});
+  ASSERT_TRUE(p.options) << p.error;
+  EXPECT_EQ(p.options->resend, "tcp://127.0.0.1:7001");
+  EXPECT_EQ(p.options->replay_buffer, 5000u);
+  EXPECT_EQ(p.options->spool, "/var/spool/tw");
+  EXPECT_EQ(p.options->spool_mb, 64u);
 }
 
 TEST(SensorOptions, HelpWins) {
