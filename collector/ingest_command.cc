@@ -255,7 +255,7 @@ void WriterLoop(Store& store, BatchQueue& queue, GapRequester& gaps, const Inges
     window_waited += Clock::now() - wait_start;
     if (batch) {
       if (store.pending_rows() == 0) first_pending = Clock::now();
-      for (size_t i = 0; i < batch->count(); ++i) {
+      for (size_t i = 0; i < batch->items.size(); ++i) {
         check(store.Add(*batch->items[i], batch->verdicts[i], batch->resent[i]));
         if (!store.failed() && store.pending_rows() >= options.commit_rows) {
           check(store.Commit());
