@@ -140,17 +140,9 @@ int64_t SteadyNowNs() {
 // A partial batch waits at most this long (wall time) before FlushIfDue sends it.
 constexpr int64_t kBatchDelayNs = 100'000'000;
 
-// Envelope field numbers (proto/tapwatch.proto); EnvelopeBatch.envelopes is field 1.
-enum EnvelopeField : uint32_t {
-  kSensorId = 1,
-  kSeq = 2,
-  kFlow = 3,
-  kSensorStartNs = 5,
-  kInstanceId = 6,
-  kResendEndpoint = 7,
-};
-constexpr uint32_t kBatchEnvelopes = 1;
-constexpr uint32_t kBatchResendEndpoint = 2;
+// Field numbers from the generated code, as the flow record encoder takes them.
+using Envelope = proto::Envelope;
+using EnvelopeBatch = proto::EnvelopeBatch;
 
 }  // namespace
 
@@ -159,12 +151,12 @@ WireWriter& Publisher::BeginFlow() {
   flow_batched_ = socket_ != nullptr && options_.batch_records > 1;
   WireWriter& w = flow_batched_ ? batch_ : single_;
   if (!flow_batched_) w.Clear();
-  if (flow_batched_) envelope_mark_ = w.BeginNested(kBatchEnvelopes);
+  if (flow_batched_) envelope_mark_ = w.BeginNested(EnvelopeBatch::kEnvelopesFieldNumber);
   envelope_start_ = w.size();
   // Fields in number order, as libprotobuf writes them (the oneof's flow = 3 before 5).
-  w.StringField(kSensorId, options_.sensor_id);
-  w.VarintField(kSeq, ++seq_);
-  flow_mark_ = w.BeginNested(kFlow);
+  w.StringField(Envelope::kSensorIdFieldNumber, options_.sensor_id);
+  w.VarintField(Envelope::kSeqFieldNumber, ++seq_);
+  flow_mark_ = w.BeginNested(Envelope::kFlowFieldNumber);
   return w;
 }
 
@@ -173,11 +165,13 @@ void Publisher::EndFlow() {
   const size_t record_bytes = w.size() - (flow_mark_ + 2);
   w.EndNested(flow_mark_);
   const size_t record_offset = w.size() - record_bytes - envelope_start_;  // in the envelope
-  w.VarintField(kSensorStartNs, options_.sensor_start_ns);
+  w.VarintField(Envelope::kSensorStartNsFieldNumber, options_.sensor_start_ns);
   if (socket_ != nullptr) {
-    w.VarintField(kInstanceId, options_.instance_id);
+    w.VarintField(Envelope::kInstanceIdFieldNumber, options_.instance_id);
     // A batch announces the endpoint once, for all its envelopes (FlushBatch).
-    if (!flow_batched_) w.StringField(kResendEndpoint, options_.resend_endpoint);
+    if (!flow_batched_) {
+      w.StringField(Envelope::kResendEndpointFieldNumber, options_.resend_endpoint);
+    }
   }
   const size_t envelope_bytes = w.size() - envelope_start_;
   if (flow_batched_) w.EndNested(envelope_mark_);  // may move the envelope by a byte or two
@@ -263,7 +257,7 @@ void Publisher::Send(const char* topic, proto::Envelope& envelope) {
 
 void Publisher::FlushBatch() {
   if (batch_count_ == 0 || socket_ == nullptr) return;
-  batch_.StringField(kBatchResendEndpoint, options_.resend_endpoint);
+  batch_.StringField(EnvelopeBatch::kResendEndpointFieldNumber, options_.resend_endpoint);
   if (options_.replay != nullptr) {
     options_.replay->Add(batch_first_seq_, batch_last_seq_, kBatchFlowTopic, batch_.data(),
                          batch_.size());
